@@ -1,0 +1,185 @@
+#!/usr/bin/env bash
+# bench/render.sh - wall time of one syncgate process vs one peer process per target.
+#
+# Run from anywhere (it cds to the repo root):   make bench
+#                                           or:   bash bench/render.sh
+#
+#   (A)  syncgate render --all TREE                      one process for the whole tree
+#   (B)  kustomize build DIR / helm template ... DIR     one process per target, one after another
+#   (B2) the same peer commands through xargs -P2        two at a time
+# Each variant runs once to warm caches, then BENCH_RUNS times (default 5) interleaved
+# A B B2 A B B2 ...; the median wall time of each is reported, with the ratio peer/syncgate:
+#   render: syncgate 0.21s, peers 1.93s (x9.2), peers -P2 1.10s (x5.2)
+# The peer commands are exactly those scripts/fidelity.sh compares against. Plain-manifest
+# targets have no peer: syncgate renders them in (A), the peers skip them, so (A) does
+# slightly more work. A failing target is still timed (and a warning printed).
+# The result is also written to bench/results/render-YYYY-MM-DD.md (with a -<tree> suffix
+# when BENCH_TREE is not the default). No thresholds: just numbers.
+#
+# Environment:
+#   BENCH_TREE=path   tree to render (default examples/gitops-repo; relative to the repo root)
+#   BENCH_RUNS=5      timed runs per variant
+#   SYNCGATE=/path    use that syncgate binary instead of building bin/syncgate
+#
+# Needs: go, git, jq (to read `syncgate targets -o json`), bash >= 5, awk, coreutils,
+# xargs, flock. Peers are installed with `go install` into bench/.bin when missing.
+set -euo pipefail
+export LC_ALL=C
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO=$PWD
+BIN_DIR=$REPO/bench/.bin
+WORK=$REPO/bench/.work/bench
+SYNCGATE=${SYNCGATE:-$REPO/bin/syncgate}
+KUSTOMIZE=$BIN_DIR/kustomize
+HELM=$BIN_DIR/helm
+KUSTOMIZE_PKG=sigs.k8s.io/kustomize/kustomize/v5
+KUSTOMIZE_VERSION=v5.8.2
+HELM_PKG=helm.sh/helm/v4/cmd/helm
+HELM_VERSION=v4.3.1
+DEFAULT_TREE=examples/gitops-repo
+TREE=${BENCH_TREE:-$DEFAULT_TREE}
+RUNS=${BENCH_RUNS:-5}
+
+die() { echo "bench: $*" >&2; exit 2; }
+note() { echo "bench: $*" >&2; }
+
+for tool in go git jq xargs awk flock; do
+  command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
+done
+[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+[[ -d $TREE ]] || die "no such tree: $TREE"
+
+# ---------------------------------------------------------------- peers (same code in scripts/fidelity.sh)
+bin_version() { [[ -x $1 ]] && go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; }
+
+ensure_peer() {
+  local bin=$1 pkg=$2 want=$3 try
+  for try in 1 2 3 4 5 6; do
+    if [[ $(bin_version "$bin") == "$want" ]] && "$bin" version >/dev/null 2>&1; then
+      return 0
+    fi
+    note "installing $pkg@$want into bench/.bin (try $try)"
+    if GOBIN=$BIN_DIR go install "$pkg@$want"; then
+      continue
+    fi
+    sleep 20
+  done
+  die "could not install $pkg@$want into $BIN_DIR"
+}
+
+ensure_peers() {
+  mkdir -p "$BIN_DIR"
+  (
+    flock 9
+    ensure_peer "$KUSTOMIZE" "$KUSTOMIZE_PKG" "$KUSTOMIZE_VERSION"
+    ensure_peer "$HELM" "$HELM_PKG" "$HELM_VERSION"
+  ) 9>"$BIN_DIR/.install.lock"
+}
+
+build_syncgate() {
+  [[ $SYNCGATE == "$REPO/bin/syncgate" ]] || return 0
+  [[ -d cmd/syncgate ]] || die "cmd/syncgate does not exist yet"
+  go build -o bin/syncgate ./cmd/syncgate || die "go build ./cmd/syncgate failed"
+}
+
+# ---------------------------------------------------------------- timing helpers
+now() { printf '%s\n' "${EPOCHREALTIME:-$(date +%s.%N)}"; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+minmax() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s %s\n", lo, hi }'; }
+ratio() { awk -v p="$1" -v s="$2" 'BEGIN { if (s > 0) printf "x%.1f", p / s; else print "x?" }'; }
+secs() { awk -v t="$1" 'BEGIN { printf "%.2fs", t }'; }
+
+# ---------------------------------------------------------------- setup
+ensure_peers
+build_syncgate
+export HELM_CACHE_HOME=$REPO/bench/.work/helm-home/cache HELM_CONFIG_HOME=$REPO/bench/.work/helm-home/config HELM_DATA_HOME=$REPO/bench/.work/helm-home/data
+mkdir -p "$WORK" bench/results
+
+json=$("$SYNCGATE" targets "$TREE" -o json </dev/null) || true
+root=$(jq -er '.root' <<<"$json" 2>/dev/null) || die "syncgate targets $TREE -o json gave no JSON"
+
+# One line per peer command, each argument quoted with printf %q; run via `bash -c 'eval ...'`.
+CMDS=$WORK/peer-commands.txt
+: >"$CMDS"
+n_k=0 n_h=0 n_m=0
+while IFS=$'\t' read -r -a f; do
+  [[ ${#f[@]} -ge 5 ]] || continue
+  kind=${f[1]} path=${f[2]} rel=${f[3]} ns=${f[4]}
+  vf=()
+  for v in "${f[@]:5}"; do vf+=(-f "$v"); done
+  case $kind in
+    kustomize) n_k=$((n_k + 1)); cmd=("$KUSTOMIZE" build "$path") ;;
+    helm) n_h=$((n_h + 1)); cmd=("$HELM" template "$rel" "$path" --namespace "$ns" --include-crds "${vf[@]}") ;;
+    *) n_m=$((n_m + 1)); continue ;;
+  esac
+  printf '%q ' "${cmd[@]}" >>"$CMDS"
+  echo >>"$CMDS"
+done < <(jq -r '.targets[]? | [.name, .kind, .path, (.releaseName // "release-name"),
+                (.namespace // "default")] + (.valuesFiles // []) | @tsv' <<<"$json")
+n_peer=$((n_k + n_h))
+((n_peer > 0)) || die "$TREE has no kustomize or helm targets"
+
+run_syncgate() { "$SYNCGATE" render --all "$TREE" </dev/null >/dev/null 2>&1; }
+run_peers() { # $1 = parallelism
+  (cd "$root" && xargs -d '\n' -n 1 -P "$1" bash -c 'eval "$1" </dev/null >/dev/null 2>&1' _ <"$CMDS")
+}
+
+# Warm-up, also reporting failures once.
+rc=0; run_syncgate || rc=$?
+((rc == 0)) || note "warning: syncgate render --all $TREE exited $rc (still timed)"
+n_fail=0
+while IFS= read -r line; do
+  (cd "$root" && eval "$line" </dev/null >/dev/null 2>&1) || { n_fail=$((n_fail + 1)); note "warning: peer failed: $line"; }
+done <"$CMDS"
+run_peers 2 || true
+
+# ---------------------------------------------------------------- timed runs
+: >"$WORK/a.txt"; : >"$WORK/b.txt"; : >"$WORK/b2.txt"
+for ((i = 1; i <= RUNS; i++)); do
+  t0=$(now); run_syncgate || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/a.txt"
+  t0=$(now); run_peers 1 || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/b.txt"
+  t0=$(now); run_peers 2 || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/b2.txt"
+done
+
+ma=$(median <"$WORK/a.txt") mb=$(median <"$WORK/b.txt") mb2=$(median <"$WORK/b2.txt")
+read -r loa hia < <(minmax <"$WORK/a.txt")
+read -r lob hib < <(minmax <"$WORK/b.txt")
+read -r lob2 hib2 < <(minmax <"$WORK/b2.txt")
+summary="render: syncgate $(secs "$ma"), peers $(secs "$mb") ($(ratio "$mb" "$ma")), peers -P2 $(secs "$mb2") ($(ratio "$mb2" "$ma"))"
+
+sg_version=$(git describe --always --dirty 2>/dev/null || echo unknown)
+cpu=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo 2>/dev/null || true)
+targets_line="$n_peer peer targets ($n_k kustomize, $n_h helm), $n_m plain-manifest targets rendered by syncgate only"
+[[ $n_fail -eq 0 ]] || targets_line+="; $n_fail peer commands fail (timed anyway)"
+
+table=$(
+  printf '| variant | runs | median s | min s | max s | peer/syncgate |\n'
+  printf '| --- | ---: | ---: | ---: | ---: | ---: |\n'
+  printf '| (A) syncgate render --all, 1 process | %d | %.3f | %.3f | %.3f | x1.0 |\n' "$RUNS" "$ma" "$loa" "$hia"
+  printf '| (B) peers, 1 process per target, sequential | %d | %.3f | %.3f | %.3f | %s |\n' "$RUNS" "$mb" "$lob" "$hib" "$(ratio "$mb" "$ma")"
+  printf '| (B2) peers, xargs -P2 | %d | %.3f | %.3f | %.3f | %s |\n' "$RUNS" "$mb2" "$lob2" "$hib2" "$(ratio "$mb2" "$ma")"
+)
+
+echo "tree: $TREE: $targets_line"
+echo "$table"
+echo "$summary"
+
+slug=
+[[ $TREE == "$DEFAULT_TREE" ]] || slug=-$(printf '%s' "$TREE" | tr -c 'A-Za-z0-9._-' '_')
+results=bench/results/render-$(date +%F)$slug.md
+{
+  echo "# render benchmark $(date +%F)"
+  echo
+  echo "- tree: \`$TREE\`: $targets_line"
+  echo "- machine: $(nproc) CPUs (nproc), $(uname -m)${cpu:+, $cpu}"
+  echo "- $(go version)"
+  echo "- syncgate $sg_version, kustomize $("$KUSTOMIZE" version 2>/dev/null | head -1), helm $("$HELM" version --short 2>/dev/null | head -1) (module $(bin_version "$HELM"))"
+  echo "- $RUNS timed runs per variant after one warm-up, interleaved A B B2; wall time"
+  echo
+  echo "$table"
+  echo
+  echo "    $summary"
+} >"$results"
+echo "bench: wrote $results"

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, as DESIGN.md defines them.
+const (
+	exitAllowed  = 0
+	exitFindings = 1
+	exitError    = 2
+)
+
+// codeError carries an exit code up to main; only main exits.
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string { return e.err.Error() }
+func (e *codeError) Unwrap() error { return e.err }
+
+// errBlocked reports findings at or above --fail-on; the report already
+// said what they are.
+var errBlocked = errors.New("blocked")
+
+func run(args []string, out, errOut io.Writer) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	cmd := NewRootCmd(out, errOut)
+	cmd.SetArgs(args)
+	err := cmd.ExecuteContext(ctx)
+	if err == nil {
+		return exitAllowed
+	}
+	var ce *codeError
+	if errors.As(err, &ce) {
+		if !errors.Is(ce.err, errBlocked) {
+			fmt.Fprintf(errOut, "syncgate: %v\n", ce.err)
+		}
+		return ce.code
+	}
+	fmt.Fprintf(errOut, "syncgate: %v\n", err)
+	return exitError
+}
+
+// NewRootCmd builds the syncgate command tree writing to out and errOut.
+func NewRootCmd(out, errOut io.Writer) *cobra.Command {
+	root := &cobra.Command{
+		Use:           "syncgate",
+		Short:         "Check what a GitOps repository would sync, before it syncs",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.AddCommand(newCheckCmd(), newRenderCmd(), newTargetsCmd(), newVersionCmd())
+	return root
+}

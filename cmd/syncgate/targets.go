@@ -1,0 +1,63 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/syncgate/syncgate/render"
+)
+
+func newTargetsCmd() *cobra.Command {
+	var gf gateFlags
+	var output string
+	cmd := &cobra.Command{
+		Use:   "targets [PATH]",
+		Short: "List the targets discovered under PATH and how each renders",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			g, err := gf.gate()
+			if err != nil {
+				return err
+			}
+			sources, err := openSources(args)
+			if err != nil {
+				return err
+			}
+			defer closeAll(sources)
+			src := sources[0]
+			targets, err := g.Targets(cmd.Context(), src)
+			if err != nil {
+				return usageError(err)
+			}
+			out := cmd.OutOrStdout()
+			switch output {
+			case "json":
+				if targets == nil {
+					targets = []render.Target{}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(struct {
+					Root    string          `json:"root"`
+					Targets []render.Target `json:"targets"`
+				}{src.Root(), targets})
+			case "text":
+				for _, t := range targets {
+					line := fmt.Sprintf("%-10s %s", t.Kind, t.Name)
+					if len(t.ValuesFiles) > 0 {
+						line += "  values: " + strings.Join(t.ValuesFiles, ", ")
+					}
+					fmt.Fprintln(out, line)
+				}
+				return nil
+			}
+			return usageError(fmt.Errorf("unknown output format %q (want text or json)", output))
+		},
+	}
+	gf.register(cmd)
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}

@@ -1,0 +1,107 @@
+package syncgate
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// ConfigFileName is the configuration file looked for at the repository root.
+const ConfigFileName = ".syncgate.yaml"
+
+// Config is the repository's .syncgate.yaml.
+type Config struct {
+	// KubernetesVersion is the version templates and checks assume.
+	KubernetesVersion string `yaml:"kubernetesVersion"`
+	// Targets are declared explicitly; each replaces any discovered target
+	// with the same path.
+	Targets []TargetConfig `yaml:"targets"`
+}
+
+// TargetConfig declares one target in .syncgate.yaml.
+type TargetConfig struct {
+	// Name defaults to Path.
+	Name string `yaml:"name"`
+	// Path is the target's directory, relative to the repository root.
+	Path string `yaml:"path"`
+	// Type is kustomize, helm or manifests.
+	Type string `yaml:"type"`
+	// ValuesFiles are Helm values files relative to the repository root.
+	ValuesFiles []string `yaml:"valuesFiles"`
+	// Set holds Helm values in --set syntax.
+	Set []string `yaml:"set"`
+	// ReleaseName and Namespace are the Helm release's.
+	ReleaseName string `yaml:"releaseName"`
+	Namespace   string `yaml:"namespace"`
+	// KubeVersion overrides KubernetesVersion for this target.
+	KubeVersion string `yaml:"kubeVersion"`
+}
+
+// LoadConfig reads a configuration file from disk.
+func LoadConfig(file string) (*Config, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	return ParseConfig(file, data)
+}
+
+// ParseConfig parses a configuration file. Unknown keys are errors that
+// name the line, so a typo never silently disables a setting.
+func ParseConfig(file string, data []byte) (*Config, error) {
+	if _, err := manifest.Decode(file, data, manifest.Limits{}); err != nil {
+		return nil, err
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var c Config
+	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
+		return nil, &manifest.SourceError{File: file, Line: yamlErrorLine(err), Err: err}
+	}
+	for i, t := range c.Targets {
+		if t.Path == "" {
+			return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("targets[%d]: path is required", i)}
+		}
+		switch render.Kind(t.Type) {
+		case render.KindKustomize, render.KindHelm, render.KindManifests:
+		default:
+			return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("targets[%d] (%s): type %q: want kustomize, helm or manifests", i, t.Path, t.Type)}
+		}
+	}
+	return &c, nil
+}
+
+func yamlErrorLine(err error) int {
+	var te *yaml.TypeError
+	if errors.As(err, &te) && len(te.Errors) > 0 {
+		var line int
+		if _, scanErr := fmt.Sscanf(te.Errors[0], "line %d:", &line); scanErr == nil {
+			return line
+		}
+	}
+	return 0
+}
+
+func (t TargetConfig) target() render.Target {
+	name := t.Name
+	if name == "" {
+		name = t.Path
+	}
+	return render.Target{
+		Name:        name,
+		Kind:        render.Kind(t.Type),
+		Path:        t.Path,
+		ValuesFiles: t.ValuesFiles,
+		Set:         t.Set,
+		ReleaseName: t.ReleaseName,
+		Namespace:   t.Namespace,
+		KubeVersion: t.KubeVersion,
+	}
+}

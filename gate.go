@@ -1,0 +1,294 @@
+package syncgate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// Options configure a Gate. Start from DefaultOptions.
+type Options struct {
+	// KubernetesVersion is the version templates and checks assume; the
+	// repository's config may set it, and this field wins when non-empty.
+	KubernetesVersion string
+	// LoadRestrictions bounds the files a kustomization may read.
+	LoadRestrictions render.LoadRestrictions
+	// AllowRemote lets kustomizations use remote bases. Off by default.
+	AllowRemote bool
+	// Jobs is how many targets render at once; 0 means GOMAXPROCS.
+	Jobs int
+	// Limits bound every YAML file read.
+	Limits manifest.Limits
+	// FailOn is the least severity that blocks: error (the default) or warning.
+	FailOn manifest.Severity
+	// Config replaces the repository's .syncgate.yaml when non-nil.
+	Config *Config
+	// Logger receives debug messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultOptions are safe for untrusted repositories.
+func DefaultOptions() Options {
+	ro := render.DefaultOptions()
+	return Options{
+		LoadRestrictions: ro.LoadRestrictions,
+		Jobs:             ro.Jobs,
+		Limits:           ro.Limits,
+		FailOn:           manifest.SeverityError,
+	}
+}
+
+// Gate checks repositories. Build it once with New; it is safe for
+// concurrent use.
+type Gate struct {
+	opts     Options
+	renderer *render.Renderer
+}
+
+// New validates opts and builds a Gate.
+func New(opts Options) (*Gate, error) {
+	if opts.FailOn == "" {
+		opts.FailOn = manifest.SeverityError
+	}
+	if _, err := manifest.ParseSeverity(string(opts.FailOn)); err != nil {
+		return nil, fmt.Errorf("syncgate: fail-on: %w", err)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	r, err := render.New(render.Options{
+		LoadRestrictions: opts.LoadRestrictions,
+		AllowRemote:      opts.AllowRemote,
+		KubeVersion:      opts.KubernetesVersion,
+		Limits:           opts.Limits,
+		Jobs:             opts.Jobs,
+		Logger:           opts.Logger,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("syncgate: %w", err)
+	}
+	return &Gate{opts: opts, renderer: r}, nil
+}
+
+// Decision is the answer for one revision.
+type Decision struct {
+	// Allowed is false when any finding is at or above Options.FailOn.
+	Allowed bool
+	// Findings are sorted deterministically.
+	Findings []manifest.Finding
+	// Targets are the rendered targets, sorted by name.
+	Targets []TargetResult
+	// Stats count and time the run.
+	Stats Stats
+}
+
+// TargetResult summarises one target.
+type TargetResult struct {
+	Name    string      `json:"name"`
+	Kind    render.Kind `json:"kind"`
+	Path    string      `json:"path"`
+	Objects int         `json:"objects"`
+	// Error is why the target failed to render, or "".
+	Error string `json:"error"`
+}
+
+// Stats count and time a Check.
+type Stats struct {
+	Targets int
+	Objects int
+	// Render is the time spent rendering; Total the whole Check.
+	Render time.Duration
+	Total  time.Duration
+}
+
+// Targets discovers the targets of src and applies its configuration.
+func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	paths := src.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	var targets []render.Target
+	for _, p := range paths {
+		found, err := render.Discover(src.FS, p)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, found...)
+	}
+	cfg := g.config(src)
+	if cfg == nil {
+		return targets, nil
+	}
+	for _, tc := range cfg.Targets {
+		if !underAny(tc.Path, paths) {
+			continue
+		}
+		targets = slices.DeleteFunc(targets, func(t render.Target) bool { return t.Path == path.Clean(tc.Path) })
+		targets = append(targets, tc.target())
+	}
+	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
+	return slices.CompactFunc(targets, func(a, b render.Target) bool { return a.Name == b.Name }), nil
+}
+
+func underAny(p string, dirs []string) bool {
+	p = path.Clean(p)
+	for _, d := range dirs {
+		if d == "." || p == d || strings.HasPrefix(p, d+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Gate) config(src *Source) *Config {
+	if g.opts.Config != nil {
+		return g.opts.Config
+	}
+	return src.Config
+}
+
+// Render renders targets of src, in the order given.
+func (g *Gate) Render(ctx context.Context, src *Source, targets []render.Target) []*render.Result {
+	return g.renderer.RenderAll(ctx, src.FS, g.withKubeVersion(src, targets))
+}
+
+// withKubeVersion applies the configured Kubernetes version to targets
+// that do not set their own.
+func (g *Gate) withKubeVersion(src *Source, targets []render.Target) []render.Target {
+	version := g.opts.KubernetesVersion
+	if cfg := g.config(src); version == "" && cfg != nil {
+		version = cfg.KubernetesVersion
+	}
+	out := slices.Clone(targets)
+	for i := range out {
+		if out[i].KubeVersion == "" {
+			out[i].KubeVersion = version
+		}
+	}
+	return out
+}
+
+// Check renders every target of src and checks every object.
+func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
+	start := time.Now()
+	targets, err := g.Targets(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	results := g.Render(ctx, src, targets)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d := &Decision{}
+	d.Stats.Render = time.Since(start)
+	for _, res := range results {
+		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
+		if res.Err != nil {
+			tr.Error = res.Err.Error()
+			d.Findings = append(d.Findings, renderFindings(res.Target, res.Err)...)
+		}
+		d.Findings = append(d.Findings, duplicateFindings(res.Objects)...)
+		d.Targets = append(d.Targets, tr)
+		d.Stats.Objects += len(res.Objects)
+	}
+	d.Stats.Targets = len(d.Targets)
+	g.decide(d)
+	d.Stats.Total = time.Since(start)
+	return d, nil
+}
+
+// CheckObjects checks objects that were rendered elsewhere, as an operator
+// calls the gate right before it applies them.
+func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*Decision, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	start := time.Now()
+	d := &Decision{Findings: duplicateFindings(objects)}
+	d.Stats.Objects = len(objects)
+	g.decide(d)
+	d.Stats.Total = time.Since(start)
+	return d, nil
+}
+
+func (g *Gate) decide(d *Decision) {
+	manifest.SortFindings(d.Findings)
+	d.Allowed = true
+	for _, f := range d.Findings {
+		if f.Severity.Rank() >= g.opts.FailOn.Rank() {
+			d.Allowed = false
+		}
+	}
+}
+
+// renderFindings turns a render error into findings, one per file the
+// error names, so that no cause is lost.
+func renderFindings(t render.Target, err error) []manifest.Finding {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return []manifest.Finding{{Rule: "render/failed", Severity: manifest.SeverityError, Target: t.Name, File: t.Path, Message: err.Error()}}
+	}
+	sources := manifest.SourceErrors(err)
+	if len(sources) == 0 {
+		return []manifest.Finding{{Rule: "render/failed", Severity: manifest.SeverityError, Target: t.Name, File: t.Path, Message: err.Error()}}
+	}
+	findings := make([]manifest.Finding, 0, len(sources))
+	for _, se := range sources {
+		f := manifest.Finding{Rule: "render/failed", Severity: manifest.SeverityError, Target: t.Name, File: se.File, Line: se.Line, Message: se.Err.Error()}
+		if errors.Is(se, manifest.ErrLimit) {
+			f.Rule = "render/resource-limit"
+		}
+		findings = append(findings, f)
+	}
+	return findings
+}
+
+// duplicateFindings reports objects defined twice in one target: the
+// operator would apply only one of them.
+func duplicateFindings(objects []*manifest.Object) []manifest.Finding {
+	type key struct{ group, kind, namespace, name string }
+	first := map[key]*manifest.Object{}
+	var findings []manifest.Finding
+	for _, obj := range objects {
+		k := key{obj.Group(), obj.Kind, obj.Namespace, obj.Name}
+		prev, seen := first[k]
+		if !seen {
+			first[k] = obj
+			continue
+		}
+		ref := obj.Ref()
+		findings = append(findings, manifest.Finding{
+			Rule:     "render/duplicate-object",
+			Severity: manifest.SeverityError,
+			Message:  fmt.Sprintf("%s is defined more than once (first in %s)", ref, location(prev.Origin)),
+			Target:   obj.Origin.Target,
+			Object:   &ref,
+			File:     obj.Origin.File,
+			Line:     obj.Origin.Line,
+		})
+	}
+	return findings
+}
+
+func location(o manifest.Origin) string {
+	if o.Line > 0 {
+		return fmt.Sprintf("%s:%d", o.File, o.Line)
+	}
+	return o.File
+}
+
+// FS returns a Source over an in-memory or embedded repository.
+func FS(fsys fs.FS, paths ...string) *Source {
+	return &Source{FS: fsys, Paths: paths}
+}

@@ -1,0 +1,97 @@
+package manifest
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// Severity ranks findings. The zero value is invalid so that a forgotten
+// severity is caught by Validate rather than silently passing.
+type Severity string
+
+// The severities, from most to least serious.
+const (
+	SeverityError   Severity = "error"
+	SeverityWarning Severity = "warning"
+	SeverityInfo    Severity = "info"
+)
+
+// Rank orders severities: error 3, warning 2, info 1, anything else 0.
+func (s Severity) Rank() int {
+	switch s {
+	case SeverityError:
+		return 3
+	case SeverityWarning:
+		return 2
+	case SeverityInfo:
+		return 1
+	}
+	return 0
+}
+
+// ParseSeverity accepts "error", "warning" or "info".
+func ParseSeverity(s string) (Severity, error) {
+	sev := Severity(s)
+	if sev.Rank() == 0 {
+		return "", fmt.Errorf("unknown severity %q: want error, warning or info", s)
+	}
+	return sev, nil
+}
+
+// Finding is one result of a check. It is plain data: the report package
+// formats it, nothing else.
+type Finding struct {
+	// Rule is the stable, namespaced rule ID, such as "render/failed".
+	Rule string `json:"rule"`
+	// Severity is error, warning or info.
+	Severity Severity `json:"severity"`
+	// Message says what is wrong. It never contains a secret value.
+	Message string `json:"message"`
+	// Target is the render target the finding belongs to, if any.
+	Target string `json:"target,omitempty"`
+	// Object is the object the finding is about, if any.
+	Object *ObjectRef `json:"object,omitempty"`
+	// Field is the dotted path of the field at fault, if known.
+	Field string `json:"field,omitempty"`
+	// File is the source file, relative to the repository root.
+	File string `json:"file,omitempty"`
+	// Line is the 1-based line in File, or 0 when unknown.
+	Line int `json:"line,omitempty"`
+}
+
+// SortFindings sorts findings into the one deterministic order every
+// output uses: by file, line, target, object, rule, field, then message.
+func SortFindings(findings []Finding) {
+	slices.SortStableFunc(findings, compareFindings)
+}
+
+func compareFindings(a, b Finding) int {
+	return cmp.Or(
+		cmp.Compare(a.File, b.File),
+		cmp.Compare(a.Line, b.Line),
+		cmp.Compare(a.Target, b.Target),
+		compareRefs(a.Object, b.Object),
+		cmp.Compare(a.Rule, b.Rule),
+		cmp.Compare(a.Field, b.Field),
+		cmp.Compare(a.Message, b.Message),
+		cmp.Compare(b.Severity.Rank(), a.Severity.Rank()),
+	)
+}
+
+func compareRefs(a, b *ObjectRef) int {
+	switch {
+	case a == nil && b == nil:
+		return 0
+	case a == nil:
+		return -1
+	case b == nil:
+		return 1
+	}
+	return cmp.Or(
+		cmp.Compare(a.Kind, b.Kind),
+		cmp.Compare(a.Namespace, b.Namespace),
+		cmp.Compare(a.Name, b.Name),
+		cmp.Compare(a.APIVersion, b.APIVersion),
+	)
+}

@@ -1,0 +1,343 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"helm.sh/helm/v4/pkg/action"
+	"helm.sh/helm/v4/pkg/chart/common"
+	"helm.sh/helm/v4/pkg/chart/loader/archive"
+	chart "helm.sh/helm/v4/pkg/chart/v2"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"helm.sh/helm/v4/pkg/ignore"
+	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/strvals"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// maxChartBytes bounds the files of one chart directory read into memory.
+const maxChartBytes = 100 << 20
+
+// maxChartDepth bounds the nesting of file:// dependencies.
+const maxChartDepth = 10
+
+// helmRender is one in-process "helm template" run.
+type helmRender struct {
+	chartDir    string // repository-relative
+	valuesFiles []string
+	set         []string
+	releaseName string
+	namespace   string
+	kubeVersion string
+	apiVersions []string
+	includeCRDs bool
+	skipHooks   bool
+	skipTests   bool
+}
+
+func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
+	kubeVersion := t.KubeVersion
+	if kubeVersion == "" {
+		kubeVersion = r.opts.KubeVersion
+	}
+	out, err := r.helmTemplate(ctx, fsys, helmRender{
+		chartDir:    t.Path,
+		valuesFiles: t.ValuesFiles,
+		set:         t.Set,
+		releaseName: t.releaseName(),
+		namespace:   t.namespace(),
+		kubeVersion: kubeVersion,
+		apiVersions: r.opts.APIVersions,
+		includeCRDs: true, // Argo CD and Flux apply a chart's crds/
+	})
+	if err != nil {
+		return nil, err
+	}
+	objs, err := decodeHelmOutput(t.Path, out, r.opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Target: t, YAML: out, Objects: objs}, nil
+}
+
+// helmTemplate renders a chart as helm template does and returns the same
+// bytes it prints.
+func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) ([]byte, error) {
+	ch, err := r.loadChart(fsys, h.chartDir, 0)
+	if err != nil {
+		return nil, err
+	}
+	vals, err := r.helmValues(fsys, h)
+	if err != nil {
+		return nil, err
+	}
+	cfg := action.NewConfiguration(action.ConfigurationSetLogger(r.opts.Logger.Handler()))
+	install := action.NewInstall(cfg)
+	install.DryRunStrategy = action.DryRunClient
+	install.ReleaseName = h.releaseName
+	install.Namespace = h.namespace
+	install.Replace = true
+	install.IncludeCRDs = h.includeCRDs
+	install.DisableHooks = h.skipHooks
+	install.APIVersions = common.VersionSet(h.apiVersions)
+	if h.kubeVersion != "" {
+		kv, err := common.ParseKubeVersion(h.kubeVersion)
+		if err != nil {
+			return nil, fmt.Errorf("%s: invalid kube version %q: %w", h.chartDir, h.kubeVersion, err)
+		}
+		install.KubeVersion = kv
+	}
+	rel, err := install.RunWithContext(ctx, ch, vals)
+	if err != nil {
+		return nil, helmError(h.chartDir, ch.Name(), err)
+	}
+	return helmManifest(rel.(*release.Release), h), nil
+}
+
+// helmManifest writes the release as helm template prints it: the manifest,
+// then each hook under its "# Source:" line.
+func helmManifest(rel *release.Release, h helmRender) []byte {
+	var b bytes.Buffer
+	fmt.Fprintln(&b, strings.TrimSpace(rel.Manifest))
+	if h.skipHooks {
+		return b.Bytes()
+	}
+	for _, hook := range rel.Hooks {
+		if h.skipTests && slices.Contains(hook.Events, release.HookTest) {
+			continue
+		}
+		fmt.Fprintf(&b, "---\n# Source: %s\n%s\n", hook.Path, hook.Manifest)
+	}
+	return b.Bytes()
+}
+
+// helmValues layers the values files and --set values on top of the
+// chart's own values.yaml, with Helm's merge rules.
+func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) {
+	vals := map[string]any{}
+	for _, file := range h.valuesFiles {
+		data, err := readBounded(fsys, file, r.opts.Limits)
+		if err != nil {
+			return nil, err
+		}
+		docs, err := manifest.Decode(file, data, r.opts.Limits)
+		if err != nil {
+			return nil, err
+		}
+		if len(docs) == 0 {
+			continue
+		}
+		m, ok := docs[0].Value.(map[string]any)
+		if !ok {
+			return nil, &manifest.SourceError{File: file, Line: docs[0].Line, Err: errors.New("values file is not a mapping")}
+		}
+		vals = loader.MergeMaps(vals, m)
+	}
+	for _, s := range h.set {
+		if err := strvals.ParseInto(s, vals); err != nil {
+			return nil, fmt.Errorf("%s: set %q: %w", h.chartDir, s, err)
+		}
+	}
+	return vals, nil
+}
+
+// loadChart loads a chart directory from fsys, honouring .helmignore as
+// helm does, and attaches file:// dependencies that are not vendored.
+func (r *Renderer) loadChart(fsys fs.FS, dir string, depth int) (*chart.Chart, error) {
+	if depth > maxChartDepth {
+		return nil, &manifest.SourceError{File: path.Join(dir, "Chart.yaml"), Err: fmt.Errorf("%w: file:// dependencies nest deeper than %d", manifest.ErrLimit, maxChartDepth)}
+	}
+	files, err := r.chartFiles(fsys, dir)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := loader.LoadFiles(files)
+	if err != nil {
+		return nil, &manifest.SourceError{File: path.Join(dir, "Chart.yaml"), Err: err}
+	}
+	if err := r.attachLocalDependencies(fsys, dir, ch, depth); err != nil {
+		return nil, err
+	}
+	return ch, nil
+}
+
+func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, error) {
+	rules := ignore.Empty()
+	if data, err := fs.ReadFile(fsys, path.Join(dir, ignore.HelmIgnore)); err == nil {
+		if rules, err = ignore.Parse(bytes.NewReader(data)); err != nil {
+			return nil, &manifest.SourceError{File: path.Join(dir, ignore.HelmIgnore), Err: err}
+		}
+	}
+	rules.AddDefaults()
+	var files []*archive.BufferedFile
+	total := 0
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p == dir {
+			return nil
+		}
+		name := strings.TrimPrefix(p, dir+"/")
+		info, err := fs.Stat(fsys, p) // follows symlinks, but only inside the root
+		if err != nil {
+			return &manifest.SourceError{File: p, Err: err}
+		}
+		if info.IsDir() {
+			if rules.Ignore(name, info) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if rules.Ignore(name, info) {
+			return nil
+		}
+		if !info.Mode().IsRegular() {
+			return &manifest.SourceError{File: p, Err: errors.New("not a regular file")}
+		}
+		total += int(info.Size())
+		if total > maxChartBytes {
+			return &manifest.SourceError{File: p, Err: fmt.Errorf("%w: chart files exceed %d bytes", manifest.ErrLimit, maxChartBytes)}
+		}
+		data, err := readBounded(fsys, p, r.opts.Limits)
+		if err != nil {
+			return err
+		}
+		if isChartYAML(name) {
+			if _, err := manifest.Decode(p, data, r.opts.Limits); err != nil {
+				return err
+			}
+		}
+		data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+		files = append(files, &archive.BufferedFile{Name: name, ModTime: info.ModTime(), Data: data})
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// isChartYAML reports whether a chart file is plain YAML that Helm parses,
+// as opposed to a template.
+func isChartYAML(name string) bool {
+	base := path.Base(name)
+	switch base {
+	case "Chart.yaml", "Chart.lock", "values.yaml", "requirements.yaml":
+		return true
+	}
+	return strings.HasPrefix(name, "crds/") || strings.Contains(name, "/crds/")
+}
+
+func (r *Renderer) attachLocalDependencies(fsys fs.FS, dir string, ch *chart.Chart, depth int) error {
+	if ch.Metadata == nil {
+		return nil
+	}
+	var errs []error
+	for _, dep := range ch.Metadata.Dependencies {
+		if slices.ContainsFunc(ch.Dependencies(), func(c *chart.Chart) bool { return c.Name() == dep.Name }) {
+			continue
+		}
+		chartFile := path.Join(dir, "Chart.yaml")
+		local, ok := strings.CutPrefix(dep.Repository, "file://")
+		if !ok {
+			errs = append(errs, &manifest.SourceError{File: chartFile, Err: fmt.Errorf(
+				"chart %q: dependency %q (repository %q) is not vendored in charts/: run helm dependency build and commit charts/, or point it at a file:// path in the repository",
+				ch.Name(), dep.Name, dep.Repository)})
+			continue
+		}
+		depDir := path.Join(dir, local)
+		if !fs.ValidPath(depDir) {
+			errs = append(errs, &manifest.SourceError{File: chartFile, Err: fmt.Errorf("chart %q: dependency %q: %q is outside the repository root", ch.Name(), dep.Name, dep.Repository)})
+			continue
+		}
+		sub, err := r.loadChart(fsys, depDir, depth+1)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("chart %q: dependency %q: %w", ch.Name(), dep.Name, err))
+			continue
+		}
+		ch.AddDependency(sub)
+	}
+	return errors.Join(errs...)
+}
+
+var (
+	templateLine = regexp.MustCompile(`([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.@-]+)+):(\d+)`)
+	templateFile = regexp.MustCompile(`([A-Za-z0-9_.-]+(?:/[A-Za-z0-9_.@-]+)+\.(?:yaml|yml|tpl|txt|json))`)
+)
+
+// helmError ties a Helm error to the chart file it names, so the finding
+// points at the template and line.
+func helmError(dir, chartName string, err error) error {
+	if len(manifest.SourceErrors(err)) > 0 {
+		return err
+	}
+	msg := err.Error()
+	file, line := "", 0
+	if m := templateLine.FindStringSubmatch(msg); m != nil && strings.HasPrefix(m[1], chartName+"/") {
+		file = m[1]
+		line, _ = strconv.Atoi(m[2])
+	} else if m := templateFile.FindStringSubmatch(msg); m != nil && strings.HasPrefix(m[1], chartName+"/") {
+		file = m[1]
+	}
+	if file == "" {
+		return &manifest.SourceError{File: path.Join(dir, "Chart.yaml"), Err: err}
+	}
+	return &manifest.SourceError{File: path.Join(dir, strings.TrimPrefix(file, chartName+"/")), Line: line, Err: err}
+}
+
+// decodeHelmOutput decodes helm template output, taking each object's file
+// from the "# Source:" line above it.
+func decodeHelmOutput(chartDir string, out []byte, limits manifest.Limits) ([]*manifest.Object, error) {
+	sources := helmSources(out)
+	sourceAt := func(line int) string {
+		file := ""
+		for _, s := range sources {
+			if s.line > line {
+				break
+			}
+			file = s.file
+		}
+		if file == "" {
+			return path.Join(chartDir, "Chart.yaml")
+		}
+		_, rest, _ := strings.Cut(file, "/")
+		return path.Join(chartDir, rest)
+	}
+	objs, err := manifest.DecodeObjects(chartDir, out, limits)
+	if err != nil {
+		for _, se := range manifest.SourceErrors(err) {
+			se.File, se.Line = sourceAt(se.Line), 0
+		}
+		return nil, err
+	}
+	for _, obj := range objs {
+		// Templates change as they render: no source line is exact.
+		obj.Origin = manifest.Origin{File: sourceAt(obj.Origin.Line)}
+	}
+	return objs, nil
+}
+
+type sourceLine struct {
+	line int
+	file string
+}
+
+func helmSources(out []byte) []sourceLine {
+	var sources []sourceLine
+	for i, line := range strings.Split(string(out), "\n") {
+		if file, ok := strings.CutPrefix(line, "# Source: "); ok {
+			sources = append(sources, sourceLine{line: i + 1, file: file})
+		}
+	}
+	return sources
+}

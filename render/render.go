@@ -1,0 +1,166 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"runtime"
+	"sync"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// LoadRestrictions says which files a kustomization may read, as
+// kustomize's --load-restrictor flag does.
+type LoadRestrictions string
+
+// The load restrictions.
+const (
+	// LoadRootOnly lets a kustomization read files only under its own
+	// directory (bases are still reached through resources).
+	LoadRootOnly LoadRestrictions = "rootOnly"
+	// LoadNone lets a kustomization read any file in the repository. The
+	// repository root still bounds every read.
+	LoadNone LoadRestrictions = "none"
+)
+
+// Options configure a Renderer. The zero value is not valid; start from
+// DefaultOptions.
+type Options struct {
+	// LoadRestrictions bounds the files a kustomization may read.
+	LoadRestrictions LoadRestrictions
+	// AllowRemote lets kustomizations name remote bases and resources.
+	// Off by default: a remote reference is then a render error.
+	AllowRemote bool
+	// KubeVersion is the Kubernetes version Helm templates see in
+	// .Capabilities.KubeVersion; empty keeps Helm's default.
+	KubeVersion string
+	// APIVersions are extra API versions for .Capabilities.APIVersions.
+	APIVersions []string
+	// Limits bound every YAML file read before any library sees it.
+	Limits manifest.Limits
+	// Jobs is how many targets RenderAll renders at once.
+	Jobs int
+	// Logger receives debug messages; nil discards them.
+	Logger *slog.Logger
+}
+
+// DefaultOptions returns the options for untrusted repositories: root-only
+// loading, no remote references, default limits, one job per CPU.
+func DefaultOptions() Options {
+	return Options{
+		LoadRestrictions: LoadRootOnly,
+		Limits:           manifest.DefaultLimits(),
+		Jobs:             runtime.GOMAXPROCS(0),
+	}
+}
+
+// Renderer renders targets. It is safe for concurrent use.
+type Renderer struct {
+	opts Options
+}
+
+// New validates opts and returns a Renderer.
+func New(opts Options) (*Renderer, error) {
+	switch opts.LoadRestrictions {
+	case LoadRootOnly, LoadNone:
+	case "":
+		opts.LoadRestrictions = LoadRootOnly
+	default:
+		return nil, fmt.Errorf("render: unknown load restrictions %q: want %q or %q", opts.LoadRestrictions, LoadRootOnly, LoadNone)
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.GOMAXPROCS(0)
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Renderer{opts: opts}, nil
+}
+
+// Result is one rendered target.
+type Result struct {
+	// Target is what was rendered.
+	Target Target
+	// YAML is the rendered stream, byte for byte what kustomize build or
+	// helm template prints.
+	YAML []byte
+	// Objects are the decoded objects of YAML, each with its Origin.
+	Objects []*manifest.Object
+	// Err is why rendering failed, or nil. It carries *manifest.SourceError
+	// values where the file (and line) of the cause is known.
+	Err error
+}
+
+// Render renders one target from fsys, whose root is the repository root.
+func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Result, err error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// The template and kustomize libraries panic on some inputs; a panic
+	// must become this target's error, not end the process.
+	defer func() {
+		if p := recover(); p != nil {
+			res, err = nil, fmt.Errorf("%s: %s renderer panicked: %v", t.Name, t.Kind, p)
+		}
+	}()
+	switch t.Kind {
+	case KindKustomize:
+		res, err = r.renderKustomize(ctx, fsys, t)
+	case KindHelm:
+		res, err = r.renderHelm(ctx, fsys, t)
+	case KindManifests:
+		res, err = r.renderManifests(fsys, t)
+	default:
+		return nil, fmt.Errorf("%s: unknown target kind %q", t.Name, t.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range res.Objects {
+		obj.Origin.Target = t.Name
+	}
+	return res, nil
+}
+
+// RenderAll renders targets in parallel, Options.Jobs at a time. The
+// results are in the order of targets; a failed target has Err set and
+// the others go on.
+func (r *Renderer) RenderAll(ctx context.Context, fsys fs.FS, targets []Target) []*Result {
+	results := make([]*Result, len(targets))
+	sem := make(chan struct{}, r.opts.Jobs)
+	var wg sync.WaitGroup
+	for i, t := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			select {
+			case sem <- struct{}{}:
+				defer func() { <-sem }()
+			case <-ctx.Done():
+				results[i] = &Result{Target: t, Err: ctx.Err()}
+				return
+			}
+			res, err := r.Render(ctx, fsys, t)
+			if err != nil {
+				res = &Result{Target: t, Err: err}
+			}
+			results[i] = res
+		}()
+	}
+	wg.Wait()
+	return results
+}
+
+// decodeRendered decodes a rendered stream, which the renderer produced
+// from checked input; an error here is a renderer bug or an invalid
+// template output, and is reported against the target.
+func decodeRendered(t Target, data []byte, limits manifest.Limits) ([]*manifest.Object, error) {
+	objs, err := manifest.DecodeObjects(t.Name, data, limits)
+	if err != nil {
+		return nil, errors.Join(fmt.Errorf("%s: rendered output is not valid", t.Name), err)
+	}
+	return objs, nil
+}

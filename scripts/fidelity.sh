@@ -1,0 +1,272 @@
+#!/usr/bin/env bash
+# scripts/fidelity.sh - does `syncgate render` print the same bytes as the peer CLIs?
+#
+# Run from anywhere (it cds to the repo root):   make fidelity
+#                                           or:   bash scripts/fidelity.sh
+#
+# For every target that `syncgate targets TREE -o json` finds in each input tree, run
+#   kustomize target:  syncgate render DIR               vs  kustomize build DIR
+#   helm target:       syncgate render DIR [-f V ...]    vs  helm template REL DIR --namespace NS --include-crds [-f V ...]
+# (both from the tree's root, the "root" of the JSON; REL/NS come from the target,
+# release-name/default unless the target says otherwise; syncgate gets --release-name /
+# --namespace only when they differ from those defaults, so its defaults are what is tested).
+# Plain-manifest targets have no peer and are skipped.
+#
+# Comparison: byte for byte (cmp) on stdout. NO normalisation is applied. stderr is
+# kept but not compared (warnings differ in wording and are not part of the stream).
+# helm gets --namespace explicitly so that a kubeconfig's current namespace cannot leak
+# in, and runs with HELM_{CACHE,CONFIG,DATA}_HOME under bench/.work/helm-home.
+#
+# One line per target:
+#   same             identical output
+#   DIFF             both succeeded, output differs (diff kept under bench/.work/fidelity/)
+#   both-failed      both exited non-zero (fine: e.g. helm's deliberately broken test charts)
+#   peer-failed      only the peer failed  (syncgate accepted something the peer rejects)
+#   syncgate-failed  only syncgate failed  (stderr kept under bench/.work/fidelity/)
+# then exactly one count line
+#   fidelity: N same, M differ, K both-failed, P peer-only-failed, Q syncgate-only-failed
+# Exit 0 when M, P and Q are all 0; 1 otherwise; 2 when the script could not run.
+#
+# Input trees:
+#   examples/gitops-repo, examples/broken, every directory under testdata/render/
+#   and, unless FIDELITY_EXTERNAL=0, real-world trees taken from Go modules (copied
+#   read-write to bench/.work/trees/<name>, each made its own git top-level with
+#   `git init` so that its own dir is the root; never commit any of it):
+#     helm-testcharts  helm.sh/helm/v4@v4.3.1         pkg/cmd/testdata/testcharts
+#     gateway-api      sigs.k8s.io/gateway-api@v1.6.3 config/
+#     kueue            sigs.k8s.io/kueue@v0.17.0      config/ charts/
+#     cluster-api      sigs.k8s.io/cluster-api@v1.14.2 core/config bootstrap/kubeadm/config
+#                                                     controlplane/kubeadm/config cmd/clusterctl/config
+#     (cluster-api's hack/observability is left out: it uses helmCharts, which needs
+#      `kustomize build --enable-helm` and the network.)
+#
+# Environment:
+#   FIDELITY_EXTERNAL=0    skip the external trees
+#   FIDELITY_TREES="a b"   compare only these trees (paths relative to the repo root)
+#   FIDELITY_TIMEOUT=120   seconds allowed per render command
+#   FIDELITY_VERBOSE=1     also print the first lines of each diff
+#   SYNCGATE=/path/bin     use that syncgate binary instead of building bin/syncgate
+#
+# Needs: go, git, jq, cmp/diff, timeout, flock. Peers are installed with `go install` into
+# bench/.bin (skipped when the right versions are already there).
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+REPO=$PWD
+BIN_DIR=$REPO/bench/.bin
+WORK=$REPO/bench/.work
+OUT=$WORK/fidelity
+TREES=$WORK/trees
+SYNCGATE=${SYNCGATE:-$REPO/bin/syncgate}
+KUSTOMIZE=$BIN_DIR/kustomize
+HELM=$BIN_DIR/helm
+KUSTOMIZE_PKG=sigs.k8s.io/kustomize/kustomize/v5
+KUSTOMIZE_VERSION=v5.8.2
+HELM_PKG=helm.sh/helm/v4/cmd/helm
+HELM_VERSION=v4.3.1
+TIMEOUT=${FIDELITY_TIMEOUT:-120}
+
+die() { echo "fidelity: $*" >&2; exit 2; }
+note() { echo "fidelity: $*" >&2; }
+
+for tool in go git jq cmp diff timeout flock; do
+  command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
+done
+
+# ---------------------------------------------------------------- peers (same code in bench/render.sh)
+# Version of the main module a Go binary was built from ("" if none/unreadable).
+bin_version() { [[ -x $1 ]] && go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; }
+
+# ensure_peer BIN PKG VERSION: go install PKG@VERSION into bench/.bin unless BIN already is
+# that version. Another process may be installing the same binary right now: retry a few times.
+ensure_peer() {
+  local bin=$1 pkg=$2 want=$3 try
+  for try in 1 2 3 4 5 6; do
+    if [[ $(bin_version "$bin") == "$want" ]] && "$bin" version >/dev/null 2>&1; then
+      return 0
+    fi
+    note "installing $pkg@$want into bench/.bin (try $try)"
+    if GOBIN=$BIN_DIR go install "$pkg@$want"; then
+      continue # loop re-checks the version
+    fi
+    sleep 20
+  done
+  die "could not install $pkg@$want into $BIN_DIR"
+}
+
+ensure_peers() {
+  mkdir -p "$BIN_DIR"
+  (
+    flock 9 # serialise with bench/render.sh
+    ensure_peer "$KUSTOMIZE" "$KUSTOMIZE_PKG" "$KUSTOMIZE_VERSION"
+    ensure_peer "$HELM" "$HELM_PKG" "$HELM_VERSION"
+  ) 9>"$BIN_DIR/.install.lock"
+}
+
+build_syncgate() {
+  [[ $SYNCGATE == "$REPO/bin/syncgate" ]] || return 0 # SYNCGATE=/other/binary: use it as is
+  [[ -d cmd/syncgate ]] || die "cmd/syncgate does not exist yet"
+  go build -o bin/syncgate ./cmd/syncgate || die "go build ./cmd/syncgate failed"
+}
+
+# ---------------------------------------------------------------- external trees
+# module_dir MOD@VER: download (cached) and print the module's directory. Run outside any
+# module so that go.mod/go.sum of this repo are never touched.
+module_dir() {
+  local json dir
+  json=$(cd / && GOWORK=off GOFLAGS=-mod=mod go mod download -json "$1") || { note "go mod download $1 failed"; return 1; }
+  dir=$(jq -r '.Dir // empty' <<<"$json")
+  [[ -n $dir && -d $dir ]] || { note "go mod download $1: no Dir ($(jq -r '.Error // empty' <<<"$json"))"; return 1; }
+  printf '%s\n' "$dir"
+}
+
+# external_tree NAME MOD@VER SRC[:DEST] ...: copy SRC dirs of the module into trees/NAME/DEST
+# (DEST defaults to SRC; "." copies into the tree's top). Skipped when already done.
+external_tree() {
+  local name=$1 mod=$2; shift 2
+  local dest=$TREES/$name stamp=$TREES/.$name.stamp want="$mod $*" dir spec src to
+  if [[ -d $dest && -f $stamp && $(<"$stamp") == "$want" ]]; then
+    EXTERNAL+=("bench/.work/trees/$name"); return 0
+  fi
+  dir=$(module_dir "$mod") || { note "skipping external tree $name"; return 0; }
+  rm -rf "$dest" "$stamp"
+  mkdir -p "$dest"
+  for spec in "$@"; do
+    src=${spec%%:*}; to=${spec#*:}
+    [[ -d $dir/$src ]] || { note "$mod has no $src, skipping tree $name"; rm -rf "$dest"; return 0; }
+    mkdir -p "$dest/$to"
+    cp -r "$dir/$src/." "$dest/$to/"
+  done
+  chmod -R u+w "$dest"
+  git -C "$dest" init -q # own git top-level => the tree's own dir is syncgate's root
+  printf '%s\n' "$want" >"$stamp"
+  EXTERNAL+=("bench/.work/trees/$name")
+}
+
+# ---------------------------------------------------------------- comparison
+N_SAME=0 N_DIFF=0 N_BOTH=0 N_PEER=0 N_SG=0
+
+first_line() { # first non-empty line of a file, shortened
+  local l
+  l=$(grep -m1 -v '^[[:space:]]*$' "$1" 2>/dev/null || true)
+  l=${l//$'\t'/ }
+  ((${#l} > 160)) && l="${l:0:157}..."
+  printf '%s' "$l"
+}
+
+report() { # STATUS TREE NAME [DETAIL]
+  printf '%-16s %s :: %s%s\n' "$1" "$2" "$3" "${4:+  ($4)}"
+}
+
+slugify() { local s=${1//\//__}; s=${s//[^A-Za-z0-9._@=-]/_}; printf '%s' "$s"; }
+
+compare_tree() {
+  local tree=$1 label=$1 json rc=0 root lines i=0
+  local odir=$OUT/$(slugify "$label")
+  mkdir -p "$odir"
+  json=$("$SYNCGATE" targets "$tree" -o json </dev/null 2>"$odir/targets.stderr") || rc=$?
+  if ! root=$(jq -er '.root' <<<"$json" 2>/dev/null); then
+    N_SG=$((N_SG + 1))
+    report syncgate-failed "$label" "(targets)" "exit $rc: $(first_line "$odir/targets.stderr")"
+    return 0
+  fi
+  lines=$(jq -r '.targets[]? | [.name, .kind, .path, (.releaseName // "release-name"),
+                 (.namespace // "default")] + (.valuesFiles // []) | @tsv' <<<"$json")
+  if [[ -z $lines ]]; then
+    note "$label: no targets"
+    return 0
+  fi
+  local -a f vf
+  local name kind path rel ns slug sg_rc peer_rc base
+  while IFS=$'\t' read -r -a f; do
+    i=$((i + 1))
+    name=${f[0]} kind=${f[1]} path=${f[2]} rel=${f[3]} ns=${f[4]}
+    vf=()
+    local v
+    for v in "${f[@]:5}"; do vf+=(-f "$v"); done
+    slug=$(printf '%03d-%s' "$i" "$(slugify "$name")")
+    base=$odir/$slug
+    local -a sg_cmd peer_cmd
+    case $kind in
+      kustomize)
+        sg_cmd=("$SYNCGATE" render "$path")
+        peer_cmd=("$KUSTOMIZE" build "$path")
+        ;;
+      helm)
+        sg_cmd=("$SYNCGATE" render "$path" "${vf[@]}")
+        [[ $rel != release-name ]] && sg_cmd+=(--release-name "$rel")
+        [[ $ns != default ]] && sg_cmd+=(--namespace "$ns")
+        peer_cmd=("$HELM" template "$rel" "$path" --namespace "$ns" --include-crds "${vf[@]}")
+        ;;
+      *) continue ;; # plain manifests: no peer
+    esac
+    sg_rc=0 peer_rc=0
+    (cd "$root" && timeout "$TIMEOUT" "${sg_cmd[@]}") </dev/null >"$base.syncgate" 2>"$base.syncgate.stderr" || sg_rc=$?
+    (cd "$root" && timeout "$TIMEOUT" "${peer_cmd[@]}") </dev/null >"$base.peer" 2>"$base.peer.stderr" || peer_rc=$?
+    {
+      printf 'root: %s\n' "$root"
+      printf 'syncgate (exit %d):' "$sg_rc"; printf ' %q' "${sg_cmd[@]}"; echo
+      printf 'peer     (exit %d):' "$peer_rc"; printf ' %q' "${peer_cmd[@]}"; echo
+    } >"$base.cmd"
+    if ((sg_rc == 0 && peer_rc == 0)); then
+      if cmp -s "$base.peer" "$base.syncgate"; then
+        N_SAME=$((N_SAME + 1))
+        report same "$label" "$name"
+        rm -f "$base".*
+      else
+        N_DIFF=$((N_DIFF + 1))
+        diff -u --label "peer ($kind)" --label syncgate "$base.peer" "$base.syncgate" >"$base.diff" || true
+        report DIFF "$label" "$name" "$(tail -n +3 "$base.diff" | grep -c '^[-+]' || true) changed lines, ${base#"$REPO"/}.diff"
+        if [[ ${FIDELITY_VERBOSE:-0} == 1 ]]; then sed -n '1,40p' "$base.diff" | sed 's/^/    /'; fi
+      fi
+    elif ((sg_rc != 0 && peer_rc != 0)); then
+      N_BOTH=$((N_BOTH + 1))
+      report both-failed "$label" "$name"
+      rm -f "$base".*
+    elif ((peer_rc != 0)); then
+      N_PEER=$((N_PEER + 1))
+      report peer-failed "$label" "$name" "peer exit $peer_rc: $(first_line "$base.peer.stderr")"
+    else
+      N_SG=$((N_SG + 1))
+      report syncgate-failed "$label" "$name" "syncgate exit $sg_rc: $(first_line "$base.syncgate.stderr")"
+    fi
+  done <<<"$lines"
+  rmdir "$odir" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- main
+ensure_peers
+build_syncgate
+
+export HELM_CACHE_HOME=$WORK/helm-home/cache HELM_CONFIG_HOME=$WORK/helm-home/config HELM_DATA_HOME=$WORK/helm-home/data
+
+declare -a INPUTS=() EXTERNAL=()
+if [[ -n ${FIDELITY_TREES:-} ]]; then
+  read -r -a INPUTS <<<"$FIDELITY_TREES"
+else
+  for t in examples/gitops-repo examples/broken testdata/render/*/; do
+    [[ -d $t ]] && INPUTS+=("${t%/}")
+  done
+  if [[ ${FIDELITY_EXTERNAL:-1} != 0 ]]; then
+    mkdir -p "$TREES"
+    external_tree helm-testcharts helm.sh/helm/v4@$HELM_VERSION pkg/cmd/testdata/testcharts:.
+    external_tree gateway-api sigs.k8s.io/gateway-api@v1.6.3 config
+    external_tree kueue sigs.k8s.io/kueue@v0.17.0 config charts
+    external_tree cluster-api sigs.k8s.io/cluster-api@v1.14.2 \
+      core/config bootstrap/kubeadm/config controlplane/kubeadm/config cmd/clusterctl/config
+    INPUTS+=("${EXTERNAL[@]}")
+  fi
+fi
+((${#INPUTS[@]})) || die "no input trees"
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+echo "fidelity: syncgate $(git describe --always --dirty 2>/dev/null || echo '?'), kustomize $KUSTOMIZE_VERSION, helm $HELM_VERSION"
+for tree in "${INPUTS[@]}"; do
+  [[ -d $tree ]] || { note "no such tree: $tree"; continue; }
+  compare_tree "$tree"
+done
+rmdir "$OUT" 2>/dev/null || true
+
+echo "fidelity: $N_SAME same, $N_DIFF differ, $N_BOTH both-failed, $N_PEER peer-only-failed, $N_SG syncgate-only-failed"
+((N_DIFF + N_PEER + N_SG == 0))
