@@ -1,0 +1,37 @@
+# syncgate: build, test and measure. `make test` is what CI runs.
+GO ?= go
+FUZZTIME ?= 20s
+
+.PHONY: build test fmt-check vet unit fuzz bench fidelity generate
+
+build:
+	$(GO) build -o bin/syncgate ./cmd/syncgate
+
+test: fmt-check vet unit
+
+fmt-check:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './bench/.work/*')); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+unit:
+	$(GO) test -count=1 ./...
+
+# Short runs of every fuzz target; FUZZTIME=5m for a longer look.
+fuzz:
+	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./render -run '^$$' -fuzz '^FuzzRenderManifests$$' -fuzztime $(FUZZTIME)
+
+# syncgate against one kustomize build / helm template process per target.
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./render
+	bash bench/render.sh
+
+# Byte-for-byte comparison with kustomize build v5.8.2 and helm template v4.3.1.
+fidelity:
+	bash scripts/fidelity.sh
+
+generate:
+	$(GO) generate ./...
