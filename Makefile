@@ -22,7 +22,7 @@ unit:
 # Short runs of every fuzz target; FUZZTIME=5m for a longer look.
 fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./render -run '^$$' -fuzz '^FuzzRenderManifests$$' -fuzztime $(FUZZTIME)
+	$(GO) test . -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
 
 # syncgate against one kustomize build / helm template process per target.
 bench:

@@ -61,7 +61,7 @@ func Discover(fsys fs.FS, dir string) ([]Target, error) {
 		return nil, fmt.Errorf("discover %s: %w", dir, err)
 	}
 
-	refs := scanKustomizations(fsys, dirs)
+	refs := scanReferences(fsys, dirs)
 	var targets []Target
 	for _, p := range slices.Sorted(maps.Keys(dirs)) {
 		rd := dirs[p]
@@ -153,8 +153,8 @@ func holdsObjects(fsys fs.FS, dir string, files []string) bool {
 	return false
 }
 
-// references records what kustomizations use, so that bases, components
-// and charts consumed by another kustomization are not targets of their own.
+// references records what kustomizations and charts use, so that bases,
+// components and charts consumed by another are not targets of their own.
 type references struct {
 	dirs       map[string]bool // kustomization directories used as resources
 	components map[string]bool // directories holding a kind: Component
@@ -162,7 +162,7 @@ type references struct {
 	charts     map[string]bool // chart directories used by helmCharts
 }
 
-func scanKustomizations(fsys fs.FS, dirs map[string]*repoDir) references {
+func scanReferences(fsys fs.FS, dirs map[string]*repoDir) references {
 	refs := references{dirs: map[string]bool{}, components: map[string]bool{}, fileDirs: map[string]bool{}, charts: map[string]bool{}}
 	for dir, rd := range dirs {
 		if rd.kustomization == "" {
@@ -189,7 +189,36 @@ func scanKustomizations(fsys fs.FS, dirs map[string]*repoDir) references {
 			refs.charts[path.Join(dir, k.chartHome, chart.Name)] = true
 		}
 	}
+	for dir, rd := range dirs {
+		if rd.chart {
+			for _, dep := range localChartDependencies(fsys, dir) {
+				refs.charts[dep] = true
+			}
+		}
+	}
 	return refs
+}
+
+// localChartDependencies returns the directories of a chart's file://
+// dependencies: charts rendered as part of another are not targets.
+func localChartDependencies(fsys fs.FS, dir string) []string {
+	file := path.Join(dir, "Chart.yaml")
+	data, err := fs.ReadFile(fsys, file)
+	if err != nil {
+		return nil
+	}
+	docs, err := manifest.Decode(file, data, manifest.Limits{})
+	if err != nil || len(docs) == 0 {
+		return nil
+	}
+	deps, _ := mapOf(docs[0].Value)["dependencies"].([]any)
+	var dirs []string
+	for _, d := range deps {
+		if local, ok := strings.CutPrefix(str(mapOf(d)["repository"]), "file://"); ok {
+			dirs = append(dirs, path.Join(dir, local))
+		}
+	}
+	return dirs
 }
 
 // kustomizationFile holds the fields of a kustomization that syncgate

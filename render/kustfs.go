@@ -62,7 +62,7 @@ func (k *kustFS) rel(p string) (string, error) {
 	}
 	rel, ok := strings.CutPrefix(p, mountPoint+"/")
 	if !ok {
-		return "", k.note(&manifest.SourceError{File: k.target.Path, Err: fmt.Errorf("%s is outside the repository root", p)})
+		return "", k.note(&manifest.SourceError{File: k.target.Path, Err: fmt.Errorf("a path resolves outside the repository root (to %s)", strings.TrimPrefix(p, mountPoint))})
 	}
 	return rel, nil
 }

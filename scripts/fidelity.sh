@@ -12,6 +12,13 @@
 # --namespace only when they differ from those defaults, so its defaults are what is tested).
 # Plain-manifest targets have no peer and are skipped.
 #
+# One deliberate difference is bridged on the PEER side, not in the output: syncgate attaches
+# a chart's file:// dependencies that are not vendored in charts/ (as Argo CD runs `helm
+# dependency build`), while `helm template` refuses such a chart ("missing in charts/
+# directory"). For those targets the peer is re-run in a scratch copy of the tree after
+# `helm dependency build DIR`, and the line says "peer ran helm dependency build first".
+# FIDELITY_DEP_BUILD=0 turns this off (those targets are then peer-failed).
+#
 # Comparison: byte for byte (cmp) on stdout. NO normalisation is applied. stderr is
 # kept but not compared (warnings differ in wording and are not part of the stream).
 # helm gets --namespace explicitly so that a kubeconfig's current namespace cannot leak
@@ -45,6 +52,7 @@
 #   FIDELITY_TREES="a b"   compare only these trees (paths relative to the repo root)
 #   FIDELITY_TIMEOUT=120   seconds allowed per render command
 #   FIDELITY_VERBOSE=1     also print the first lines of each diff
+#   FIDELITY_DEP_BUILD=0   do not retry the helm peer after `helm dependency build` (below)
 #   SYNCGATE=/path/bin     use that syncgate binary instead of building bin/syncgate
 #
 # Needs: go, git, jq, cmp/diff, timeout, flock. Peers are installed with `go install` into
@@ -160,6 +168,39 @@ report() { # STATUS TREE NAME [DETAIL]
 
 slugify() { local s=${1//\//__}; s=${s//[^A-Za-z0-9._@=-]/_}; printf '%s' "$s"; }
 
+# peer_after_dep_build TREE ROOT BASE HELM template REL PATH ... : the chart's file://
+# dependencies are not vendored, so `helm template` refuses it while syncgate attaches them
+# (as Argo CD's `helm dependency build` would). Run the peer the way a helm user has to: in
+# a scratch copy of TREE (never in the repo), `helm dependency build PATH`, then the same
+# `helm template`. Paths are re-rooted from ROOT to TREE; a chart, dependency or values file
+# outside TREE makes this fail, and the target stays peer-failed.
+peer_after_dep_build() {
+  local tree=$1 root=$2 base=$3; shift 3
+  local -a cmd=("$@")
+  local tree_abs root_abs prefix scratch i rc=0
+  tree_abs=$(cd "$tree" && pwd -P) root_abs=$(cd "$root" && pwd -P)
+  case $tree_abs in
+    "$root_abs") prefix= ;;
+    "$root_abs"/*) prefix=${tree_abs#"$root_abs"/}/ ;;
+    *) return 1 ;;
+  esac
+  # cmd = HELM template REL PATH --namespace NS --include-crds [-f V]...: re-root PATH and V.
+  for ((i = 3; i < ${#cmd[@]}; i++)); do
+    if ((i == 3)) || [[ ${cmd[i - 1]} == -f ]]; then
+      [[ -z $prefix || ${cmd[i]} == "$prefix"* ]] || return 1
+      cmd[i]=${cmd[i]#"$prefix"}
+    fi
+  done
+  scratch=$OUT/.dep-build
+  rm -rf "$scratch"
+  mkdir -p "$scratch"
+  cp -r "$tree_abs/." "$scratch/"
+  (cd "$scratch" && "$HELM" dependency build "${cmd[3]}" >&2 && timeout "$TIMEOUT" "${cmd[@]}") \
+    </dev/null >"$base.peer" 2>"$base.peer.stderr" || rc=$?
+  rm -rf "$scratch"
+  return "$rc"
+}
+
 compare_tree() {
   local tree=$1 label=$1 json rc=0 root lines i=0
   local odir=$OUT/$(slugify "$label")
@@ -203,6 +244,14 @@ compare_tree() {
     sg_rc=0 peer_rc=0
     (cd "$root" && timeout "$TIMEOUT" "${sg_cmd[@]}") </dev/null >"$base.syncgate" 2>"$base.syncgate.stderr" || sg_rc=$?
     (cd "$root" && timeout "$TIMEOUT" "${peer_cmd[@]}") </dev/null >"$base.peer" 2>"$base.peer.stderr" || peer_rc=$?
+    local peer_note=
+    if [[ $kind == helm && $peer_rc != 0 && ${FIDELITY_DEP_BUILD:-1} != 0 ]] &&
+      grep -q 'missing in charts/ directory' "$base.peer.stderr"; then
+      peer_rc=0
+      peer_after_dep_build "$tree" "$root" "$base" "${peer_cmd[@]}" || peer_rc=$?
+      ((peer_rc != 0)) || peer_note="peer ran helm dependency build first"
+      peer_cmd=(helm dependency build "$path" '&&' "${peer_cmd[@]}" "(in a scratch copy of $tree)")
+    fi
     {
       printf 'root: %s\n' "$root"
       printf 'syncgate (exit %d):' "$sg_rc"; printf ' %q' "${sg_cmd[@]}"; echo
@@ -211,12 +260,12 @@ compare_tree() {
     if ((sg_rc == 0 && peer_rc == 0)); then
       if cmp -s "$base.peer" "$base.syncgate"; then
         N_SAME=$((N_SAME + 1))
-        report same "$label" "$name"
+        report same "$label" "$name" "$peer_note"
         rm -f "$base".*
       else
         N_DIFF=$((N_DIFF + 1))
         diff -u --label "peer ($kind)" --label syncgate "$base.peer" "$base.syncgate" >"$base.diff" || true
-        report DIFF "$label" "$name" "$(tail -n +3 "$base.diff" | grep -c '^[-+]' || true) changed lines, ${base#"$REPO"/}.diff"
+        report DIFF "$label" "$name" "$(tail -n +3 "$base.diff" | grep -c '^[-+]' || true) changed lines, ${base#"$REPO"/}.diff${peer_note:+; $peer_note}"
         if [[ ${FIDELITY_VERBOSE:-0} == 1 ]]; then sed -n '1,40p' "$base.diff" | sed 's/^/    /'; fi
       fi
     elif ((sg_rc != 0 && peer_rc != 0)); then
@@ -228,7 +277,7 @@ compare_tree() {
       report peer-failed "$label" "$name" "peer exit $peer_rc: $(first_line "$base.peer.stderr")"
     else
       N_SG=$((N_SG + 1))
-      report syncgate-failed "$label" "$name" "syncgate exit $sg_rc: $(first_line "$base.syncgate.stderr")"
+      report syncgate-failed "$label" "$name" "syncgate exit $sg_rc: $(first_line "$base.syncgate.stderr")${peer_note:+; $peer_note}"
     fi
   done <<<"$lines"
   rmdir "$odir" 2>/dev/null || true

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/syncgate/syncgate/internal/golden"
+)
+
+// durationMs is the one field that changes from run to run.
+var durationMs = regexp.MustCompile(`"durationMs": \d+`)
+
+func TestCommands(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		// golden names the file under testdata/ holding the expected stdout.
+		golden string
+		// wantErr is a substring of stderr, when stderr matters.
+		wantErr string
+	}{
+		{name: "check example", args: []string{"check", "../../examples/gitops-repo"}, golden: "check-example.txt"},
+		{name: "check example json", args: []string{"check", "-o", "json", "../../examples/gitops-repo"}, golden: "check-example.json"},
+		{name: "check bad input json", args: []string{"check", "-o", "json", "../../testdata/bad"}, wantCode: 1, golden: "check-bad.json"},
+		{name: "check bad input text", args: []string{"check", "../../testdata/bad"}, wantCode: 1, golden: "check-bad.txt"},
+		{name: "targets", args: []string{"targets", "../../examples/gitops-repo"}, golden: "targets.txt"},
+		{name: "render kustomize", args: []string{"render", "../../testdata/render/kustomize/overlay"}, golden: "render-kustomize.yaml"},
+		{name: "render chart with values", args: []string{"render", "../../testdata/render/helm/chart", "-f", "../../testdata/render/helm/chart/values/prod.yaml",
+			"--release-name", "demo", "--namespace", "apps", "--kubernetes-version", "1.33.1"}, golden: "render-helm.yaml"},
+		{name: "render failure", args: []string{"render", "../../testdata/bad/remote-base/app"}, wantCode: 1, wantErr: "kustomization.yaml:3: remote reference"},
+		{name: "unknown format", args: []string{"check", "-o", "xml", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown output format "xml"`},
+		{name: "bad fail-on", args: []string{"check", "--fail-on", "fatal", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown severity "fatal"`},
+		{name: "missing path", args: []string{"check", "../../no/such/dir"}, wantCode: 2, wantErr: "no such file or directory"},
+		{name: "unknown flag", args: []string{"check", "--frobnicate"}, wantCode: 2, wantErr: "unknown flag"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Run twice: the same input must give byte-identical output.
+			var first string
+			for i := range 2 {
+				var out, errOut bytes.Buffer
+				code := run(tt.args, &out, &errOut)
+				if code != tt.wantCode {
+					t.Fatalf("exit code %d, want %d; stderr: %s", code, tt.wantCode, errOut.String())
+				}
+				if tt.wantErr != "" && !strings.Contains(errOut.String(), tt.wantErr) {
+					t.Errorf("stderr %q does not contain %q", errOut.String(), tt.wantErr)
+				}
+				got := durationMs.ReplaceAllString(out.String(), `"durationMs": 0`)
+				if i == 0 {
+					first = got
+					continue
+				}
+				if got != first {
+					t.Fatalf("second run differs from the first:\n%s\n---\n%s", first, got)
+				}
+			}
+			if tt.golden != "" {
+				golden.Assert(t, filepath.Join("testdata", tt.golden), []byte(first))
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	var out bytes.Buffer
+	if code := run([]string{"version"}, &out, &out); code != 0 {
+		t.Fatalf("exit code %d: %s", code, out.String())
+	}
+	if !strings.HasPrefix(out.String(), "syncgate ") {
+		t.Errorf("version output %q", out.String())
+	}
+}

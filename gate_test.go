@@ -1,0 +1,190 @@
+package syncgate
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+func checkDir(t *testing.T, dir string) *Decision {
+	t.Helper()
+	g, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := OpenDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	d, err := g.Check(context.Background(), src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// finding keeps the fields a test pins; messages come from the libraries.
+type finding struct {
+	Rule, File string
+	Line       int
+}
+
+func TestCheckBadInput(t *testing.T) {
+	tests := []struct {
+		dir  string
+		want []finding
+	}{
+		{dir: "outside-root", want: []finding{{"render/failed", "testdata/bad/outside-root/app", 0}}},
+		{dir: "remote-base", want: []finding{{"render/failed", "testdata/bad/remote-base/app/kustomization.yaml", 3}}},
+		{dir: "missing-dep", want: []finding{{"render/failed", "testdata/bad/missing-dep/chart/Chart.yaml", 0}}},
+		{dir: "yaml-syntax", want: []finding{{"render/failed", "testdata/bad/yaml-syntax/app/configmap.yaml", 5}}},
+		{dir: "template-error", want: []finding{{"render/failed", "testdata/bad/template-error/chart/templates/cm.yaml", 6}}},
+		{dir: "alias-bomb", want: []finding{{"render/resource-limit", "testdata/bad/alias-bomb/app/bomb.yaml", 4}}},
+		{dir: "duplicate", want: []finding{{"render/duplicate-object", "testdata/bad/duplicate/plain/b.yaml", 7}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			d := checkDir(t, filepath.Join("testdata/bad", tt.dir))
+			if d.Allowed {
+				t.Error("Allowed = true, want false")
+			}
+			var got []finding
+			for _, f := range d.Findings {
+				got = append(got, finding{f.Rule, f.File, f.Line})
+				if f.Severity != manifest.SeverityError || f.Message == "" || f.Target == "" {
+					t.Errorf("finding %+v lacks severity, message or target", f)
+				}
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestCheckRefusesSymlinkOutOfRoot(t *testing.T) {
+	outside := filepath.Join(t.TempDir(), "secret.yaml")
+	if err := os.WriteFile(outside, []byte("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: leaked}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	repo := t.TempDir()
+	if err := os.WriteFile(filepath.Join(repo, "kustomization.yaml"), []byte("resources: [link.yaml]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(repo, "link.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	d := checkDir(t, repo)
+	if d.Allowed || len(d.Findings) != 1 || d.Findings[0].Rule != "render/failed" {
+		t.Fatalf("decision %+v, want one render/failed finding", d)
+	}
+	if d.Stats.Objects != 0 {
+		t.Errorf("%d objects rendered through a symlink out of the root", d.Stats.Objects)
+	}
+}
+
+func TestCheckConfigTargets(t *testing.T) {
+	fsys := fstest.MapFS{
+		"chart/Chart.yaml":          {Data: []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n")},
+		"chart/values.yaml":         {Data: []byte("name: base\n")},
+		"env/eu.yaml":               {Data: []byte("name: eu\n")},
+		"chart/templates/cm.yaml":   {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n  namespace: {{ .Release.Namespace }}\n")},
+		"plain/ns.yaml":             {Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n")},
+		"unrelated/.keep/ignore.md": {Data: []byte("x")},
+	}
+	cfg, err := ParseConfig(ConfigFileName, []byte(`
+targets:
+  - path: chart
+    type: helm
+    name: chart-eu
+    valuesFiles: [env/eu.yaml]
+    namespace: web
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DefaultOptions()
+	opts.Config = cfg
+	g, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := g.Check(context.Background(), FS(fsys))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tr := range d.Targets {
+		names = append(names, tr.Name)
+	}
+	if diff := cmp.Diff([]string{"chart-eu", "plain"}, names); diff != "" {
+		t.Errorf("targets (-want +got):\n%s", diff)
+	}
+	if !d.Allowed || d.Stats.Objects != 2 {
+		t.Errorf("decision %+v, want allowed with 2 objects", d)
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name, input, want string
+	}{
+		{name: "unknown key", input: "kubernetesVersion: '1.33'\ntargest: []\n", want: ".syncgate.yaml:2:"},
+		{name: "bad type", input: "targets:\n  - path: x\n    type: kpt\n", want: `type "kpt"`},
+		{name: "no path", input: "targets:\n  - type: helm\n", want: "path is required"},
+		{name: "duplicate key", input: "kubernetesVersion: a\nkubernetesVersion: b\n", want: "duplicate key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseConfig(ConfigFileName, []byte(tt.input))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzParseConfig(f *testing.F) {
+	f.Add([]byte("kubernetesVersion: '1.33'\ntargets:\n  - {path: a, type: helm, valuesFiles: [v.yaml]}\n"))
+	f.Add([]byte("targets: &t [*t]\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cfg, err := ParseConfig(ConfigFileName, data)
+		if err == nil && cfg == nil {
+			t.Fatal("nil config without error")
+		}
+	})
+}
+
+func TestCheckObjectsFindsDuplicates(t *testing.T) {
+	g, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := func(line int) *manifest.Object {
+		return manifest.NewObject(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "a"}},
+			manifest.Origin{File: "f.yaml", Line: line, Target: "t"})
+	}
+	d, err := g.CheckObjects(context.Background(), []*manifest.Object{obj(1), obj(9)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Allowed || len(d.Findings) != 1 || d.Findings[0].Line != 9 || !strings.Contains(d.Findings[0].Message, "f.yaml:1") {
+		t.Errorf("decision %+v, want one duplicate at line 9 naming line 1", d)
+	}
+}
+
+func TestNewRejectsBadFailOn(t *testing.T) {
+	opts := DefaultOptions()
+	opts.FailOn = "fatal"
+	if _, err := New(opts); err == nil {
+		t.Error("New accepted fail-on fatal")
+	}
+}

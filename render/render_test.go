@@ -1,0 +1,196 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/syncgate/syncgate/internal/golden"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+func TestDiscover(t *testing.T) {
+	tests := []struct {
+		name string
+		root string
+	}{
+		{name: "render-fixtures", root: "../testdata/render"},
+		{name: "gitops-repo", root: "../examples/gitops-repo"},
+		{name: "broken", root: "../examples/broken"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			targets, err := Discover(os.DirFS(tt.root), ".")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := json.MarshalIndent(targets, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.Assert(t, filepath.Join("testdata", "discover", tt.name+".json"), append(got, '\n'))
+		})
+	}
+}
+
+// renderCase renders one target of a fixture tree and records its YAML
+// and the origin of every object.
+func renderCase(t *testing.T, r *Renderer, root string, target Target) []byte {
+	t.Helper()
+	res, err := r.Render(context.Background(), os.DirFS(root), target)
+	if err != nil {
+		t.Fatalf("Render(%s): %v", target.Name, err)
+	}
+	var b strings.Builder
+	b.Write(res.YAML)
+	b.WriteString("# --- objects and origins ---\n")
+	for _, o := range res.Objects {
+		fmt.Fprintf(&b, "# %s %s %s:%d (%s)\n", o.APIVersion, o.Ref(), o.Origin.File, o.Origin.Line, o.Origin.Target)
+	}
+	return []byte(b.String())
+}
+
+func TestRender(t *testing.T) {
+	r, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		target Target
+	}{
+		{name: "kustomize-overlay", target: Target{Name: "kustomize/overlay", Kind: KindKustomize, Path: "kustomize/overlay"}},
+		{name: "kustomize-base", target: Target{Name: "kustomize/base", Kind: KindKustomize, Path: "kustomize/base"}},
+		{name: "helm-defaults", target: Target{Name: "helm/chart", Kind: KindHelm, Path: "helm/chart"}},
+		{name: "helm-layered", target: Target{Name: "helm/chart:prod", Kind: KindHelm, Path: "helm/chart",
+			ValuesFiles: []string{"helm/chart/values/prod.yaml"}, Set: []string{"image.tag=3.0.0", "localdep.enabled=false"},
+			ReleaseName: "demo", Namespace: "apps", KubeVersion: "1.31.4"}},
+		{name: "manifests", target: Target{Name: "manifests/plain", Kind: KindManifests, Path: "manifests/plain"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := renderCase(t, r, "../testdata/render", tt.target)
+			golden.Assert(t, filepath.Join("testdata", "render", tt.name+".golden"), got)
+		})
+	}
+}
+
+func TestRenderAPIVersions(t *testing.T) {
+	opts := DefaultOptions()
+	opts.APIVersions = []string{"monitoring.coreos.com/v1"}
+	r, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := r.Render(context.Background(), os.DirFS("../testdata/render"), Target{Name: "c", Kind: KindHelm, Path: "helm/chart"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(res.YAML), `demo.example.org/has-monitoring: "true"`) {
+		t.Errorf("APIVersions did not reach .Capabilities.APIVersions:\n%s", res.YAML)
+	}
+}
+
+func TestRenderErrors(t *testing.T) {
+	r, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		target    Target
+		wantFile  string
+		wantLine  int
+		wantText  string
+		wantLimit bool
+	}{
+		{name: "outside-root", target: Target{Kind: KindKustomize, Path: "app"},
+			wantFile: "app", wantText: "outside the repository root"},
+		{name: "remote-base", target: Target{Kind: KindKustomize, Path: "app"},
+			wantFile: "app/kustomization.yaml", wantLine: 3, wantText: "remote reference"},
+		{name: "missing-dep", target: Target{Kind: KindHelm, Path: "chart"},
+			wantFile: "chart/Chart.yaml", wantText: `dependency "redis" (repository "https://charts.example.org/stable") is not vendored`},
+		{name: "yaml-syntax", target: Target{Kind: KindKustomize, Path: "app"},
+			wantFile: "app/configmap.yaml", wantLine: 5, wantText: "did not find expected"},
+		{name: "template-error", target: Target{Kind: KindHelm, Path: "chart"},
+			wantFile: "chart/templates/cm.yaml", wantLine: 6, wantText: "nil pointer evaluating"},
+		{name: "alias-bomb", target: Target{Kind: KindKustomize, Path: "app"},
+			wantFile: "app/bomb.yaml", wantLine: 4, wantText: "aliases expand", wantLimit: true},
+		{name: "dep-outside", target: Target{Kind: KindHelm, Path: "chart"},
+			wantFile: "chart/Chart.yaml", wantText: "outside the repository root"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.target.Name = tt.name
+			_, err := r.Render(context.Background(), os.DirFS(filepath.Join("../testdata/bad", tt.name)), tt.target)
+			if err == nil {
+				t.Fatal("Render succeeded, want an error")
+			}
+			sources := manifest.SourceErrors(err)
+			if len(sources) == 0 {
+				t.Fatalf("error %q names no file", err)
+			}
+			se := sources[0]
+			if se.File != tt.wantFile || se.Line != tt.wantLine {
+				t.Errorf("error at %s:%d, want %s:%d (%v)", se.File, se.Line, tt.wantFile, tt.wantLine, err)
+			}
+			if !strings.Contains(err.Error(), tt.wantText) {
+				t.Errorf("error %q does not contain %q", err, tt.wantText)
+			}
+			if got := errors.Is(err, manifest.ErrLimit); got != tt.wantLimit {
+				t.Errorf("errors.Is(err, ErrLimit) = %v, want %v", got, tt.wantLimit)
+			}
+		})
+	}
+}
+
+func TestRenderAllKeepsGoing(t *testing.T) {
+	r, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets := []Target{
+		{Name: "bad", Kind: KindKustomize, Path: "missing"},
+		{Name: "good", Kind: KindManifests, Path: "manifests/plain"},
+	}
+	results := r.RenderAll(context.Background(), os.DirFS("../testdata/render"), targets)
+	if results[0].Err == nil {
+		t.Error("missing target rendered without error")
+	}
+	if results[1].Err != nil || len(results[1].Objects) != 4 {
+		t.Errorf("good target: err %v, %d objects, want 4", results[1].Err, len(results[1].Objects))
+	}
+}
+
+func TestNewRejectsUnknownLoadRestrictions(t *testing.T) {
+	opts := DefaultOptions()
+	opts.LoadRestrictions = "anywhere"
+	if _, err := New(opts); err == nil {
+		t.Error("New accepted unknown load restrictions")
+	}
+}
+
+func BenchmarkRenderExamples(b *testing.B) {
+	r, err := New(DefaultOptions())
+	if err != nil {
+		b.Fatal(err)
+	}
+	fsys := os.DirFS("../examples/gitops-repo")
+	targets, err := Discover(fsys, ".")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		for _, res := range r.RenderAll(context.Background(), fsys, targets) {
+			if res.Err != nil {
+				b.Fatal(res.Err)
+			}
+		}
+	}
+}
