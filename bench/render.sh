@@ -6,6 +6,7 @@
 #
 #   (A)  syncgate render --all TREE                      one process for the whole tree
 #   (B)  kustomize build DIR / helm template ... DIR     one process per target, one after another
+#        (kustomize with --enable-helm, as in scripts/fidelity.sh: it runs helm for helmCharts)
 #   (B2) the same peer commands through xargs -P2        two at a time
 # Each variant runs once to warm caches, then BENCH_RUNS times (default 5) interleaved
 # A B B2 A B B2 ...; the median wall time of each is reported, with the ratio peer/syncgate:
@@ -110,7 +111,7 @@ while IFS=$'\t' read -r -a f; do
   vf=()
   for v in "${f[@]:5}"; do vf+=(-f "$v"); done
   case $kind in
-    kustomize) n_k=$((n_k + 1)); cmd=("$KUSTOMIZE" build "$path") ;;
+    kustomize) n_k=$((n_k + 1)); cmd=("$KUSTOMIZE" build --enable-helm --helm-command "$HELM" "$path") ;;
     helm) n_h=$((n_h + 1)); cmd=("$HELM" template "$rel" "$path" --namespace "$ns" --include-crds "${vf[@]}") ;;
     *) n_m=$((n_m + 1)); continue ;;
   esac

@@ -247,6 +247,8 @@ type helmChartSpec struct {
 	SkipTests    bool
 	KubeVersion  string
 	APIVersions  []string
+	// AdditionalValuesFiles are layered after ValuesFile.
+	AdditionalValuesFiles []string
 }
 
 func readKustomization(fsys fs.FS, file string) (*kustomizationFile, error) {
@@ -284,19 +286,20 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	for _, c := range charts {
 		cm, _ := c.(map[string]any)
 		k.helmCharts = append(k.helmCharts, helmChartSpec{
-			Name:         str(cm["name"]),
-			Repo:         str(cm["repo"]),
-			Version:      str(cm["version"]),
-			ReleaseName:  str(cm["releaseName"]),
-			Namespace:    str(cm["namespace"]),
-			ValuesFile:   str(cm["valuesFile"]),
-			ValuesInline: mapOf(cm["valuesInline"]),
-			ValuesMerge:  str(cm["valuesMerge"]),
-			IncludeCRDs:  cm["includeCRDs"] == true,
-			SkipHooks:    cm["skipHooks"] == true,
-			SkipTests:    cm["skipTests"] == true,
-			KubeVersion:  str(cm["kubeVersion"]),
-			APIVersions:  stringList(cm["apiVersions"]),
+			Name:                  str(cm["name"]),
+			Repo:                  str(cm["repo"]),
+			Version:               str(cm["version"]),
+			ReleaseName:           str(cm["releaseName"]),
+			Namespace:             str(cm["namespace"]),
+			ValuesFile:            str(cm["valuesFile"]),
+			ValuesInline:          mapOf(cm["valuesInline"]),
+			ValuesMerge:           str(cm["valuesMerge"]),
+			IncludeCRDs:           cm["includeCRDs"] == true,
+			SkipHooks:             cm["skipHooks"] == true,
+			SkipTests:             cm["skipTests"] == true,
+			KubeVersion:           str(cm["kubeVersion"]),
+			APIVersions:           stringList(cm["apiVersions"]),
+			AdditionalValuesFiles: stringList(cm["additionalValuesFiles"]),
 		})
 	}
 	return k, nil

@@ -34,6 +34,8 @@ const maxChartDepth = 10
 type helmRender struct {
 	chartDir    string // repository-relative
 	valuesFiles []string
+	// inline values are layered after valuesFiles, before set.
+	inline      map[string]any
 	set         []string
 	releaseName string
 	namespace   string
@@ -141,6 +143,9 @@ func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) 
 			return nil, &manifest.SourceError{File: file, Line: docs[0].Line, Err: errors.New("values file is not a mapping")}
 		}
 		vals = loader.MergeMaps(vals, m)
+	}
+	if h.inline != nil {
+		vals = loader.MergeMaps(vals, h.inline)
 	}
 	for _, s := range h.set {
 		if err := strvals.ParseInto(s, vals); err != nil {

@@ -2,8 +2,10 @@ package render
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -11,6 +13,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+	"sigs.k8s.io/kustomize/api/konfig"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -30,9 +34,16 @@ var errReadOnly = errors.New("the repository is read-only to kustomize")
 // parses it, remote references are refused, and the target's own
 // kustomization asks for origin annotations so objects keep their source.
 type kustFS struct {
-	fsys   fs.FS
-	opts   Options
-	target Target
+	ctx      context.Context
+	renderer *Renderer
+	fsys     fs.FS
+	opts     Options
+	target   Target
+	// virtual holds files syncgate made for kustomize: the output of each
+	// helmCharts entry, rendered in-process. Keys are repository paths.
+	virtual map[string][]byte
+	// virtualOrigin maps each virtual file to the chart it came from.
+	virtualOrigin map[string]string
 	// problem is the first checked failure seen while kustomize read files;
 	// it names the file and line that kustomize's own message may not.
 	problem error
@@ -86,16 +97,21 @@ func (k *kustFS) Open(p string) (filesys.File, error) {
 		return nil, err
 	}
 	rel, _ := k.rel(p)
-	info, err := fs.Stat(k.fsys, rel)
+	info, err := fs.Stat(k.fsys, path.Dir(rel))
 	if err != nil {
 		return nil, err
+	}
+	if k.virtual[rel] == nil {
+		if info, err = fs.Stat(k.fsys, rel); err != nil {
+			return nil, err
+		}
 	}
 	return &readOnlyFile{Reader: bytes.NewReader(data), info: info}, nil
 }
 
 func (k *kustFS) IsDir(p string) bool {
 	rel, err := k.rel(p)
-	if err != nil {
+	if err != nil || k.virtual[rel] != nil {
 		return false
 	}
 	info, err := fs.Stat(k.fsys, rel)
@@ -123,6 +139,9 @@ func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	if err != nil {
 		return "", "", err
 	}
+	if k.virtual[rel] != nil {
+		return filesys.ConfirmedDir(k.abs(path.Dir(rel))), path.Base(rel), nil
+	}
 	info, err := fs.Stat(k.fsys, rel)
 	if err != nil {
 		return "", "", fmt.Errorf("'%s': %w", rel, err)
@@ -137,6 +156,9 @@ func (k *kustFS) Exists(p string) bool {
 	rel, err := k.rel(p)
 	if err != nil {
 		return false
+	}
+	if k.virtual[rel] != nil {
+		return true
 	}
 	_, err = fs.Stat(k.fsys, rel)
 	return err == nil
@@ -180,6 +202,9 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if data, ok := k.virtual[rel]; ok {
+		return data, nil
+	}
 	data, err := readBounded(k.fsys, rel, k.opts.Limits)
 	if err != nil {
 		return nil, k.note(err)
@@ -209,19 +234,10 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 				Err: fmt.Errorf("remote reference %q refused: syncgate renders offline from the repository (allow with --allow-remote)", ref)})
 		}
 	}
-	if len(kf.helmCharts) > 0 {
-		return nil, k.note(&manifest.SourceError{File: file, Line: lineOf(data, "helmCharts:"),
-			Err: errors.New("helmCharts in a kustomization is not supported yet: render the chart as its own target")})
-	}
-	if path.Dir(file) != k.target.Path {
+	isTop := path.Dir(file) == k.target.Path
+	if len(kf.helmCharts) == 0 && !isTop {
 		return data, nil
 	}
-	return k.withOriginAnnotations(file, data)
-}
-
-// withOriginAnnotations adds originAnnotations to buildMetadata, which
-// makes krusty annotate each object with the file it came from.
-func (k *kustFS) withOriginAnnotations(file string, data []byte) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return nil, k.note(&manifest.SourceError{File: file, Err: err})
@@ -230,25 +246,198 @@ func (k *kustFS) withOriginAnnotations(file string, data []byte) ([]byte, error)
 		return data, nil // empty: krusty reports it
 	}
 	root := doc.Content[0]
-	for i := 0; i+1 < len(root.Content); i += 2 {
-		if root.Content[i].Value != "buildMetadata" {
+	if len(kf.helmCharts) > 0 {
+		if err := k.inflateHelmCharts(file, data, kf, root); err != nil {
+			return nil, k.note(err)
+		}
+	}
+	if isTop {
+		k.userOrigins = !appendToList(root, "buildMetadata", "originAnnotations")
+	}
+	return yaml.Marshal(&doc)
+}
+
+// inflateHelmCharts renders each helmCharts entry in-process, as
+// kustomize --enable-helm would with a helm binary, and replaces the
+// entries with resources naming the rendered output.
+func (k *kustFS) inflateHelmCharts(file string, data []byte, kf *kustomizationFile, root *yaml.Node) error {
+	dir := path.Dir(file)
+	line := lineOf(data, "helmCharts:")
+	for i, spec := range kf.helmCharts {
+		out, chartDir, err := k.inflate(dir, kf.chartHome, spec)
+		if err != nil {
+			return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("helmCharts[%d] (%s): %w", i, spec.Name, err)}
+		}
+		if out, err = markHelmGenerated(out); err != nil {
+			return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("helmCharts[%d] (%s): %w", i, spec.Name, err)}
+		}
+		name := fmt.Sprintf(".syncgate-helm-%d-%s.yaml", i, spec.Name)
+		k.virtual[path.Join(dir, name)] = out
+		k.virtualOrigin[path.Join(dir, name)] = path.Join(chartDir, "Chart.yaml")
+		appendToList(root, "resources", name)
+	}
+	removeKeys(root, "helmCharts", "helmGlobals")
+	return nil
+}
+
+func (k *kustFS) inflate(dir, chartHome string, spec helmChartSpec) ([]byte, string, error) {
+	if path.IsAbs(chartHome) {
+		return nil, "", fmt.Errorf("chartHome %q: an absolute path is outside the repository", chartHome)
+	}
+	home := path.Join(dir, chartHome)
+	if spec.Version != "" && spec.Repo != "" {
+		home = path.Join(home, spec.Name+"-"+spec.Version)
+	}
+	chartDir := path.Join(home, spec.Name)
+	if info, err := fs.Stat(k.fsys, chartDir); err != nil || !info.IsDir() || !fs.ValidPath(chartDir) {
+		return nil, "", fmt.Errorf("no chart at %s: syncgate does not pull charts; vendor it under chartHome", chartDir)
+	}
+	valuesFile := path.Join(chartDir, "values.yaml")
+	if spec.ValuesFile != "" {
+		valuesFile = path.Join(dir, spec.ValuesFile)
+	}
+	h := helmRender{
+		chartDir:    chartDir,
+		releaseName: spec.ReleaseName,
+		namespace:   spec.Namespace,
+		kubeVersion: spec.KubeVersion,
+		apiVersions: spec.APIVersions,
+		includeCRDs: spec.IncludeCRDs,
+		skipHooks:   spec.SkipHooks,
+		skipTests:   spec.SkipTests,
+	}
+	if h.releaseName == "" {
+		// kustomize asks helm for --generate-name, a random name each run;
+		// a checker must be deterministic, so it uses helm template's default.
+		h.releaseName = DefaultReleaseName
+	}
+	if h.namespace == "" {
+		h.namespace = DefaultNamespace
+	}
+	if h.kubeVersion == "" {
+		h.kubeVersion = k.target.KubeVersion
+	}
+	if _, err := fs.Stat(k.fsys, valuesFile); err == nil {
+		h.valuesFiles = []string{valuesFile}
+	}
+	for _, f := range spec.AdditionalValuesFiles {
+		h.valuesFiles = append(h.valuesFiles, path.Join(dir, f))
+	}
+	inline, err := k.inlineValues(h.valuesFiles, spec)
+	if err != nil {
+		return nil, "", err
+	}
+	if inline != nil {
+		h.valuesFiles, h.inline = nil, inline
+	}
+	out, err := k.renderer.helmTemplate(k.ctx, k.fsys, h)
+	return out, chartDir, err
+}
+
+// inlineValues applies valuesInline as kustomize does: by default the
+// inline values replace the values file; valuesMerge "override" lays them
+// over it and "merge" under it.
+func (k *kustFS) inlineValues(valuesFiles []string, spec helmChartSpec) (map[string]any, error) {
+	if len(spec.ValuesInline) == 0 {
+		return nil, nil
+	}
+	switch spec.ValuesMerge {
+	case "", "replace":
+		return spec.ValuesInline, nil
+	case "override", "merge":
+	default:
+		return nil, fmt.Errorf("valuesMerge %q: want override, merge or replace", spec.ValuesMerge)
+	}
+	base, err := k.renderer.helmValues(k.fsys, helmRender{valuesFiles: valuesFiles[:min(1, len(valuesFiles))]})
+	if err != nil {
+		return nil, err
+	}
+	if spec.ValuesMerge == "override" {
+		return loader.MergeMaps(base, spec.ValuesInline), nil
+	}
+	return loader.MergeMaps(spec.ValuesInline, base), nil
+}
+
+// helmGeneratedAnnotation is the build annotation kustomize's helm
+// generator puts on its output; the namespace transformer leaves such
+// objects to Helm, and krusty removes the annotation before printing.
+const helmGeneratedAnnotation = konfig.HelmGeneratedAnnotation
+
+// markHelmGenerated annotates every document of helm output as kustomize's
+// generator does, keeping each document's field order.
+func markHelmGenerated(out []byte) ([]byte, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(out))
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return nil, err
+		}
+		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			continue
 		}
-		list := root.Content[i+1]
+		metadata := mappingValue(doc.Content[0], "metadata")
+		annotations := mappingValue(metadata, "annotations")
+		annotations.Content = append(annotations.Content,
+			&yaml.Node{Kind: yaml.ScalarNode, Value: helmGeneratedAnnotation},
+			&yaml.Node{Kind: yaml.ScalarNode, Value: "true", Style: yaml.DoubleQuotedStyle})
+		if err := enc.Encode(&doc); err != nil {
+			return nil, err
+		}
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// mappingValue returns the mapping under key, creating it when missing.
+func mappingValue(mapping *yaml.Node, key string) *yaml.Node {
+	for i := 0; i+1 < len(mapping.Content); i += 2 {
+		if mapping.Content[i].Value == key && mapping.Content[i+1].Kind == yaml.MappingNode {
+			return mapping.Content[i+1]
+		}
+	}
+	value := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
+	mapping.Content = append(mapping.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: key}, value)
+	return value
+}
+
+// appendToList appends value to the sequence under key, creating it, and
+// reports whether it was added (false when already there).
+func appendToList(mapping *yaml.Node, key, value string) bool {
+	for i := 0; i+1 < len(mapping.Content); i += 2 {
+		if mapping.Content[i].Value != key {
+			continue
+		}
+		list := mapping.Content[i+1]
 		for _, item := range list.Content {
-			if item.Value == "originAnnotations" {
-				k.userOrigins = true
-				return data, nil
+			if item.Value == value {
+				return false
 			}
 		}
-		list.Kind, list.Tag = yaml.SequenceNode, "!!seq"
-		list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "originAnnotations"})
-		return yaml.Marshal(&doc)
+		list.Kind, list.Tag, list.Style = yaml.SequenceNode, "!!seq", 0
+		list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: value})
+		return true
 	}
-	root.Content = append(root.Content,
-		&yaml.Node{Kind: yaml.ScalarNode, Value: "buildMetadata"},
-		&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "originAnnotations"}}})
-	return yaml.Marshal(&doc)
+	mapping.Content = append(mapping.Content,
+		&yaml.Node{Kind: yaml.ScalarNode, Value: key},
+		&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: value}}})
+	return true
+}
+
+func removeKeys(mapping *yaml.Node, keys ...string) {
+	for i := 0; i+1 < len(mapping.Content); {
+		if slices.Contains(keys, mapping.Content[i].Value) {
+			mapping.Content = slices.Delete(mapping.Content, i, i+2)
+			continue
+		}
+		i += 2
+	}
 }
 
 // lineOf returns the 1-based line of the first occurrence of s, or 0.

@@ -32,7 +32,8 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	if err != nil {
 		return nil, err
 	}
-	kfs := &kustFS{fsys: fsys, opts: r.opts, target: t}
+	kfs := &kustFS{ctx: ctx, renderer: r, fsys: fsys, opts: r.opts, target: t,
+		virtual: map[string][]byte{}, virtualOrigin: map[string]string{}}
 	opts := krusty.MakeDefaultOptions()
 	// Unspecified means: the kustomization's sortOptions, else legacy
 	// order, which is what the kustomize CLI and Argo CD print.
@@ -84,6 +85,9 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	lines := sourceLines{fsys: fsys, limits: r.opts.Limits, docs: map[string][]manifest.Document{}}
 	for i, obj := range objs {
 		obj.Origin = lines.origin(t, kfile, origins[i], obj)
+		if chart, ok := kfs.virtualOrigin[obj.Origin.File]; ok {
+			obj.Origin = manifest.Origin{File: chart}
+		}
 	}
 	return &Result{Target: t, YAML: out, Objects: objs}, nil
 }

@@ -65,6 +65,7 @@ func TestRender(t *testing.T) {
 		target Target
 	}{
 		{name: "kustomize-overlay", target: Target{Name: "kustomize/overlay", Kind: KindKustomize, Path: "kustomize/overlay"}},
+		{name: "kustomize-helm-charts", target: Target{Name: "kustomize-helm", Kind: KindKustomize, Path: "kustomize-helm"}},
 		{name: "kustomize-base", target: Target{Name: "kustomize/base", Kind: KindKustomize, Path: "kustomize/base"}},
 		{name: "helm-defaults", target: Target{Name: "helm/chart", Kind: KindHelm, Path: "helm/chart"}},
 		{name: "helm-layered", target: Target{Name: "helm/chart:prod", Kind: KindHelm, Path: "helm/chart",

@@ -5,19 +5,23 @@
 #                                           or:   bash scripts/fidelity.sh
 #
 # For every target that `syncgate targets TREE -o json` finds in each input tree, run
-#   kustomize target:  syncgate render DIR               vs  kustomize build DIR
+#   kustomize target:  syncgate render DIR               vs  kustomize build --enable-helm --helm-command bench/.bin/helm DIR
 #   helm target:       syncgate render DIR [-f V ...]    vs  helm template REL DIR --namespace NS --include-crds [-f V ...]
 # (both from the tree's root, the "root" of the JSON; REL/NS come from the target,
 # release-name/default unless the target says otherwise; syncgate gets --release-name /
 # --namespace only when they differ from those defaults, so its defaults are what is tested).
 # Plain-manifest targets have no peer and are skipped.
 #
-# One deliberate difference is bridged on the PEER side, not in the output: syncgate attaches
-# a chart's file:// dependencies that are not vendored in charts/ (as Argo CD runs `helm
-# dependency build`), while `helm template` refuses such a chart ("missing in charts/
-# directory"). For those targets the peer is re-run in a scratch copy of the tree after
-# `helm dependency build DIR`, and the line says "peer ran helm dependency build first".
-# FIDELITY_DEP_BUILD=0 turns this off (those targets are then peer-failed).
+# Two deliberate differences are bridged on the PEER side, never in the output:
+# - syncgate inflates a kustomization's helmCharts in-process, so kustomize gets
+#   --enable-helm with the helm above (without it kustomize refuses helmCharts; the flag
+#   changes nothing for other kustomizations). Charts must be local (chartHome): no network.
+# - syncgate attaches a chart's file:// dependencies that are not vendored in charts/ (as
+#   Argo CD runs `helm dependency build`), while `helm template` refuses such a chart
+#   ("missing in charts/ directory"). For those targets only, the peer is re-run in a
+#   scratch copy of the tree after `helm dependency build DIR`, and the line says "peer
+#   ran helm dependency build first". FIDELITY_DEP_BUILD=0 turns this off (those targets
+#   are then peer-failed).
 #
 # Comparison: byte for byte (cmp) on stdout. NO normalisation is applied. stderr is
 # kept but not compared (warnings differ in wording and are not part of the stream).
@@ -231,7 +235,7 @@ compare_tree() {
     case $kind in
       kustomize)
         sg_cmd=("$SYNCGATE" render "$path")
-        peer_cmd=("$KUSTOMIZE" build "$path")
+        peer_cmd=("$KUSTOMIZE" build --enable-helm --helm-command "$HELM" "$path")
         ;;
       helm)
         sg_cmd=("$SYNCGATE" render "$path" "${vf[@]}")
