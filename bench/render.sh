@@ -52,7 +52,9 @@ done
 [[ -d $TREE ]] || die "no such tree: $TREE"
 
 # ---------------------------------------------------------------- peers (same code in scripts/fidelity.sh)
-bin_version() { [[ -x $1 ]] && go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; }
+bin_version() {
+  if [[ -x $1 ]]; then go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; fi
+}
 
 ensure_peer() {
   local bin=$1 pkg=$2 want=$3 try
@@ -93,6 +95,10 @@ ratio() { awk -v p="$1" -v s="$2" 'BEGIN { if (s > 0) printf "x%.1f", p / s; els
 secs() { awk -v t="$1" 'BEGIN { printf "%.2fs", t }'; }
 
 # ---------------------------------------------------------------- setup
+mkdir -p "$WORK"
+exec 8>"$WORK/.bench.lock" # one benchmark at a time: two would time each other
+flock -n 8 || { note "waiting for another benchmark to finish"; flock 8; }
+
 ensure_peers
 build_syncgate
 export HELM_CACHE_HOME=$REPO/bench/.work/helm-home/cache HELM_CONFIG_HOME=$REPO/bench/.work/helm-home/config HELM_DATA_HOME=$REPO/bench/.work/helm-home/data
@@ -124,6 +130,7 @@ n_peer=$((n_k + n_h))
 
 run_syncgate() { "$SYNCGATE" render --all "$TREE" </dev/null >/dev/null 2>&1; }
 run_peers() { # $1 = parallelism
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
   (cd "$root" && xargs -d '\n' -n 1 -P "$1" bash -c 'eval "$1" </dev/null >/dev/null 2>&1' _ <"$CMDS")
 }
 

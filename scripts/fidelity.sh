@@ -87,7 +87,9 @@ done
 
 # ---------------------------------------------------------------- peers (same code in bench/render.sh)
 # Version of the main module a Go binary was built from ("" if none/unreadable).
-bin_version() { [[ -x $1 ]] && go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; }
+bin_version() {
+  if [[ -x $1 ]]; then go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; fi
+}
 
 # ensure_peer BIN PKG VERSION: go install PKG@VERSION into bench/.bin unless BIN already is
 # that version. Another process may be installing the same binary right now: retry a few times.
@@ -207,7 +209,8 @@ peer_after_dep_build() {
 
 compare_tree() {
   local tree=$1 label=$1 json rc=0 root lines i=0
-  local odir=$OUT/$(slugify "$label")
+  local odir
+  odir=$OUT/$(slugify "$label")
   mkdir -p "$odir"
   json=$("$SYNCGATE" targets "$tree" -o json </dev/null 2>"$odir/targets.stderr") || rc=$?
   if ! root=$(jq -er '.root' <<<"$json" 2>/dev/null); then
@@ -288,6 +291,11 @@ compare_tree() {
 }
 
 # ---------------------------------------------------------------- main
+# One run at a time: a second run would delete this one's bench/.work/fidelity.
+mkdir -p "$WORK"
+exec 8>"$WORK/.fidelity.lock"
+flock -n 8 || { note "waiting for another fidelity run to finish"; flock 8; }
+
 ensure_peers
 build_syncgate
 
