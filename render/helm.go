@@ -235,6 +235,9 @@ func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, 
 // isChartYAML reports whether a chart file is plain YAML that Helm parses,
 // as opposed to a template.
 func isChartYAML(name string) bool {
+	if strings.HasPrefix(name, "templates/") || strings.Contains(name, "/templates/") {
+		return false // templates may hold any file name, crds/ included
+	}
 	base := path.Base(name)
 	switch base {
 	case "Chart.yaml", "Chart.lock", "values.yaml", "requirements.yaml":
