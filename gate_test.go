@@ -93,12 +93,11 @@ func TestCheckRefusesSymlinkOutOfRoot(t *testing.T) {
 
 func TestCheckConfigTargets(t *testing.T) {
 	fsys := fstest.MapFS{
-		"chart/Chart.yaml":          {Data: []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n")},
-		"chart/values.yaml":         {Data: []byte("name: base\n")},
-		"env/eu.yaml":               {Data: []byte("name: eu\n")},
-		"chart/templates/cm.yaml":   {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n  namespace: {{ .Release.Namespace }}\n")},
-		"plain/ns.yaml":             {Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n")},
-		"unrelated/.keep/ignore.md": {Data: []byte("x")},
+		"chart/Chart.yaml":        {Data: []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n")},
+		"chart/values.yaml":       {Data: []byte("name: base\n")},
+		"env/eu.yaml":             {Data: []byte("name: eu\n")},
+		"chart/templates/cm.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n  namespace: {{ .Release.Namespace }}\n")},
+		"plain/ns.yaml":           {Data: []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: web}\n")},
 	}
 	cfg, err := ParseConfig(ConfigFileName, []byte(`
 targets:

@@ -29,15 +29,7 @@ export LC_ALL=C
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
-BIN_DIR=$REPO/bench/.bin
 WORK=$REPO/bench/.work/bench
-SYNCGATE=${SYNCGATE:-$REPO/bin/syncgate}
-KUSTOMIZE=$BIN_DIR/kustomize
-HELM=$BIN_DIR/helm
-KUSTOMIZE_PKG=sigs.k8s.io/kustomize/kustomize/v5
-KUSTOMIZE_VERSION=v5.8.2
-HELM_PKG=helm.sh/helm/v4/cmd/helm
-HELM_VERSION=v4.3.1
 DEFAULT_TREE=examples/gitops-repo
 TREE=${BENCH_TREE:-$DEFAULT_TREE}
 RUNS=${BENCH_RUNS:-5}
@@ -51,40 +43,7 @@ done
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
 [[ -d $TREE ]] || die "no such tree: $TREE"
 
-# ---------------------------------------------------------------- peers (same code in scripts/fidelity.sh)
-bin_version() {
-  if [[ -x $1 ]]; then go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; fi
-}
-
-ensure_peer() {
-  local bin=$1 pkg=$2 want=$3 try
-  for try in 1 2 3 4 5 6; do
-    if [[ $(bin_version "$bin") == "$want" ]] && "$bin" version >/dev/null 2>&1; then
-      return 0
-    fi
-    note "installing $pkg@$want into bench/.bin (try $try)"
-    if GOBIN=$BIN_DIR go install "$pkg@$want"; then
-      continue
-    fi
-    sleep 20
-  done
-  die "could not install $pkg@$want into $BIN_DIR"
-}
-
-ensure_peers() {
-  mkdir -p "$BIN_DIR"
-  (
-    flock 9
-    ensure_peer "$KUSTOMIZE" "$KUSTOMIZE_PKG" "$KUSTOMIZE_VERSION"
-    ensure_peer "$HELM" "$HELM_PKG" "$HELM_VERSION"
-  ) 9>"$BIN_DIR/.install.lock"
-}
-
-build_syncgate() {
-  [[ $SYNCGATE == "$REPO/bin/syncgate" ]] || return 0
-  [[ -d cmd/syncgate ]] || die "cmd/syncgate does not exist yet"
-  go build -o bin/syncgate ./cmd/syncgate || die "go build ./cmd/syncgate failed"
-}
+source "$REPO/scripts/peers.sh"
 
 # ---------------------------------------------------------------- timing helpers
 now() { printf '%s\n' "${EPOCHREALTIME:-$(date +%s.%N)}"; }

@@ -165,38 +165,39 @@ type references struct {
 func scanReferences(fsys fs.FS, dirs map[string]*repoDir) references {
 	refs := references{dirs: map[string]bool{}, components: map[string]bool{}, fileDirs: map[string]bool{}, charts: map[string]bool{}}
 	for dir, rd := range dirs {
-		if rd.kustomization == "" {
-			continue
-		}
-		k, err := readKustomization(fsys, path.Join(dir, rd.kustomization))
-		if err != nil {
-			continue // rendering reports it with file and line
-		}
-		if k.kind == "Component" {
-			refs.components[dir] = true
-		}
-		for _, entry := range k.localRefs() {
-			p := path.Join(dir, entry)
-			if d, ok := dirs[p]; ok {
-				if d.kustomization != "" {
-					refs.dirs[p] = true
-				}
-				continue
-			}
-			refs.fileDirs[path.Dir(p)] = true
-		}
-		for _, chart := range k.helmCharts {
-			refs.charts[path.Join(dir, k.chartHome, chart.Name)] = true
-		}
-	}
-	for dir, rd := range dirs {
 		if rd.chart {
 			for _, dep := range localChartDependencies(fsys, dir) {
 				refs.charts[dep] = true
 			}
 		}
+		if rd.kustomization != "" {
+			refs.addKustomization(fsys, dirs, dir, rd.kustomization)
+		}
 	}
 	return refs
+}
+
+func (refs references) addKustomization(fsys fs.FS, dirs map[string]*repoDir, dir, file string) {
+	k, err := readKustomization(fsys, path.Join(dir, file))
+	if err != nil {
+		return // rendering reports it with file and line
+	}
+	if k.kind == "Component" {
+		refs.components[dir] = true
+	}
+	for _, entry := range k.localRefs() {
+		p := path.Join(dir, entry)
+		if d, ok := dirs[p]; ok {
+			if d.kustomization != "" {
+				refs.dirs[p] = true
+			}
+			continue
+		}
+		refs.fileDirs[path.Dir(p)] = true
+	}
+	for _, chart := range k.helmCharts {
+		refs.charts[k.chartDir(dir, chart)] = true
+	}
 }
 
 // localChartDependencies returns the directories of a chart's file://
@@ -303,6 +304,16 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 		})
 	}
 	return k, nil
+}
+
+// chartDir is where kustomize looks for a helmCharts entry's chart: under
+// chartHome, in a name-version directory when a repo and version are set.
+func (k *kustomizationFile) chartDir(dir string, spec helmChartSpec) string {
+	home := path.Join(dir, k.chartHome)
+	if spec.Version != "" && spec.Repo != "" {
+		home = path.Join(home, spec.Name+"-"+spec.Version)
+	}
+	return path.Join(home, spec.Name)
 }
 
 // localRefs returns the resources and components that are paths in the

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -30,7 +31,9 @@ const maxChartBytes = 100 << 20
 // maxChartDepth bounds the nesting of file:// dependencies.
 const maxChartDepth = 10
 
-// helmRender is one in-process "helm template" run.
+// helmRender is one in-process "helm template" run. Empty release name,
+// namespace and kube version take helm template's defaults (the kube
+// version from Options first).
 type helmRender struct {
 	chartDir    string // repository-relative
 	valuesFiles []string
@@ -47,17 +50,13 @@ type helmRender struct {
 }
 
 func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
-	kubeVersion := t.KubeVersion
-	if kubeVersion == "" {
-		kubeVersion = r.opts.KubeVersion
-	}
 	out, err := r.helmTemplate(ctx, fsys, helmRender{
 		chartDir:    t.Path,
 		valuesFiles: t.ValuesFiles,
 		set:         t.Set,
-		releaseName: t.releaseName(),
-		namespace:   t.namespace(),
-		kubeVersion: kubeVersion,
+		releaseName: t.ReleaseName,
+		namespace:   t.Namespace,
+		kubeVersion: t.KubeVersion,
 		apiVersions: r.opts.APIVersions,
 		includeCRDs: true, // Argo CD and Flux apply a chart's crds/
 	})
@@ -85,16 +84,16 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	cfg := action.NewConfiguration(action.ConfigurationSetLogger(r.opts.Logger.Handler()))
 	install := action.NewInstall(cfg)
 	install.DryRunStrategy = action.DryRunClient
-	install.ReleaseName = h.releaseName
-	install.Namespace = h.namespace
+	install.ReleaseName = cmp.Or(h.releaseName, DefaultReleaseName)
+	install.Namespace = cmp.Or(h.namespace, DefaultNamespace)
 	install.Replace = true
 	install.IncludeCRDs = h.includeCRDs
 	install.DisableHooks = h.skipHooks
 	install.APIVersions = common.VersionSet(h.apiVersions)
-	if h.kubeVersion != "" {
-		kv, err := common.ParseKubeVersion(h.kubeVersion)
+	if kubeVersion := cmp.Or(h.kubeVersion, r.opts.KubeVersion); kubeVersion != "" {
+		kv, err := common.ParseKubeVersion(kubeVersion)
 		if err != nil {
-			return nil, fmt.Errorf("%s: invalid kube version %q: %w", h.chartDir, h.kubeVersion, err)
+			return nil, fmt.Errorf("%s: invalid kube version %q: %w", h.chartDir, kubeVersion, err)
 		}
 		install.KubeVersion = kv
 	}
@@ -127,20 +126,9 @@ func helmManifest(rel *release.Release, h helmRender) []byte {
 func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) {
 	vals := map[string]any{}
 	for _, file := range h.valuesFiles {
-		data, err := readBounded(fsys, file, r.opts.Limits)
+		m, err := r.readValues(fsys, file)
 		if err != nil {
 			return nil, err
-		}
-		docs, err := manifest.Decode(file, data, r.opts.Limits)
-		if err != nil {
-			return nil, err
-		}
-		if len(docs) == 0 {
-			continue
-		}
-		m, ok := docs[0].Value.(map[string]any)
-		if !ok {
-			return nil, &manifest.SourceError{File: file, Line: docs[0].Line, Err: errors.New("values file is not a mapping")}
 		}
 		vals = loader.MergeMaps(vals, m)
 	}
@@ -153,6 +141,23 @@ func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) 
 		}
 	}
 	return vals, nil
+}
+
+// readValues reads one Helm values file; an empty file is no values.
+func (r *Renderer) readValues(fsys fs.FS, file string) (map[string]any, error) {
+	data, err := readBounded(fsys, file, r.opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := manifest.Decode(file, data, r.opts.Limits)
+	if err != nil || len(docs) == 0 {
+		return map[string]any{}, err
+	}
+	m, ok := docs[0].Value.(map[string]any)
+	if !ok {
+		return nil, &manifest.SourceError{File: file, Line: docs[0].Line, Err: errors.New("values file is not a mapping")}
+	}
+	return m, nil
 }
 
 // loadChart loads a chart directory from fsys, honouring .helmignore as
@@ -233,17 +238,27 @@ func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, 
 }
 
 // isChartYAML reports whether a chart file is plain YAML that Helm parses,
-// as opposed to a template.
+// as opposed to a template or a file the chart only carries: Chart.yaml,
+// Chart.lock, values.yaml and requirements.yaml at the top of a chart, and
+// the chart's crds/. Subcharts sit under charts/<name>/, so those segments
+// are stripped first to get the file's place in the chart that holds it.
 func isChartYAML(name string) bool {
-	if strings.HasPrefix(name, "templates/") || strings.Contains(name, "/templates/") {
-		return false // templates may hold any file name, crds/ included
+	for {
+		rest, ok := strings.CutPrefix(name, "charts/")
+		if !ok {
+			break
+		}
+		_, inner, ok := strings.Cut(rest, "/")
+		if !ok {
+			break
+		}
+		name = inner
 	}
-	base := path.Base(name)
-	switch base {
+	switch name {
 	case "Chart.yaml", "Chart.lock", "values.yaml", "requirements.yaml":
 		return true
 	}
-	return strings.HasPrefix(name, "crds/") || strings.Contains(name, "/crds/")
+	return strings.HasPrefix(name, "crds/")
 }
 
 func (r *Renderer) attachLocalDependencies(fsys fs.FS, dir string, ch *chart.Chart, depth int) error {

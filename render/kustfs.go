@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,14 +37,13 @@ var errReadOnly = errors.New("the repository is read-only to kustomize")
 type kustFS struct {
 	ctx      context.Context
 	renderer *Renderer
-	fsys     fs.FS
-	opts     Options
-	target   Target
-	// virtual holds files syncgate made for kustomize: the output of each
-	// helmCharts entry, rendered in-process. Keys are repository paths.
-	virtual map[string][]byte
-	// virtualOrigin maps each virtual file to the chart it came from.
-	virtualOrigin map[string]string
+	// fsys is the repository with the rendered helmCharts laid over it.
+	fsys   overlayFS
+	opts   Options
+	target Target
+	// decoded holds the documents of every manifest file kustomize read,
+	// by repository path, for finding each object's source line.
+	decoded map[string][]manifest.Document
 	// problem is the first checked failure seen while kustomize read files;
 	// it names the file and line that kustomize's own message may not.
 	problem error
@@ -97,21 +97,16 @@ func (k *kustFS) Open(p string) (filesys.File, error) {
 		return nil, err
 	}
 	rel, _ := k.rel(p)
-	info, err := fs.Stat(k.fsys, path.Dir(rel))
+	info, err := fs.Stat(k.fsys, rel)
 	if err != nil {
 		return nil, err
-	}
-	if k.virtual[rel] == nil {
-		if info, err = fs.Stat(k.fsys, rel); err != nil {
-			return nil, err
-		}
 	}
 	return &readOnlyFile{Reader: bytes.NewReader(data), info: info}, nil
 }
 
 func (k *kustFS) IsDir(p string) bool {
 	rel, err := k.rel(p)
-	if err != nil || k.virtual[rel] != nil {
+	if err != nil {
 		return false
 	}
 	info, err := fs.Stat(k.fsys, rel)
@@ -139,9 +134,6 @@ func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	if k.virtual[rel] != nil {
-		return filesys.ConfirmedDir(k.abs(path.Dir(rel))), path.Base(rel), nil
-	}
 	info, err := fs.Stat(k.fsys, rel)
 	if err != nil {
 		return "", "", fmt.Errorf("'%s': %w", rel, err)
@@ -156,9 +148,6 @@ func (k *kustFS) Exists(p string) bool {
 	rel, err := k.rel(p)
 	if err != nil {
 		return false
-	}
-	if k.virtual[rel] != nil {
-		return true
 	}
 	_, err = fs.Stat(k.fsys, rel)
 	return err == nil
@@ -202,9 +191,6 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	if data, ok := k.virtual[rel]; ok {
-		return data, nil
-	}
 	data, err := readBounded(k.fsys, rel, k.opts.Limits)
 	if err != nil {
 		return nil, k.note(err)
@@ -214,9 +200,11 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 		return k.checkKustomization(rel, data)
 	}
 	if isManifestFile(name) {
-		if _, err := manifest.Decode(rel, data, k.opts.Limits); err != nil {
+		docs, err := manifest.Decode(rel, data, k.opts.Limits)
+		if err != nil {
 			return nil, k.note(err)
 		}
+		k.decoded[rel] = docs
 	}
 	return data, nil
 }
@@ -263,81 +251,76 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 func (k *kustFS) inflateHelmCharts(file string, data []byte, kf *kustomizationFile, root *yaml.Node) error {
 	dir := path.Dir(file)
 	line := lineOf(data, "helmCharts:")
+	if path.IsAbs(kf.chartHome) {
+		return &manifest.SourceError{File: file, Line: lineOf(data, "chartHome"), Err: fmt.Errorf("chartHome %q: an absolute path is outside the repository", kf.chartHome)}
+	}
 	for i, spec := range kf.helmCharts {
-		out, chartDir, err := k.inflate(dir, kf.chartHome, spec)
+		generated, err := k.inflate(dir, kf.chartDir(dir, spec), spec)
 		if err != nil {
 			return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("helmCharts[%d] (%s): %w", i, spec.Name, err)}
 		}
-		if out, err = markHelmGenerated(out); err != nil {
-			return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("helmCharts[%d] (%s): %w", i, spec.Name, err)}
-		}
 		name := fmt.Sprintf(".syncgate-helm-%d-%s.yaml", i, spec.Name)
-		k.virtual[path.Join(dir, name)] = out
-		k.virtualOrigin[path.Join(dir, name)] = path.Join(chartDir, "Chart.yaml")
+		k.fsys.generated[path.Join(dir, name)] = generated
 		appendToList(root, "resources", name)
 	}
 	removeKeys(root, "helmCharts", "helmGlobals")
 	return nil
 }
 
-func (k *kustFS) inflate(dir, chartHome string, spec helmChartSpec) ([]byte, string, error) {
-	if path.IsAbs(chartHome) {
-		return nil, "", fmt.Errorf("chartHome %q: an absolute path is outside the repository", chartHome)
-	}
-	home := path.Join(dir, chartHome)
-	if spec.Version != "" && spec.Repo != "" {
-		home = path.Join(home, spec.Name+"-"+spec.Version)
-	}
-	chartDir := path.Join(home, spec.Name)
-	if info, err := fs.Stat(k.fsys, chartDir); err != nil || !info.IsDir() || !fs.ValidPath(chartDir) {
-		return nil, "", fmt.Errorf("no chart at %s: syncgate does not pull charts; vendor it under chartHome", chartDir)
+// inflate renders one helmCharts entry and marks its objects as
+// kustomize's generator does.
+func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFile, error) {
+	if info, err := fs.Stat(k.fsys, chartDir); err != nil || !info.IsDir() {
+		return generatedFile{}, fmt.Errorf("no chart at %s: syncgate does not pull charts; vendor it under chartHome", chartDir)
 	}
 	valuesFile := path.Join(chartDir, "values.yaml")
 	if spec.ValuesFile != "" {
 		valuesFile = path.Join(dir, spec.ValuesFile)
 	}
+	// With no releaseName kustomize asks helm for --generate-name, a random
+	// name each run; a checker must be deterministic, so helmTemplate uses
+	// helm template's default instead.
 	h := helmRender{
 		chartDir:    chartDir,
 		releaseName: spec.ReleaseName,
 		namespace:   spec.Namespace,
-		kubeVersion: spec.KubeVersion,
+		kubeVersion: cmp.Or(spec.KubeVersion, k.target.KubeVersion),
 		apiVersions: spec.APIVersions,
 		includeCRDs: spec.IncludeCRDs,
 		skipHooks:   spec.SkipHooks,
 		skipTests:   spec.SkipTests,
 	}
-	if h.releaseName == "" {
-		// kustomize asks helm for --generate-name, a random name each run;
-		// a checker must be deterministic, so it uses helm template's default.
-		h.releaseName = DefaultReleaseName
+	if _, err := fs.Stat(k.fsys, valuesFile); err != nil {
+		valuesFile = ""
 	}
-	if h.namespace == "" {
-		h.namespace = DefaultNamespace
-	}
-	if h.kubeVersion == "" {
-		h.kubeVersion = k.target.KubeVersion
-	}
-	if _, err := fs.Stat(k.fsys, valuesFile); err == nil {
-		h.valuesFiles = []string{valuesFile}
-	}
-	for _, f := range spec.AdditionalValuesFiles {
-		h.valuesFiles = append(h.valuesFiles, path.Join(dir, f))
-	}
-	inline, err := k.inlineValues(h.valuesFiles, spec)
+	inline, err := k.inlineValues(valuesFile, spec)
 	if err != nil {
-		return nil, "", err
+		return generatedFile{}, err
 	}
 	if inline != nil {
-		h.valuesFiles, h.inline = nil, inline
+		h.inline = inline
+	} else {
+		if valuesFile != "" {
+			h.valuesFiles = []string{valuesFile}
+		}
+		for _, f := range spec.AdditionalValuesFiles {
+			h.valuesFiles = append(h.valuesFiles, path.Join(dir, f))
+		}
 	}
 	out, err := k.renderer.helmTemplate(k.ctx, k.fsys, h)
-	return out, chartDir, err
+	if err != nil {
+		return generatedFile{}, err
+	}
+	if out, err = markHelmGenerated(out); err != nil {
+		return generatedFile{}, err
+	}
+	return generatedFile{data: out, chart: path.Join(chartDir, "Chart.yaml")}, nil
 }
 
 // inlineValues applies valuesInline as kustomize does: by default the
 // inline values replace the values file; valuesMerge "override" lays them
 // over it and "merge" under it.
-func (k *kustFS) inlineValues(valuesFiles []string, spec helmChartSpec) (map[string]any, error) {
+func (k *kustFS) inlineValues(valuesFile string, spec helmChartSpec) (map[string]any, error) {
 	if len(spec.ValuesInline) == 0 {
 		return nil, nil
 	}
@@ -348,9 +331,12 @@ func (k *kustFS) inlineValues(valuesFiles []string, spec helmChartSpec) (map[str
 	default:
 		return nil, fmt.Errorf("valuesMerge %q: want override, merge or replace", spec.ValuesMerge)
 	}
-	base, err := k.renderer.helmValues(k.fsys, helmRender{valuesFiles: valuesFiles[:min(1, len(valuesFiles))]})
-	if err != nil {
-		return nil, err
+	base := map[string]any{}
+	if valuesFile != "" {
+		var err error
+		if base, err = k.renderer.readValues(k.fsys, valuesFile); err != nil {
+			return nil, err
+		}
 	}
 	if spec.ValuesMerge == "override" {
 		return loader.MergeMaps(base, spec.ValuesInline), nil
@@ -358,13 +344,10 @@ func (k *kustFS) inlineValues(valuesFiles []string, spec helmChartSpec) (map[str
 	return loader.MergeMaps(spec.ValuesInline, base), nil
 }
 
-// helmGeneratedAnnotation is the build annotation kustomize's helm
-// generator puts on its output; the namespace transformer leaves such
-// objects to Helm, and krusty removes the annotation before printing.
-const helmGeneratedAnnotation = konfig.HelmGeneratedAnnotation
-
-// markHelmGenerated annotates every document of helm output as kustomize's
-// generator does, keeping each document's field order.
+// markHelmGenerated puts kustomize's helm-generated build annotation on
+// every document of helm output, keeping each document's field order: the
+// namespace transformer leaves such objects to Helm, and krusty removes the
+// annotation before printing.
 func markHelmGenerated(out []byte) ([]byte, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(out))
 	var buf bytes.Buffer
@@ -383,7 +366,7 @@ func markHelmGenerated(out []byte) ([]byte, error) {
 		metadata := mappingValue(doc.Content[0], "metadata")
 		annotations := mappingValue(metadata, "annotations")
 		annotations.Content = append(annotations.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Value: helmGeneratedAnnotation},
+			&yaml.Node{Kind: yaml.ScalarNode, Value: konfig.HelmGeneratedAnnotation},
 			&yaml.Node{Kind: yaml.ScalarNode, Value: "true", Style: yaml.DoubleQuotedStyle})
 		if err := enc.Encode(&doc); err != nil {
 			return nil, err

@@ -32,8 +32,8 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	if err != nil {
 		return nil, err
 	}
-	kfs := &kustFS{ctx: ctx, renderer: r, fsys: fsys, opts: r.opts, target: t,
-		virtual: map[string][]byte{}, virtualOrigin: map[string]string{}}
+	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
+		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, decoded: map[string][]manifest.Document{}}
 	opts := krusty.MakeDefaultOptions()
 	// Unspecified means: the kustomization's sortOptions, else legacy
 	// order, which is what the kustomize CLI and Argo CD print.
@@ -82,12 +82,8 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	if len(objs) != len(origins) {
 		return nil, fmt.Errorf("%s: kustomize printed %d objects for %d resources", t.Name, len(objs), len(origins))
 	}
-	lines := sourceLines{fsys: fsys, limits: r.opts.Limits, docs: map[string][]manifest.Document{}}
 	for i, obj := range objs {
-		obj.Origin = lines.origin(t, kfile, origins[i], obj)
-		if chart, ok := kfs.virtualOrigin[obj.Origin.File]; ok {
-			obj.Origin = manifest.Origin{File: chart}
-		}
+		obj.Origin = kfs.origin(kfile, origins[i], obj)
 	}
 	return &Result{Target: t, YAML: out, Objects: objs}, nil
 }
@@ -113,39 +109,32 @@ func kustomizeError(kfs *kustFS, kfile string, err error) error {
 	return &manifest.SourceError{File: kfile, Err: errors.New(msg)}
 }
 
-// sourceLines finds the line each kustomize object starts on in the file
-// it came from, decoding each source file once.
-type sourceLines struct {
-	fsys   fs.FS
-	limits manifest.Limits
-	docs   map[string][]manifest.Document
-}
-
-func (s *sourceLines) origin(t Target, kfile string, o *resource.Origin, obj *manifest.Object) manifest.Origin {
+// origin says where a kustomize object came from: the file named by its
+// origin annotation, at the line of the object's document there, or the
+// chart behind a rendered helmCharts entry.
+func (k *kustFS) origin(kfile string, o *resource.Origin, obj *manifest.Object) manifest.Origin {
 	switch {
 	case o == nil:
 		return manifest.Origin{File: kfile}
 	case o.Repo != "":
 		return manifest.Origin{File: kfile} // a remote base: no file in this repository
 	case o.Path != "":
-		file := path.Join(t.Path, o.Path)
-		return manifest.Origin{File: file, Line: s.line(file, obj)}
+		file := path.Join(k.target.Path, o.Path)
+		if g, ok := k.fsys.generated[file]; ok {
+			return manifest.Origin{File: g.chart}
+		}
+		return manifest.Origin{File: file, Line: k.line(file, obj)}
 	case o.ConfiguredIn != "":
-		return manifest.Origin{File: path.Join(t.Path, o.ConfiguredIn)}
+		return manifest.Origin{File: path.Join(k.target.Path, o.ConfiguredIn)}
 	}
 	return manifest.Origin{File: kfile}
 }
 
 // line returns the line of the document in file with obj's kind whose name
-// kustomize may have prefixed or suffixed into obj's name, or 0.
-func (s *sourceLines) line(file string, obj *manifest.Object) int {
-	docs, ok := s.docs[file]
-	if !ok {
-		if data, err := readBounded(s.fsys, file, s.limits); err == nil {
-			docs, _ = manifest.Decode(file, data, s.limits)
-		}
-		s.docs[file] = docs
-	}
+// kustomize may have prefixed or suffixed into obj's name, or 0. It uses
+// the documents decoded when kustomize read the file.
+func (k *kustFS) line(file string, obj *manifest.Object) int {
+	docs := k.decoded[file]
 	if len(docs) == 1 {
 		return docs[0].Line
 	}

@@ -38,6 +38,15 @@ func TestDiscover(t *testing.T) {
 	}
 }
 
+func newRenderer(tb testing.TB, opts Options) *Renderer {
+	tb.Helper()
+	r, err := New(opts)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return r
+}
+
 // renderCase renders one target of a fixture tree and records its YAML
 // and the origin of every object.
 func renderCase(t *testing.T, r *Renderer, root string, target Target) []byte {
@@ -56,10 +65,7 @@ func renderCase(t *testing.T, r *Renderer, root string, target Target) []byte {
 }
 
 func TestRender(t *testing.T) {
-	r, err := New(DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenderer(t, DefaultOptions())
 	tests := []struct {
 		name   string
 		target Target
@@ -84,10 +90,7 @@ func TestRender(t *testing.T) {
 func TestRenderAPIVersions(t *testing.T) {
 	opts := DefaultOptions()
 	opts.APIVersions = []string{"monitoring.coreos.com/v1"}
-	r, err := New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenderer(t, opts)
 	res, err := r.Render(context.Background(), os.DirFS("../testdata/render"), Target{Name: "c", Kind: KindHelm, Path: "helm/chart"})
 	if err != nil {
 		t.Fatal(err)
@@ -98,10 +101,7 @@ func TestRenderAPIVersions(t *testing.T) {
 }
 
 func TestRenderErrors(t *testing.T) {
-	r, err := New(DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenderer(t, DefaultOptions())
 	tests := []struct {
 		name      string
 		target    Target
@@ -151,10 +151,7 @@ func TestRenderErrors(t *testing.T) {
 }
 
 func TestRenderAllKeepsGoing(t *testing.T) {
-	r, err := New(DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := newRenderer(t, DefaultOptions())
 	targets := []Target{
 		{Name: "bad", Kind: KindKustomize, Path: "missing"},
 		{Name: "good", Kind: KindManifests, Path: "manifests/plain"},
@@ -177,10 +174,7 @@ func TestNewRejectsUnknownLoadRestrictions(t *testing.T) {
 }
 
 func BenchmarkRenderExamples(b *testing.B) {
-	r, err := New(DefaultOptions())
-	if err != nil {
-		b.Fatal(err)
-	}
+	r := newRenderer(b, DefaultOptions())
 	fsys := os.DirFS("../examples/gitops-repo")
 	targets, err := Discover(fsys, ".")
 	if err != nil {
@@ -192,6 +186,28 @@ func BenchmarkRenderExamples(b *testing.B) {
 			if res.Err != nil {
 				b.Fatal(res.Err)
 			}
+		}
+	}
+}
+
+func TestIsChartYAML(t *testing.T) {
+	tests := map[string]bool{
+		"Chart.yaml":                        true,
+		"values.yaml":                       true,
+		"crds/widgets.yaml":                 true,
+		"charts/sub/values.yaml":            true,
+		"charts/sub/charts/deep/Chart.lock": true,
+		"charts/sub/crds/a.yaml":            true,
+		"templates/values.yaml":             false,
+		"templates/crds/widgets.yaml":       false,
+		"charts/sub/templates/values.yaml":  false,
+		"files/crds/raw.yaml":               false,
+		"charts/sub-1.0.0.tgz":              false,
+		"values-prod.yaml":                  false,
+	}
+	for name, want := range tests {
+		if got := isChartYAML(name); got != want {
+			t.Errorf("isChartYAML(%q) = %v, want %v", name, got, want)
 		}
 	}
 }

@@ -38,17 +38,3 @@ const (
 	DefaultReleaseName = "release-name"
 	DefaultNamespace   = "default"
 )
-
-func (t Target) releaseName() string {
-	if t.ReleaseName == "" {
-		return DefaultReleaseName
-	}
-	return t.ReleaseName
-}
-
-func (t Target) namespace() string {
-	if t.Namespace == "" {
-		return DefaultNamespace
-	}
-	return t.Namespace
-}

@@ -65,17 +65,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
-BIN_DIR=$REPO/bench/.bin
 WORK=$REPO/bench/.work
 OUT=$WORK/fidelity
 TREES=$WORK/trees
-SYNCGATE=${SYNCGATE:-$REPO/bin/syncgate}
-KUSTOMIZE=$BIN_DIR/kustomize
-HELM=$BIN_DIR/helm
-KUSTOMIZE_PKG=sigs.k8s.io/kustomize/kustomize/v5
-KUSTOMIZE_VERSION=v5.8.2
-HELM_PKG=helm.sh/helm/v4/cmd/helm
-HELM_VERSION=v4.3.1
 TIMEOUT=${FIDELITY_TIMEOUT:-120}
 
 die() { echo "fidelity: $*" >&2; exit 2; }
@@ -85,43 +77,7 @@ for tool in go git jq cmp diff timeout flock; do
   command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
 done
 
-# ---------------------------------------------------------------- peers (same code in bench/render.sh)
-# Version of the main module a Go binary was built from ("" if none/unreadable).
-bin_version() {
-  if [[ -x $1 ]]; then go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }' || true; fi
-}
-
-# ensure_peer BIN PKG VERSION: go install PKG@VERSION into bench/.bin unless BIN already is
-# that version. Another process may be installing the same binary right now: retry a few times.
-ensure_peer() {
-  local bin=$1 pkg=$2 want=$3 try
-  for try in 1 2 3 4 5 6; do
-    if [[ $(bin_version "$bin") == "$want" ]] && "$bin" version >/dev/null 2>&1; then
-      return 0
-    fi
-    note "installing $pkg@$want into bench/.bin (try $try)"
-    if GOBIN=$BIN_DIR go install "$pkg@$want"; then
-      continue # loop re-checks the version
-    fi
-    sleep 20
-  done
-  die "could not install $pkg@$want into $BIN_DIR"
-}
-
-ensure_peers() {
-  mkdir -p "$BIN_DIR"
-  (
-    flock 9 # serialise with bench/render.sh
-    ensure_peer "$KUSTOMIZE" "$KUSTOMIZE_PKG" "$KUSTOMIZE_VERSION"
-    ensure_peer "$HELM" "$HELM_PKG" "$HELM_VERSION"
-  ) 9>"$BIN_DIR/.install.lock"
-}
-
-build_syncgate() {
-  [[ $SYNCGATE == "$REPO/bin/syncgate" ]] || return 0 # SYNCGATE=/other/binary: use it as is
-  [[ -d cmd/syncgate ]] || die "cmd/syncgate does not exist yet"
-  go build -o bin/syncgate ./cmd/syncgate || die "go build ./cmd/syncgate failed"
-}
+source "$REPO/scripts/peers.sh"
 
 # ---------------------------------------------------------------- external trees
 # module_dir MOD@VER: download (cached) and print the module's directory. Run outside any
