@@ -35,10 +35,10 @@ const maxChartDepth = 10
 // namespace and kube version take helm template's defaults (the kube
 // version from Options first).
 type helmRender struct {
-	chartDir    string // repository-relative
-	valuesFiles []string
-	// inline values are layered after valuesFiles, before set.
+	chartDir string // repository-relative
+	// inline values are layered first, then valuesFiles, then set.
 	inline      map[string]any
+	valuesFiles []string
 	set         []string
 	releaseName string
 	namespace   string
@@ -124,16 +124,13 @@ func helmManifest(rel *release.Release, h helmRender) []byte {
 // helmValues layers the values files and --set values on top of the
 // chart's own values.yaml, with Helm's merge rules.
 func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) {
-	vals := map[string]any{}
+	vals := loader.MergeMaps(map[string]any{}, h.inline)
 	for _, file := range h.valuesFiles {
 		m, err := r.readValues(fsys, file)
 		if err != nil {
 			return nil, err
 		}
 		vals = loader.MergeMaps(vals, m)
-	}
-	if h.inline != nil {
-		vals = loader.MergeMaps(vals, h.inline)
 	}
 	for _, s := range h.set {
 		if err := strvals.ParseInto(s, vals); err != nil {

@@ -291,21 +291,24 @@ func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFil
 		skipTests:   spec.SkipTests,
 	}
 	if _, err := fs.Stat(k.fsys, valuesFile); err != nil {
-		valuesFile = ""
+		if spec.ValuesFile != "" {
+			return generatedFile{}, fmt.Errorf("valuesFile %s: %w", valuesFile, err)
+		}
+		valuesFile = "" // a chart need not have a values.yaml
 	}
 	inline, err := k.inlineValues(valuesFile, spec)
 	if err != nil {
 		return generatedFile{}, err
 	}
+	// As kustomize does: the inline values stand in for the values file,
+	// and the additional values files are layered on top of either.
 	if inline != nil {
 		h.inline = inline
-	} else {
-		if valuesFile != "" {
-			h.valuesFiles = []string{valuesFile}
-		}
-		for _, f := range spec.AdditionalValuesFiles {
-			h.valuesFiles = append(h.valuesFiles, path.Join(dir, f))
-		}
+	} else if valuesFile != "" {
+		h.valuesFiles = []string{valuesFile}
+	}
+	for _, f := range spec.AdditionalValuesFiles {
+		h.valuesFiles = append(h.valuesFiles, path.Join(dir, f))
 	}
 	out, err := k.renderer.helmTemplate(k.ctx, k.fsys, h)
 	if err != nil {

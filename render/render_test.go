@@ -72,6 +72,7 @@ func TestRender(t *testing.T) {
 	}{
 		{name: "kustomize-overlay", target: Target{Name: "kustomize/overlay", Kind: KindKustomize, Path: "kustomize/overlay"}},
 		{name: "kustomize-helm-charts", target: Target{Name: "kustomize-helm", Kind: KindKustomize, Path: "kustomize-helm"}},
+		{name: "kustomize-helm-layers", target: Target{Name: "kustomize-helm-layers", Kind: KindKustomize, Path: "kustomize-helm-layers"}},
 		{name: "kustomize-base", target: Target{Name: "kustomize/base", Kind: KindKustomize, Path: "kustomize/base"}},
 		{name: "helm-defaults", target: Target{Name: "helm/chart", Kind: KindHelm, Path: "helm/chart"}},
 		{name: "helm-layered", target: Target{Name: "helm/chart:prod", Kind: KindHelm, Path: "helm/chart",
@@ -122,6 +123,8 @@ func TestRenderErrors(t *testing.T) {
 			wantFile: "chart/templates/cm.yaml", wantLine: 6, wantText: "nil pointer evaluating"},
 		{name: "alias-bomb", target: Target{Kind: KindKustomize, Path: "app"},
 			wantFile: "app/bomb.yaml", wantLine: 4, wantText: "aliases expand", wantLimit: true},
+		{name: "helm-values-missing", target: Target{Kind: KindKustomize, Path: "app"},
+			wantFile: "app/kustomization.yaml", wantLine: 1, wantText: "valuesFile app/values-typo.yaml"},
 		{name: "dep-outside", target: Target{Kind: KindHelm, Path: "chart"},
 			wantFile: "chart/Chart.yaml", wantText: "outside the repository root"},
 	}
