@@ -18,11 +18,7 @@ func newCheckCmd() *cobra.Command {
 Flux would, and check every rendered object. Exit code 0: allowed;
 1: findings at or above --fail-on; 2: the check could not run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := gf.gate()
-			if err != nil {
-				return err
-			}
-			sources, err := openSources(args)
+			g, sources, err := gf.open(args)
 			if err != nil {
 				return err
 			}

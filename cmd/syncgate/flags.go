@@ -55,6 +55,20 @@ func (f *gateFlags) gate() (*syncgate.Gate, error) {
 	return g, nil
 }
 
+// open builds the Gate and opens the repositories of paths; the caller
+// closes the sources.
+func (f *gateFlags) open(paths []string) (*syncgate.Gate, []*syncgate.Source, error) {
+	g, err := f.gate()
+	if err != nil {
+		return nil, nil, err
+	}
+	sources, err := openSources(paths)
+	if err != nil {
+		return nil, nil, err
+	}
+	return g, sources, nil
+}
+
 func usageError(err error) error { return &codeError{code: exitError, err: err} }
 
 // openSources opens the repository of each path; paths in the same

@@ -26,11 +26,7 @@ same bytes as "kustomize build PATH" for a kustomization, or as
 target discovered under PATH.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := gf.gate()
-			if err != nil {
-				return err
-			}
-			sources, err := openSources(args)
+			g, sources, err := gf.open(args)
 			if err != nil {
 				return err
 			}

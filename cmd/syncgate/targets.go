@@ -18,11 +18,7 @@ func newTargetsCmd() *cobra.Command {
 		Short: "List the targets discovered under PATH and how each renders",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, err := gf.gate()
-			if err != nil {
-				return err
-			}
-			sources, err := openSources(args)
+			g, sources, err := gf.open(args)
 			if err != nil {
 				return err
 			}
