@@ -8,6 +8,8 @@ import (
 	"math"
 	"regexp"
 	"strconv"
+	"strings"
+	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -71,6 +73,9 @@ func Decode(file string, data []byte, limits Limits) ([]Document, error) {
 	if len(data) > limits.MaxFileBytes {
 		return nil, &SourceError{File: file, Err: fmt.Errorf("%w: file is %d bytes, the limit is %d", ErrLimit, len(data), limits.MaxFileBytes)}
 	}
+	if err := checkText(file, data); err != nil {
+		return nil, err
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var docs []Document
 	for {
@@ -100,6 +105,26 @@ func Decode(file string, data []byte, limits Limits) ([]Document, error) {
 		}
 		docs = append(docs, Document{Value: value, Line: root.Line})
 	}
+}
+
+// checkText refuses what no manifest holds and parsers disagree on: NUL
+// bytes and invalid UTF-8.
+func checkText(file string, data []byte) error {
+	bad, what := bytes.IndexByte(data, 0), "a NUL byte"
+	if bad < 0 && !utf8.Valid(data) {
+		for i := 0; i < len(data); {
+			r, size := utf8.DecodeRune(data[i:])
+			if r == utf8.RuneError && size == 1 {
+				bad, what = i, "invalid UTF-8"
+				break
+			}
+			i += size
+		}
+	}
+	if bad < 0 {
+		return nil
+	}
+	return &SourceError{File: file, Line: bytes.Count(data[:bad], []byte("\n")) + 1, Err: fmt.Errorf("file holds %s at byte %d", what, bad)}
 }
 
 // DecodeObjects decodes a stream of Kubernetes objects. Every document
@@ -230,7 +255,11 @@ func (c *converter) convert(n *yaml.Node, depth int, inAlias bool) (any, error) 
 
 func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]any, error) {
 	m := make(map[string]any, len(n.Content)/2)
-	explicit := make(map[string]bool, len(n.Content)/2)
+	// explicit maps each written-out key, lower-cased, to its spelling:
+	// keys that differ only in case are refused, since Go's encoding/json
+	// matches struct fields case-insensitively and would read one as the
+	// other ({"kind": "Pod", "Kind": "Secret"}).
+	explicit := make(map[string]string, len(n.Content)/2)
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		keyNode, valueNode := n.Content[i], n.Content[i+1]
@@ -242,10 +271,10 @@ func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]a
 		if err != nil {
 			return nil, err
 		}
-		if explicit[key] {
-			return nil, c.fail(keyNode, "duplicate key %q", key)
+		if err := c.checkKey(keyNode, key, explicit); err != nil {
+			return nil, err
 		}
-		explicit[key] = true
+		explicit[strings.ToLower(key)] = key
 		v, err := c.convert(valueNode, depth+1, inAlias)
 		if err != nil {
 			return nil, err
@@ -262,7 +291,7 @@ func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]a
 
 // merge applies a "<<" merge key: keys written out in the mapping win, and
 // earlier merge sources win over later ones, as YAML 1.1 specifies.
-func (c *converter) merge(m map[string]any, explicit map[string]bool, src *yaml.Node, depth int, inAlias bool) error {
+func (c *converter) merge(m map[string]any, explicit map[string]string, src *yaml.Node, depth int, inAlias bool) error {
 	v, err := c.convert(src, depth+1, inAlias)
 	if err != nil {
 		return err
@@ -277,12 +306,28 @@ func (c *converter) merge(m map[string]any, explicit map[string]bool, src *yaml.
 			return c.fail(src, "merge key value is a %s, not a mapping", describe(s))
 		}
 		for k, val := range sm {
-			if _, set := m[k]; !set && !explicit[k] {
+			if spelling, ok := explicit[strings.ToLower(k)]; ok && spelling != k {
+				return c.fail(src, "merged key %q differs only in case from key %q", k, spelling)
+			}
+			if _, set := m[k]; !set {
 				m[k] = val
 			}
 		}
 	}
 	return nil
+}
+
+// checkKey refuses a key written twice, or twice in different cases.
+func (c *converter) checkKey(n *yaml.Node, key string, explicit map[string]string) error {
+	spelling, ok := explicit[strings.ToLower(key)]
+	switch {
+	case !ok:
+		return nil
+	case spelling == key:
+		return c.fail(n, "duplicate key %q", key)
+	default:
+		return c.fail(n, "keys %q and %q differ only in case", spelling, key)
+	}
 }
 
 func (c *converter) key(n *yaml.Node) (string, error) {
