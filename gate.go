@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -30,6 +31,11 @@ type Options struct {
 	Limits manifest.Limits
 	// FailOn is the least severity that blocks: error (the default) or warning.
 	FailOn manifest.Severity
+	// Isolation, when non-nil, renders repositories opened with OpenDir in
+	// worker processes within these limits: the choice for untrusted
+	// input. Workers are this program re-executed, so its main must call
+	// ServeWorker first. Nil renders in-process.
+	Isolation *Isolation
 	// Config replaces the repository's .syncgate.yaml when non-nil.
 	Config *Config
 	// Logger receives debug messages; nil discards them.
@@ -47,11 +53,32 @@ func DefaultOptions() Options {
 	}
 }
 
+// Isolation bounds rendering one target in a worker process: resident
+// memory, CPU time and wall time, and the size of the rendered result.
+type Isolation = isolate.Limits
+
+// DefaultIsolation returns limits that fit large real repositories with
+// wide margins: 2 GiB, two minutes of CPU and of wall time, 256 MiB of
+// output per target.
+func DefaultIsolation() Isolation { return isolate.DefaultLimits() }
+
+// ServeWorker makes this process a render worker, serving until its Gate
+// closes and then exiting, when a Gate with Isolation started it; it
+// returns at once otherwise. Programs that set Options.Isolation call it
+// first thing in main:
+//
+//	func main() {
+//		syncgate.ServeWorker()
+//		...
+//	}
+func ServeWorker() { isolate.Main() }
+
 // Gate checks repositories. Build it once with New; it is safe for
-// concurrent use.
+// concurrent use. Close it when done.
 type Gate struct {
 	opts     Options
 	renderer *render.Renderer
+	workers  *isolate.Pool // nil: render in-process
 }
 
 // New validates opts and builds a Gate.
@@ -65,18 +92,33 @@ func New(opts Options) (*Gate, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	r, err := render.New(render.Options{
+	ropts := render.Options{
 		LoadRestrictions: opts.LoadRestrictions,
 		AllowRemote:      opts.AllowRemote,
 		KubeVersion:      opts.KubernetesVersion,
 		Limits:           opts.Limits,
 		Jobs:             opts.Jobs,
 		Logger:           opts.Logger,
-	})
+	}
+	r, err := render.New(ropts)
 	if err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
-	return &Gate{opts: opts, renderer: r}, nil
+	g := &Gate{opts: opts, renderer: r}
+	if opts.Isolation != nil {
+		if g.workers, err = isolate.NewPool(ropts, *opts.Isolation); err != nil {
+			return nil, fmt.Errorf("syncgate: %w", err)
+		}
+	}
+	return g, nil
+}
+
+// Close stops the Gate's worker processes, if any.
+func (g *Gate) Close() error {
+	if g.workers == nil {
+		return nil
+	}
+	return g.workers.Close()
 }
 
 // Decision is the answer for one revision.
@@ -159,9 +201,14 @@ func (g *Gate) config(src *Source) *Config {
 	return src.Config
 }
 
-// Render renders targets of src, in the order given.
+// Render renders targets of src, in the order given: in worker processes
+// when the Gate has Isolation and src is a directory, else in-process.
 func (g *Gate) Render(ctx context.Context, src *Source, targets []render.Target) []*render.Result {
-	return g.renderer.RenderAll(ctx, src.FS, g.withKubeVersion(src, targets))
+	targets = g.withKubeVersion(src, targets)
+	if g.workers != nil && src.Root() != "" {
+		return g.workers.RenderAll(ctx, src.Root(), targets)
+	}
+	return g.renderer.RenderAll(ctx, src.FS, targets)
 }
 
 // withKubeVersion applies the configured Kubernetes version to targets

@@ -129,8 +129,17 @@ func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Resul
 // results are in the order of targets; a failed target has Err set and
 // the others go on.
 func (r *Renderer) RenderAll(ctx context.Context, fsys fs.FS, targets []Target) []*Result {
+	return Each(ctx, r.opts.Jobs, targets, func(ctx context.Context, t Target) (*Result, error) {
+		return r.Render(ctx, fsys, t)
+	})
+}
+
+// Each runs render for every target, jobs at a time, and returns the
+// results in the order of targets; a failed target has Err set and the
+// others go on.
+func Each(ctx context.Context, jobs int, targets []Target, render func(context.Context, Target) (*Result, error)) []*Result {
 	results := make([]*Result, len(targets))
-	sem := make(chan struct{}, r.opts.Jobs)
+	sem := make(chan struct{}, max(jobs, 1))
 	var wg sync.WaitGroup
 	for i, t := range targets {
 		wg.Add(1)
@@ -143,7 +152,7 @@ func (r *Renderer) RenderAll(ctx context.Context, fsys fs.FS, targets []Target) 
 				results[i] = &Result{Target: t, Err: ctx.Err()}
 				return
 			}
-			res, err := r.Render(ctx, fsys, t)
+			res, err := render(ctx, t)
 			if err != nil {
 				res = &Result{Target: t, Err: err}
 			}

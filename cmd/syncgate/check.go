@@ -18,13 +18,14 @@ func newCheckCmd() *cobra.Command {
 Flux would, and check every rendered object. Exit code 0: allowed;
 1: findings at or above --fail-on; 2: the check could not run.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, sources, err := gf.open(args)
+			sess, err := gf.open(args)
 			if err != nil {
 				return err
 			}
-			defer closeAll(sources)
+			defer sess.Close()
+			g := sess.gate
 			var merged *syncgate.Decision
-			for _, src := range sources {
+			for _, src := range sess.sources {
 				d, err := g.Check(cmd.Context(), src)
 				if err != nil {
 					return usageError(err)

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"errors"
+	"time"
+
 	"github.com/spf13/cobra"
 
 	"github.com/syncgate/syncgate"
@@ -16,6 +19,9 @@ type gateFlags struct {
 	jobs              int
 	config            string
 	failOn            string
+	inProcess         bool
+	renderTimeout     time.Duration
+	renderMemory      int64
 }
 
 func (f *gateFlags) register(cmd *cobra.Command) {
@@ -26,6 +32,10 @@ func (f *gateFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.jobs, "jobs", 0, "targets rendered at once (default GOMAXPROCS)")
 	fl.StringVar(&f.config, "config", "", "configuration file (default .syncgate.yaml at the repository root)")
 	fl.StringVar(&f.failOn, "fail-on", string(manifest.SeverityError), "least severity that fails: error or warning")
+	limits := syncgate.DefaultIsolation()
+	fl.BoolVar(&f.inProcess, "in-process", false, "render in this process, without worker processes and their limits (trusted input only)")
+	fl.DurationVar(&f.renderTimeout, "render-timeout", limits.Wall, "most wall-clock and CPU time one target may take to render")
+	fl.Int64Var(&f.renderMemory, "render-memory", limits.Memory>>20, "most memory, in MiB, a render worker may use")
 }
 
 func (f *gateFlags) gate() (*syncgate.Gate, error) {
@@ -41,6 +51,15 @@ func (f *gateFlags) gate() (*syncgate.Gate, error) {
 		return nil, usageError(err)
 	}
 	opts.FailOn = sev
+	if !f.inProcess {
+		if f.renderTimeout <= 0 || f.renderMemory <= 0 {
+			return nil, usageError(errors.New("--render-timeout and --render-memory must be positive"))
+		}
+		limits := syncgate.DefaultIsolation()
+		limits.Wall, limits.CPU = f.renderTimeout, f.renderTimeout
+		limits.Memory = f.renderMemory << 20
+		opts.Isolation = &limits
+	}
 	if f.config != "" {
 		cfg, err := syncgate.LoadConfig(f.config)
 		if err != nil {
@@ -55,18 +74,30 @@ func (f *gateFlags) gate() (*syncgate.Gate, error) {
 	return g, nil
 }
 
+// session is a Gate and the repositories it works on.
+type session struct {
+	gate    *syncgate.Gate
+	sources []*syncgate.Source
+}
+
 // open builds the Gate and opens the repositories of paths; the caller
-// closes the sources.
-func (f *gateFlags) open(paths []string) (*syncgate.Gate, []*syncgate.Source, error) {
+// closes the session.
+func (f *gateFlags) open(paths []string) (*session, error) {
 	g, err := f.gate()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	sources, err := openSources(paths)
 	if err != nil {
-		return nil, nil, err
+		g.Close()
+		return nil, err
 	}
-	return g, sources, nil
+	return &session{gate: g, sources: sources}, nil
+}
+
+func (s *session) Close() {
+	closeAll(s.sources)
+	s.gate.Close()
 }
 
 func usageError(err error) error { return &codeError{code: exitError, err: err} }

@@ -2,13 +2,21 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/internal/golden"
 )
+
+// The commands render in worker processes: this test binary re-executed.
+func TestMain(m *testing.M) {
+	syncgate.ServeWorker()
+	os.Exit(m.Run())
+}
 
 // durationMs is the one field that changes from run to run.
 var durationMs = regexp.MustCompile(`"durationMs": \d+`)

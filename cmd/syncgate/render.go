@@ -26,12 +26,13 @@ same bytes as "kustomize build PATH" for a kustomization, or as
 target discovered under PATH.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, sources, err := gf.open(args)
+			sess, err := gf.open(args)
 			if err != nil {
 				return err
 			}
-			defer closeAll(sources)
-			src := sources[0]
+			defer sess.Close()
+			g := sess.gate
+			src := sess.sources[0]
 			var targets []render.Target
 			if all {
 				targets, err = g.Targets(cmd.Context(), src)

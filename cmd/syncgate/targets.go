@@ -18,12 +18,13 @@ func newTargetsCmd() *cobra.Command {
 		Short: "List the targets discovered under PATH and how each renders",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			g, sources, err := gf.open(args)
+			sess, err := gf.open(args)
 			if err != nil {
 				return err
 			}
-			defer closeAll(sources)
-			src := sources[0]
+			defer sess.Close()
+			g := sess.gate
+			src := sess.sources[0]
 			targets, err := g.Targets(cmd.Context(), src)
 			if err != nil {
 				return usageError(err)

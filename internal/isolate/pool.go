@@ -1,0 +1,333 @@
+// Package isolate renders untrusted targets in worker processes with
+// memory, CPU-time, wall-time and output limits. Template engines cannot be
+// interrupted (Helm ignores its context while executing, kustomize can die
+// outright), so a target that overruns costs a worker process, never the
+// caller. Workers are the calling program re-executed and live across
+// targets, so a run pays for a few process starts, not one per target.
+package isolate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// Limits bound one target's rendering.
+type Limits struct {
+	// Memory is the most resident memory a worker may use, in bytes.
+	Memory int64
+	// CPU is the most CPU time one target may take.
+	CPU time.Duration
+	// Wall is the most wall-clock time one target may take.
+	Wall time.Duration
+	// Output is the largest rendered result, in bytes as sent back: the
+	// YAML stream and its decoded objects.
+	Output int64
+}
+
+// DefaultLimits fit the largest real repositories measured (kueue's CRD
+// bundles render in under a second and 200 MiB) with wide margins.
+func DefaultLimits() Limits {
+	return Limits{Memory: 2 << 30, CPU: 2 * time.Minute, Wall: 2 * time.Minute, Output: 256 << 20}
+}
+
+// sampleEvery is how often a busy worker's CPU time and memory are read.
+const sampleEvery = 10 * time.Millisecond
+
+// Pool renders targets in up to Jobs worker processes. It is safe for
+// concurrent use.
+type Pool struct {
+	exe    string
+	limits Limits
+	opts   options
+	slots  chan struct{}
+	idle   chan *worker
+
+	mu     sync.Mutex
+	closed bool
+}
+
+// NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), started as they are first
+// needed. The program must call Main at the start of main.
+func NewPool(opts render.Options, limits Limits) (*Pool, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("render workers: %w", err)
+	}
+	if limits.Memory <= 0 || limits.CPU <= 0 || limits.Wall <= 0 || limits.Output <= 0 {
+		return nil, fmt.Errorf("render workers: every limit must be positive: %+v", limits)
+	}
+	jobs := opts.Jobs
+	if jobs <= 0 {
+		jobs = runtime.GOMAXPROCS(0)
+	}
+	return &Pool{
+		exe:    exe,
+		limits: limits,
+		opts:   wireOptions(opts),
+		slots:  make(chan struct{}, jobs),
+		idle:   make(chan *worker, jobs),
+	}, nil
+}
+
+// RenderAll renders targets of the repository in directory root, as
+// render.Renderer.RenderAll does.
+func (p *Pool) RenderAll(ctx context.Context, root string, targets []render.Target) []*render.Result {
+	return render.Each(ctx, cap(p.slots), targets, func(ctx context.Context, t render.Target) (*render.Result, error) {
+		return p.Render(ctx, root, t)
+	})
+}
+
+// Render renders one target of the repository in directory root. A target
+// that overruns a limit gets an error that wraps manifest.ErrLimit and
+// names the limit.
+func (p *Pool) Render(ctx context.Context, root string, t render.Target) (*render.Result, error) {
+	select {
+	case p.slots <- struct{}{}:
+		defer func() { <-p.slots }()
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	w, err := p.take()
+	if err != nil {
+		return nil, err
+	}
+	res, err := w.render(ctx, request{Root: root, Options: p.opts, Target: t}, p.limits)
+	p.put(w)
+	return res, err
+}
+
+// take returns an idle worker, or starts one.
+func (p *Pool) take() (*worker, error) {
+	p.mu.Lock()
+	closed := p.closed
+	p.mu.Unlock()
+	if closed {
+		return nil, errors.New("render workers: pool is closed")
+	}
+	select {
+	case w := <-p.idle:
+		return w, nil
+	default:
+		return startWorker(p.exe, p.limits.Memory)
+	}
+}
+
+// put keeps a live worker for the next target; a dead one is reaped.
+func (p *Pool) put(w *worker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if w.failed || p.closed {
+		w.stop()
+		return
+	}
+	p.idle <- w
+}
+
+// Close stops every idle worker. Renders in flight finish first.
+func (p *Pool) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	for {
+		select {
+		case w := <-p.idle:
+			w.stop()
+		default:
+			return nil
+		}
+	}
+}
+
+// worker is one worker process and its pipes.
+type worker struct {
+	cmd       *exec.Cmd
+	requests  *os.File
+	responses *os.File
+	output    *tail
+	failed    bool // killed or died: never reused
+}
+
+func startWorker(exe string, memory int64) (*worker, error) {
+	reqR, reqW, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("render workers: %w", err)
+	}
+	respR, respW, err := os.Pipe()
+	if err != nil {
+		reqR.Close()
+		reqW.Close()
+		return nil, fmt.Errorf("render workers: %w", err)
+	}
+	out := &tail{}
+	cmd := exec.Command(exe)
+	// No PATH, so no program can be run; no HOME, so no user
+	// configuration is read.
+	cmd.Env = []string{workerEnv + "=" + strconv.FormatInt(memory, 10), "PATH="}
+	cmd.ExtraFiles = []*os.File{reqR, respW}
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = sysProcAttr()
+	err = cmd.Start()
+	reqR.Close()
+	respW.Close()
+	if err != nil {
+		reqW.Close()
+		respR.Close()
+		return nil, fmt.Errorf("render workers: %w", err)
+	}
+	return &worker{cmd: cmd, requests: reqW, responses: respR, output: out}, nil
+}
+
+// stop ends the worker: a live one exits when its requests close, a
+// failed one has been killed already.
+func (w *worker) stop() {
+	w.requests.Close()
+	if !w.failed {
+		timer := time.AfterFunc(time.Second, func() { w.cmd.Process.Kill() })
+		defer timer.Stop()
+	}
+	if w.cmd.ProcessState == nil {
+		w.cmd.Wait()
+	}
+	w.responses.Close()
+}
+
+type outcome struct {
+	resp response
+	err  error
+}
+
+// render sends one request and waits for its response, sampling the
+// worker's CPU time and memory until it comes.
+func (w *worker) render(ctx context.Context, req request, limits Limits) (*render.Result, error) {
+	w.output.reset()
+	if err := writeFrame(w.requests, req); err != nil {
+		return nil, w.fail(req.Target)
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		var resp response
+		err := readFrame(w.responses, limits.Output, &resp)
+		done <- outcome{resp, err}
+	}()
+	pid := w.cmd.Process.Pid
+	startCPU, _, _ := usage(pid)
+	wall := time.NewTimer(limits.Wall)
+	defer wall.Stop()
+	tick := time.NewTicker(sampleEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case o := <-done:
+			if errors.Is(o.err, errFrameTooLarge) {
+				w.failed = true
+				w.cmd.Process.Kill()
+				return nil, limitError(req.Target, "output limit of "+size(limits.Output))
+			}
+			if o.err != nil {
+				return nil, w.fail(req.Target)
+			}
+			if o.resp.Err != nil {
+				return nil, o.resp.Err.err()
+			}
+			return &render.Result{Target: req.Target, YAML: o.resp.YAML, Objects: o.resp.Objects}, nil
+		case <-wall.C:
+			w.kill(done)
+			return nil, limitError(req.Target, "wall-time limit of "+limits.Wall.String())
+		case <-ctx.Done():
+			w.kill(done)
+			return nil, ctx.Err()
+		case <-tick.C:
+			cpu, rss, err := usage(pid)
+			switch {
+			case err != nil:
+			case rss > limits.Memory:
+				w.kill(done)
+				return nil, limitError(req.Target, "memory limit of "+size(limits.Memory))
+			case cpu-startCPU > limits.CPU:
+				w.kill(done)
+				return nil, limitError(req.Target, "cpu-time limit of "+limits.CPU.String())
+			}
+		}
+	}
+}
+
+// kill stops a worker mid-request and waits for its response reader,
+// which the kill ends, to finish.
+func (w *worker) kill(done <-chan outcome) {
+	w.failed = true
+	w.cmd.Process.Kill()
+	<-done
+}
+
+// fail explains a worker that died by itself. The Go runtime's own fatal
+// errors tell a limit from a crash; nothing else the worker printed is
+// shown, since it may quote the repository.
+func (w *worker) fail(t render.Target) error {
+	w.failed = true
+	w.cmd.Process.Kill()
+	w.cmd.Wait()
+	text := w.output.String()
+	switch {
+	case strings.Contains(text, "out of memory"):
+		return limitError(t, "memory limit (the worker ran out of address space)")
+	case strings.Contains(text, "stack exceeds") || strings.Contains(text, "stack overflow"):
+		return limitError(t, "stack limit of "+size(maxStack))
+	}
+	return &manifest.SourceError{File: t.Path, Err: fmt.Errorf("the render worker died (%s)", w.cmd.ProcessState)}
+}
+
+// size writes a byte count in the largest binary unit that divides it.
+func size(n int64) string {
+	switch {
+	case n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}
+
+func limitError(t render.Target, limit string) error {
+	return &manifest.SourceError{File: t.Path, Err: fmt.Errorf("%w: rendering went over the %s and was stopped", manifest.ErrLimit, limit)}
+}
+
+// tail keeps the last bytes a worker printed, for telling why it died.
+type tail struct {
+	mu   sync.Mutex
+	data []byte
+}
+
+const tailBytes = 16 << 10
+
+func (t *tail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.data = append(t.data, p...)
+	if len(t.data) > tailBytes {
+		t.data = append(t.data[:0], t.data[len(t.data)-tailBytes:]...)
+	}
+	return len(p), nil
+}
+
+func (t *tail) reset() {
+	t.mu.Lock()
+	t.data = t.data[:0]
+	t.mu.Unlock()
+}
+
+func (t *tail) String() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return string(t.data)
+}

@@ -1,0 +1,93 @@
+package isolate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strconv"
+
+	"github.com/syncgate/syncgate/render"
+)
+
+// workerEnv marks a process a Pool started as its worker; the value is the
+// worker's memory limit in bytes.
+const workerEnv = "SYNCGATE_RENDER_WORKER"
+
+// The worker reads requests from fd 3 and writes responses to fd 4, so
+// that nothing a library prints on stdout can corrupt the protocol.
+const (
+	requestFD  = 3
+	responseFD = 4
+)
+
+// maxStack bounds a worker goroutine's stack well below Go's 1 GB default,
+// so runaway template recursion dies early and cheaply.
+const maxStack = 256 << 20
+
+// maxRequest bounds a request frame; requests come from the trusted pool.
+const maxRequest = 1 << 20
+
+// Main makes this process a render worker when a Pool started it: it then
+// serves requests and exits. Otherwise it returns at once. A program that
+// uses a Pool calls Main first thing in main, because the pool's workers
+// are the program itself, re-executed.
+func Main() {
+	memory, ok := os.LookupEnv(workerEnv)
+	if !ok {
+		return
+	}
+	os.Exit(serve(memory))
+}
+
+func serve(memory string) int {
+	limit, err := strconv.ParseInt(memory, 10, 64)
+	if err != nil || limit <= 0 {
+		fmt.Fprintf(os.Stderr, "syncgate render worker: invalid %s=%q\n", workerEnv, memory)
+		return 1
+	}
+	// The pool kills a worker over its limit; collecting garbage harder
+	// as the limit nears keeps honest targets under it. The address-space
+	// limit stops a single allocation that outruns the pool's sampling.
+	debug.SetMemoryLimit(limit / 4 * 3)
+	debug.SetMaxStack(maxStack)
+	if err := limitAddressSpace(limit); err != nil && !errors.Is(err, errors.ErrUnsupported) {
+		fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
+		return 1
+	}
+	in, out := os.NewFile(requestFD, "requests"), os.NewFile(responseFD, "responses")
+	for {
+		var req request
+		if err := readFrame(in, maxRequest, &req); err != nil {
+			if errors.Is(err, io.EOF) {
+				return 0
+			}
+			fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
+			return 1
+		}
+		if err := writeFrame(out, handle(req)); err != nil {
+			fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
+			return 1
+		}
+	}
+}
+
+// handle renders one target in this process.
+func handle(req request) response {
+	root, err := os.OpenRoot(req.Root)
+	if err != nil {
+		return response{Err: toRemote(err)}
+	}
+	defer root.Close()
+	r, err := render.New(req.Options.render())
+	if err != nil {
+		return response{Err: toRemote(err)}
+	}
+	res, err := r.Render(context.Background(), root.FS(), req.Target)
+	if err != nil {
+		return response{Err: toRemote(err)}
+	}
+	return response{YAML: res.YAML, Objects: res.Objects}
+}
