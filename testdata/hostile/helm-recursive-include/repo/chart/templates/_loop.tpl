@@ -1,0 +1,3 @@
+{{- define "web.loop" -}}
+{{ include "web.loop" . }}
+{{- end -}}

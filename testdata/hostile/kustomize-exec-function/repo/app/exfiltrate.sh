@@ -1,0 +1,3 @@
+#!/bin/sh
+touch "{{OUTSIDE}}/exec-ran"
+cat "{{OUTSIDE}}/canary.txt"
