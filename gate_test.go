@@ -13,12 +13,24 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
+// Gates with Isolation render in this test binary, re-executed.
+func TestMain(m *testing.M) {
+	ServeWorker()
+	os.Exit(m.Run())
+}
+
 func checkDir(t *testing.T, dir string) *Decision {
 	t.Helper()
-	g, err := New(DefaultOptions())
+	return checkDirWith(t, DefaultOptions(), dir)
+}
+
+func checkDirWith(t *testing.T, opts Options, dir string) *Decision {
+	t.Helper()
+	g, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer g.Close()
 	src, err := OpenDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -65,6 +77,24 @@ func TestCheckBadInput(t *testing.T) {
 			}
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// Isolation changes where targets render, never what a Check decides.
+func TestCheckIsolatedMatchesInProcess(t *testing.T) {
+	isolated := DefaultOptions()
+	limits := DefaultIsolation()
+	isolated.Isolation = &limits
+	for _, dir := range []string{"testdata/bad", "examples/broken", "examples/gitops-repo"} {
+		t.Run(dir, func(t *testing.T) {
+			want, got := checkDir(t, dir), checkDirWith(t, isolated, dir)
+			if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
+				t.Errorf("findings differ (-in-process +isolated):\n%s", diff)
+			}
+			if diff := cmp.Diff(want.Targets, got.Targets); diff != "" {
+				t.Errorf("targets differ (-in-process +isolated):\n%s", diff)
 			}
 		})
 	}
