@@ -192,6 +192,9 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 		return nil, err
 	}
 	data, err := readBounded(k.fsys, rel, k.opts.Limits)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, err // kustomize probes for files; it reports the ones it needs
+	}
 	if err != nil {
 		return nil, k.note(err)
 	}

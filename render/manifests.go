@@ -20,7 +20,8 @@ func (r *Renderer) renderManifests(fsys fs.FS, t Target) (*Result, error) {
 	res := &Result{Target: t}
 	var errs []error
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !isManifestFile(e.Name()) {
+		// Symlinks are read, and refused when they leave the root.
+		if e.IsDir() || !isManifestFile(e.Name()) {
 			continue
 		}
 		file := path.Join(t.Path, e.Name())
@@ -62,6 +63,9 @@ func readBounded(fsys fs.FS, file string, limits manifest.Limits) ([]byte, error
 	info, err := fs.Stat(fsys, file)
 	if err != nil {
 		return nil, &manifest.SourceError{File: file, Err: err}
+	}
+	if !info.Mode().IsRegular() {
+		return nil, &manifest.SourceError{File: file, Err: errors.New("not a regular file")}
 	}
 	if info.Size() > int64(max) {
 		return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("%w: file is %d bytes, the limit is %d", manifest.ErrLimit, info.Size(), max)}
