@@ -10,6 +10,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"runtime"
@@ -185,7 +186,29 @@ func startWorker(exe string, memory int64) (*worker, error) {
 		respR.Close()
 		return nil, fmt.Errorf("render workers: %w", err)
 	}
-	return &worker{cmd: cmd, requests: reqW, responses: respR, output: out}, nil
+	w := &worker{cmd: cmd, requests: reqW, responses: respR, output: out}
+	if err := w.awaitReady(); err != nil {
+		w.failed = true
+		cmd.Process.Kill()
+		w.stop()
+		return nil, err
+	}
+	return w, nil
+}
+
+// startTimeout bounds a worker's start; a program that forgot to call
+// Main would otherwise run as itself, unnoticed.
+const startTimeout = 10 * time.Second
+
+func (w *worker) awaitReady() error {
+	var b [1]byte
+	w.responses.SetReadDeadline(time.Now().Add(startTimeout))
+	_, err := io.ReadFull(w.responses, b[:])
+	w.responses.SetReadDeadline(time.Time{})
+	if err != nil || b[0] != ready {
+		return fmt.Errorf("render workers: %s did not start as a worker: its main must call syncgate.ServeWorker first", w.cmd.Path)
+	}
+	return nil
 }
 
 // stop ends the worker: a live one exits when its requests close, a

@@ -143,3 +143,14 @@ func TestPoolCancel(t *testing.T) {
 		t.Fatalf("got %v, want context.DeadlineExceeded", err)
 	}
 }
+
+// A program that does not serve as a worker is caught at once, not left
+// running as itself.
+func TestPoolNeedsServingProgram(t *testing.T) {
+	pool := newPool(t, DefaultLimits())
+	pool.exe = "/bin/true"
+	_, err := pool.Render(context.Background(), absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"})
+	if err == nil || !strings.Contains(err.Error(), "must call syncgate.ServeWorker") {
+		t.Fatalf("got %v, want an error asking for ServeWorker", err)
+	}
+}

@@ -23,6 +23,9 @@ const (
 	responseFD = 4
 )
 
+// ready is the byte a worker sends when it is ready for requests.
+const ready = 'R'
+
 // maxStack bounds a worker goroutine's stack well below Go's 1 GB default,
 // so runaway template recursion dies early and cheaply.
 const maxStack = 256 << 20
@@ -58,6 +61,9 @@ func serve(memory string) int {
 		return 1
 	}
 	in, out := os.NewFile(requestFD, "requests"), os.NewFile(responseFD, "responses")
+	if _, err := out.Write([]byte{ready}); err != nil {
+		return 1
+	}
 	for {
 		var req request
 		if err := readFrame(in, maxRequest, &req); err != nil {
