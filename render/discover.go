@@ -229,6 +229,9 @@ type kustomizationFile struct {
 	openAPI    bool
 	resources  []string
 	components []string
+	// plugins are the generators, transformers and validators named by
+	// path, which kustomize also fetches when remote.
+	plugins    []string
 	chartHome  string
 	helmCharts []helmChartSpec
 }
@@ -278,6 +281,13 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	// "bases" is the deprecated spelling of resources; kustomize still reads it.
 	k.resources = append(stringList(m["resources"]), stringList(m["bases"])...)
 	k.components = stringList(m["components"])
+	for _, field := range []string{"generators", "transformers", "validators"} {
+		for _, entry := range stringList(m[field]) {
+			if !strings.Contains(entry, "\n") { // the rest are inline configurations
+				k.plugins = append(k.plugins, entry)
+			}
+		}
+	}
 	if globals, ok := m["helmGlobals"].(map[string]any); ok {
 		if home, ok := globals["chartHome"].(string); ok && home != "" {
 			k.chartHome = home
@@ -328,10 +338,11 @@ func (k *kustomizationFile) localRefs() []string {
 	return local
 }
 
-// remoteRefs returns the resources and components that are remote URLs.
+// remoteRefs returns the resources, components and plugins that are
+// remote URLs.
 func (k *kustomizationFile) remoteRefs() []string {
 	var remote []string
-	for _, r := range slices.Concat(k.resources, k.components) {
+	for _, r := range slices.Concat(k.resources, k.components, k.plugins) {
 		if isRemote(r) {
 			remote = append(remote, r)
 		}
