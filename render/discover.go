@@ -229,9 +229,9 @@ type kustomizationFile struct {
 	openAPI    bool
 	resources  []string
 	components []string
-	// plugins are the generators, transformers and validators named by
-	// path, which kustomize also fetches when remote.
-	plugins    []string
+	// files are the other paths kustomize loads (plugins, patches,
+	// generator files, schemas), which it fetches too when they are URLs.
+	files      []string
 	chartHome  string
 	helmCharts []helmChartSpec
 }
@@ -281,13 +281,7 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	// "bases" is the deprecated spelling of resources; kustomize still reads it.
 	k.resources = append(stringList(m["resources"]), stringList(m["bases"])...)
 	k.components = stringList(m["components"])
-	for _, field := range []string{"generators", "transformers", "validators"} {
-		for _, entry := range stringList(m[field]) {
-			if !strings.Contains(entry, "\n") { // the rest are inline configurations
-				k.plugins = append(k.plugins, entry)
-			}
-		}
-	}
+	k.files = loadedFiles(m)
 	if globals, ok := m["helmGlobals"].(map[string]any); ok {
 		if home, ok := globals["chartHome"].(string); ok && home != "" {
 			k.chartHome = home
@@ -316,6 +310,41 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	return k, nil
 }
 
+// loadedFiles returns the paths, other than resources and components, that
+// a kustomization has kustomize load. Entries with a newline are inline
+// documents, not paths.
+func loadedFiles(m map[string]any) []string {
+	var files []string
+	add := func(entries ...string) {
+		for _, e := range entries {
+			if e != "" && !strings.Contains(e, "\n") {
+				files = append(files, e)
+			}
+		}
+	}
+	for _, field := range []string{"generators", "transformers", "validators", "patchesStrategicMerge", "configurations", "crds"} {
+		add(stringList(m[field])...)
+	}
+	for _, field := range []string{"patches", "patchesJson6902", "replacements"} {
+		for _, entry := range listOf(m[field]) {
+			add(str(mapOf(entry)["path"]))
+		}
+	}
+	for _, field := range []string{"configMapGenerator", "secretGenerator"} {
+		for _, entry := range listOf(m[field]) {
+			gen := mapOf(entry)
+			for _, file := range stringList(gen["files"]) {
+				_, p, _ := strings.Cut(file, "=") // key=path, or just path
+				add(file, p)
+			}
+			add(stringList(gen["envs"])...)
+			add(str(gen["env"]))
+		}
+	}
+	add(str(mapOf(m["openapi"])["path"]))
+	return files
+}
+
 // chartDir is where kustomize looks for a helmCharts entry's chart: under
 // chartHome, in a name-version directory when a repo and version are set.
 func (k *kustomizationFile) chartDir(dir string, spec helmChartSpec) string {
@@ -338,11 +367,11 @@ func (k *kustomizationFile) localRefs() []string {
 	return local
 }
 
-// remoteRefs returns the resources, components and plugins that are
-// remote URLs.
+// remoteRefs returns the resources, components and other loaded files
+// that are remote URLs.
 func (k *kustomizationFile) remoteRefs() []string {
 	var remote []string
-	for _, r := range slices.Concat(k.resources, k.components, k.plugins) {
+	for _, r := range slices.Concat(k.resources, k.components, k.files) {
 		if isRemote(r) {
 			remote = append(remote, r)
 		}
@@ -366,6 +395,11 @@ func str(v any) string {
 func mapOf(v any) map[string]any {
 	m, _ := v.(map[string]any)
 	return m
+}
+
+func listOf(v any) []any {
+	list, _ := v.([]any)
+	return list
 }
 
 func stringList(v any) []string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"runtime/debug"
 	"strconv"
@@ -22,6 +23,15 @@ const (
 	requestFD  = 3
 	responseFD = 4
 )
+
+var defaultTransport = http.DefaultTransport
+
+// offline is an http.RoundTripper that refuses every request.
+type offline struct{}
+
+func (offline) RoundTrip(r *http.Request) (*http.Response, error) {
+	return nil, fmt.Errorf("render worker: network access refused (%s): rendering is offline", r.URL.Redacted())
+}
 
 // ready is the byte a worker sends when it is ready for requests.
 const ready = 'R'
@@ -82,6 +92,12 @@ func serve(memory string) int {
 
 // handle renders one target in this process.
 func handle(req request) response {
+	// Offline unless remote references are allowed: a library that
+	// reaches for the network anyway is refused, whatever it fetches.
+	http.DefaultTransport = offline{}
+	if req.Options.AllowRemote {
+		http.DefaultTransport = defaultTransport
+	}
 	root, err := os.OpenRoot(req.Root)
 	if err != nil {
 		return response{Err: toRemote(err)}
