@@ -23,6 +23,7 @@ unit:
 fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test . -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./render -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
 
 # syncgate against one kustomize build / helm template process per target.
 bench:
