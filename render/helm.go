@@ -73,7 +73,8 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 // helmTemplate renders a chart as helm template does and returns the same
 // bytes it prints.
 func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) ([]byte, error) {
-	ch, err := r.loadChart(fsys, h.chartDir, 0)
+	l := newChartLoader(fsys, r.opts.Limits)
+	ch, err := l.load(h.chartDir, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -90,6 +91,9 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	install.IncludeCRDs = h.includeCRDs
 	install.DisableHooks = h.skipHooks
 	install.APIVersions = common.VersionSet(h.apiVersions)
+	// Helm's schema validation reads any local file and dials any URL a
+	// $ref names; l.schemas.check validates instead.
+	install.SkipSchemaValidation = true
 	if kubeVersion := cmp.Or(h.kubeVersion, r.opts.KubeVersion); kubeVersion != "" {
 		kv, err := common.ParseKubeVersion(kubeVersion)
 		if err != nil {
@@ -98,6 +102,14 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 		install.KubeVersion = kv
 	}
 	rel, err := install.RunWithContext(ctx, ch, vals)
+	// Helm validates after processing the chart's dependencies and before
+	// rendering, so the schemas are checked on the chart as processed, and
+	// win over a template error. A nil release means Helm stopped earlier.
+	if rel != nil {
+		if err := l.schemas.check(ch, vals, h.chartDir); err != nil {
+			return nil, err
+		}
+	}
 	if err != nil {
 		return nil, helmError(h.chartDir, ch.Name(), err)
 	}
@@ -157,13 +169,27 @@ func (r *Renderer) readValues(fsys fs.FS, file string) (map[string]any, error) {
 	return m, nil
 }
 
-// loadChart loads a chart directory from fsys, honouring .helmignore as
-// helm does, and attaches file:// dependencies that are not vendored.
-func (r *Renderer) loadChart(fsys fs.FS, dir string, depth int) (*chart.Chart, error) {
+// chartLoader loads one top-level chart with its subcharts and file://
+// dependencies, which share its archive budgets.
+type chartLoader struct {
+	fsys     fs.FS
+	limits   manifest.Limits
+	archives *archiveCheck
+	schemas  schemaFiles
+}
+
+func newChartLoader(fsys fs.FS, limits manifest.Limits) *chartLoader {
+	schemas := schemaFiles{}
+	return &chartLoader{fsys: fsys, limits: limits, archives: newArchiveCheck(schemas), schemas: schemas}
+}
+
+// load loads a chart directory, honouring .helmignore as helm does, and
+// attaches file:// dependencies that are not vendored.
+func (l *chartLoader) load(dir string, depth int) (*chart.Chart, error) {
 	if depth > maxChartDepth {
 		return nil, &manifest.SourceError{File: path.Join(dir, "Chart.yaml"), Err: fmt.Errorf("%w: file:// dependencies nest deeper than %d", manifest.ErrLimit, maxChartDepth)}
 	}
-	files, err := r.chartFiles(fsys, dir)
+	files, err := l.files(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -171,15 +197,17 @@ func (r *Renderer) loadChart(fsys fs.FS, dir string, depth int) (*chart.Chart, e
 	if err != nil {
 		return nil, &manifest.SourceError{File: path.Join(dir, "Chart.yaml"), Err: err}
 	}
-	if err := r.attachLocalDependencies(fsys, dir, ch, depth); err != nil {
+	if err := l.attachLocalDependencies(dir, ch, depth); err != nil {
 		return nil, err
 	}
 	return ch, nil
 }
 
-func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, error) {
+// files reads the files of a chart directory, checking archived subcharts
+// before Helm's loader expands them.
+func (l *chartLoader) files(dir string) ([]*archive.BufferedFile, error) {
 	rules := ignore.Empty()
-	if data, err := fs.ReadFile(fsys, path.Join(dir, ignore.HelmIgnore)); err == nil {
+	if data, err := fs.ReadFile(l.fsys, path.Join(dir, ignore.HelmIgnore)); err == nil {
 		if rules, err = ignore.Parse(bytes.NewReader(data)); err != nil {
 			return nil, &manifest.SourceError{File: path.Join(dir, ignore.HelmIgnore), Err: err}
 		}
@@ -187,7 +215,7 @@ func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, 
 	rules.AddDefaults()
 	var files []*archive.BufferedFile
 	total := 0
-	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(l.fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -195,7 +223,7 @@ func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, 
 			return nil
 		}
 		name := strings.TrimPrefix(p, dir+"/")
-		info, err := fs.Stat(fsys, p) // follows symlinks, but only inside the root
+		info, err := fs.Stat(l.fsys, p) // follows symlinks, but only inside the root
 		if err != nil {
 			return &manifest.SourceError{File: p, Err: err}
 		}
@@ -215,16 +243,24 @@ func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, 
 		if total > maxChartBytes {
 			return &manifest.SourceError{File: p, Err: fmt.Errorf("%w: chart files exceed %d bytes", manifest.ErrLimit, maxChartBytes)}
 		}
-		data, err := readBounded(fsys, p, r.opts.Limits)
+		data, err := readBounded(l.fsys, p, l.limits)
 		if err != nil {
 			return err
 		}
-		if isChartYAML(name) {
-			if _, err := manifest.Decode(p, data, r.opts.Limits); err != nil {
+		switch {
+		case isChartYAML(name):
+			if _, err := manifest.Decode(p, data, l.limits); err != nil {
+				return err
+			}
+		case isSubchartArchive(name):
+			if err := l.archives.check(p, data); err != nil {
 				return err
 			}
 		}
-		data = bytes.TrimPrefix(data, []byte("\xEF\xBB\xBF"))
+		data = bytes.TrimPrefix(data, utf8BOM)
+		if chartPath(name) == "values.schema.json" {
+			l.schemas.add(data, schemaSource{file: p})
+		}
 		files = append(files, &archive.BufferedFile{Name: name, ModTime: info.ModTime(), Data: data})
 		return nil
 	})
@@ -237,9 +273,19 @@ func (r *Renderer) chartFiles(fsys fs.FS, dir string) ([]*archive.BufferedFile, 
 // isChartYAML reports whether a chart file is plain YAML that Helm parses,
 // as opposed to a template or a file the chart only carries: Chart.yaml,
 // Chart.lock, values.yaml and requirements.yaml at the top of a chart, and
-// the chart's crds/. Subcharts sit under charts/<name>/, so those segments
-// are stripped first to get the file's place in the chart that holds it.
+// the chart's crds/, of the chart or of a subchart.
 func isChartYAML(name string) bool {
+	switch name := chartPath(name); name {
+	case "Chart.yaml", "Chart.lock", "values.yaml", "requirements.yaml":
+		return true
+	default:
+		return strings.HasPrefix(name, "crds/")
+	}
+}
+
+// chartPath returns a chart file's name in the chart or subchart that
+// holds it, stripping the charts/<name>/ segments of subcharts.
+func chartPath(name string) string {
 	for {
 		rest, ok := strings.CutPrefix(name, "charts/")
 		if !ok {
@@ -251,14 +297,10 @@ func isChartYAML(name string) bool {
 		}
 		name = inner
 	}
-	switch name {
-	case "Chart.yaml", "Chart.lock", "values.yaml", "requirements.yaml":
-		return true
-	}
-	return strings.HasPrefix(name, "crds/")
+	return name
 }
 
-func (r *Renderer) attachLocalDependencies(fsys fs.FS, dir string, ch *chart.Chart, depth int) error {
+func (l *chartLoader) attachLocalDependencies(dir string, ch *chart.Chart, depth int) error {
 	if ch.Metadata == nil {
 		return nil
 	}
@@ -280,7 +322,7 @@ func (r *Renderer) attachLocalDependencies(fsys fs.FS, dir string, ch *chart.Cha
 			errs = append(errs, &manifest.SourceError{File: chartFile, Err: fmt.Errorf("chart %q: dependency %q: %q is outside the repository root", ch.Name(), dep.Name, dep.Repository)})
 			continue
 		}
-		sub, err := r.loadChart(fsys, depDir, depth+1)
+		sub, err := l.load(depDir, depth+1)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("chart %q: dependency %q: %w", ch.Name(), dep.Name, err))
 			continue
