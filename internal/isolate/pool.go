@@ -42,6 +42,14 @@ func DefaultLimits() Limits {
 	return Limits{Memory: 2 << 30, CPU: 2 * time.Minute, Wall: 2 * time.Minute, Output: 256 << 20}
 }
 
+// gcPercent lets a worker's heap grow well past Go's default before a
+// collection: its memory limit (GOMEMLIMIT at three quarters of it), not
+// the heap's growth, is what bounds a worker. Each worker warms up on its
+// own, and with Go's default the collector ran through most of that
+// warm-up (make bench on the example repository: 0.52 s with the default,
+// 0.39 s with this, 0.35 s in-process).
+const gcPercent = 400
+
 // sampleEvery is how often a busy worker's CPU time and memory are read.
 const sampleEvery = 10 * time.Millisecond
 
@@ -51,15 +59,17 @@ type Pool struct {
 	exe    string
 	limits Limits
 	opts   options
-	slots  chan struct{}
-	idle   chan *worker
+	// idle holds one entry per job slot: a live worker, or nil where a
+	// worker is yet to start. Taking an entry is taking the slot.
+	idle chan *worker
 
 	mu     sync.Mutex
 	closed bool
 }
 
-// NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), started as they are first
-// needed. The program must call Main at the start of main.
+// NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), which
+// start at once so that their start overlaps the caller's own work. The
+// program must call Main at the start of main.
 func NewPool(opts render.Options, limits Limits) (*Pool, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -72,19 +82,25 @@ func NewPool(opts render.Options, limits Limits) (*Pool, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	return &Pool{
-		exe:    exe,
-		limits: limits,
-		opts:   wireOptions(opts),
-		slots:  make(chan struct{}, jobs),
-		idle:   make(chan *worker, jobs),
-	}, nil
+	p := &Pool{exe: exe, limits: limits, opts: wireOptions(opts), idle: make(chan *worker, jobs)}
+	for range jobs {
+		p.idle <- nil
+	}
+	for range jobs {
+		go func() {
+			w, err := p.take(context.Background())
+			if err == nil {
+				p.put(w)
+			}
+		}()
+	}
+	return p, nil
 }
 
 // RenderAll renders targets of the repository in directory root, as
 // render.Renderer.RenderAll does.
 func (p *Pool) RenderAll(ctx context.Context, root string, targets []render.Target) []*render.Result {
-	return render.Each(ctx, cap(p.slots), targets, func(ctx context.Context, t render.Target) (*render.Result, error) {
+	return render.Each(ctx, cap(p.idle), targets, func(ctx context.Context, t render.Target) (*render.Result, error) {
 		return p.Render(ctx, root, t)
 	})
 }
@@ -93,13 +109,7 @@ func (p *Pool) RenderAll(ctx context.Context, root string, targets []render.Targ
 // that overruns a limit gets an error that wraps manifest.ErrLimit and
 // names the limit.
 func (p *Pool) Render(ctx context.Context, root string, t render.Target) (*render.Result, error) {
-	select {
-	case p.slots <- struct{}{}:
-		defer func() { <-p.slots }()
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	w, err := p.take()
+	w, err := p.take(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -108,46 +118,69 @@ func (p *Pool) Render(ctx context.Context, root string, t render.Target) (*rende
 	return res, err
 }
 
-// take returns an idle worker, or starts one.
-func (p *Pool) take() (*worker, error) {
+// take waits for a job slot and returns its worker, started if need be.
+// The caller must put the worker back, even a failed one.
+func (p *Pool) take(ctx context.Context) (*worker, error) {
+	var w *worker
+	select {
+	case w = <-p.idle:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	p.mu.Lock()
 	closed := p.closed
 	p.mu.Unlock()
 	if closed {
+		p.put(w)
 		return nil, errors.New("render workers: pool is closed")
 	}
-	select {
-	case w := <-p.idle:
+	if w != nil {
 		return w, nil
-	default:
-		return startWorker(p.exe, p.limits.Memory)
 	}
+	w, err := startWorker(p.exe, p.limits.Memory)
+	if err != nil {
+		p.idle <- nil
+		return nil, err
+	}
+	return w, nil
 }
 
-// put keeps a live worker for the next target; a dead one is reaped.
+// put gives a job slot back: with its worker, or empty when the worker
+// failed or the pool is closed.
 func (p *Pool) put(w *worker) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	if w.failed || p.closed {
+	closed := p.closed
+	p.mu.Unlock()
+	if w != nil && (w.failed || closed) {
 		w.stop()
-		return
+		w = nil
 	}
 	p.idle <- w
 }
 
-// Close stops every idle worker. Renders in flight finish first.
+// Close stops every idle worker; workers busy rendering stop when they
+// finish.
 func (p *Pool) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
-	for {
+	var drained []*worker
+drain:
+	for range cap(p.idle) {
 		select {
 		case w := <-p.idle:
-			w.stop()
+			drained = append(drained, w)
 		default:
-			return nil
+			break drain
 		}
 	}
+	for _, w := range drained {
+		if w != nil {
+			w.stop()
+		}
+		p.idle <- nil
+	}
+	return nil
 }
 
 // worker is one worker process and its pipes.
@@ -173,8 +206,14 @@ func startWorker(exe string, memory int64) (*worker, error) {
 	out := &tail{}
 	cmd := exec.Command(exe)
 	// No PATH, so no program can be run; no HOME, so no user
-	// configuration is read.
-	cmd.Env = []string{workerEnv + "=" + strconv.FormatInt(memory, 10), "PATH="}
+	// configuration is read. The collector settings apply from the
+	// worker's first instruction, package initialisation included.
+	cmd.Env = []string{
+		workerEnv + "=" + strconv.FormatInt(memory, 10),
+		"PATH=",
+		"GOGC=" + strconv.Itoa(gcPercent),
+		"GOMEMLIMIT=" + strconv.FormatInt(memory/4*3, 10),
+	}
 	cmd.ExtraFiles = []*os.File{reqR, respW}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = sysProcAttr()

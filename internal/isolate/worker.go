@@ -61,10 +61,9 @@ func serve(memory string) int {
 		fmt.Fprintf(os.Stderr, "syncgate render worker: invalid %s=%q\n", workerEnv, memory)
 		return 1
 	}
-	// The pool kills a worker over its limit; collecting garbage harder
-	// as the limit nears keeps honest targets under it. The address-space
-	// limit stops a single allocation that outruns the pool's sampling.
-	debug.SetMemoryLimit(limit / 4 * 3)
+	// The pool kills a worker over its limit and set GOMEMLIMIT below it;
+	// the address-space limit stops a single allocation that outruns the
+	// pool's sampling.
 	debug.SetMaxStack(maxStack)
 	if err := limitAddressSpace(limit); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
