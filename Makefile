@@ -24,6 +24,7 @@ fuzz:
 	$(GO) test ./manifest -run '^$$' -fuzz '^FuzzDecode$$' -fuzztime $(FUZZTIME)
 	$(GO) test . -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./render -run '^$$' -fuzz '^FuzzChartArchive$$' -fuzztime $(FUZZTIME)
 
 # syncgate against one kustomize build / helm template process per target.
 bench:

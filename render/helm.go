@@ -270,13 +270,14 @@ func (l *chartLoader) files(dir string) ([]*archive.BufferedFile, error) {
 	return files, nil
 }
 
-// isChartYAML reports whether a chart file is plain YAML that Helm parses,
-// as opposed to a template or a file the chart only carries: Chart.yaml,
-// Chart.lock, values.yaml and requirements.yaml at the top of a chart, and
-// the chart's crds/, of the chart or of a subchart.
+// isChartYAML reports whether a chart file is plain YAML (or JSON) that
+// Helm parses, as opposed to a template or a file the chart only carries:
+// Chart.yaml, Chart.lock, values.yaml, values.schema.json and
+// requirements.yaml at the top of a chart, and the chart's crds/, of the
+// chart or of a subchart.
 func isChartYAML(name string) bool {
 	switch name := chartPath(name); name {
-	case "Chart.yaml", "Chart.lock", "values.yaml", "requirements.yaml":
+	case "Chart.yaml", "Chart.lock", "values.yaml", "values.schema.json", "requirements.yaml":
 		return true
 	default:
 		return strings.HasPrefix(name, "crds/")

@@ -197,6 +197,7 @@ func TestIsChartYAML(t *testing.T) {
 	tests := map[string]bool{
 		"Chart.yaml":                        true,
 		"values.yaml":                       true,
+		"charts/sub/values.schema.json":     true,
 		"crds/widgets.yaml":                 true,
 		"charts/sub/values.yaml":            true,
 		"charts/sub/charts/deep/Chart.lock": true,
