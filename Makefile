@@ -26,10 +26,12 @@ fuzz:
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzChartArchive$$' -fuzztime $(FUZZTIME)
 
-# syncgate against one kustomize build / helm template process per target.
+# Go benchmarks, then syncgate against the peer pipeline (kustomize/helm, conftest,
+# gitleaks) on the generated corpus: bench/results/<date>.md. bench/render.sh compares
+# rendering alone on any tree (BENCH_TREE=...).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./render
-	bash bench/render.sh
+	bash bench/pipeline.sh
 
 # Byte-for-byte comparison with kustomize build v5.8.2 and helm template v4.3.1.
 fidelity:

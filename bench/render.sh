@@ -44,14 +44,7 @@ done
 [[ -d $TREE ]] || die "no such tree: $TREE"
 
 source "$REPO/scripts/peers.sh"
-
-# ---------------------------------------------------------------- timing helpers
-now() { printf '%s\n' "${EPOCHREALTIME:-$(date +%s.%N)}"; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else printf "%.4f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-minmax() { sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%s %s\n", lo, hi }'; }
-ratio() { awk -v p="$1" -v s="$2" 'BEGIN { if (s > 0) printf "x%.1f", p / s; else print "x?" }'; }
-secs() { awk -v t="$1" 'BEGIN { printf "%.2fs", t }'; }
+source "$REPO/bench/lib.sh"
 
 # ---------------------------------------------------------------- setup
 mkdir -p "$WORK"
@@ -66,48 +59,24 @@ mkdir -p "$WORK" bench/results
 json=$("$SYNCGATE" targets "$TREE" -o json </dev/null) || true
 root=$(jq -er '.root' <<<"$json" 2>/dev/null) || die "syncgate targets $TREE -o json gave no JSON"
 
-# One line per peer command, each argument quoted with printf %q; run via `bash -c 'eval ...'`.
 CMDS=$WORK/peer-commands.txt
-: >"$CMDS"
-n_k=0 n_h=0 n_m=0
-while IFS=$'\t' read -r -a f; do
-  [[ ${#f[@]} -ge 5 ]] || continue
-  kind=${f[1]} path=${f[2]} rel=${f[3]} ns=${f[4]}
-  vf=()
-  for v in "${f[@]:5}"; do vf+=(-f "$v"); done
-  case $kind in
-    kustomize) n_k=$((n_k + 1)); cmd=("$KUSTOMIZE" build --enable-helm --helm-command "$HELM" "$path") ;;
-    helm) n_h=$((n_h + 1)); cmd=("$HELM" template "$rel" "$path" --namespace "$ns" --include-crds "${vf[@]}") ;;
-    *) n_m=$((n_m + 1)); continue ;;
-  esac
-  printf '%q ' "${cmd[@]}" >>"$CMDS"
-  echo >>"$CMDS"
-done < <(jq -r '.targets[]? | [.name, .kind, .path, (.releaseName // "release-name"),
-                (.namespace // "default")] + (.valuesFiles // []) | @tsv' <<<"$json")
-n_peer=$((n_k + n_h))
-((n_peer > 0)) || die "$TREE has no kustomize or helm targets"
-
+peer_commands "$json" "$CMDS"
 run_syncgate() { "$SYNCGATE" render --all "$TREE" </dev/null >/dev/null 2>&1; }
-run_peers() { # $1 = parallelism
-  # shellcheck disable=SC2016 # $1 is expanded by the inner bash
-  (cd "$root" && xargs -d '\n' -n 1 -P "$1" bash -c 'eval "$1" </dev/null >/dev/null 2>&1' _ <"$CMDS")
-}
-
 # Warm-up, also reporting failures once.
 rc=0; run_syncgate || rc=$?
 ((rc == 0)) || note "warning: syncgate render --all $TREE exited $rc (still timed)"
 n_fail=0
-while IFS= read -r line; do
+while IFS=$'\t' read -r _ line; do
   (cd "$root" && eval "$line" </dev/null >/dev/null 2>&1) || { n_fail=$((n_fail + 1)); note "warning: peer failed: $line"; }
 done <"$CMDS"
-run_peers 2 || true
+run_peers 2 "$CMDS" || true
 
 # ---------------------------------------------------------------- timed runs
 : >"$WORK/a.txt"; : >"$WORK/b.txt"; : >"$WORK/b2.txt"
 for ((i = 1; i <= RUNS; i++)); do
   t0=$(now); run_syncgate || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/a.txt"
-  t0=$(now); run_peers 1 || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/b.txt"
-  t0=$(now); run_peers 2 || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/b2.txt"
+  t0=$(now); run_peers 1 "$CMDS" || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/b.txt"
+  t0=$(now); run_peers 2 "$CMDS" || true; t1=$(now); elapsed "$t0" "$t1" >>"$WORK/b2.txt"
 done
 
 ma=$(median <"$WORK/a.txt") mb=$(median <"$WORK/b.txt") mb2=$(median <"$WORK/b2.txt")

@@ -11,6 +11,12 @@ KUSTOMIZE_PKG=sigs.k8s.io/kustomize/kustomize/v5
 KUSTOMIZE_VERSION=v5.8.2
 HELM_PKG=helm.sh/helm/v4/cmd/helm
 HELM_VERSION=v4.3.1
+CONFTEST=$BIN_DIR/conftest
+CONFTEST_PKG=github.com/open-policy-agent/conftest
+CONFTEST_VERSION=v0.71.1
+GITLEAKS=$BIN_DIR/gitleaks
+GITLEAKS_PKG=github.com/zricethezav/gitleaks/v8
+GITLEAKS_VERSION=v8.30.1
 
 # Version of the main module a Go binary was built from ("" if none/unreadable).
 bin_version() {
@@ -22,7 +28,7 @@ bin_version() {
 ensure_peer() {
   local bin=$1 pkg=$2 want=$3 try
   for try in 1 2 3 4 5 6; do
-    if [[ $(bin_version "$bin") == "$want" ]] && "$bin" version >/dev/null 2>&1; then
+    if [[ $(bin_version "$bin") == "$want" ]]; then
       return 0
     fi
     note "installing $pkg@$want into bench/.bin (try $try)"
@@ -34,12 +40,17 @@ ensure_peer() {
   die "could not install $pkg@$want into $BIN_DIR"
 }
 
+# ensure_peers [all]: the renderers; with "all", the checkers of the pipeline too.
 ensure_peers() {
   mkdir -p "$BIN_DIR"
   (
-    flock 9 # one installer at a time across both scripts
+    flock 9 # one installer at a time across the scripts
     ensure_peer "$KUSTOMIZE" "$KUSTOMIZE_PKG" "$KUSTOMIZE_VERSION"
     ensure_peer "$HELM" "$HELM_PKG" "$HELM_VERSION"
+    if [[ ${1:-} == all ]]; then
+      ensure_peer "$CONFTEST" "$CONFTEST_PKG" "$CONFTEST_VERSION"
+      ensure_peer "$GITLEAKS" "$GITLEAKS_PKG" "$GITLEAKS_VERSION"
+    fi
   ) 9>"$BIN_DIR/.install.lock"
 }
 
