@@ -11,6 +11,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -41,18 +42,24 @@ type kustFS struct {
 	fsys   overlayFS
 	opts   Options
 	target Target
-	// decoded holds the documents of every manifest file kustomize read,
-	// by repository path, for finding each object's source line.
-	decoded map[string][]manifest.Document
+	// resourceFiles are the files the kustomizations read so far list as
+	// resources, by repository path: their objects get an origin marker.
+	resourceFiles map[string]bool
+	// sources are the objects of those files, for objects whose marker a
+	// patch removed.
+	sources []sourceObject
 	// problem is the first checked failure seen while kustomize read files;
 	// it names the file and line that kustomize's own message may not.
 	problem error
-	// userOrigins is set when the target asked for origin annotations
-	// itself; syncgate then leaves them in the output.
-	userOrigins bool
 }
 
 var _ filesys.FileSystem = (*kustFS)(nil)
+
+// sourceObject is an object as written in a resource file.
+type sourceObject struct {
+	kind, name, file string
+	line             int
+}
 
 func (k *kustFS) note(err error) error {
 	if k.problem == nil {
@@ -202,18 +209,28 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 	if slices.Contains(kustomizationNames, name) {
 		return k.checkKustomization(rel, data)
 	}
-	if isManifestFile(name) {
-		docs, err := manifest.Decode(rel, data, k.opts.Limits)
-		if err != nil {
-			return nil, k.note(err)
-		}
-		k.decoded[rel] = docs
+	if !isManifestFile(name) {
+		return data, nil
+	}
+	if _, err := manifest.Decode(rel, data, k.opts.Limits); err != nil {
+		return nil, k.note(err)
+	}
+	if !k.resourceFiles[rel] {
+		return data, nil
+	}
+	data, err = annotate(data, func(obj *yaml.Node) []*yaml.Node {
+		k.sources = append(k.sources, sourceObject{kind: scalarAt(obj, "kind"), name: scalarAt(mappingValue(obj, "metadata"), "name"), line: obj.Line, file: rel})
+		return originMarker(rel, obj.Line)
+	})
+	if err != nil {
+		return nil, k.note(&manifest.SourceError{File: rel, Err: err})
 	}
 	return data, nil
 }
 
 // checkKustomization refuses what an offline, hostile-input renderer must
-// not do, and has the target's own kustomization record origins.
+// not do, notes the kustomization's resource files, and inflates its
+// helmCharts.
 func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 	kf, err := parseKustomization(file, data, k.opts.Limits)
 	if err != nil {
@@ -225,8 +242,10 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 				Err: fmt.Errorf("remote reference %q refused: syncgate renders offline from the repository (allow with --allow-remote)", ref)})
 		}
 	}
-	isTop := path.Dir(file) == k.target.Path
-	if len(kf.helmCharts) == 0 && !isTop {
+	for _, r := range kf.localRefs() {
+		k.resourceFiles[path.Join(path.Dir(file), r)] = true
+	}
+	if len(kf.helmCharts) == 0 && !bytes.Contains(data, []byte("Generator")) {
 		return data, nil
 	}
 	var doc yaml.Node
@@ -237,13 +256,11 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 		return data, nil // empty: krusty reports it
 	}
 	root := doc.Content[0]
+	markGenerators(root, file)
 	if len(kf.helmCharts) > 0 {
 		if err := k.inflateHelmCharts(file, data, kf, root); err != nil {
 			return nil, k.note(err)
 		}
-	}
-	if isTop {
-		k.userOrigins = !appendToList(root, "buildMetadata", "originAnnotations")
 	}
 	return yaml.Marshal(&doc)
 }
@@ -317,10 +334,11 @@ func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFil
 	if err != nil {
 		return generatedFile{}, err
 	}
-	if out, err = markHelmGenerated(out); err != nil {
+	chartFile := path.Join(chartDir, "Chart.yaml")
+	if out, err = markHelmGenerated(out, chartFile); err != nil {
 		return generatedFile{}, err
 	}
-	return generatedFile{data: out, chart: path.Join(chartDir, "Chart.yaml")}, nil
+	return generatedFile{data: out, chart: chartFile}, nil
 }
 
 // inlineValues applies valuesInline as kustomize does: by default the
@@ -354,8 +372,33 @@ func (k *kustFS) inlineValues(valuesFile string, spec helmChartSpec) (map[string
 // every document of helm output, keeping each document's field order: the
 // namespace transformer leaves such objects to Helm, and krusty removes the
 // annotation before printing.
-func markHelmGenerated(out []byte) ([]byte, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(out))
+func markHelmGenerated(out []byte, chartFile string) ([]byte, error) {
+	return annotate(out, func(*yaml.Node) []*yaml.Node {
+		return append([]*yaml.Node{
+			{Kind: yaml.ScalarNode, Value: konfig.HelmGeneratedAnnotation},
+			{Kind: yaml.ScalarNode, Value: "true", Style: yaml.DoubleQuotedStyle},
+		}, originMarker(chartFile, 0)...)
+	})
+}
+
+// originAnnotation carries an object's source file and line through
+// kustomize, which keeps annotations through its transformers; Render
+// reads it and removes it. kustomize's own origin annotations record every
+// transformer on every object as well, which took 40% of a build.
+const originAnnotation = "syncgate.dev/origin"
+
+func originMarker(file string, line int) []*yaml.Node {
+	return []*yaml.Node{
+		{Kind: yaml.ScalarNode, Value: originAnnotation},
+		{Kind: yaml.ScalarNode, Value: file + ":" + strconv.Itoa(line), Style: yaml.DoubleQuotedStyle},
+	}
+}
+
+// annotate rewrites a YAML stream, appending to the annotations of every
+// object (of every item, in a List) the key and value nodes that pairs
+// returns for the object.
+func annotate(data []byte, pairs func(obj *yaml.Node) []*yaml.Node) ([]byte, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
@@ -369,11 +412,16 @@ func markHelmGenerated(out []byte) ([]byte, error) {
 		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			continue
 		}
-		metadata := mappingValue(doc.Content[0], "metadata")
-		annotations := mappingValue(metadata, "annotations")
-		annotations.Content = append(annotations.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Value: konfig.HelmGeneratedAnnotation},
-			&yaml.Node{Kind: yaml.ScalarNode, Value: "true", Style: yaml.DoubleQuotedStyle})
+		objects := []*yaml.Node{doc.Content[0]}
+		if items := listItemsNode(doc.Content[0]); items != nil {
+			objects = items.Content
+		}
+		for _, obj := range objects {
+			if obj.Kind == yaml.MappingNode {
+				annotations := mappingValue(mappingValue(obj, "metadata"), "annotations")
+				annotations.Content = append(annotations.Content, pairs(obj)...)
+			}
+		}
 		if err := enc.Encode(&doc); err != nil {
 			return nil, err
 		}
@@ -382,6 +430,52 @@ func markHelmGenerated(out []byte) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// markGenerators has every configMapGenerator and secretGenerator entry of
+// a kustomization annotate what it generates with its origin; kustomize
+// leaves annotations out of the name hash.
+func markGenerators(root *yaml.Node, file string) {
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		switch root.Content[i].Value {
+		case "configMapGenerator", "secretGenerator":
+			for _, entry := range root.Content[i+1].Content {
+				if entry.Kind == yaml.MappingNode {
+					annotations := mappingValue(mappingValue(entry, "options"), "annotations")
+					annotations.Content = append(annotations.Content, originMarker(file, entry.Line)...)
+				}
+			}
+		}
+	}
+}
+
+// scalarAt returns the scalar under key in a mapping, or "".
+func scalarAt(mapping *yaml.Node, key string) string {
+	for i := 0; i+1 < len(mapping.Content); i += 2 {
+		if mapping.Content[i].Value == key {
+			return mapping.Content[i+1].Value
+		}
+	}
+	return ""
+}
+
+// listItemsNode returns the items of a List document (kind v1 List, or any
+// kind ending in List with items, as kustomize reads them), or nil.
+func listItemsNode(obj *yaml.Node) *yaml.Node {
+	var kind string
+	var items *yaml.Node
+	for i := 0; i+1 < len(obj.Content); i += 2 {
+		switch obj.Content[i].Value {
+		case "kind":
+			kind = obj.Content[i+1].Value
+		case "items":
+			items = obj.Content[i+1]
+		}
+	}
+	if !strings.HasSuffix(kind, "List") || items == nil || items.Kind != yaml.SequenceNode {
+		return nil
+	}
+	return items
 }
 
 // mappingValue returns the mapping under key, creating it when missing.
@@ -396,27 +490,20 @@ func mappingValue(mapping *yaml.Node, key string) *yaml.Node {
 	return value
 }
 
-// appendToList appends value to the sequence under key, creating it, and
-// reports whether it was added (false when already there).
-func appendToList(mapping *yaml.Node, key, value string) bool {
+// appendToList appends value to the sequence under key, creating it.
+func appendToList(mapping *yaml.Node, key, value string) {
+	item := &yaml.Node{Kind: yaml.ScalarNode, Value: value}
 	for i := 0; i+1 < len(mapping.Content); i += 2 {
-		if mapping.Content[i].Value != key {
-			continue
+		if mapping.Content[i].Value == key {
+			list := mapping.Content[i+1]
+			list.Kind, list.Tag, list.Style = yaml.SequenceNode, "!!seq", 0
+			list.Content = append(list.Content, item)
+			return
 		}
-		list := mapping.Content[i+1]
-		for _, item := range list.Content {
-			if item.Value == value {
-				return false
-			}
-		}
-		list.Kind, list.Tag, list.Style = yaml.SequenceNode, "!!seq", 0
-		list.Content = append(list.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: value})
-		return true
 	}
 	mapping.Content = append(mapping.Content,
 		&yaml.Node{Kind: yaml.ScalarNode, Value: key},
-		&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: value}}})
-	return true
+		&yaml.Node{Kind: yaml.SequenceNode, Content: []*yaml.Node{item}})
 }
 
 func removeKeys(mapping *yaml.Node, keys ...string) {

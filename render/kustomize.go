@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -13,6 +14,7 @@ import (
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -33,7 +35,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 		return nil, err
 	}
 	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
-		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, decoded: map[string][]manifest.Document{}}
+		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}}
 	opts := krusty.MakeDefaultOptions()
 	// Unspecified means: the kustomization's sortOptions, else legacy
 	// order, which is what the kustomize CLI and Argo CD print.
@@ -62,12 +64,9 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 		return nil, kustomizeError(kfs, kfile, err)
 	}
 	resources := resMap.Resources()
-	origins := make([]*resource.Origin, len(resources))
+	origins := make([]manifest.Origin, len(resources))
 	for i, res := range resources {
-		origins[i], _ = res.GetOrigin()
-	}
-	if !kfs.userOrigins {
-		if err := resMap.RemoveOriginAnnotations(); err != nil {
+		if origins[i], err = kfs.takeOrigin(res, kfile); err != nil {
 			return nil, fmt.Errorf("%s: %w", t.Name, err)
 		}
 	}
@@ -83,7 +82,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 		return nil, fmt.Errorf("%s: kustomize printed %d objects for %d resources", t.Name, len(objs), len(origins))
 	}
 	for i, obj := range objs {
-		obj.Origin = kfs.origin(kfile, origins[i], obj)
+		obj.Origin = origins[i]
 	}
 	return &Result{Target: t, YAML: out, Objects: objs}, nil
 }
@@ -109,44 +108,32 @@ func kustomizeError(kfs *kustFS, kfile string, err error) error {
 	return &manifest.SourceError{File: kfile, Err: errors.New(msg)}
 }
 
-// origin says where a kustomize object came from: the file named by its
-// origin annotation, at the line of the object's document there, or the
-// chart behind a rendered helmCharts entry.
-func (k *kustFS) origin(kfile string, o *resource.Origin, obj *manifest.Object) manifest.Origin {
-	switch {
-	case o == nil:
-		return manifest.Origin{File: kfile}
-	case o.Repo != "":
-		return manifest.Origin{File: kfile} // a remote base: no file in this repository
-	case o.Path != "":
-		file := path.Join(k.target.Path, o.Path)
-		if g, ok := k.fsys.generated[file]; ok {
-			return manifest.Origin{File: g.chart}
-		}
-		return manifest.Origin{File: file, Line: k.line(file, obj)}
-	case o.ConfiguredIn != "":
-		return manifest.Origin{File: path.Join(k.target.Path, o.ConfiguredIn)}
+// takeOrigin reads and removes a resource's origin marker. A resource
+// whose marker a patch removed along with its other annotations is matched
+// to the source object of its kind whose name kustomize may have prefixed
+// or suffixed into its name; anything else the kustomization generated.
+func (k *kustFS) takeOrigin(res *resource.Resource, kfile string) (manifest.Origin, error) {
+	marker, ok := res.GetAnnotations()[originAnnotation]
+	if !ok {
+		return k.matchSource(res.GetKind(), res.GetName(), kfile), nil
 	}
-	return manifest.Origin{File: kfile}
+	if err := res.PipeE(kyaml.ClearAnnotation(originAnnotation)); err != nil {
+		return manifest.Origin{}, err
+	}
+	if err := kyaml.ClearEmptyAnnotations(&res.RNode); err != nil {
+		return manifest.Origin{}, err
+	}
+	i := strings.LastIndexByte(marker, ':')
+	line, _ := strconv.Atoi(marker[i+1:])
+	return manifest.Origin{File: marker[:max(i, 0)], Line: line}, nil
 }
 
-// line returns the line of the document in file with obj's kind whose name
-// kustomize may have prefixed or suffixed into obj's name, or 0. It uses
-// the documents decoded when kustomize read the file.
-func (k *kustFS) line(file string, obj *manifest.Object) int {
-	docs := k.decoded[file]
-	if len(docs) == 1 {
-		return docs[0].Line
-	}
-	best, bestLen := 0, -1
-	for _, doc := range docs {
-		src := manifest.NewObject(mapOf(doc.Value), manifest.Origin{})
-		if src.Kind != obj.Kind || !strings.Contains(obj.Name, src.Name) {
-			continue
-		}
-		if len(src.Name) > bestLen {
-			best, bestLen = doc.Line, len(src.Name)
+func (k *kustFS) matchSource(kind, name, kfile string) manifest.Origin {
+	origin, best := manifest.Origin{File: kfile}, -1
+	for _, src := range k.sources {
+		if src.kind == kind && strings.Contains(name, src.name) && len(src.name) > best {
+			origin, best = manifest.Origin{File: src.file, Line: src.line}, len(src.name)
 		}
 	}
-	return best
+	return origin
 }
