@@ -30,7 +30,7 @@ fuzz:
 # gitleaks) on the generated corpus: bench/results/<date>.md. bench/render.sh compares
 # rendering alone on any tree (BENCH_TREE=...).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 5x ./render
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./render .
 	bash bench/pipeline.sh
 
 # Byte-for-byte comparison with kustomize build v5.8.2 and helm template v4.3.1.
