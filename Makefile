@@ -25,6 +25,7 @@ fuzz:
 	$(GO) test . -run '^$$' -fuzz '^FuzzParseConfig$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzChartArchive$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./internal/redact -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
 
 # Go benchmarks, then syncgate against the peer pipeline (kustomize/helm, conftest,
 # gitleaks) on the generated corpus: bench/results/<date>.md. bench/render.sh compares

@@ -22,6 +22,7 @@ import (
 	release "helm.sh/helm/v4/pkg/release/v1"
 	"helm.sh/helm/v4/pkg/strvals"
 
+	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -107,13 +108,43 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	// win over a template error. A nil release means Helm stopped earlier.
 	if rel != nil {
 		if err := l.schemas.check(ch, vals, h.chartDir); err != nil {
-			return nil, err
+			return nil, redactError(err, secretValues(ch, vals))
 		}
 	}
 	if err != nil {
-		return nil, helmError(h.chartDir, ch.Name(), err)
+		return nil, redactError(helmError(h.chartDir, ch.Name(), err), secretValues(ch, vals))
 	}
 	return helmManifest(rel.(*release.Release), h), nil
+}
+
+// secretValues collects the values under secret-sounding keys (password,
+// token and the like) of a chart, its subcharts and the values given.
+func secretValues(ch *chart.Chart, vals map[string]any) *redact.Set {
+	var s redact.Set
+	s.AddSensitive(vals)
+	var add func(*chart.Chart)
+	add = func(c *chart.Chart) {
+		s.AddSensitive(c.Values)
+		for _, dep := range c.Dependencies() {
+			add(dep)
+		}
+	}
+	add(ch)
+	return &s
+}
+
+// redactError masks secret values in a Helm error: fail, required and
+// schema messages quote whatever values the chart hands them.
+func redactError(err error, secrets *redact.Set) error {
+	sources := manifest.SourceErrors(err)
+	if len(sources) == 0 {
+		return errors.New(secrets.Redact(err.Error()))
+	}
+	errs := make([]error, len(sources))
+	for i, se := range sources {
+		errs[i] = &manifest.SourceError{File: se.File, Line: se.Line, Err: errors.New(secrets.Redact(se.Err.Error()))}
+	}
+	return errors.Join(errs...)
 }
 
 // helmManifest writes the release as helm template prints it: the manifest,

@@ -1,0 +1,75 @@
+// Package redact keeps secret values out of messages. Template errors
+// quote whatever a chart author put in them (`fail`, `required`), values
+// included, and no message syncgate prints may carry a secret.
+package redact
+
+import (
+	"encoding/base64"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Mask replaces a secret value in a message.
+const Mask = "[redacted]"
+
+// minLen is the shortest value redacted: shorter ones ("true", "1") would
+// mask ordinary words and carry too little to matter.
+const minLen = 6
+
+// sensitiveKey matches the names under which values hold secrets.
+var sensitiveKey = regexp.MustCompile(`(?i)pass(word|wd|phrase)?|secret|token|api[-_.]?key|private[-_.]?key|credential|auth|cert(ificate)?[-_.]?key|access[-_.]?key|dsn|connection[-_.]?string`)
+
+// Set is a set of secret values.
+type Set struct {
+	values []string
+}
+
+// Add adds a secret value, with its base64 forms, since a template may
+// print either.
+func (s *Set) Add(value string) {
+	if len(value) < minLen {
+		return
+	}
+	once := base64.StdEncoding.EncodeToString([]byte(value))
+	twice := base64.StdEncoding.EncodeToString([]byte(once))
+	s.values = append(s.values, value, once, twice)
+}
+
+// AddSensitive adds every string in v that sits under a key whose name
+// says it holds a secret (password, token, apiKey and the like), at any
+// depth of maps and lists.
+func (s *Set) AddSensitive(v any) {
+	s.walk(v, false)
+}
+
+func (s *Set) walk(v any, sensitive bool) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, item := range x {
+			s.walk(item, sensitive || sensitiveKey.MatchString(k))
+		}
+	case []any:
+		for _, item := range x {
+			s.walk(item, sensitive)
+		}
+	case string:
+		if sensitive {
+			s.Add(x)
+		}
+	}
+}
+
+// Redact replaces every secret value in text with Mask, longest first so
+// that a value is never left half-masked by a shorter one inside it.
+func (s *Set) Redact(text string) string {
+	if len(s.values) == 0 {
+		return text
+	}
+	values := slices.Clone(s.values)
+	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
+	for _, v := range values {
+		text = strings.ReplaceAll(text, v, Mask)
+	}
+	return text
+}
