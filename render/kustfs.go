@@ -334,6 +334,11 @@ func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFil
 	if err != nil {
 		return generatedFile{}, err
 	}
+	// The rendered stream is untrusted input to kustomize like any file:
+	// bounded, with duplicate and case-variant keys refused.
+	if _, err := decodeHelmOutput(chartDir, out, k.opts.Limits); err != nil {
+		return generatedFile{}, err
+	}
 	chartFile := path.Join(chartDir, "Chart.yaml")
 	if out, err = markHelmGenerated(out, chartFile); err != nil {
 		return generatedFile{}, err

@@ -123,6 +123,8 @@ func TestRenderErrors(t *testing.T) {
 			wantFile: "chart/templates/cm.yaml", wantLine: 6, wantText: "nil pointer evaluating"},
 		{name: "alias-bomb", target: Target{Kind: KindKustomize, Path: "app"},
 			wantFile: "app/bomb.yaml", wantLine: 4, wantText: "aliases expand", wantLimit: true},
+		{name: "helmcharts-duplicate-key", target: Target{Kind: KindKustomize, Path: "app"},
+			wantFile: "app/kustomization.yaml", wantLine: 3, wantText: `app/charts/dup/templates/cm.yaml: duplicate key "mode"`},
 		{name: "helm-values-missing", target: Target{Kind: KindKustomize, Path: "app"},
 			wantFile: "app/kustomization.yaml", wantLine: 1, wantText: "valuesFile app/values-typo.yaml"},
 		{name: "dep-outside", target: Target{Kind: KindHelm, Path: "chart"},
