@@ -13,6 +13,7 @@ import (
 
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -36,6 +37,11 @@ type Options struct {
 	// input. Workers are this program re-executed, so its main must call
 	// ServeWorker first. Nil renders in-process.
 	Isolation *Isolation
+	// Policies are directories of Rego policies in conftest's conventions,
+	// compiled once by New.
+	Policies []string
+	// PolicyNamespaces are the policy packages evaluated; empty means main.
+	PolicyNamespaces []string
 	// Config replaces the repository's .syncgate.yaml when non-nil.
 	Config *Config
 	// Logger receives debug messages; nil discards them.
@@ -78,7 +84,8 @@ func ServeWorker() { isolate.Main() }
 type Gate struct {
 	opts     Options
 	renderer *render.Renderer
-	workers  *isolate.Pool // nil: render in-process
+	workers  *isolate.Pool  // nil: render in-process
+	policies *policy.Engine // nil: no policies
 }
 
 // New validates opts and builds a Gate.
@@ -105,6 +112,11 @@ func New(opts Options) (*Gate, error) {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	g := &Gate{opts: opts, renderer: r}
+	if len(opts.Policies) > 0 {
+		if g.policies, err = policy.Load(context.Background(), opts.Policies, policy.Options{Namespaces: opts.PolicyNamespaces}); err != nil {
+			return nil, fmt.Errorf("syncgate: policies: %w", err)
+		}
+	}
 	if opts.Isolation != nil {
 		if g.workers, err = isolate.NewPool(ropts, *opts.Isolation); err != nil {
 			return nil, fmt.Errorf("syncgate: %w", err)
@@ -246,7 +258,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 			tr.Error = res.Err.Error()
 			d.Findings = append(d.Findings, renderFindings(res.Target, res.Err)...)
 		}
-		d.Findings = append(d.Findings, duplicateFindings(res.Objects)...)
+		d.Findings = append(d.Findings, g.checkObjects(ctx, res.Objects)...)
 		d.Targets = append(d.Targets, tr)
 		d.Stats.Objects += len(res.Objects)
 	}
@@ -263,11 +275,20 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 		return nil, err
 	}
 	start := time.Now()
-	d := &Decision{Findings: duplicateFindings(objects)}
+	d := &Decision{Findings: g.checkObjects(ctx, objects)}
 	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
 	return d, nil
+}
+
+// checkObjects runs every check on the objects of one target.
+func (g *Gate) checkObjects(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
+	findings := duplicateFindings(objects)
+	if g.policies != nil {
+		findings = append(findings, g.policies.Evaluate(ctx, objects)...)
+	}
+	return findings
 }
 
 func (g *Gate) decide(d *Decision) {

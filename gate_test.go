@@ -217,3 +217,24 @@ func TestNewRejectsBadFailOn(t *testing.T) {
 		t.Error("New accepted fail-on fatal")
 	}
 }
+
+// Policies run on every rendered object, and their findings carry the
+// object's origin.
+func TestCheckPolicies(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Policies = []string{"policy/testdata/basic"}
+	opts.FailOn = manifest.SeverityWarning
+	d := checkDirWith(t, opts, "examples/broken")
+	var warned []string
+	for _, f := range d.Findings {
+		if f.Rule == "policy/main/warn_latest" {
+			warned = append(warned, f.Object.Name)
+			if f.File == "" || f.Object == nil {
+				t.Errorf("finding %+v has no origin", f)
+			}
+		}
+	}
+	if len(warned) == 0 || d.Allowed {
+		t.Fatalf("got allowed=%v and warn_latest findings %v, want findings that block at --fail-on warning", d.Allowed, warned)
+	}
+}

@@ -19,6 +19,7 @@ type gateFlags struct {
 	jobs              int
 	config            string
 	failOn            string
+	policies          []string
 	inProcess         bool
 	renderTimeout     time.Duration
 	renderMemory      int64
@@ -32,6 +33,7 @@ func (f *gateFlags) register(cmd *cobra.Command) {
 	fl.IntVar(&f.jobs, "jobs", 0, "targets rendered at once (default GOMAXPROCS)")
 	fl.StringVar(&f.config, "config", "", "configuration file (default .syncgate.yaml at the repository root)")
 	fl.StringVar(&f.failOn, "fail-on", string(manifest.SeverityError), "least severity that fails: error or warning")
+	fl.StringArrayVar(&f.policies, "policy", nil, "directory of Rego policies in conftest's conventions (repeatable)")
 	limits := syncgate.DefaultIsolation()
 	fl.BoolVar(&f.inProcess, "in-process", false, "render in this process, without worker processes and their limits (trusted input only)")
 	fl.DurationVar(&f.renderTimeout, "render-timeout", limits.Wall, "most wall-clock and CPU time one target may take to render")
@@ -51,6 +53,7 @@ func (f *gateFlags) gate() (*syncgate.Gate, error) {
 		return nil, usageError(err)
 	}
 	opts.FailOn = sev
+	opts.Policies = f.policies
 	if !f.inProcess {
 		if f.renderTimeout <= 0 || f.renderMemory <= 0 {
 			return nil, usageError(errors.New("--render-timeout and --render-memory must be positive"))

@@ -55,7 +55,8 @@ type hostileCase struct {
 	// in both the text and the JSON run; normally the file at fault,
 	// relative to the root.
 	Message stringList `yaml:"message"`
-	// Args are extra arguments to syncgate check.
+	// Args are extra arguments to syncgate check; {{ROOT}} stands for the
+	// root copy.
 	Args []string `yaml:"args"`
 	// Timeout is the wall time each run must finish within (default 20s).
 	Timeout string `yaml:"timeout"`
@@ -297,7 +298,10 @@ func runHostileCase(t *testing.T, bins hostileBins, name string, record func(hos
 	fail := func(format string, args ...any) { failures = append(failures, fmt.Sprintf(format, args...)) }
 	var exits, walls, peaks []string
 	for _, format := range []string{"text", "json"} {
-		args := append([]string{"check", "-o", format}, c.Args...)
+		args := []string{"check", "-o", format}
+		for _, a := range c.Args {
+			args = append(args, strings.ReplaceAll(a, "{{ROOT}}", env.root))
+		}
 		args = append(args, env.root)
 		r := runSyncgate(bins, env, args, timeout+hostileKillMargin)
 		walls = append(walls, r.wall.Round(10*time.Millisecond).String())

@@ -1,0 +1,3 @@
+package main
+
+test_ignored_by_load if true

@@ -1,0 +1,5 @@
+package main
+
+deny contains "read the environment" if {
+	opa.runtime().env.HOME
+}

@@ -1,0 +1,5 @@
+package main
+
+deny contains "looked up a host" if {
+	net.lookup_ip_addr("{{LISTENER}}")
+}

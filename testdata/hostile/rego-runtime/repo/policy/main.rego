@@ -1,0 +1,3 @@
+package main
+
+deny contains sprintf("HOME is %s", [opa.runtime().env.HOME]) if true
