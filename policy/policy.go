@@ -102,6 +102,11 @@ func loadDir(dir string, maxBytes int64, modules map[string]*ast.Module) error {
 		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
 			return nil
 		}
+		// A policy directory may sit in the repository under review: a
+		// link could show another file's content in a parse error.
+		if !d.Type().IsRegular() {
+			return &manifest.SourceError{File: p, Err: errors.New("not a regular file: policies are read only from regular files")}
+		}
 		data, err := readBounded(p, maxBytes)
 		if err != nil {
 			return err

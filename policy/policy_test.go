@@ -2,6 +2,8 @@ package policy
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -99,5 +101,22 @@ func TestLoadRefusesBuiltins(t *testing.T) {
 				t.Fatalf("got %v, want an error naming %s at a line of testdata/%s/main.rego", err, builtin, dir)
 			}
 		})
+	}
+}
+
+// A policy file that is a link is refused, so that a parse error cannot
+// show the content of a file it points at.
+func TestLoadRefusesLinks(t *testing.T) {
+	dir := t.TempDir()
+	outside := filepath.Join(t.TempDir(), "secret.txt")
+	if err := os.WriteFile(outside, []byte("root:x:0:0:canary\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(dir, "main.rego")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(context.Background(), []string{dir}, Options{})
+	if err == nil || !strings.Contains(err.Error(), "not a regular file") || strings.Contains(err.Error(), "canary") {
+		t.Fatalf("got %v, want a refusal that shows nothing of the target", err)
 	}
 }
