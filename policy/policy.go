@@ -51,8 +51,13 @@ var refused = []string{
 
 // Engine holds compiled policies. It is safe for concurrent use.
 type Engine struct {
-	queries map[string]rego.PreparedEvalQuery // by namespace
+	queries []namespaceQuery // sorted by namespace
 	opts    Options
+}
+
+type namespaceQuery struct {
+	namespace string
+	query     rego.PreparedEvalQuery
 }
 
 // Load compiles every .rego file (but _test.rego files) under dirs.
@@ -79,8 +84,8 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if compiler.Compile(modules); compiler.Failed() {
 		return nil, compileError(compiler.Errors)
 	}
-	e := &Engine{queries: map[string]rego.PreparedEvalQuery{}, opts: opts}
-	for _, ns := range opts.Namespaces {
+	e := &Engine{opts: opts}
+	for _, ns := range slices.Sorted(slices.Values(opts.Namespaces)) {
 		q, err := rego.New(
 			rego.Query("data."+ns),
 			rego.Compiler(compiler),
@@ -89,7 +94,7 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 		if err != nil {
 			return nil, fmt.Errorf("policy namespace %q: %w", ns, err)
 		}
-		e.queries[ns] = q
+		e.queries = append(e.queries, namespaceQuery{ns, q})
 	}
 	return e, nil
 }
@@ -143,17 +148,18 @@ func compileError(err error) error {
 func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
 	var findings []manifest.Finding
 	for _, obj := range objects {
-		for _, ns := range slices.Sorted(maps.Keys(e.queries)) {
-			findings = append(findings, e.evaluate(ctx, ns, obj)...)
+		for _, q := range e.queries {
+			findings = append(findings, e.evaluate(ctx, q, obj)...)
 		}
 	}
 	return findings
 }
 
-func (e *Engine) evaluate(ctx context.Context, ns string, obj *manifest.Object) []manifest.Finding {
+func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.Object) []manifest.Finding {
+	ns := q.namespace
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	rs, err := e.queries[ns].Eval(ctx, rego.EvalInput(obj.Content))
+	rs, err := q.query.Eval(ctx, rego.EvalInput(obj.Content))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
@@ -185,10 +191,12 @@ func (e *Engine) evaluate(ctx context.Context, ns string, obj *manifest.Object) 
 // ruleSeverity tells conftest's rule names apart: deny and violation
 // block, warn warns, anything else is a helper.
 func ruleSeverity(rule string) (manifest.Severity, bool) {
-	for prefix, sev := range map[string]manifest.Severity{"deny": manifest.SeverityError, "violation": manifest.SeverityError, "warn": manifest.SeverityWarning} {
-		if rule == prefix || strings.HasPrefix(rule, prefix+"_") {
-			return sev, true
-		}
+	prefix, _, _ := strings.Cut(rule, "_")
+	switch prefix {
+	case "deny", "violation":
+		return manifest.SeverityError, true
+	case "warn":
+		return manifest.SeverityWarning, true
 	}
 	return "", false
 }

@@ -231,7 +231,10 @@ type kustomizationFile struct {
 	components []string
 	// files are the other paths kustomize loads (plugins, patches,
 	// generator files, schemas), which it fetches too when they are URLs.
-	files      []string
+	files []string
+	// generators is set when the kustomization has a configMapGenerator
+	// or secretGenerator.
+	generators bool
 	chartHome  string
 	helmCharts []helmChartSpec
 }
@@ -282,6 +285,7 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	k.resources = append(stringList(m["resources"]), stringList(m["bases"])...)
 	k.components = stringList(m["components"])
 	k.files = loadedFiles(m)
+	k.generators = len(listOf(m["configMapGenerator"]))+len(listOf(m["secretGenerator"])) > 0
 	if globals, ok := m["helmGlobals"].(map[string]any); ok {
 		if home, ok := globals["chartHome"].(string); ok && home != "" {
 			k.chartHome = home
