@@ -23,6 +23,12 @@ type Config struct {
 	// Targets are declared explicitly; each replaces any discovered target
 	// with the same path.
 	Targets []TargetConfig `yaml:"targets"`
+	// Severity overrides the severity of rules, by rule ID.
+	Severity map[string]manifest.Severity `yaml:"severity"`
+	// Exceptions waive findings; each needs a reason and may expire.
+	Exceptions []Exception `yaml:"exceptions"`
+
+	file string // where the configuration was read, for findings about it
 }
 
 // TargetConfig declares one target in .syncgate.yaml.
@@ -65,6 +71,15 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err := dec.Decode(&c); err != nil && !errors.Is(err, io.EOF) {
 		return nil, &manifest.SourceError{File: file, Line: yamlErrorLine(err), Err: err}
 	}
+	c.file = file
+	if err := c.checkExceptions(file, data); err != nil {
+		return nil, err
+	}
+	for rule, sev := range c.Severity {
+		if _, err := manifest.ParseSeverity(string(sev)); err != nil {
+			return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("severity of %s: %w", rule, err)}
+		}
+	}
 	for i, t := range c.Targets {
 		if t.Path == "" {
 			return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("targets[%d]: path is required", i)}
@@ -76,6 +91,26 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 		}
 	}
 	return &c, nil
+}
+
+// checkExceptions validates each exception and records its line.
+func (c *Config) checkExceptions(file string, data []byte) error {
+	var lines struct {
+		Exceptions []yaml.Node `yaml:"exceptions"`
+	}
+	if err := yaml.Unmarshal(data, &lines); err != nil {
+		return &manifest.SourceError{File: file, Line: yamlErrorLine(err), Err: err}
+	}
+	for i := range c.Exceptions {
+		e := &c.Exceptions[i]
+		if i < len(lines.Exceptions) {
+			e.line = lines.Exceptions[i].Line
+		}
+		if err := e.check(file); err != nil {
+			return &manifest.SourceError{File: file, Line: e.line, Err: err}
+		}
+	}
+	return nil
 }
 
 func yamlErrorLine(err error) int {

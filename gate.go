@@ -139,6 +139,8 @@ type Decision struct {
 	Allowed bool
 	// Findings are sorted deterministically.
 	Findings []manifest.Finding
+	// Waived are the findings exceptions accepted, sorted like Findings.
+	Waived []Waived
 	// Targets are the rendered targets, sorted by name.
 	Targets []TargetResult
 	// Stats count and time the run.
@@ -252,16 +254,20 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	}
 	d := &Decision{}
 	d.Stats.Render = time.Since(start)
+	w := newWaivers(g.config(src), start)
 	for _, res := range results {
 		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
+		var findings []manifest.Finding
 		if res.Err != nil {
 			tr.Error = res.Err.Error()
-			d.Findings = append(d.Findings, renderFindings(res.Target, res.Err)...)
+			findings = renderFindings(res.Target, res.Err)
 		}
-		d.Findings = append(d.Findings, g.checkObjects(ctx, res.Objects)...)
+		findings = append(findings, g.checkObjects(ctx, res.Objects)...)
+		d.add(w.apply(findings, res.Objects))
 		d.Targets = append(d.Targets, tr)
 		d.Stats.Objects += len(res.Objects)
 	}
+	d.Findings = append(d.Findings, w.expiredFindings()...)
 	d.Stats.Targets = len(d.Targets)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
@@ -275,7 +281,10 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 		return nil, err
 	}
 	start := time.Now()
-	d := &Decision{Findings: g.checkObjects(ctx, objects)}
+	w := newWaivers(g.opts.Config, start)
+	d := &Decision{}
+	d.add(w.apply(g.checkObjects(ctx, objects), objects))
+	d.Findings = append(d.Findings, w.expiredFindings()...)
 	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
@@ -291,8 +300,14 @@ func (g *Gate) checkObjects(ctx context.Context, objects []*manifest.Object) []m
 	return findings
 }
 
+func (d *Decision) add(findings []manifest.Finding, waived []Waived) {
+	d.Findings = append(d.Findings, findings...)
+	d.Waived = append(d.Waived, waived...)
+}
+
 func (g *Gate) decide(d *Decision) {
 	manifest.SortFindings(d.Findings)
+	SortWaived(d.Waived)
 	d.Allowed = true
 	for _, f := range d.Findings {
 		if f.Severity.Rank() >= g.opts.FailOn.Rank() {

@@ -63,10 +63,11 @@ type Finding struct {
 // SortFindings sorts findings into the one deterministic order every
 // output uses: by file, line, target, object, rule, field, then message.
 func SortFindings(findings []Finding) {
-	slices.SortStableFunc(findings, compareFindings)
+	slices.SortStableFunc(findings, CompareFindings)
 }
 
-func compareFindings(a, b Finding) int {
+// CompareFindings orders findings as SortFindings does.
+func CompareFindings(a, b Finding) int {
 	return cmp.Or(
 		cmp.Compare(a.File, b.File),
 		cmp.Compare(a.Line, b.Line),
