@@ -166,17 +166,41 @@ type Stats struct {
 	Total  time.Duration
 }
 
-// Targets discovers the targets of src and applies its configuration.
+// Targets discovers the targets of src and applies its configuration. A
+// path that names a file, as a pre-commit hook passes them, selects the
+// targets of the whole repository whose inputs hold that file.
 func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	paths := src.Paths
-	if len(paths) == 0 {
-		paths = []string{"."}
+	dirs, files, err := splitPaths(src)
+	if err != nil {
+		return nil, err
 	}
+	targets, err := g.discover(src, dirs)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) > 0 {
+		all, err := g.discover(src, []string{"."})
+		if err != nil {
+			return nil, err
+		}
+		for _, t := range all {
+			if affectedByAny(src.FS, t, files) {
+				targets = append(targets, t)
+			}
+		}
+	}
+	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
+	return slices.CompactFunc(targets, func(a, b render.Target) bool { return a.Name == b.Name }), nil
+}
+
+// discover finds the targets under dirs; targets the configuration
+// declares replace those discovered at the same path.
+func (g *Gate) discover(src *Source, dirs []string) ([]render.Target, error) {
 	var targets []render.Target
-	for _, p := range paths {
+	for _, p := range dirs {
 		found, err := render.Discover(src.FS, p)
 		if err != nil {
 			return nil, err
@@ -188,14 +212,43 @@ func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error
 		return targets, nil
 	}
 	for _, tc := range cfg.Targets {
-		if !underAny(tc.Path, paths) {
+		if !underAny(tc.Path, dirs) {
 			continue
 		}
 		targets = slices.DeleteFunc(targets, func(t render.Target) bool { return t.Path == path.Clean(tc.Path) })
 		targets = append(targets, tc.target())
 	}
-	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
-	return slices.CompactFunc(targets, func(a, b render.Target) bool { return a.Name == b.Name }), nil
+	return targets, nil
+}
+
+// splitPaths separates the directories of src.Paths from its files.
+func splitPaths(src *Source) (dirs, files []string, err error) {
+	paths := src.Paths
+	if len(paths) == 0 {
+		paths = []string{"."}
+	}
+	for _, p := range paths {
+		info, err := fs.Stat(src.FS, p)
+		if err != nil {
+			return nil, nil, err
+		}
+		if info.IsDir() {
+			dirs = append(dirs, p)
+		} else {
+			files = append(files, p)
+		}
+	}
+	return dirs, files, nil
+}
+
+// affectedByAny reports whether any of files is an input of t; a change to
+// the configuration affects every target.
+func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
+	if slices.Contains(files, ConfigFileName) {
+		return true
+	}
+	inputs := render.Inputs(fsys, t)
+	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(inputs, f) })
 }
 
 func underAny(p string, dirs []string) bool {

@@ -238,3 +238,33 @@ func TestCheckPolicies(t *testing.T) {
 		t.Fatalf("got allowed=%v and warn_latest findings %v, want findings that block at --fail-on warning", d.Allowed, warned)
 	}
 }
+
+func TestTargetsOfChangedFiles(t *testing.T) {
+	tests := []struct {
+		files []string
+		want  []string
+	}{
+		{files: []string{"apps/web/base/deployment.yaml"}, want: []string{"apps/web/overlays/dev", "apps/web/overlays/prod", "apps/web/overlays/staging"}},
+		{files: []string{"apps/web/overlays/prod/kustomization.yaml", "platform/namespaces.yaml"}, want: []string{"apps/web/overlays/prod", "platform"}},
+		{files: []string{"charts/webapp/values-dev.yaml"}, want: []string{"charts/webapp", "charts/webapp:dev", "charts/webapp:prod"}},
+		{files: []string{"components/monitoring/kustomization.yaml"}, want: []string{"apps/api/overlays/prod", "apps/api/overlays/staging"}},
+		{files: []string{"README.md"}, want: nil},
+	}
+	g, err := New(DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		targets, err := g.Targets(context.Background(), FS(os.DirFS("examples/gitops-repo"), tt.files...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, target := range targets {
+			got = append(got, target.Name)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("targets of %v (-want +got):\n%s", tt.files, diff)
+		}
+	}
+}
