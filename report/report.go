@@ -1,9 +1,10 @@
 package report
 
 import (
-	"encoding/json"
+	"cmp"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/syncgate/syncgate"
@@ -15,25 +16,66 @@ type Format string
 
 // The formats.
 const (
-	Text Format = "text"
-	JSON Format = "json"
+	Text     Format = "text"
+	JSON     Format = "json"
+	SARIF    Format = "sarif"
+	JUnit    Format = "junit"
+	GitHub   Format = "github"
+	Markdown Format = "markdown"
 )
 
-// Formats lists every format Write accepts.
-var Formats = []Format{Text, JSON}
+// Formats lists every format Write accepts, in the order help texts show them.
+var Formats = []Format{Text, JSON, SARIF, JUnit, GitHub, Markdown}
 
-// Write writes d to w in format. An unknown format is an error.
-func Write(w io.Writer, d *syncgate.Decision, format Format) error {
-	switch format {
-	case Text:
-		return writeText(w, d)
-	case JSON:
-		return writeJSON(w, d)
-	}
-	return fmt.Errorf("unknown output format %q (want one of %s)", format, formatList())
+// Options adjust a format. The zero value is valid and is what a machine
+// reading the output wants: no colour, nothing left out.
+type Options struct {
+	// Color adds ANSI colours to the text format. The CLI sets it only when
+	// stdout is a terminal and NO_COLOR is unset; other formats ignore it.
+	Color bool
+	// Quiet makes the text format print nothing when the decision allows,
+	// and only warnings, errors and the summary line when it blocks. Other
+	// formats ignore it: a machine wants the whole report.
+	Quiet bool
+	// Rules describes rule IDs for the sarif format; nil, or a rule it does
+	// not know, falls back to the rule ID and a generic text.
+	Rules Rules
+	// ToolVersion is the syncgate version the sarif format names; "" omits it.
+	ToolVersion string
 }
 
-func formatList() string {
+// writers maps each format to its writer. Every writer is a pure function
+// of its arguments: it reads nothing else (no environment, no files) and
+// never changes the Decision.
+var writers = map[Format]func(io.Writer, *syncgate.Decision, Options) error{
+	Text:     writeText,
+	JSON:     writeJSON,
+	SARIF:    writeSARIF,
+	JUnit:    writeJUnit,
+	GitHub:   writeGitHub,
+	Markdown: writeMarkdown,
+}
+
+// ParseFormat returns the format named s, or an error that lists the
+// formats, so that a CLI can refuse a bad flag before it runs a check.
+func ParseFormat(s string) (Format, error) {
+	f := Format(s)
+	if _, ok := writers[f]; !ok {
+		return "", fmt.Errorf("unknown output format %q (want one of %s)", s, FormatList())
+	}
+	return f, nil
+}
+
+// Write writes d to w in format. An unknown format is an error.
+func Write(w io.Writer, d *syncgate.Decision, format Format, opts Options) error {
+	if _, err := ParseFormat(string(format)); err != nil {
+		return err
+	}
+	return writers[format](w, d, opts)
+}
+
+// FormatList returns the format names separated by commas, for help texts.
+func FormatList() string {
 	names := make([]string, len(Formats))
 	for i, f := range Formats {
 		names[i] = string(f)
@@ -41,99 +83,101 @@ func formatList() string {
 	return strings.Join(names, ", ")
 }
 
-type jsonDecision struct {
-	Allowed  bool                    `json:"allowed"`
-	Summary  jsonSummary             `json:"summary"`
-	Targets  []syncgate.TargetResult `json:"targets"`
-	Findings []manifest.Finding      `json:"findings"`
-}
+// counts are the findings of a decision by severity.
+type counts struct{ errors, warnings, infos int }
 
-type jsonSummary struct {
-	Targets    int   `json:"targets"`
-	Objects    int   `json:"objects"`
-	Errors     int   `json:"errors"`
-	Warnings   int   `json:"warnings"`
-	DurationMs int64 `json:"durationMs"`
-}
-
-func writeJSON(w io.Writer, d *syncgate.Decision) error {
-	errs, warns := count(d.Findings)
-	out := jsonDecision{
-		Allowed: d.Allowed,
-		Summary: jsonSummary{Targets: d.Stats.Targets, Objects: d.Stats.Objects, Errors: errs, Warnings: warns,
-			DurationMs: d.Stats.Total.Milliseconds()},
-		Targets:  d.Targets,
-		Findings: d.Findings,
-	}
-	if out.Targets == nil {
-		out.Targets = []syncgate.TargetResult{}
-	}
-	if out.Findings == nil {
-		out.Findings = []manifest.Finding{}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
-}
-
-func count(findings []manifest.Finding) (errs, warns int) {
+func count(findings []manifest.Finding) counts {
+	var c counts
 	for _, f := range findings {
 		switch f.Severity {
 		case manifest.SeverityError:
-			errs++
+			c.errors++
 		case manifest.SeverityWarning:
-			warns++
+			c.warnings++
+		case manifest.SeverityInfo:
+			c.infos++
 		}
 	}
-	return errs, warns
+	return c
 }
 
-// writeText groups findings by target, then prints a one-line summary.
-func writeText(w io.Writer, d *syncgate.Decision) error {
-	ew := &errWriter{w: w}
-	byTarget := map[string][]manifest.Finding{}
-	for _, f := range d.Findings {
-		byTarget[f.Target] = append(byTarget[f.Target], f)
+// verdict is the one word every human-facing format leads with.
+func verdict(d *syncgate.Decision) string {
+	if d.Allowed {
+		return "allowed"
 	}
-	for _, f := range byTarget[""] {
-		ew.printf("%s\n", textLine(f))
-	}
-	for _, t := range d.Targets {
-		findings := byTarget[t.Name]
-		if len(findings) == 0 {
-			continue
-		}
-		ew.printf("%s (%s, %d objects)\n", t.Name, t.Kind, t.Objects)
-		for _, f := range findings {
-			ew.printf("  %s\n", textLine(f))
-		}
-	}
-	errs, warns := count(d.Findings)
-	verdict := "allowed"
-	if !d.Allowed {
-		verdict = "blocked"
-	}
-	ew.printf("%s: %d targets, %d objects, %d errors, %d warnings\n", verdict, d.Stats.Targets, d.Stats.Objects, errs, warns)
-	return ew.err
+	return "blocked"
 }
 
-func textLine(f manifest.Finding) string {
+// summary is the one-line count the text, github and markdown formats share.
+func summary(d *syncgate.Decision) string {
+	c := count(d.Findings)
+	return fmt.Sprintf("%d targets, %d objects, %d errors, %d warnings", d.Stats.Targets, d.Stats.Objects, c.errors, c.warnings)
+}
+
+// describe is a finding's message with the object and field it is about,
+// for formats that have one text field per finding.
+func describe(f manifest.Finding) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-7s %s", f.Severity, f.Rule)
-	if f.File != "" {
-		fmt.Fprintf(&b, " %s", f.File)
-		if f.Line > 0 {
-			fmt.Fprintf(&b, ":%d", f.Line)
-		}
-	}
 	if f.Object != nil {
-		fmt.Fprintf(&b, " %s", f.Object)
+		b.WriteString(f.Object.String())
 	}
 	if f.Field != "" {
-		fmt.Fprintf(&b, " %s", f.Field)
+		if b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(f.Field)
 	}
-	fmt.Fprintf(&b, ": %s", f.Message)
+	if b.Len() > 0 {
+		b.WriteString(": ")
+	}
+	b.WriteString(f.Message)
 	return b.String()
+}
+
+// location is file:line, file, or "" for a finding.
+func location(f manifest.Finding) string {
+	switch {
+	case f.File == "":
+		return ""
+	case f.Line > 0:
+		return fmt.Sprintf("%s:%d", f.File, f.Line)
+	}
+	return f.File
+}
+
+// group is the findings of one target; a nil target holds the findings
+// that name no target, or a target the decision does not list.
+type group struct {
+	name     string
+	target   *syncgate.TargetResult
+	findings []manifest.Finding
+}
+
+// groupByTarget splits the findings by target: first those without a
+// target, then the decision's targets in their order, then any target
+// named only by findings, by name. Findings keep their order.
+func groupByTarget(d *syncgate.Decision) []group {
+	byName := map[string][]manifest.Finding{}
+	for _, f := range d.Findings {
+		byName[f.Target] = append(byName[f.Target], f)
+	}
+	var groups []group
+	if fs := byName[""]; len(fs) > 0 {
+		groups = append(groups, group{findings: fs})
+	}
+	delete(byName, "")
+	for i := range d.Targets {
+		t := &d.Targets[i]
+		groups = append(groups, group{name: t.Name, target: t, findings: byName[t.Name]})
+		delete(byName, t.Name)
+	}
+	var rest []group
+	for name, fs := range byName {
+		rest = append(rest, group{name: name, findings: fs})
+	}
+	slices.SortFunc(rest, func(a, b group) int { return cmp.Compare(a.name, b.name) })
+	return append(groups, rest...)
 }
 
 // errWriter keeps the first write error so formatting code stays linear.

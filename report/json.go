@@ -1,0 +1,81 @@
+package report
+
+import (
+	"encoding/json"
+	"io"
+
+	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// The JSON contract of DESIGN.md. Every key is always present, with ""
+// or 0 or null when unknown, so that scripts need no existence checks;
+// json_test.go pins the key sets.
+type jsonDecision struct {
+	Allowed  bool          `json:"allowed"`
+	Summary  jsonSummary   `json:"summary"`
+	Targets  []jsonTarget  `json:"targets"`
+	Findings []jsonFinding `json:"findings"`
+}
+
+type jsonSummary struct {
+	Targets    int   `json:"targets"`
+	Objects    int   `json:"objects"`
+	Errors     int   `json:"errors"`
+	Warnings   int   `json:"warnings"`
+	DurationMs int64 `json:"durationMs"`
+}
+
+type jsonTarget struct {
+	Name    string `json:"name"`
+	Kind    string `json:"kind"`
+	Objects int    `json:"objects"`
+	Error   string `json:"error"`
+}
+
+type jsonFinding struct {
+	Rule     string      `json:"rule"`
+	Severity string      `json:"severity"`
+	Message  string      `json:"message"`
+	Target   string      `json:"target"`
+	Object   *jsonObject `json:"object"`
+	Field    string      `json:"field"`
+	File     string      `json:"file"`
+	Line     int         `json:"line"`
+}
+
+type jsonObject struct {
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Namespace  string `json:"namespace"`
+	Name       string `json:"name"`
+}
+
+func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
+	c := count(d.Findings)
+	out := jsonDecision{
+		Allowed: d.Allowed,
+		Summary: jsonSummary{Targets: d.Stats.Targets, Objects: d.Stats.Objects, Errors: c.errors, Warnings: c.warnings,
+			DurationMs: d.Stats.Total.Milliseconds()},
+		Targets:  make([]jsonTarget, len(d.Targets)),
+		Findings: make([]jsonFinding, len(d.Findings)),
+	}
+	for i, t := range d.Targets {
+		out.Targets[i] = jsonTarget{Name: t.Name, Kind: string(t.Kind), Objects: t.Objects, Error: t.Error}
+	}
+	for i, f := range d.Findings {
+		out.Findings[i] = newJSONFinding(f)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func newJSONFinding(f manifest.Finding) jsonFinding {
+	jf := jsonFinding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, Target: f.Target,
+		Field: f.Field, File: f.File, Line: f.Line}
+	if f.Object != nil {
+		jf.Object = &jsonObject{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name}
+	}
+	return jf
+}

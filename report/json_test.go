@@ -1,0 +1,98 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"maps"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate"
+)
+
+// contract is the JSON output of DESIGN.md, field for field.
+type contract struct {
+	Allowed bool `json:"allowed"`
+	Summary struct {
+		Targets    int   `json:"targets"`
+		Objects    int   `json:"objects"`
+		Errors     int   `json:"errors"`
+		Warnings   int   `json:"warnings"`
+		DurationMs int64 `json:"durationMs"`
+	} `json:"summary"`
+	Targets []struct {
+		Name    string `json:"name"`
+		Kind    string `json:"kind"`
+		Objects int    `json:"objects"`
+		Error   string `json:"error"`
+	} `json:"targets"`
+	Findings []struct {
+		Rule     string `json:"rule"`
+		Severity string `json:"severity"`
+		Message  string `json:"message"`
+		Target   string `json:"target"`
+		Object   *struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Namespace  string `json:"namespace"`
+			Name       string `json:"name"`
+		} `json:"object"`
+		Field string `json:"field"`
+		File  string `json:"file"`
+		Line  int    `json:"line"`
+	} `json:"findings"`
+}
+
+// TestJSONContract pins the JSON output: it decodes into the contract with
+// unknown fields refused, and every object carries exactly the contract's
+// keys, present even when empty.
+func TestJSONContract(t *testing.T) {
+	for name, d := range map[string]func() *syncgate.Decision{"blocked": blocked, "allowed": allowed} {
+		t.Run(name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := Write(&out, d(), JSON, Options{}); err != nil {
+				t.Fatal(err)
+			}
+			dec := json.NewDecoder(bytes.NewReader(out.Bytes()))
+			dec.DisallowUnknownFields()
+			var c contract
+			if err := dec.Decode(&c); err != nil {
+				t.Fatalf("output does not fit the contract: %v\n%s", err, out.String())
+			}
+			var raw map[string]any
+			if err := json.Unmarshal(out.Bytes(), &raw); err != nil {
+				t.Fatal(err)
+			}
+			wantKeys(t, "top level", raw, "allowed", "summary", "targets", "findings")
+			wantKeys(t, "summary", raw["summary"], "targets", "objects", "errors", "warnings", "durationMs")
+			for _, target := range raw["targets"].([]any) {
+				wantKeys(t, "target", target, "name", "kind", "objects", "error")
+			}
+			for _, f := range raw["findings"].([]any) {
+				wantKeys(t, "finding", f, "rule", "severity", "message", "target", "object", "field", "file", "line")
+				if obj := f.(map[string]any)["object"]; obj != nil {
+					wantKeys(t, "object", obj, "apiVersion", "kind", "namespace", "name")
+				}
+			}
+			if len(c.Findings) != len(d().Findings) || len(c.Targets) != len(d().Targets) {
+				t.Errorf("%d findings and %d targets, want %d and %d", len(c.Findings), len(c.Targets), len(d().Findings), len(d().Targets))
+			}
+		})
+	}
+}
+
+func wantKeys(t *testing.T, what string, v any, keys ...string) {
+	t.Helper()
+	m, ok := v.(map[string]any)
+	if !ok {
+		t.Errorf("%s is %T, want an object", what, v)
+		return
+	}
+	got := slices.Sorted(maps.Keys(m))
+	slices.Sort(keys)
+	if diff := cmp.Diff(keys, got); diff != "" {
+		t.Errorf("%s keys (-want +got):\n%s", what, diff)
+	}
+}

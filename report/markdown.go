@@ -1,0 +1,89 @@
+package report
+
+import (
+	"cmp"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// markdownRows caps the findings table: a pull-request comment has room
+// for a summary, and the full report is one -o away.
+const markdownRows = 50
+
+// markdownCell caps one message cell, in runes.
+const markdownCell = 300
+
+// writeMarkdown writes a pull-request summary: the verdict, the counts, a
+// table of findings, most severe first, and the targets that failed.
+func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
+	ew := &errWriter{w: w}
+	mark := "✅"
+	if !d.Allowed {
+		mark = "❌"
+	}
+	c := count(d.Findings)
+	ew.printf("### %s syncgate: %s\n\n", mark, verdict(d))
+	ew.printf("%d targets, %d objects: %d errors, %d warnings, %d info\n", d.Stats.Targets, d.Stats.Objects, c.errors, c.warnings, c.infos)
+	if len(d.Findings) > 0 {
+		// Sort a copy: the most severe first, then the decision's order.
+		findings := slices.Clone(d.Findings)
+		slices.SortStableFunc(findings, func(a, b manifest.Finding) int {
+			return cmp.Compare(b.Severity.Rank(), a.Severity.Rank())
+		})
+		ew.printf("\n| Severity | Rule | Object | Location | Message |\n|---|---|---|---|---|\n")
+		for _, f := range findings[:min(len(findings), markdownRows)] {
+			object := ""
+			if f.Object != nil {
+				object = f.Object.String()
+			}
+			where := location(f)
+			if where == "" {
+				where = f.Target
+			}
+			message := f.Message
+			if f.Field != "" {
+				message = f.Field + ": " + message
+			}
+			ew.printf("| %s | %s | %s | %s | %s |\n", f.Severity, markdownEscape(f.Rule), markdownEscape(object),
+				markdownEscape(where), markdownEscape(truncate(message, markdownCell)))
+		}
+		if more := len(findings) - markdownRows; more > 0 {
+			ew.printf("\n…and %d more findings; run syncgate check for the full list.\n", more)
+		}
+	}
+	var failed []syncgate.TargetResult
+	for _, t := range d.Targets {
+		if t.Error != "" {
+			failed = append(failed, t)
+		}
+	}
+	if len(failed) > 0 {
+		ew.printf("\n#### Targets that failed to render\n\n")
+		for _, t := range failed {
+			ew.printf("- %s (%s): %s\n", markdownEscape(t.Name), t.Kind, markdownEscape(truncate(t.Error, markdownCell)))
+		}
+	}
+	return ew.err
+}
+
+// markdownEscape makes text safe inside a table cell or list item:
+// pipes and backslashes escaped, HTML and Markdown markup neutralised,
+// line breaks as <br>.
+var markdownEscape = strings.NewReplacer(
+	`\`, `\\`, "|", `\|`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`,
+	"&", "&amp;", "<", "&lt;", ">", "&gt;",
+	"\r\n", "<br>", "\n", "<br>", "\r", "<br>",
+).Replace
+
+// truncate shortens s to at most n runes, marking the cut.
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

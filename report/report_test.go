@@ -1,0 +1,184 @@
+package report
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/internal/golden"
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// blocked is a decision with findings from every stage, with and without
+// file, line, object and field, at every severity, and failed targets: one
+// with findings, one (as a Decision not built by Gate.Check may have) without.
+func blocked() *syncgate.Decision {
+	web := &manifest.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "prod", Name: "web"}
+	db := &manifest.ObjectRef{APIVersion: "v1", Kind: "Secret", Namespace: "prod", Name: "db"}
+	ns := &manifest.ObjectRef{APIVersion: "v1", Kind: "Namespace", Name: "prod"}
+	findings := []manifest.Finding{
+		{Rule: "render/failed", Severity: manifest.SeverityError, Target: "charts/api", File: "charts/api/templates/deploy.yaml", Line: 7,
+			Message: "template: api/templates/deploy.yaml:7:12: executing \"api/templates/deploy.yaml\" at <.Values.image.tag>:\n  nil pointer evaluating interface {}.tag"},
+		{Rule: "schema/unknown-field", Severity: manifest.SeverityError, Target: "apps/web/overlays/prod", Object: web,
+			Field: "spec.template.spec.image", File: "apps/web/base/deployment.yaml", Line: 19, Message: "unknown field"},
+		{Rule: "policy/main/require-limits", Severity: manifest.SeverityWarning, Target: "apps/web/overlays/prod", Object: web,
+			Field: "spec.template.spec.containers[0].resources", File: "apps/web/base/deployment.yaml",
+			Message: `container "web": no limits | cpu, memory: 100% of nodes at risk`},
+		{Rule: "schema/deprecated-api", Severity: manifest.SeverityInfo, Target: "clusters/prod", Object: ns,
+			File: "clusters/prod/namespace.yaml", Line: 1, Message: "v1 Namespace <ok> & fine; shown for information"},
+		{Rule: "secrets/plaintext-secret", Severity: manifest.SeverityError, Target: "clusters/prod", Object: db,
+			File: "clusters/prod/secret.yaml", Line: 3, Message: "Secret prod/db holds plaintext data (keys: password); encrypt it with SOPS"},
+		{Rule: "policy/eval-error", Severity: manifest.SeverityError, Target: "clusters/prod",
+			Message: "policy main: evaluation exceeded its deadline"},
+		{Rule: "config/exception-expired", Severity: manifest.SeverityWarning,
+			Message: "exception for policy/main/require-limits expired on 2026-01-01"},
+	}
+	manifest.SortFindings(findings)
+	return &syncgate.Decision{
+		Allowed:  false,
+		Findings: findings,
+		Targets: []syncgate.TargetResult{
+			{Name: "apps/web/overlays/prod", Kind: render.KindKustomize, Path: "apps/web/overlays/prod", Objects: 12},
+			{Name: "charts/api", Kind: render.KindHelm, Path: "charts/api",
+				Error: "charts/api/templates/deploy.yaml:7: template: api/templates/deploy.yaml:7:12: nil pointer"},
+			{Name: "clusters/prod", Kind: render.KindManifests, Path: "clusters/prod", Objects: 4},
+			{Name: "platform/dns", Kind: render.KindHelm, Path: "platform/dns",
+				Error: "render worker exceeded its memory limit"},
+			{Name: "platform/ingress", Kind: render.KindKustomize, Path: "platform/ingress", Objects: 9},
+		},
+		Stats: syncgate.Stats{Targets: 5, Objects: 25, Render: 900 * time.Millisecond, Total: 1234 * time.Millisecond},
+	}
+}
+
+// allowed is a clean decision: nothing to report but the counts.
+func allowed() *syncgate.Decision {
+	return &syncgate.Decision{
+		Allowed: true,
+		Targets: []syncgate.TargetResult{{Name: "apps/web", Kind: render.KindKustomize, Path: "apps/web", Objects: 3}},
+		Stats:   syncgate.Stats{Targets: 1, Objects: 3, Total: 40 * time.Millisecond},
+	}
+}
+
+// extensions name each format's golden files.
+var extensions = map[Format]string{Text: "txt", JSON: "json", SARIF: "sarif", JUnit: "xml", GitHub: "github.txt", Markdown: "md"}
+
+func TestGolden(t *testing.T) {
+	rules := Catalog{{ID: "schema/unknown-field", Severity: manifest.SeverityError,
+		Summary: "Fields must exist in the object's schema", HelpURI: "https://example.com/rules/schema/unknown-field"}}
+	tests := []struct {
+		name string
+		d    *syncgate.Decision
+		opts Options
+		// formats default to all of them.
+		formats []Format
+	}{
+		{name: "blocked", d: blocked(), opts: Options{Rules: rules, ToolVersion: "v0.1.0"}},
+		{name: "allowed", d: allowed()},
+		{name: "blocked-color", d: blocked(), opts: Options{Color: true}, formats: []Format{Text}},
+		{name: "blocked-quiet", d: blocked(), opts: Options{Quiet: true}, formats: []Format{Text}},
+		{name: "allowed-quiet", d: allowed(), opts: Options{Quiet: true}, formats: []Format{Text}},
+	}
+	for _, tt := range tests {
+		formats := tt.formats
+		if formats == nil {
+			formats = Formats
+		}
+		for _, f := range formats {
+			t.Run(tt.name+"/"+string(f), func(t *testing.T) {
+				var out bytes.Buffer
+				if err := Write(&out, tt.d, f, tt.opts); err != nil {
+					t.Fatal(err)
+				}
+				golden.Assert(t, filepath.Join("testdata", tt.name+"."+extensions[f]), out.Bytes())
+			})
+		}
+	}
+}
+
+func TestUnknownFormat(t *testing.T) {
+	err := Write(&bytes.Buffer{}, allowed(), "xml", Options{})
+	if err == nil {
+		t.Fatal("no error for format xml")
+	}
+	for _, f := range Formats {
+		if !strings.Contains(err.Error(), string(f)) {
+			t.Errorf("error %q does not list format %s", err, f)
+		}
+	}
+	if _, err := ParseFormat("sarif"); err != nil {
+		t.Errorf("ParseFormat(sarif): %v", err)
+	}
+}
+
+// TestPure checks that every format is a function of the Decision and
+// its Options alone: it neither changes the Decision nor reads the
+// environment or the files findings name, so a value that is in neither
+// cannot reach the output. The secrets canary builds on this: a secret
+// can leave only through a Decision field.
+func TestPure(t *testing.T) {
+	const canary = "CANARY-6f1d2c-not-in-the-decision"
+	t.Setenv("SYNCGATE_CANARY", canary)
+	t.Setenv("GITHUB_WORKSPACE", canary)
+	dir := t.TempDir()
+	for _, f := range blocked().Findings {
+		if f.File == "" {
+			continue
+		}
+		p := filepath.Join(dir, filepath.FromSlash(f.File))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(strings.Repeat(canary+"\n", 40)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(dir)
+	for _, f := range Formats {
+		for _, opts := range []Options{{}, {Color: true, Quiet: true, ToolVersion: "v1"}} {
+			d := blocked()
+			var first, second bytes.Buffer
+			if err := Write(&first, d, f, opts); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(blocked(), d); diff != "" {
+				t.Errorf("%s changed the decision (-before +after):\n%s", f, diff)
+			}
+			if strings.Contains(first.String(), canary) {
+				t.Errorf("%s output holds a value from outside the decision:\n%s", f, first.String())
+			}
+			if err := Write(&second, d, f, opts); err != nil {
+				t.Fatal(err)
+			}
+			if first.String() != second.String() {
+				t.Errorf("%s gives different output for the same decision", f)
+			}
+		}
+	}
+}
+
+// TestMessagesReachEveryFormat checks the other half of the contract: no
+// format drops a finding. Each message is a distinct marker.
+func TestMessagesReachEveryFormat(t *testing.T) {
+	d := blocked()
+	for i := range d.Findings {
+		d.Findings[i].Message = "marker-" + d.Findings[i].Rule
+	}
+	for _, f := range Formats {
+		var out bytes.Buffer
+		if err := Write(&out, d, f, Options{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, finding := range d.Findings {
+			if !strings.Contains(out.String(), finding.Message) {
+				t.Errorf("%s output lacks the finding %s", f, finding.Rule)
+			}
+		}
+	}
+}

@@ -1,0 +1,58 @@
+package report
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// RuleInfo describes one rule ID for the formats that explain rules (the
+// sarif rule entries) and for listing the rules a build knows.
+type RuleInfo struct {
+	// ID is the stable, namespaced rule ID, such as "schema/unknown-field".
+	ID string
+	// Severity is the rule's default severity; findings carry their own.
+	Severity manifest.Severity
+	// Summary is one sentence saying what the rule checks.
+	Summary string
+	// HelpURI points at the rule's documentation, or is "".
+	HelpURI string
+}
+
+// Rules looks up what is known about a rule ID. Each stage can provide
+// one from its rule registry; Catalog combines them.
+type Rules interface {
+	// Rule returns the description of id, or false when it knows none.
+	Rule(id string) (RuleInfo, bool)
+}
+
+// Catalog is a Rules over a list of descriptions, such as every stage's
+// registry appended together. Later entries do not replace earlier ones.
+type Catalog []RuleInfo
+
+// Rule returns the first entry with id.
+func (c Catalog) Rule(id string) (RuleInfo, bool) {
+	i := slices.IndexFunc(c, func(r RuleInfo) bool { return r.ID == id })
+	if i < 0 {
+		return RuleInfo{}, false
+	}
+	return c[i], true
+}
+
+// ruleInfo describes id from rules, filling what they leave out: the
+// summary from the rule ID and the severity from the findings seen with it.
+func ruleInfo(rules Rules, id string, seen manifest.Severity) RuleInfo {
+	var info RuleInfo
+	if rules != nil {
+		info, _ = rules.Rule(id)
+	}
+	info.ID = id
+	if info.Severity.Rank() == 0 {
+		info.Severity = seen
+	}
+	if strings.TrimSpace(info.Summary) == "" {
+		info.Summary = "syncgate rule " + id
+	}
+	return info
+}

@@ -1,0 +1,192 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// SARIF 2.1.0, the subset GitHub code scanning and other SARIF viewers read.
+const (
+	sarifVersion = "2.1.0"
+	sarifSchema  = "https://json.schemastore.org/sarif-2.1.0.json"
+	toolName     = "syncgate"
+	toolURI      = "https://github.com/syncgate/syncgate"
+	// fingerprintKey names our partial fingerprint; bump its version if
+	// what goes into it changes, so viewers do not match old alerts wrongly.
+	fingerprintKey = "syncgateFinding/v1"
+)
+
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Version        string      `json:"version,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string             `json:"id"`
+	ShortDescription     sarifText          `json:"shortDescription"`
+	HelpURI              string             `json:"helpUri,omitempty"`
+	DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
+}
+
+type sarifConfiguration struct {
+	Level string `json:"level"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations,omitempty"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifArtifactLocation struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+// sarifLevels maps severities to SARIF levels.
+var sarifLevels = map[manifest.Severity]string{
+	manifest.SeverityError:   "error",
+	manifest.SeverityWarning: "warning",
+	manifest.SeverityInfo:    "note",
+}
+
+func sarifLevel(s manifest.Severity) string {
+	if l, ok := sarifLevels[s]; ok {
+		return l
+	}
+	// A finding with an unknown severity must still stand out.
+	return "error"
+}
+
+// writeSARIF writes one run with one rule entry per rule ID present,
+// sorted by ID, and one result per finding. Files are relative to the
+// repository root, as code scanning expects; a finding without a file
+// points at its target's directory, and one without either has no
+// location.
+func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
+	worst := map[string]manifest.Severity{}
+	for _, f := range d.Findings {
+		if seen, ok := worst[f.Rule]; !ok || f.Severity.Rank() > seen.Rank() {
+			worst[f.Rule] = f.Severity
+		}
+	}
+	ids := make([]string, 0, len(worst))
+	for id := range worst {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	rules := make([]sarifRule, len(ids))
+	for i, id := range ids {
+		info := ruleInfo(opts.Rules, id, worst[id])
+		rules[i] = sarifRule{ID: id, ShortDescription: sarifText{info.Summary}, HelpURI: info.HelpURI,
+			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(info.Severity)}}
+	}
+	targetPaths := map[string]string{}
+	for _, t := range d.Targets {
+		targetPaths[t.Name] = t.Path
+	}
+	results := make([]sarifResult, len(d.Findings))
+	for i, f := range d.Findings {
+		index, _ := slices.BinarySearch(ids, f.Rule)
+		results[i] = sarifResult{
+			RuleID:              f.Rule,
+			RuleIndex:           index,
+			Level:               sarifLevel(f.Severity),
+			Message:             sarifText{sarifMessage(f)},
+			Locations:           sarifLocations(f, targetPaths[f.Target]),
+			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
+		}
+	}
+	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
+		Tool:    sarifTool{Driver: sarifDriver{Name: toolName, InformationURI: toolURI, Version: opts.ToolVersion, Rules: rules}},
+		Results: results,
+	}}}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+// sarifMessage names the target when the location cannot: code scanning
+// shows only the message and the location.
+func sarifMessage(f manifest.Finding) string {
+	if f.File == "" && f.Target != "" {
+		return f.Target + ": " + describe(f)
+	}
+	return describe(f)
+}
+
+func sarifLocations(f manifest.Finding, targetPath string) []sarifLocation {
+	uri := f.File
+	if uri == "" {
+		uri = targetPath
+	}
+	if uri == "" {
+		return nil
+	}
+	loc := sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri}}
+	if f.File != "" && f.Line > 0 {
+		loc.Region = &sarifRegion{StartLine: f.Line}
+	}
+	return []sarifLocation{{PhysicalLocation: loc}}
+}
+
+// fingerprint identifies a finding across runs without its line, so that
+// an alert survives lines being added above it. The message counts without
+// its digits, because messages quote line and column numbers.
+func fingerprint(f manifest.Finding) string {
+	digitless := strings.Map(func(r rune) rune {
+		if r >= '0' && r <= '9' {
+			return -1
+		}
+		return r
+	}, f.Message)
+	parts := []string{f.Rule, f.Target, f.File, f.Field, digitless}
+	if f.Object != nil {
+		parts = append(parts, f.Object.APIVersion, f.Object.Kind, f.Object.Namespace, f.Object.Name)
+	}
+	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
+	return hex.EncodeToString(sum[:16])
+}

@@ -1,0 +1,91 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// ANSI escape sequences for the text format's colours.
+const (
+	ansiReset  = "\x1b[0m"
+	ansiBold   = "\x1b[1m"
+	ansiRed    = "\x1b[31m"
+	ansiGreen  = "\x1b[32m"
+	ansiYellow = "\x1b[33m"
+	ansiCyan   = "\x1b[36m"
+)
+
+// writeText prints the findings grouped by target, then a one-line summary:
+// what a person at a terminal or reading a CI log wants.
+func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
+	if opts.Quiet && d.Allowed {
+		return nil
+	}
+	ew := &errWriter{w: w}
+	paint := func(code, s string) string {
+		if !opts.Color {
+			return s
+		}
+		return code + s + ansiReset
+	}
+	for _, g := range groupByTarget(d) {
+		var shown []manifest.Finding
+		for _, f := range g.findings {
+			if !opts.Quiet || f.Severity.Rank() > manifest.SeverityInfo.Rank() {
+				shown = append(shown, f)
+			}
+		}
+		if len(shown) == 0 {
+			continue
+		}
+		indent := ""
+		if g.name != "" {
+			indent = "  "
+			ew.printf("%s\n", paint(ansiBold, targetHeading(g)))
+		}
+		for _, f := range shown {
+			ew.printf("%s%s\n", indent, textLine(f, paint))
+		}
+	}
+	verdictColour := ansiGreen
+	if !d.Allowed {
+		verdictColour = ansiRed + ansiBold
+	}
+	ew.printf("%s: %s\n", paint(verdictColour, verdict(d)), summary(d))
+	return ew.err
+}
+
+func targetHeading(g group) string {
+	if g.target == nil {
+		return g.name
+	}
+	return fmt.Sprintf("%s (%s, %d objects)", g.name, g.target.Kind, g.target.Objects)
+}
+
+var severityColours = map[manifest.Severity]string{
+	manifest.SeverityError:   ansiRed,
+	manifest.SeverityWarning: ansiYellow,
+	manifest.SeverityInfo:    ansiCyan,
+}
+
+func textLine(f manifest.Finding, paint func(code, s string) string) string {
+	var b strings.Builder
+	// Pad before painting, so that colour codes do not count as width.
+	b.WriteString(paint(severityColours[f.Severity], fmt.Sprintf("%-7s", f.Severity)))
+	fmt.Fprintf(&b, " %s", f.Rule)
+	if loc := location(f); loc != "" {
+		fmt.Fprintf(&b, " %s", loc)
+	}
+	if f.Object != nil {
+		fmt.Fprintf(&b, " %s", f.Object)
+	}
+	if f.Field != "" {
+		fmt.Fprintf(&b, " %s", f.Field)
+	}
+	fmt.Fprintf(&b, ": %s", f.Message)
+	return b.String()
+}
