@@ -21,12 +21,12 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name       string          `xml:"name,attr"`
-	Tests      int             `xml:"tests,attr"`
-	Failures   int             `xml:"failures,attr"`
-	Errors     int             `xml:"errors,attr"`
+	Name       string           `xml:"name,attr"`
+	Tests      int              `xml:"tests,attr"`
+	Failures   int              `xml:"failures,attr"`
+	Errors     int              `xml:"errors,attr"`
 	Properties *junitProperties `xml:"properties,omitempty"`
-	Cases      []junitCase     `xml:"testcase"`
+	Cases      []junitCase      `xml:"testcase"`
 }
 
 type junitProperties struct {

@@ -11,28 +11,45 @@ import (
 func newCheckCmd() *cobra.Command {
 	var gf gateFlags
 	var output string
+	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Render every target and check every object",
 		Long: `Discover and render every target under PATH (default "."), as Argo CD or
 Flux would, and check every rendered object. Exit code 0: allowed;
-1: findings at or above --fail-on; 2: the check could not run.`,
+1: findings at or above --fail-on; 2: the check could not run.
+
+Output formats (-o): text for people; json (a stable contract), sarif
+(code scanning), junit (CI test reports), github (workflow annotations)
+and markdown (a pull-request summary) for machines. Text is coloured only
+on a terminal and never with NO_COLOR set. --quiet prints nothing when the
+check allows, and only warnings, errors and the summary when it blocks;
+it does not change the other formats. Progress goes to stderr, only when
+stderr is a terminal.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// Refuse a bad format before the check, which may take minutes.
+			format, err := report.ParseFormat(output)
+			if err != nil {
+				return usageError(err)
+			}
 			sess, err := gf.open(args)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
 			g := sess.gate
+			prog := newProgress(cmd.ErrOrStderr(), quiet)
 			var merged *syncgate.Decision
 			for _, src := range sess.sources {
 				d, err := g.Check(cmd.Context(), src)
 				if err != nil {
 					return usageError(err)
 				}
+				prog.checked(src.Root(), d)
 				merged = merge(merged, d)
 			}
-			if err := report.Write(cmd.OutOrStdout(), merged, report.Format(output)); err != nil {
+			out := cmd.OutOrStdout()
+			if err := report.Write(out, merged, format, reportOptions(out, quiet)); err != nil {
 				return usageError(err)
 			}
 			if !merged.Allowed {
@@ -42,7 +59,8 @@ Flux would, and check every rendered object. Exit code 0: allowed;
 		},
 	}
 	gf.register(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", string(report.Text), "output format: text or json")
+	cmd.Flags().StringVarP(&output, "output", "o", string(report.Text), "output format: "+report.FormatList())
+	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "text output only when the check blocks, without info findings; no progress")
 	return cmd
 }
 
