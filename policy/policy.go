@@ -4,11 +4,25 @@
 // warn_*, are sets of messages (strings, or objects with a msg) about the
 // object given as input.
 //
+// Cross-object rules see every object of the render target being checked
+// at data.syncgate.objects: a list of the objects as decoded, in render
+// order. A Service rule can so ask whether any pod template matches its
+// selector.
+//
+// A # METADATA block on a rule (or its package) names the rule: title,
+// description, custom.id (the rule ID findings carry instead of
+// policy/<package>/<rule>), custom.severity (error, warning or info,
+// instead of the severity the rule's name implies) and custom.remediation.
+//
+// The bundled library (package rego of this module) is compiled with the
+// user's policies when Options.Bundled is set; its checks live in packages
+// under syncgate.checks and are evaluated whatever Options.Namespaces say.
+//
 // Policies may come from the repository under review, so evaluation is
 // hardened: no builtin that reaches the network or the environment or
 // depends on the time or chance compiles; a builtin error inside a rule
 // fails the check instead of leaving the rule undefined; every evaluation
-// has a deadline.
+// has a deadline; print output goes to Options.Logger, never to stdout.
 package policy
 
 import (
@@ -17,9 +31,10 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -27,8 +42,8 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
+	bundled "github.com/syncgate/syncgate/rego"
 )
 
 // Options configure an Engine.
@@ -36,11 +51,26 @@ type Options struct {
 	// Namespaces are the policy packages evaluated; empty means main, as
 	// in conftest.
 	Namespaces []string
+	// Bundled adds syncgate's bundled library of checks.
+	Bundled bool
 	// Timeout bounds the evaluation of one object; zero means 5 seconds.
 	Timeout time.Duration
 	// MaxFileBytes bounds one policy file; zero means 1 MiB.
 	MaxFileBytes int64
+	// Jobs is how many objects are evaluated at once; zero means GOMAXPROCS.
+	Jobs int
+	// Logger receives the output of print() calls in policies, at debug
+	// level; nil discards it.
+	Logger *slog.Logger
 }
+
+// DefaultOptions evaluate package main and the bundled library.
+func DefaultOptions() Options {
+	return Options{Bundled: true}
+}
+
+// bundledPrefix is the package under which the bundled checks live.
+const bundledPrefix = "syncgate.checks"
 
 // refused are the builtins a check may not use: they reach the network
 // or the environment, or give a different answer from run to run.
@@ -51,17 +81,22 @@ var refused = []string{
 
 // Engine holds compiled policies. It is safe for concurrent use.
 type Engine struct {
-	queries []namespaceQuery // sorted by namespace
+	queries []namespaceQuery // sorted by namespace; the bundled one last
+	rules   map[string]Rule  // by annotated path, see ruleMeta
 	opts    Options
 }
 
+// namespaceQuery evaluates one package, or with nested set every package
+// below it (the bundled library) in one evaluation.
 type namespaceQuery struct {
 	namespace string
+	nested    bool
 	query     rego.PreparedEvalQuery
 }
 
-// Load compiles every .rego file (but _test.rego files) under dirs.
-// Errors name the file and line.
+// Load compiles every .rego file (but _test.rego files) under dirs, and
+// the bundled library when opts.Bundled is set. Errors name the file and
+// line.
 func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if len(opts.Namespaces) == 0 {
 		opts.Namespaces = []string{"main"}
@@ -70,41 +105,113 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}
-	modules := map[string]*ast.Module{}
-	for _, dir := range dirs {
-		if err := loadDir(dir, opts.MaxFileBytes, modules); err != nil {
-			return nil, err
-		}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
-	caps := ast.CapabilitiesForThisVersion()
-	caps.Builtins = slices.DeleteFunc(slices.Clone(caps.Builtins), func(b *ast.Builtin) bool {
-		return slices.Contains(refused, b.Name)
-	})
-	compiler := ast.NewCompiler().WithCapabilities(caps).WithStrict(true)
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	modules, err := loadModules(dirs, opts, false)
+	if err != nil {
+		return nil, err
+	}
+	compiler := newCompiler()
 	if compiler.Compile(modules); compiler.Failed() {
 		return nil, compileError(compiler.Errors)
 	}
 	e := &Engine{opts: opts}
-	for _, ns := range slices.Sorted(slices.Values(opts.Namespaces)) {
-		q, err := rego.New(
-			rego.Query("data."+ns),
-			rego.Compiler(compiler),
-			rego.StrictBuiltinErrors(true),
-		).PrepareForEval(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("policy namespace %q: %w", ns, err)
+	if e.rules, err = ruleMeta(compiler); err != nil {
+		return nil, err
+	}
+	namespaces := slices.Sorted(slices.Values(opts.Namespaces))
+	for _, ns := range slices.Compact(namespaces) {
+		if err := e.prepare(ctx, compiler, ns, false); err != nil {
+			return nil, err
 		}
-		e.queries = append(e.queries, namespaceQuery{ns, q})
+	}
+	if opts.Bundled {
+		if err := e.prepare(ctx, compiler, bundledPrefix, true); err != nil {
+			return nil, err
+		}
 	}
 	return e, nil
 }
 
-func loadDir(dir string, maxBytes int64, modules map[string]*ast.Module) error {
+func (e *Engine) prepare(ctx context.Context, compiler *ast.Compiler, ns string, nested bool) error {
+	q, err := rego.New(
+		rego.Query("data."+ns),
+		rego.Compiler(compiler),
+		rego.StrictBuiltinErrors(true),
+		rego.EnablePrintStatements(true),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return fmt.Errorf("policy namespace %q: %w", ns, err)
+	}
+	e.queries = append(e.queries, namespaceQuery{ns, nested, q})
+	return nil
+}
+
+// newCompiler returns a compiler without the refused builtins, strict,
+// that keeps print() calls and rule annotations.
+func newCompiler() *ast.Compiler {
+	return ast.NewCompiler().
+		WithCapabilities(capabilities()).
+		WithStrict(true).
+		WithEnablePrintStatements(true)
+}
+
+func capabilities() *ast.Capabilities {
+	caps := ast.CapabilitiesForThisVersion()
+	caps.Builtins = slices.DeleteFunc(slices.Clone(caps.Builtins), func(b *ast.Builtin) bool {
+		return slices.Contains(refused, b.Name)
+	})
+	return caps
+}
+
+// loadModules parses the policy files under dirs, and the bundled library
+// when opts.Bundled is set; with tests set it parses _test.rego files too.
+func loadModules(dirs []string, opts Options, tests bool) (map[string]*ast.Module, error) {
+	modules := map[string]*ast.Module{}
+	if opts.Bundled {
+		if err := loadBundled(tests, modules); err != nil {
+			return nil, err
+		}
+	}
+	for _, dir := range dirs {
+		if err := loadDir(dir, opts.MaxFileBytes, tests, modules); err != nil {
+			return nil, err
+		}
+	}
+	return modules, nil
+}
+
+// wanted tells policy files (and, with tests set, test files) apart from
+// everything else in a policy directory.
+func wanted(name string, tests bool) bool {
+	return strings.HasSuffix(name, ".rego") && (tests || !strings.HasSuffix(name, "_test.rego"))
+}
+
+// loadBundled parses the embedded library. Its files are named rego/...,
+// as in this repository, so that errors and test results point at them.
+func loadBundled(tests bool, modules map[string]*ast.Module) error {
+	return fs.WalkDir(bundled.FS, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !wanted(p, tests) {
+			return err
+		}
+		data, err := fs.ReadFile(bundled.FS, p)
+		if err != nil {
+			return err
+		}
+		return parse("rego/"+p, data, modules)
+	})
+}
+
+func loadDir(dir string, maxBytes int64, tests bool, modules map[string]*ast.Module) error {
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || !strings.HasSuffix(p, ".rego") || strings.HasSuffix(p, "_test.rego") {
+		if d.IsDir() || !wanted(p, tests) {
 			return nil
 		}
 		// A policy directory may sit in the repository under review: a
@@ -116,13 +223,17 @@ func loadDir(dir string, maxBytes int64, modules map[string]*ast.Module) error {
 		if err != nil {
 			return err
 		}
-		m, err := ast.ParseModuleWithOpts(p, string(data), ast.ParserOptions{RegoVersion: ast.RegoV1})
-		if err != nil {
-			return compileError(err)
-		}
-		modules[p] = m
-		return nil
+		return parse(p, data, modules)
 	})
+}
+
+func parse(file string, data []byte, modules map[string]*ast.Module) error {
+	m, err := ast.ParseModuleWithOpts(file, string(data), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+	if err != nil {
+		return compileError(err)
+	}
+	modules[file] = m
+	return nil
 }
 
 // compileError turns OPA's errors into SourceErrors with file and line.
@@ -140,103 +251,6 @@ func compileError(err error) error {
 		errs = append(errs, se)
 	}
 	return errors.Join(errs...)
-}
-
-// Evaluate runs every namespace's rules against each object and returns
-// their findings, and a policy/eval-error finding wherever evaluation
-// failed: a failing check blocks, it never passes silently.
-func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
-	var findings []manifest.Finding
-	for _, obj := range objects {
-		for _, q := range e.queries {
-			findings = append(findings, e.evaluate(ctx, q, obj)...)
-		}
-	}
-	return findings
-}
-
-func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.Object) []manifest.Finding {
-	ns := q.namespace
-	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
-	defer cancel()
-	rs, err := q.query.Eval(ctx, rego.EvalInput(obj.Content))
-	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
-		}
-		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, secretsOf(obj).Redact(fmt.Sprintf("policy package %s: %v", ns, err)))}
-	}
-	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
-		return nil
-	}
-	doc, _ := rs[0].Expressions[0].Value.(map[string]any)
-	var findings []manifest.Finding
-	for _, rule := range slices.Sorted(maps.Keys(doc)) {
-		severity, ok := ruleSeverity(rule)
-		if !ok {
-			continue
-		}
-		results, ok := doc[rule].([]any)
-		if !ok {
-			findings = append(findings, finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("policy package %s: rule %s is not a set of messages", ns, rule)))
-			continue
-		}
-		for _, r := range results {
-			findings = append(findings, finding(obj, "policy/"+ns+"/"+rule, severity, message(r)))
-		}
-	}
-	return findings
-}
-
-// ruleSeverity tells conftest's rule names apart: deny and violation
-// block, warn warns, anything else is a helper.
-func ruleSeverity(rule string) (manifest.Severity, bool) {
-	prefix, _, _ := strings.Cut(rule, "_")
-	switch prefix {
-	case "deny", "violation":
-		return manifest.SeverityError, true
-	case "warn":
-		return manifest.SeverityWarning, true
-	}
-	return "", false
-}
-
-// message is a rule result: a string, or an object whose msg is one.
-func message(r any) string {
-	switch v := r.(type) {
-	case string:
-		return v
-	case map[string]any:
-		if msg, ok := v["msg"].(string); ok {
-			return msg
-		}
-	}
-	return fmt.Sprint(r)
-}
-
-func finding(obj *manifest.Object, rule string, sev manifest.Severity, msg string) manifest.Finding {
-	ref := obj.Ref()
-	return manifest.Finding{Rule: rule, Severity: sev, Message: msg, Target: obj.Origin.Target,
-		Object: &ref, File: obj.Origin.File, Line: obj.Origin.Line}
-}
-
-// secretsOf collects the values of obj an error message must not show:
-// a Secret's data, and values under secret-sounding keys of any object.
-func secretsOf(obj *manifest.Object) *redact.Set {
-	var s redact.Set
-	s.AddSensitive(obj.Content)
-	if obj.Kind == "Secret" {
-		for _, field := range []string{"data", "stringData"} {
-			if m, ok := obj.Content[field].(map[string]any); ok {
-				for _, v := range m {
-					if str, ok := v.(string); ok {
-						s.Add(str)
-					}
-				}
-			}
-		}
-	}
-	return &s
 }
 
 func readBounded(file string, maxBytes int64) ([]byte, error) {

@@ -1,0 +1,124 @@
+package policy
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// renderRepo renders every target under dir in-process and returns the
+// objects of each target.
+func renderRepo(t *testing.T, dir string) [][]*manifest.Object {
+	t.Helper()
+	fsys := os.DirFS(dir)
+	targets, err := render.Discover(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(render.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objects [][]*manifest.Object
+	for _, res := range r.RenderAll(context.Background(), fsys, targets) {
+		if res.Err != nil {
+			t.Fatalf("%s: %v", res.Target.Name, res.Err)
+		}
+		objects = append(objects, res.Objects)
+	}
+	return objects
+}
+
+// bundledFindings evaluates the bundled library alone on each target.
+func bundledFindings(t *testing.T, e *Engine, targets [][]*manifest.Object) []manifest.Finding {
+	t.Helper()
+	var findings []manifest.Finding
+	for _, objects := range targets {
+		findings = append(findings, e.Evaluate(context.Background(), objects)...)
+	}
+	return findings
+}
+
+// Every bundled check fires on the broken example or the fixtures, and
+// none fires on the example that is meant to pass.
+func TestBundledOnExamples(t *testing.T) {
+	e, err := Load(context.Background(), nil, Options{Bundled: true, Namespaces: []string{"none"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range bundledFindings(t, e, renderRepo(t, "../examples/gitops-repo")) {
+		t.Errorf("gitops-repo: %s %s: %s (%s:%d)", f.Rule, f.Object, f.Message, f.File, f.Line)
+	}
+	fired := map[string]bool{}
+	for _, dir := range []string{"../examples/broken", "../testdata/policy/bundled"} {
+		for _, f := range bundledFindings(t, e, renderRepo(t, dir)) {
+			if f.Rule == "policy/eval-error" {
+				t.Errorf("%s: %s %s: %s", dir, f.Rule, f.Object, f.Message)
+			}
+			if testing.Verbose() && !fired[f.Rule] {
+				t.Logf("%s: %s %s: %s", dir, f.Rule, f.Object, f.Message)
+			}
+			fired[f.Rule] = true
+		}
+	}
+	for _, r := range e.Rules() {
+		if !fired[r.ID] {
+			t.Errorf("%s fires neither on examples/broken nor on testdata/policy/bundled", r.ID)
+		}
+	}
+}
+
+// The bundled checks carry what the docs and reports need.
+func TestBundledRules(t *testing.T) {
+	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := e.Rules()
+	if len(rules) < 30 {
+		t.Errorf("%d bundled checks, want at least 30", len(rules))
+	}
+	var ids []string
+	for _, r := range rules {
+		ids = append(ids, r.ID)
+		if !strings.HasPrefix(r.ID, "policy/") || strings.Count(r.ID, "/") != 1 || strings.ToLower(r.ID) != r.ID {
+			t.Errorf("%s: want an ID policy/<kebab-case>", r.ID)
+		}
+		if r.Title == "" || r.Description == "" || r.Remediation == "" || r.Severity == "" || !strings.HasPrefix(r.Package, bundledPrefix+".") {
+			t.Errorf("%s: incomplete metadata %+v", r.ID, r)
+		}
+	}
+	if len(slices.Compact(ids)) != len(rules) {
+		t.Errorf("duplicate IDs in %v", ids)
+	}
+}
+
+// The library's Rego unit tests pass, and every check has at least one
+// test that makes it fire and one that keeps it quiet.
+func TestBundledRegoTests(t *testing.T) {
+	results, err := RunTests(context.Background(), nil, Options{Bundled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	perCheck := map[string]int{}
+	for _, r := range results {
+		if r.Outcome != TestPass {
+			t.Errorf("%s (%s:%d): %s %s\n%s", r, r.File, r.Line, r.Outcome, r.Err, r.Output)
+		}
+		perCheck[strings.TrimPrefix(r.Package, "data.syncgate.checks_test.")]++
+	}
+	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range e.Rules() {
+		if n := perCheck[strings.TrimPrefix(r.Package, bundledPrefix+".")]; n < 2 {
+			t.Errorf("%s has %d tests, want a firing and a passing one at least", r.ID, n)
+		}
+	}
+}

@@ -1,0 +1,200 @@
+package policy
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/resolver"
+	"github.com/open-policy-agent/opa/v1/topdown/print"
+
+	"github.com/syncgate/syncgate/internal/redact"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// syncgateRef is where policies find every object of the target.
+var syncgateRef = ast.MustParseRef("data.syncgate.objects")
+
+// Evaluate runs every namespace's rules against each object and returns
+// their findings, and a policy/eval-error finding wherever evaluation
+// failed: a failing check blocks, it never passes silently. objects are
+// one render target's: rules see all of them at data.syncgate.objects.
+// Objects are evaluated in parallel; the findings come in object order.
+func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
+	contents := make([]any, len(objects))
+	for i, obj := range objects {
+		contents[i] = obj.Content
+	}
+	all, err := ast.InterfaceToValue(contents)
+	if err != nil {
+		// Decoded YAML always converts; an object that does not is a bug
+		// worth blocking on rather than a silent pass.
+		f := make([]manifest.Finding, 0, len(objects))
+		for _, obj := range objects {
+			f = append(f, finding(obj, "policy/eval-error", manifest.SeverityError, "objects of the target: "+err.Error()))
+		}
+		return f
+	}
+	everything := rego.EvalResolver(syncgateRef, constant{all})
+	results := make([][]manifest.Finding, len(objects))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(e.opts.Jobs, len(objects)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = e.evaluateObject(ctx, objects[i], everything)
+			}
+		})
+	}
+	for i := range objects {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return slices.Concat(results...)
+}
+
+func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, everything rego.EvalOption) []manifest.Finding {
+	input, err := ast.InterfaceToValue(obj.Content)
+	if err != nil {
+		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, "input: "+err.Error())}
+	}
+	var findings []manifest.Finding
+	for _, q := range e.queries {
+		findings = append(findings, e.evaluate(ctx, q, obj, input, everything)...)
+	}
+	return findings
+}
+
+func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.Object, input ast.Value, everything rego.EvalOption) []manifest.Finding {
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), everything,
+		rego.EvalPrintHook(printer{e.opts.Logger, obj}))
+	if err != nil {
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
+		}
+		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, secretsOf(obj).Redact(fmt.Sprintf("policy package %s: %v", q.namespace, err)))}
+	}
+	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
+		return nil
+	}
+	doc, _ := rs[0].Expressions[0].Value.(map[string]any)
+	if !q.nested {
+		return e.packageFindings(q.namespace, doc, obj)
+	}
+	var findings []manifest.Finding
+	for _, pkg := range slices.Sorted(maps.Keys(doc)) {
+		sub, _ := doc[pkg].(map[string]any)
+		findings = append(findings, e.packageFindings(q.namespace+"."+pkg, sub, obj)...)
+	}
+	return findings
+}
+
+// packageFindings turns the rules of one evaluated package into findings.
+func (e *Engine) packageFindings(ns string, doc map[string]any, obj *manifest.Object) []manifest.Finding {
+	var findings []manifest.Finding
+	for _, rule := range slices.Sorted(maps.Keys(doc)) {
+		severity, ok := ruleSeverity(rule)
+		if !ok {
+			continue
+		}
+		id := "policy/" + ns + "/" + rule
+		if m, ok := e.meta(ns, rule); ok {
+			id = cmp.Or(m.ID, id)
+			severity = cmp.Or(m.Severity, severity)
+		}
+		results, ok := doc[rule].([]any)
+		if !ok {
+			findings = append(findings, finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("policy package %s: rule %s is not a set of messages", ns, rule)))
+			continue
+		}
+		for _, r := range results {
+			findings = append(findings, finding(obj, id, severity, message(r)))
+		}
+	}
+	return findings
+}
+
+// ruleSeverity tells conftest's rule names apart: deny and violation
+// block, warn warns, anything else is a helper.
+func ruleSeverity(rule string) (manifest.Severity, bool) {
+	prefix, _, _ := strings.Cut(rule, "_")
+	switch prefix {
+	case "deny", "violation":
+		return manifest.SeverityError, true
+	case "warn":
+		return manifest.SeverityWarning, true
+	}
+	return "", false
+}
+
+// message is a rule result: a string, or an object whose msg is one.
+func message(r any) string {
+	switch v := r.(type) {
+	case string:
+		return v
+	case map[string]any:
+		if msg, ok := v["msg"].(string); ok {
+			return msg
+		}
+	}
+	return fmt.Sprint(r)
+}
+
+func finding(obj *manifest.Object, rule string, sev manifest.Severity, msg string) manifest.Finding {
+	ref := obj.Ref()
+	return manifest.Finding{Rule: rule, Severity: sev, Message: msg, Target: obj.Origin.Target,
+		Object: &ref, File: obj.Origin.File, Line: obj.Origin.Line}
+}
+
+// constant resolves a data path to one value for one evaluation.
+type constant struct{ value ast.Value }
+
+func (c constant) Eval(context.Context, resolver.Input) (resolver.Result, error) {
+	return resolver.Result{Value: c.value}, nil
+}
+
+// printer sends print() output to the logger, with the object it was
+// printed for; a policy's output never reaches stdout.
+type printer struct {
+	logger *slog.Logger
+	obj    *manifest.Object
+}
+
+func (p printer) Print(pc print.Context, msg string) error {
+	loc := ""
+	if pc.Location != nil {
+		loc = fmt.Sprintf("%s:%d", pc.Location.File, pc.Location.Row)
+	}
+	p.logger.Debug("policy print", "policy", loc, "object", p.obj.Ref().String(), "message", secretsOf(p.obj).Redact(msg))
+	return nil
+}
+
+// secretsOf collects the values of obj an error message must not show:
+// a Secret's data, and values under secret-sounding keys of any object.
+func secretsOf(obj *manifest.Object) *redact.Set {
+	var s redact.Set
+	s.AddSensitive(obj.Content)
+	if obj.Kind == "Secret" {
+		for _, field := range []string{"data", "stringData"} {
+			if m, ok := obj.Content[field].(map[string]any); ok {
+				for _, v := range m {
+					if str, ok := v.(string); ok {
+						s.Add(str)
+					}
+				}
+			}
+		}
+	}
+	return &s
+}

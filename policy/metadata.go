@@ -1,0 +1,82 @@
+package policy
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// Rule describes a rule from its # METADATA annotation.
+type Rule struct {
+	// ID is custom.id: the rule ID findings carry.
+	ID string
+	// Package is the Rego package, such as syncgate.checks.host_network.
+	Package string
+	// Title and Description are the annotation's.
+	Title       string
+	Description string
+	// Severity is custom.severity, or empty to take the rule name's.
+	Severity manifest.Severity
+	// Remediation is custom.remediation: how to fix what the rule finds.
+	Remediation string
+}
+
+// ruleMeta reads the rule annotations of compiled modules, keyed by the
+// annotated path: data.<package> for a package's, data.<package>.<rule>
+// for a rule's. A custom.severity other than error, warning or info is an
+// error naming the file and line.
+func ruleMeta(compiler *ast.Compiler) (map[string]Rule, error) {
+	rules := map[string]Rule{}
+	for _, ref := range compiler.GetAnnotationSet().Flatten() {
+		a := ref.Annotations
+		if a.Scope == "subpackages" {
+			continue
+		}
+		r := Rule{
+			Package:     strings.TrimPrefix(ref.GetPackage().Path.String(), "data."),
+			Title:       a.Title,
+			Description: strings.TrimSpace(a.Description),
+		}
+		r.ID, _ = a.Custom["id"].(string)
+		r.Remediation, _ = a.Custom["remediation"].(string)
+		r.Remediation = strings.TrimSpace(r.Remediation)
+		if sev, ok := a.Custom["severity"]; ok {
+			s, _ := sev.(string)
+			parsed, err := manifest.ParseSeverity(s)
+			if err != nil {
+				return nil, &manifest.SourceError{File: a.Location.File, Line: a.Location.Row, Err: fmt.Errorf("METADATA custom.severity: %w", err)}
+			}
+			r.Severity = parsed
+		}
+		rules[ref.Path.String()] = r
+	}
+	return rules, nil
+}
+
+// meta returns the annotation of rule in package ns: the rule's own, else
+// its package's.
+func (e *Engine) meta(ns, rule string) (Rule, bool) {
+	if r, ok := e.rules["data."+ns+"."+rule]; ok {
+		return r, true
+	}
+	r, ok := e.rules["data."+ns]
+	return r, ok
+}
+
+// Rules lists the annotated rules and packages with an ID, sorted by ID:
+// the bundled library's checks and any user rule that names its ID.
+func (e *Engine) Rules() []Rule {
+	var rules []Rule
+	for _, r := range e.rules {
+		if r.ID != "" {
+			rules = append(rules, r)
+		}
+	}
+	slices.SortFunc(rules, func(a, b Rule) int { return cmp.Or(strings.Compare(a.ID, b.ID), strings.Compare(a.Package, b.Package)) })
+	return slices.CompactFunc(rules, func(a, b Rule) bool { return a.ID == b.ID && a.Package == b.Package })
+}

@@ -1,0 +1,13 @@
+package syncgate.checks_test.host_ipc
+
+import data.syncgate.checks.host_ipc as check
+import data.syncgate.lib.fixtures
+
+test_set_fires if {
+	count(check.deny) == 1 with input as fixtures.pod("hostIPC", true)
+}
+
+test_unset_passes if {
+	count(check.deny) == 0 with input as fixtures.deployment
+	count(check.deny) == 0 with input as fixtures.pod("hostIPC", false)
+}

@@ -1,0 +1,37 @@
+# METADATA
+# title: Ingress routes to a Service the target does not define
+# description: >-
+#   An Ingress backend that names no Service of its namespace in the same
+#   target answers 503.
+# custom:
+#   id: policy/ingress-service-missing
+#   severity: error
+#   remediation: >-
+#     Point the backend at an existing Service, or add the Service to the
+#     target.
+package syncgate.checks.ingress_service_missing
+
+import data.syncgate.lib.k8s
+
+deny contains msg if {
+	input.kind == "Ingress"
+	is_array(k8s.objects)
+	some name in backends
+	not defined(name)
+	msg := sprintf("Ingress %s routes to Service %s, which this target does not define", [k8s.name(input), name])
+}
+
+backends contains input.spec.defaultBackend.service.name
+
+backends contains name if {
+	some rule in object.get(input, ["spec", "rules"], [])
+	some path in object.get(rule, ["http", "paths"], [])
+	name := path.backend.service.name
+}
+
+defined(name) if {
+	some svc in k8s.objects
+	svc.kind == "Service"
+	k8s.same_namespace(svc, input)
+	k8s.name(svc) == name
+}

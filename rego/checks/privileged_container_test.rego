@@ -1,0 +1,13 @@
+package syncgate.checks_test.privileged_container
+
+import data.syncgate.checks.privileged_container as check
+import data.syncgate.lib.fixtures
+
+test_privileged_fires if {
+	count(check.deny) == 1 with input as fixtures.container("securityContext/privileged", true)
+}
+
+test_unprivileged_passes if {
+	count(check.deny) == 0 with input as fixtures.deployment
+	count(check.deny) == 0 with input as fixtures.container("securityContext/privileged", false)
+}

@@ -1,0 +1,15 @@
+package syncgate.checks_test.rbac_secrets_access
+
+import data.syncgate.checks.rbac_secrets_access as check
+import data.syncgate.lib.fixtures
+
+test_list_secrets_fires if {
+	role := fixtures.set(fixtures.set(fixtures.role, "/rules/0/resources", ["secrets"]), "/rules/0/verbs", ["list"])
+	count(check.deny) == 1 with input as role
+}
+
+test_named_secret_passes if {
+	role := fixtures.set(fixtures.set(fixtures.role, "/rules/0/resources", ["secrets"]), "/rules/0/resourceNames", ["web-tls"])
+	count(check.deny) == 0 with input as role
+	count(check.deny) == 0 with input as fixtures.role
+}

@@ -1,0 +1,20 @@
+# METADATA
+# title: Container exposes the SSH port
+# description: >-
+#   A container that listens on port 22 usually runs an SSH server: a way in
+#   that bypasses the cluster's access control and audit.
+# custom:
+#   id: policy/ssh-port
+#   severity: warning
+#   remediation: >-
+#     Remove the SSH server; use `kubectl exec` or `kubectl debug`.
+package syncgate.checks.ssh_port
+
+import data.syncgate.lib.k8s
+
+deny contains msg if {
+	some c in k8s.containers(input)
+	some p in object.get(c, "ports", [])
+	p.containerPort == 22
+	msg := sprintf("container %s exposes port 22 (SSH)", [c.name])
+}

@@ -1,0 +1,113 @@
+# Helpers the bundled checks share: where a workload keeps its pod spec,
+# its containers, label selectors, and the other objects of the target.
+package syncgate.lib.k8s
+
+# Kinds that run pods, and those of them that run for good (as opposed to
+# Jobs, which finish).
+workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
+
+long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+
+# pod_template(obj) is the pod template of a workload (a Pod is its own).
+pod_template(obj) := obj if obj.kind == "Pod"
+
+pod_template(obj) := obj.spec.jobTemplate.spec.template if obj.kind == "CronJob"
+
+pod_template(obj) := obj.spec.template if obj.kind in (workload_kinds - {"Pod", "CronJob"})
+
+# pod_spec(obj) is the pod spec of a workload.
+pod_spec(obj) := pod_template(obj).spec
+
+# template_labels(obj) are the labels of a workload's pods.
+template_labels(obj) := object.get(pod_template(obj), ["metadata", "labels"], {})
+
+# containers(obj) are every container of a workload: init, regular and
+# ephemeral.
+containers(obj) := [c |
+	some field in ["initContainers", "containers", "ephemeralContainers"]
+	some c in object.get(pod_spec(obj), field, [])
+]
+
+# app_containers(obj) are the regular containers, those that serve.
+app_containers(obj) := object.get(pod_spec(obj), "containers", [])
+
+# namespace(obj) is the object's namespace, "" when it names none.
+namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
+
+# security_context(c, obj, field) is a container's security context
+# field, else the pod's.
+security_context(c, _, field) := c.securityContext[field]
+
+security_context(c, obj, field) := pod_spec(obj).securityContext[field] if {
+	not has_key(object.get(c, "securityContext", {}), field)
+}
+
+has_key(obj, key) if _ = obj[key]
+
+# labels_match(want, labels) holds when labels carry every key and value
+# of want: a Service selector or a matchLabels.
+labels_match(want, labels) if {
+	every k, v in want {
+		labels[k] == v
+	}
+}
+
+# selector_matches(selector, labels) holds when a label selector with
+# matchLabels and matchExpressions selects labels.
+selector_matches(selector, labels) if {
+	labels_match(object.get(selector, "matchLabels", {}), labels)
+	every expr in object.get(selector, "matchExpressions", []) {
+		expression_matches(expr, labels)
+	}
+}
+
+expression_matches(expr, labels) if {
+	expr.operator == "In"
+	labels[expr.key] in expr.values
+}
+
+expression_matches(expr, labels) if {
+	expr.operator == "NotIn"
+	not labels[expr.key] in expr.values
+}
+
+expression_matches(expr, labels) if {
+	expr.operator == "Exists"
+	has_key(labels, expr.key)
+}
+
+expression_matches(expr, labels) if {
+	expr.operator == "DoesNotExist"
+	not has_key(labels, expr.key)
+}
+
+# objects are every object of the render target.
+objects := data.syncgate.objects
+
+# workloads are the objects of the target that run pods.
+workloads contains obj if {
+	some obj in objects
+	obj.kind in workload_kinds
+}
+
+# same_namespace(a, b) holds when two objects live in one namespace.
+same_namespace(a, b) if namespace(a) == namespace(b)
+
+# hpas(obj) are the HorizontalPodAutoscalers of the target that scale obj.
+hpas(obj) := [hpa |
+	some hpa in objects
+	hpa.kind == "HorizontalPodAutoscaler"
+	same_namespace(hpa, obj)
+	hpa.spec.scaleTargetRef.kind == obj.kind
+	hpa.spec.scaleTargetRef.name == obj.metadata.name
+]
+
+# min_replicas(obj) is the fewest pods a Deployment or StatefulSet runs:
+# its autoscalers' minReplicas (1 unset) when any scales it, else its
+# replicas (1 unset).
+min_replicas(obj) := min([object.get(h, ["spec", "minReplicas"], 1) | some h in hpas(obj)]) if count(hpas(obj)) > 0
+
+min_replicas(obj) := object.get(obj, ["spec", "replicas"], 1) if count(hpas(obj)) == 0
+
+# name(obj) is the object's name.
+name(obj) := object.get(obj, ["metadata", "name"], "")
