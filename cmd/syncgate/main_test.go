@@ -47,6 +47,7 @@ func TestCommands(t *testing.T) {
 			"--release-name", "demo", "--namespace", "apps", "--kubernetes-version", "1.33.1"}, golden: "render-helm.yaml"},
 		{name: "render failure", args: []string{"render", "../../testdata/bad/remote-base/app"}, wantCode: 1, wantErr: "kustomization.yaml:3: remote reference"},
 		{name: "unknown format", args: []string{"check", "-o", "xml", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown output format "xml" (want one of text, json, sarif, junit, github, markdown)`},
+		{name: "unknown format before the check", args: []string{"check", "-o", "xml", "../../no/such/dir"}, wantCode: 2, wantErr: `unknown output format "xml"`},
 		{name: "bad fail-on", args: []string{"check", "--fail-on", "fatal", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown severity "fatal"`},
 		{name: "missing path", args: []string{"check", "../../no/such/dir"}, wantCode: 2, wantErr: "no such file or directory"},
 		{name: "unknown flag", args: []string{"check", "--frobnicate"}, wantCode: 2, wantErr: "unknown flag"},

@@ -7,19 +7,19 @@ import (
 	"runtime/debug"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/report"
 )
 
 // isTerminal reports whether w is a terminal. Only an *os.File can be one,
-// so tests, which write to buffers, never see colour or progress.
+// so tests, which write to buffers, never see colour or progress. The
+// terminal ioctl, not the file mode, decides: /dev/null is a character
+// device too.
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	info, err := f.Stat()
-	return err == nil && info.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // reportOptions sets the report options that depend on where the output
