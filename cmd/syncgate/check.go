@@ -72,6 +72,8 @@ func merge(a, b *syncgate.Decision) *syncgate.Decision {
 	a.Allowed = a.Allowed && b.Allowed
 	a.Findings = append(a.Findings, b.Findings...)
 	manifest.SortFindings(a.Findings)
+	a.Waived = append(a.Waived, b.Waived...)
+	syncgate.SortWaived(a.Waived)
 	a.Targets = append(a.Targets, b.Targets...)
 	a.Stats.Targets += b.Stats.Targets
 	a.Stats.Objects += b.Stats.Objects
