@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestPolicyTest(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		// want are lines of stdout, in order.
+		want []string
+	}{
+		{name: "passing user tests", args: []string{"test", "--no-default-policies", "-v", "../../testdata/policy/tests/pass"}, want: []string{
+			"../../testdata/policy/tests/pass/labels_test.rego:",
+			"data.main_test.test_unlabelled_denied: PASS",
+			"data.main_test.test_labelled_allowed: PASS",
+			"PASS: 2/2",
+		}},
+		{name: "bundled and user tests", args: []string{"test", "../../testdata/policy/tests/pass"}, want: []string{"PASS: 98/98"}},
+		{name: "failing tests", args: []string{"test", "--no-default-policies", "../../testdata/policy/tests/fail"}, wantCode: exitFindings, want: []string{
+			"data.main_test.test_expects_wrong_message: FAIL",
+			`  deny: {"web has no team label"}`,
+			"data.main_test.test_builtin_error: ERROR",
+			"PASS: 1/3", "FAIL: 1/3", "ERROR: 1/3",
+		}},
+		{name: "compile error", args: []string{"test", "--no-default-policies", "../../policy/testdata/http-send"}, wantCode: exitError},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			cmd := newPolicyCmd()
+			cmd.SilenceUsage = true
+			cmd.SilenceErrors = true
+			cmd.SetOut(&out)
+			cmd.SetErr(&errOut)
+			cmd.SetArgs(tt.args)
+			err := cmd.Execute()
+			code := exitAllowed
+			var ce *codeError
+			switch {
+			case errors.As(err, &ce):
+				code = ce.code
+			case err != nil:
+				code = exitError
+			}
+			if code != tt.wantCode {
+				t.Fatalf("exit code %d, want %d (err %v); stdout:\n%s", code, tt.wantCode, err, out.String())
+			}
+			rest := out.String()
+			for _, line := range tt.want {
+				i := strings.Index(rest, line+"\n")
+				if i < 0 {
+					t.Fatalf("stdout lacks %q after the lines before it:\n%s", line, out.String())
+				}
+				rest = rest[i+len(line):]
+			}
+		})
+	}
+}

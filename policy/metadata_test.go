@@ -1,0 +1,67 @@
+package policy
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// METADATA on a user's rule gives its findings an ID and a severity; a
+// rule without one keeps policy/<package>/<rule>; cross-object rules see
+// the target's objects.
+func TestMetadata(t *testing.T) {
+	e, err := Load(context.Background(), []string{"testdata/metadata"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := object(map[string]any{"apiVersion": "apps/v1", "kind": "Deployment", "metadata": map[string]any{"name": "api"}})
+	var got []short
+	for _, f := range e.Evaluate(context.Background(), []*manifest.Object{deployment, other}) {
+		got = append(got, short{f.Rule, f.Severity, f.Message})
+	}
+	want := []short{
+		{"acme/owner-label", manifest.SeverityWarning, "web has no team label"},
+		{"policy/main/deny_unannotated", manifest.SeverityError, "no metadata here"},
+		{"policy/main/warn_replicas", manifest.SeverityInfo, "one of 2 Deployments in the target"},
+		{"acme/owner-label", manifest.SeverityWarning, "api has no team label"},
+		{"policy/main/deny_unannotated", manifest.SeverityError, "no metadata here"},
+		{"policy/main/warn_replicas", manifest.SeverityInfo, "one of 2 Deployments in the target"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	rules := e.Rules()
+	if len(rules) != 1 || rules[0].ID != "acme/owner-label" || rules[0].Title != "Deployments name an owner" || rules[0].Remediation != "Add metadata.labels.team." {
+		t.Errorf("Rules() = %+v", rules)
+	}
+}
+
+func TestMetadataBadSeverity(t *testing.T) {
+	_, err := Load(context.Background(), []string{"testdata/bad-severity"}, Options{})
+	sources := manifest.SourceErrors(err)
+	if len(sources) != 1 || sources[0].File != "testdata/bad-severity/main.rego" || sources[0].Line != 3 || !strings.Contains(err.Error(), `"fatal"`) {
+		t.Fatalf("got %v, want the file, line 3 and the bad severity", err)
+	}
+}
+
+// print() output goes to the logger, with the object, not to stdout.
+func TestPrintCaptured(t *testing.T) {
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e, err := Load(context.Background(), []string{"testdata/print"}, Options{Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := e.Evaluate(context.Background(), []*manifest.Object{deployment}); len(f) != 1 {
+		t.Fatalf("got %+v", f)
+	}
+	if !strings.Contains(logs.String(), `message="checking web"`) || !strings.Contains(logs.String(), "object=Deployment/default/web") || !strings.Contains(logs.String(), "testdata/print/main.rego:4") {
+		t.Errorf("log: %s", logs.String())
+	}
+}

@@ -1,0 +1,6 @@
+package main
+
+# METADATA
+# custom:
+#   severity: fatal
+deny contains "x" if false
