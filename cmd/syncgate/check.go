@@ -1,6 +1,11 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
 	"github.com/spf13/cobra"
 
 	"github.com/syncgate/syncgate"
@@ -11,6 +16,7 @@ import (
 func newCheckCmd() *cobra.Command {
 	var gf gateFlags
 	var output string
+	var reports []string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
@@ -21,14 +27,19 @@ Flux would, and check every rendered object. Exit code 0: allowed;
 
 Output formats (-o): text for people; json (a stable contract), sarif
 (code scanning), junit (CI test reports), github (workflow annotations)
-and markdown (a pull-request summary) for machines. Text is coloured only
-on a terminal and never with NO_COLOR set. --quiet prints nothing when the
-check allows, and only warnings, errors and the summary when it blocks;
-it does not change the other formats. Progress goes to stderr, only when
-stderr is a terminal.`,
+and markdown (a pull-request summary) for machines. --report FORMAT=FILE
+also writes the same decision to FILE, so one run feeds several consumers.
+Text is coloured only on a terminal and never with NO_COLOR set. --quiet
+prints nothing when the check allows, and only warnings, errors and the
+summary when it blocks; it does not change the other formats. Progress
+goes to stderr, only when stderr is a terminal.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// Refuse a bad format before the check, which may take minutes.
+			// Refuse bad formats before the check, which may take minutes.
 			format, err := report.ParseFormat(output)
+			if err != nil {
+				return usageError(err)
+			}
+			files, err := parseReports(reports)
 			if err != nil {
 				return usageError(err)
 			}
@@ -52,6 +63,11 @@ stderr is a terminal.`,
 			if err := report.Write(out, merged, format, reportOptions(out, quiet)); err != nil {
 				return usageError(err)
 			}
+			for _, rf := range files {
+				if err := rf.write(merged, quiet); err != nil {
+					return usageError(err)
+				}
+			}
 			if !merged.Allowed {
 				return &codeError{code: exitFindings, err: errBlocked}
 			}
@@ -59,9 +75,46 @@ stderr is a terminal.`,
 		},
 	}
 	gf.register(cmd)
-	cmd.Flags().StringVarP(&output, "output", "o", string(report.Text), "output format: "+report.FormatList())
-	cmd.Flags().BoolVarP(&quiet, "quiet", "q", false, "text output only when the check blocks, without info findings; no progress")
+	fl := cmd.Flags()
+	fl.StringVarP(&output, "output", "o", string(report.Text), "output format: "+report.FormatList())
+	fl.StringArrayVar(&reports, "report", nil, "also write the decision to a file, as FORMAT=FILE (repeatable)")
+	fl.BoolVarP(&quiet, "quiet", "q", false, "text output only when the check blocks, without info findings; no progress")
 	return cmd
+}
+
+// reportFile is one --report FORMAT=FILE.
+type reportFile struct {
+	format report.Format
+	path   string
+}
+
+func parseReports(specs []string) ([]reportFile, error) {
+	files := make([]reportFile, 0, len(specs))
+	for _, spec := range specs {
+		name, path, ok := strings.Cut(spec, "=")
+		if !ok || path == "" {
+			return nil, fmt.Errorf("--report %q: want FORMAT=FILE", spec)
+		}
+		format, err := report.ParseFormat(name)
+		if err != nil {
+			return nil, fmt.Errorf("--report %q: %w", spec, err)
+		}
+		files = append(files, reportFile{format: format, path: path})
+	}
+	return files, nil
+}
+
+// write creates or truncates the file; a file gets no colour.
+func (rf reportFile) write(d *syncgate.Decision, quiet bool) error {
+	f, err := os.Create(rf.path)
+	if err != nil {
+		return fmt.Errorf("--report: %w", err)
+	}
+	werr := report.Write(f, d, rf.format, reportOptions(f, quiet))
+	if err := errors.Join(werr, f.Close()); err != nil {
+		return fmt.Errorf("--report %s: %w", rf.path, err)
+	}
+	return nil
 }
 
 // merge combines the decisions of several repositories into one.

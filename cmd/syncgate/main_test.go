@@ -48,6 +48,8 @@ func TestCommands(t *testing.T) {
 		{name: "render failure", args: []string{"render", "../../testdata/bad/remote-base/app"}, wantCode: 1, wantErr: "kustomization.yaml:3: remote reference"},
 		{name: "unknown format", args: []string{"check", "-o", "xml", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown output format "xml" (want one of text, json, sarif, junit, github, markdown)`},
 		{name: "unknown format before the check", args: []string{"check", "-o", "xml", "../../no/such/dir"}, wantCode: 2, wantErr: `unknown output format "xml"`},
+		{name: "report without a file", args: []string{"check", "--report", "sarif", "../../no/such/dir"}, wantCode: 2, wantErr: `--report "sarif": want FORMAT=FILE`},
+		{name: "report in an unknown format", args: []string{"check", "--report", "xml=out.xml", "../../no/such/dir"}, wantCode: 2, wantErr: `unknown output format "xml"`},
 		{name: "bad fail-on", args: []string{"check", "--fail-on", "fatal", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown severity "fatal"`},
 		{name: "missing path", args: []string{"check", "../../no/such/dir"}, wantCode: 2, wantErr: "no such file or directory"},
 		{name: "unknown flag", args: []string{"check", "--frobnicate"}, wantCode: 2, wantErr: "unknown flag"},
@@ -78,6 +80,38 @@ func TestCommands(t *testing.T) {
 				golden.Assert(t, filepath.Join("testdata", tt.golden), []byte(first))
 			}
 		})
+	}
+}
+
+// TestReportFiles checks that --report writes, in one run, what -o would
+// have printed for each format.
+func TestReportFiles(t *testing.T) {
+	dir := t.TempDir()
+	sarif, junit := filepath.Join(dir, "out.sarif"), filepath.Join(dir, "out.xml")
+	var out, errOut bytes.Buffer
+	code := run([]string{"check", "-o", "github", "--report", "sarif=" + sarif, "--report", "junit=" + junit, "../../testdata/bad"}, &out, &errOut)
+	if code != exitFindings {
+		t.Fatalf("exit code %d, want %d; stderr: %s", code, exitFindings, errOut.String())
+	}
+	for path, golden := range map[string]string{sarif: "check-bad.sarif", junit: "check-bad.xml"} {
+		got, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("testdata", golden))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("--report file %s differs from testdata/%s", filepath.Base(path), golden)
+		}
+	}
+	want, err := os.ReadFile(filepath.Join("testdata", "check-bad.github.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != string(want) {
+		t.Errorf("stdout differs from testdata/check-bad.github.txt:\n%s", out.String())
 	}
 }
 
