@@ -103,9 +103,10 @@ func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.O
 // packageFindings turns the rules of one evaluated package into findings.
 func (e *Engine) packageFindings(ns string, doc map[string]any, obj *manifest.Object) []manifest.Finding {
 	var findings []manifest.Finding
+	waived := exceptions(doc)
 	for _, rule := range slices.Sorted(maps.Keys(doc)) {
 		severity, ok := ruleSeverity(rule)
-		if !ok {
+		if !ok || waived[ruleName(rule)] {
 			continue
 		}
 		id := "policy/" + ns + "/" + rule
@@ -136,6 +137,30 @@ func ruleSeverity(rule string) (manifest.Severity, bool) {
 		return manifest.SeverityWarning, true
 	}
 	return "", false
+}
+
+// exceptions are the rule names a package's exception rule waives for
+// this input, as in conftest: exception contains ["run_as_root"] waives
+// deny_run_as_root (and warn_run_as_root); [""] waives deny itself.
+func exceptions(doc map[string]any) map[string]bool {
+	waived := map[string]bool{}
+	sets, _ := doc["exception"].([]any)
+	for _, set := range sets {
+		names, _ := set.([]any)
+		for _, n := range names {
+			if name, ok := n.(string); ok {
+				waived[name] = true
+			}
+		}
+	}
+	return waived
+}
+
+// ruleName is a rule's name without its deny_, violation_ or warn_
+// prefix: the name exceptions use.
+func ruleName(rule string) string {
+	_, name, _ := strings.Cut(rule, "_")
+	return name
 }
 
 // message is a rule result: a string, or an object whose msg is one.

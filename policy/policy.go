@@ -51,6 +51,9 @@ type Options struct {
 	// Namespaces are the policy packages evaluated; empty means main, as
 	// in conftest.
 	Namespaces []string
+	// AllNamespaces evaluates every package of the policy directories
+	// instead of Namespaces, as conftest's --all-namespaces does.
+	AllNamespaces bool
 	// Bundled adds syncgate's bundled library of checks.
 	Bundled bool
 	// Timeout bounds the evaluation of one object; zero means 5 seconds.
@@ -68,6 +71,9 @@ type Options struct {
 func DefaultOptions() Options {
 	return Options{Bundled: true}
 }
+
+// bundledDir prefixes the names of the bundled library's files.
+const bundledDir = "rego/"
 
 // bundledPrefix is the package under which the bundled checks live.
 const bundledPrefix = "syncgate.checks"
@@ -124,6 +130,9 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 		return nil, err
 	}
 	namespaces := slices.Sorted(slices.Values(opts.Namespaces))
+	if opts.AllNamespaces {
+		namespaces = userPackages(modules)
+	}
 	for _, ns := range slices.Compact(namespaces) {
 		if err := e.prepare(ctx, compiler, ns, false); err != nil {
 			return nil, err
@@ -185,6 +194,19 @@ func loadModules(dirs []string, opts Options, tests bool) (map[string]*ast.Modul
 	return modules, nil
 }
 
+// userPackages are the packages of the policy files, sorted, but the
+// bundled library's.
+func userPackages(modules map[string]*ast.Module) []string {
+	var pkgs []string
+	for file, m := range modules {
+		if !strings.HasPrefix(file, bundledDir) {
+			pkgs = append(pkgs, strings.TrimPrefix(m.Package.Path.String(), "data."))
+		}
+	}
+	slices.Sort(pkgs)
+	return pkgs
+}
+
 // wanted tells policy files (and, with tests set, test files) apart from
 // everything else in a policy directory.
 func wanted(name string, tests bool) bool {
@@ -202,7 +224,7 @@ func loadBundled(tests bool, modules map[string]*ast.Module) error {
 		if err != nil {
 			return err
 		}
-		return parse("rego/"+p, data, modules)
+		return parse(bundledDir+p, data, modules)
 	})
 }
 
