@@ -43,6 +43,13 @@ func (s *Set) AddSensitive(v any) {
 	s.walk(v, false)
 }
 
+// AddAll adds every string in v, at any depth of maps and lists: for
+// messages about a file that may be all secret, such as a parse error of
+// a SOPS file.
+func (s *Set) AddAll(v any) {
+	s.walk(v, true)
+}
+
 func (s *Set) walk(v any, sensitive bool) {
 	switch x := v.(type) {
 	case map[string]any:

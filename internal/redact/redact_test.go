@@ -61,3 +61,12 @@ func FuzzRedact(f *testing.F) {
 		}
 	})
 }
+
+func TestAddAll(t *testing.T) {
+	var s Set
+	s.AddAll(map[string]any{"sops": map[string]any{"lastmodified": "not-a-time-canary"}, "list": []any{"item-canary-1"}, "n": int64(42)})
+	got := s.Redact(`parsing time "not-a-time-canary" and item-canary-1`)
+	if want := `parsing time "` + Mask + `" and ` + Mask; got != want {
+		t.Errorf("Redact = %q, want %q", got, want)
+	}
+}

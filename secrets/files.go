@@ -1,0 +1,229 @@
+package secrets
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// sniffLen is how much of a file is read to tell text from binary.
+const sniffLen = 8000
+
+// skipDirs are directories never read: version control metadata and
+// vendored dependencies, which are not the repository's own content.
+var skipDirs = map[string]bool{".git": true, ".hg": true, ".svn": true, "node_modules": true}
+
+// binaryExt are extensions of files that hold no text worth scanning.
+var binaryExt = map[string]bool{
+	".png": true, ".jpg": true, ".jpeg": true, ".gif": true, ".ico": true, ".webp": true, ".pdf": true,
+	".zip": true, ".gz": true, ".tgz": true, ".tar": true, ".xz": true, ".bz2": true, ".zst": true,
+	".woff": true, ".woff2": true, ".ttf": true, ".otf": true, ".eot": true, ".so": true, ".exe": true, ".jar": true,
+}
+
+// lockFiles hold hashes of dependencies, never credentials.
+var lockFiles = map[string]bool{
+	"go.sum": true, "Chart.lock": true, "package-lock.json": true, "yarn.lock": true, "pnpm-lock.yaml": true,
+	"Cargo.lock": true, "Gemfile.lock": true, "poetry.lock": true, "Pipfile.lock": true, "composer.lock": true,
+}
+
+// Files checks the raw files of a repository, fsys rooted at its root:
+// SOPS files (metadata, plain values, recipients against .sops.yaml, MAC
+// with a key), plaintext Secrets and SealedSecrets as committed,
+// kustomize secretGenerators, Helm values files, and credentials in every
+// text file. It skips .git and binary files, reads at most
+// Options.MaxFiles files, and reports a file over the size limit rather
+// than skip it. Symbolic links are not followed. Findings are sorted.
+func (s *Scanner) Files(ctx context.Context, fsys fs.FS) []manifest.Finding {
+	rules := newSOPSRules(fsys, s.opts.Limits)
+	var findings []manifest.Finding
+	count := 0
+	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			findings = append(findings, fileFinding(name, 0, RuleScanError, "", fmt.Sprintf("cannot read: %v", errors.Unwrap(err))))
+			return nil
+		}
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if d.IsDir() {
+			if skipDirs[d.Name()] {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !d.Type().IsRegular() || binaryExt[strings.ToLower(path.Ext(name))] || lockFiles[d.Name()] {
+			return nil
+		}
+		if count++; count > s.opts.MaxFiles {
+			findings = append(findings, fileFinding(name, 0, RuleScanError, "", fmt.Sprintf("more than %d files: the rest of the repository was not checked", s.opts.MaxFiles)))
+			return fs.SkipAll
+		}
+		findings = append(findings, s.file(ctx, fsys, name, rules)...)
+		return nil
+	})
+	if err != nil {
+		findings = append(findings, manifest.Finding{Rule: RuleScanError, Severity: severityOf(RuleScanError), Message: fmt.Sprintf("secrets check stopped: %v", err)})
+	}
+	manifest.SortFindings(findings)
+	return findings
+}
+
+// file checks one regular file.
+func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sopsRules) []manifest.Finding {
+	data, err := readBounded(fsys, name, int64(s.opts.Limits.MaxFileBytes))
+	if errors.Is(err, manifest.ErrLimit) {
+		if isBinary(data) {
+			return nil
+		}
+		return []manifest.Finding{fileFinding(name, 0, RuleScanError, "", fmt.Sprintf("%v: not checked for secrets", err))}
+	}
+	if err != nil {
+		return []manifest.Finding{fileFinding(name, 0, RuleScanError, "", "cannot read the file: not checked for secrets")}
+	}
+	if isBinary(data) {
+		return nil
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".yaml", ".yml", ".json":
+		if docs, err := manifest.Decode(name, data, s.opts.Limits); err == nil {
+			return s.yamlFile(ctx, fsys, name, data, docs, rules)
+		}
+	}
+	return s.textFile(ctx, name, string(data))
+}
+
+// textFile runs the credential rules over a text file, line by line.
+func (s *Scanner) textFile(ctx context.Context, name, text string) []manifest.Finding {
+	var findings []manifest.Finding
+	for _, lk := range s.leaks(ctx, name, text) {
+		findings = append(findings, fileFinding(name, lk.line, RuleCredential, "",
+			fmt.Sprintf("line %d holds a credential matching the gitleaks rule %s%s", lk.line, lk.rule, hint(lk.secret))))
+	}
+	return dedupe(findings)
+}
+
+// yamlFile checks a YAML or JSON file that decoded: as a SOPS file when a
+// document carries sops metadata, object by object when its documents are
+// Kubernetes objects, else as a values file and as text.
+func (s *Scanner) yamlFile(ctx context.Context, fsys fs.FS, name string, data []byte, docs []manifest.Document, rules *sopsRules) []manifest.Finding {
+	for _, doc := range docs {
+		if m, ok := doc.Value.(map[string]any); ok && hasSOPSMetadata(m) {
+			return s.sopsFile(name, data, docs, rules)
+		}
+	}
+	var findings []manifest.Finding
+	objects := 0
+	for _, doc := range docs {
+		content, ok := doc.Value.(map[string]any)
+		if !ok {
+			continue
+		}
+		obj := manifest.NewObject(content, manifest.Origin{File: name, Line: doc.Line})
+		if obj.APIVersion == "" || obj.Kind == "" {
+			continue
+		}
+		objects++
+		findings = append(findings, plaintextSecret(obj)...)
+		if isSealedSecret(obj) {
+			findings = append(findings, checkSealed(obj)...)
+		}
+		if leftover := encLeftover(content); leftover != "" {
+			findings = append(findings, objectFinding(obj, RuleSOPSMetadata, leftover, fmt.Sprintf("%s holds a SOPS-encrypted value but no sops metadata: nothing can decrypt it", leftover)))
+		}
+		findings = append(findings, s.credentials(ctx, obj)...)
+	}
+	if isKustomization(name) {
+		findings = append(findings, s.secretGenerators(fsys, name, data)...)
+	}
+	if objects == 0 {
+		findings = append(findings, valuesFile(name, docs)...)
+		findings = append(findings, s.textFile(ctx, name, string(data))...)
+	}
+	return findings
+}
+
+// encLeftover returns the first field path, in sorted order, of a
+// SOPS-encrypted value in content that has no sops metadata, or "".
+func encLeftover(content map[string]any) string {
+	var found []string
+	var walk func(v any, field string)
+	walk = func(v any, field string) {
+		switch x := v.(type) {
+		case map[string]any:
+			for k, item := range x {
+				walk(item, joinKey(field, k))
+			}
+		case []any:
+			for i, item := range x {
+				walk(item, joinIndex(field, i))
+			}
+		case string:
+			if encValue.MatchString(x) {
+				found = append(found, field)
+			}
+		}
+	}
+	walk(content, "")
+	if len(found) == 0 {
+		return ""
+	}
+	return slices.Min(found)
+}
+
+// sopsFile checks a SOPS-encrypted file: its metadata, plain values,
+// recipients against .sops.yaml and, with a key, its MAC.
+func (s *Scanner) sopsFile(name string, data []byte, docs []manifest.Document, rules *sopsRules) []manifest.Finding {
+	first, _ := docs[0].Value.(map[string]any)
+	obj := manifest.NewObject(first, manifest.Origin{File: name, Line: docs[0].Line})
+	what := "SOPS file " + name
+	newF := func(rule, field, msg string) manifest.Finding { return fileFinding(name, docs[0].Line, rule, field, msg) }
+	if obj.APIVersion != "" && obj.Kind != "" {
+		what = fmt.Sprintf("SOPS-encrypted %s %s", obj.Kind, obj.Name)
+		newF = func(rule, field, msg string) manifest.Finding { return objectFinding(obj, rule, field, msg) }
+	}
+	var content []any
+	for _, d := range docs {
+		content = append(content, d.Value)
+	}
+	d, err := parseSOPSFile(name, data, content)
+	if err != nil {
+		return []manifest.Finding{newF(RuleSOPSMetadata, "sops", fmt.Sprintf("%s: malformed SOPS metadata: %v", what, err))}
+	}
+	findings := s.sopsFindings(d, true, what, newF)
+	if f, ok := rules.check(name, d, what, newF); ok {
+		findings = append(findings, f)
+	}
+	return findings
+}
+
+// readBounded reads a file of at most max bytes; a larger one gives its
+// first sniffLen bytes and an error wrapping manifest.ErrLimit.
+func readBounded(fsys fs.FS, name string, max int64) ([]byte, error) {
+	f, err := fsys.Open(name)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return data[:min(len(data), sniffLen)], fmt.Errorf("%w: file is over %d bytes", manifest.ErrLimit, max)
+	}
+	return data, nil
+}
+
+// isBinary reports whether data looks binary: a NUL byte near its start,
+// as git decides.
+func isBinary(data []byte) bool {
+	return bytes.IndexByte(data[:min(len(data), sniffLen)], 0) >= 0
+}

@@ -1,0 +1,115 @@
+package secrets
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// encValue matches a value SOPS encrypted: ciphertext, not a credential.
+var encValue = regexp.MustCompile(`^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$`)
+
+// leaf is one string of an object, with its field path and the name a
+// credential rule sees it under.
+type leaf struct {
+	field, label, value string
+}
+
+// leavesOf returns every string of obj a credential could hide in, in a
+// deterministic order: map keys sorted. It leaves out ciphertext (SOPS
+// values and metadata, SealedSecret encryptedData) and puts the decoded
+// value of a Secret's data in place of its base64.
+func leavesOf(obj *manifest.Object) []leaf {
+	var out []leaf
+	var walk func(v any, field, label string)
+	walk = func(v any, field, label string) {
+		switch x := v.(type) {
+		case map[string]any:
+			name, _ := x["name"].(string)
+			for _, k := range slices.Sorted(maps.Keys(x)) {
+				childLabel := k
+				if k == "value" && name != "" {
+					childLabel = name // an env var: its name says what the value is
+				}
+				walk(x[k], joinKey(field, k), childLabel)
+			}
+		case []any:
+			for i, item := range x {
+				walk(item, joinIndex(field, i), label)
+			}
+		case string:
+			if !encValue.MatchString(x) {
+				out = append(out, leaf{field: field, label: label, value: x})
+			}
+		}
+	}
+	for _, k := range slices.Sorted(maps.Keys(obj.Content)) {
+		switch {
+		case k == "sops":
+			continue
+		case k == "data" && isSecret(obj):
+			data, _ := obj.Content[k].(map[string]any)
+			for _, key := range slices.Sorted(maps.Keys(data)) {
+				raw, _ := data[key].(string)
+				if decoded, err := base64.StdEncoding.DecodeString(raw); err == nil {
+					raw = string(decoded)
+				}
+				out = append(out, leaf{field: joinKey(k, key), label: key, value: raw})
+			}
+		case k == "spec" && isSealedSecret(obj):
+			spec, _ := obj.Content[k].(map[string]any)
+			walk(withoutKey(spec, "encryptedData"), k, k)
+		default:
+			walk(obj.Content[k], k, k)
+		}
+	}
+	return out
+}
+
+// withoutKey returns a shallow copy of m without key.
+func withoutKey(m map[string]any, key string) map[string]any {
+	out := maps.Clone(m)
+	delete(out, key)
+	return out
+}
+
+// credentials runs the credential rules over every string of obj, one
+// gitleaks pass per object: each string on lines of its own, after the
+// name it is held under, so that rules keyed on "password: ..." apply.
+func (s *Scanner) credentials(ctx context.Context, obj *manifest.Object) []manifest.Finding {
+	leaves := leavesOf(obj)
+	var text strings.Builder
+	ends := make([]int, len(leaves)) // last 0-based line of each leaf
+	line := 0
+	for i, l := range leaves {
+		fmt.Fprintf(&text, "%s: %s\n", l.label, l.value)
+		line += strings.Count(l.value, "\n")
+		ends[i] = line
+		line++
+	}
+	var findings []manifest.Finding
+	for _, lk := range s.leaks(ctx, "", text.String()) {
+		i, _ := slices.BinarySearch(ends, lk.line)
+		if i >= len(leaves) {
+			continue
+		}
+		findings = append(findings, objectFinding(obj, RuleCredential, leaves[i].field,
+			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", leaves[i].field, lk.rule, hint(lk.secret))))
+	}
+	return dedupe(findings)
+}
+
+// dedupe drops repeated findings (two rules or two decoding passes that
+// match the same string), keeping the first, after sorting.
+func dedupe(findings []manifest.Finding) []manifest.Finding {
+	manifest.SortFindings(findings)
+	return slices.CompactFunc(findings, func(a, b manifest.Finding) bool {
+		return a.Rule == b.Rule && a.File == b.File && a.Line == b.Line && a.Field == b.Field && a.Message == b.Message && a.Target == b.Target
+	})
+}
