@@ -44,13 +44,14 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 		return f
 	}
 	everything := rego.EvalResolver(syncgateRef, constant{all})
+	gk := e.gk.forTarget(ctx, objects)
 	results := make([][]manifest.Finding, len(objects))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(e.opts.Jobs, len(objects)) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = e.evaluateObject(ctx, objects[i], everything)
+				results[i] = append(e.evaluateObject(ctx, objects[i], everything), gk.evaluate(ctx, e, objects[i])...)
 			}
 		})
 	}
@@ -59,7 +60,7 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 	}
 	close(next)
 	wg.Wait()
-	return slices.Concat(results...)
+	return slices.Concat(append(results, gk.errs)...)
 }
 
 func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, everything rego.EvalOption) []manifest.Finding {

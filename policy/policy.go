@@ -4,6 +4,11 @@
 // warn_*, are sets of messages (strings, or objects with a msg) about the
 // object given as input.
 //
+// Gatekeeper ConstraintTemplates and Constraints, in the policy
+// directories or among the rendered objects, are evaluated offline as the
+// admission webhook would (see gatekeeper.go); their findings carry the
+// rule ID policy/gatekeeper/<constraint kind>/<constraint name>.
+//
 // Cross-object rules see every object of the render target being checked
 // at data.syncgate.objects: a list of the objects as decoded, in render
 // order. A Service rule can so ask whether any pod template matches its
@@ -89,6 +94,7 @@ var refused = []string{
 type Engine struct {
 	queries []namespaceQuery // sorted by namespace; the bundled one last
 	rules   map[string]Rule  // by annotated path, see ruleMeta
+	gk      *gatekeeper
 	opts    Options
 }
 
@@ -127,6 +133,9 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	}
 	e := &Engine{opts: opts}
 	if e.rules, err = ruleMeta(compiler); err != nil {
+		return nil, err
+	}
+	if e.gk, err = loadGatekeeper(ctx, dirs, opts.MaxFileBytes); err != nil {
 		return nil, err
 	}
 	namespaces := slices.Sorted(slices.Values(opts.Namespaces))

@@ -1,0 +1,98 @@
+package policy
+
+import (
+	"cmp"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	gocmp "github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+func decodeDir(t *testing.T, dir string) []*manifest.Object {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var objects []*manifest.Object
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := manifest.DecodeObjects(file, data, manifest.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		objects = append(objects, objs...)
+	}
+	return objects
+}
+
+// verdict is what a Gatekeeper test pins of a finding.
+type verdict struct {
+	Rule     string
+	Severity manifest.Severity
+	Object   string
+	Message  string
+}
+
+var gatekeeperWant = []verdict{
+	{"policy/gatekeeper/K8sAllowedRepos/internal-registry", manifest.SeverityWarning, "Deployment/sandbox/experiment",
+		`container experiment: image docker.io/library/busybox:1.37 is not from an allowed registry ["registry.example.com/"]`},
+	{"policy/gatekeeper/K8sAllowedRepos/internal-registry", manifest.SeverityWarning, "Deployment/shop/legacy",
+		`container legacy: image docker.io/library/nginx:1.27 is not from an allowed registry ["registry.example.com/"]`},
+	{"policy/gatekeeper/K8sContainerLimits/backend-limits", manifest.SeverityInfo, "Deployment/shop/legacy", "container legacy has no cpu limit"},
+	{"policy/gatekeeper/K8sContainerLimits/backend-limits", manifest.SeverityInfo, "Deployment/shop/legacy", "container legacy has no memory limit"},
+	{"policy/gatekeeper/K8sRequiredLabels/prod-owner", manifest.SeverityError, "Deployment/shop/legacy", `Deployment legacy must carry the labels {"team"}`},
+	{"policy/gatekeeper/K8sUniqueIngressHost/unique-hosts", manifest.SeverityError, "Ingress/sandbox/web-copy", "host shop.example.com is already routed by Ingress shop/web"},
+	{"policy/gatekeeper/K8sUniqueIngressHost/unique-hosts", manifest.SeverityError, "Ingress/shop/web", "host shop.example.com is already routed by Ingress sandbox/web-copy"},
+	{"policy/gatekeeper/K8sBlockNodePort/no-nodeports", manifest.SeverityError, "Service/sandbox/debug", "NodePort Services are not allowed"},
+}
+
+// The five templates give the verdicts Gatekeeper's webhook would,
+// whether they come from a policy directory or with the rendered objects.
+func TestGatekeeper(t *testing.T) {
+	objects := decodeDir(t, "../testdata/gatekeeper/objects")
+	policies := decodeDir(t, "../testdata/gatekeeper/policies")
+	tests := []struct {
+		name    string
+		dirs    []string
+		objects []*manifest.Object
+	}{
+		{name: "policy directory", dirs: []string{"../testdata/gatekeeper/policies"}, objects: objects},
+		{name: "rendered", objects: append(append([]*manifest.Object{}, policies...), objects...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e, err := Load(context.Background(), tt.dirs, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			findings := e.Evaluate(context.Background(), tt.objects)
+			manifest.SortFindings(findings)
+			var got []verdict
+			for _, f := range findings {
+				got = append(got, verdict{f.Rule, f.Severity, f.Object.String(), f.Message})
+			}
+			want := gatekeeperWant
+			sortVerdicts(want)
+			sortVerdicts(got)
+			if diff := gocmp.Diff(want, got); diff != "" {
+				t.Errorf("verdicts (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func sortVerdicts(v []verdict) {
+	slices.SortFunc(v, func(a, b verdict) int {
+		return cmp.Or(strings.Compare(a.Object, b.Object), strings.Compare(a.Rule, b.Rule), strings.Compare(a.Message, b.Message))
+	})
+}
