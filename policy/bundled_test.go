@@ -13,7 +13,7 @@ import (
 
 // renderRepo renders every target under dir in-process and returns the
 // objects of each target.
-func renderRepo(t *testing.T, dir string) [][]*manifest.Object {
+func renderRepo(t testing.TB, dir string) [][]*manifest.Object {
 	t.Helper()
 	fsys := os.DirFS(dir)
 	targets, err := render.Discover(fsys, ".")

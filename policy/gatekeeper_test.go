@@ -96,3 +96,29 @@ func sortVerdicts(v []verdict) {
 		return cmp.Or(strings.Compare(a.Object, b.Object), strings.Compare(a.Rule, b.Rule), strings.Compare(a.Message, b.Message))
 	})
 }
+
+// A template that calls http.send does not compile; the error names the
+// file and the template.
+func TestGatekeeperRefusesBuiltins(t *testing.T) {
+	_, err := Load(context.Background(), []string{"testdata/gatekeeper-http"}, Options{})
+	sources := manifest.SourceErrors(err)
+	if len(sources) == 0 || sources[0].File != "testdata/gatekeeper-http/template.yaml" || !strings.Contains(err.Error(), "http.send") || !strings.Contains(err.Error(), "k8sexfiltrate") {
+		t.Fatalf("got %v, want a compile error naming the file, the template and http.send", err)
+	}
+}
+
+// A constraint whose kind no template defines fails closed.
+func TestGatekeeperMissingTemplate(t *testing.T) {
+	e, err := Load(context.Background(), nil, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	orphan := object(map[string]any{
+		"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sNoSuchTemplate",
+		"metadata": map[string]any{"name": "orphan"},
+	})
+	f := e.Evaluate(context.Background(), []*manifest.Object{orphan})
+	if len(f) != 1 || f[0].Rule != "policy/eval-error" || f[0].Severity != manifest.SeverityError || !strings.Contains(f[0].Message, "no ConstraintTemplate defines kind K8sNoSuchTemplate") {
+		t.Fatalf("got %+v", f)
+	}
+}
