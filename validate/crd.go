@@ -1,0 +1,169 @@
+package validate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	crdvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// crdKind is one served version of a CRD's kind, ready to check objects.
+type crdKind struct {
+	crd        string // the CRD's name, for messages
+	namespaced bool
+	url        string // where its JSON schema was added to the compiler
+	structural *structuralschema.Structural
+	// cel evaluates the x-kubernetes-validations rules; nil when there
+	// are none or the CRD is invalid (the server would not accept it).
+	cel *cel.Validator
+}
+
+// crdSet holds the kinds defined by a list of CRDs and compiles their
+// schemas on demand.
+type crdSet struct {
+	kinds map[gvk]*crdKind
+	cache *schemaCache
+}
+
+// isCRD reports whether obj is a CustomResourceDefinition of any version.
+func isCRD(obj *manifest.Object) bool {
+	return obj.Kind == "CustomResourceDefinition" && obj.Group() == "apiextensions.k8s.io"
+}
+
+// loadCRDs reads the CRDs among objs; later CRDs replace earlier ones that
+// define the same kind and version. Findings report CRDs the API server
+// would refuse; such a CRD is still used as far as its schema allows, so
+// that its objects are checked.
+func loadCRDs(ctx context.Context, defs *definitions, objs []*manifest.Object) (*crdSet, []manifest.Finding) {
+	set := &crdSet{kinds: map[gvk]*crdKind{}}
+	var findings []manifest.Finding
+	for _, obj := range objs {
+		if !isCRD(obj) || obj.Version() != "v1" {
+			// v1beta1 CRDs are reported by the removed-API check.
+			continue
+		}
+		if set.cache == nil {
+			c, err := defs.compiler()
+			if err != nil {
+				return set, append(findings, finding(obj, RuleSchemaError, "", err.Error()))
+			}
+			set.cache = newSchemaCache(c)
+		}
+		findings = append(findings, set.add(ctx, obj)...)
+	}
+	return set, findings
+}
+
+// add loads one CRD, recovering from a panic in the apiserver's code on
+// hostile input as a finding.
+func (s *crdSet) add(ctx context.Context, obj *manifest.Object) (findings []manifest.Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			findings = append(findings, finding(obj, RuleCRDInvalid, "", "the CustomResourceDefinition could not be read"))
+		}
+	}()
+	crd, internal, err := decodeCRD(obj)
+	if err != nil {
+		return []manifest.Finding{finding(obj, RuleCRDInvalid, "", err.Error())}
+	}
+	errs := crdvalidation.ValidateCustomResourceDefinition(ctx, internal)
+	for _, e := range errs {
+		findings = append(findings, finding(obj, RuleCRDInvalid, fieldOf(e.Field), fieldErrorMessage(e)))
+	}
+	valid := len(errs) == 0
+	for i := range crd.Spec.Versions {
+		v := &crd.Spec.Versions[i]
+		if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+			continue
+		}
+		k := &crdKind{crd: crd.Name, namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped}
+		k.url = fmt.Sprintf("mem:///crd/%s/%s.json", crd.Name, v.Name)
+		doc, err := crdJSONSchema(v.Schema.OpenAPIV3Schema)
+		if err == nil {
+			err = s.cache.add(k.url, doc)
+		}
+		if err != nil {
+			findings = append(findings, finding(obj, RuleCRDInvalid, fmt.Sprintf("spec.versions[%d].schema.openAPIV3Schema", i), err.Error()))
+			continue
+		}
+		var internalProps apiextensions.JSONSchemaProps
+		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v.Schema.OpenAPIV3Schema, &internalProps, nil); err == nil {
+			if st, err := structuralschema.NewStructural(&internalProps); err == nil {
+				k.structural = st
+				if valid {
+					k.cel = cel.NewValidator(st, true, celconfig.PerCallLimit)
+				}
+			}
+		}
+		s.kinds[gvk{crd.Spec.Group, v.Name, crd.Spec.Names.Kind}] = k
+	}
+	return findings
+}
+
+// decodeCRD reads a v1 CRD from decoded content, applies the server's
+// defaults and prepares it for validation as the server does on create.
+func decodeCRD(obj *manifest.Object) (*apiextensionsv1.CustomResourceDefinition, *apiextensions.CustomResourceDefinition, error) {
+	data, err := json.Marshal(obj.Content)
+	if err != nil {
+		return nil, nil, err
+	}
+	crd := &apiextensionsv1.CustomResourceDefinition{}
+	if err := json.Unmarshal(data, crd); err != nil {
+		return nil, nil, fmt.Errorf("not a CustomResourceDefinition: %s", jsonErrorText(err))
+	}
+	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(crd)
+	internal := &apiextensions.CustomResourceDefinition{}
+	if err := apiextensionsv1.Convert_v1_CustomResourceDefinition_To_apiextensions_CustomResourceDefinition(crd, internal, nil); err != nil {
+		return nil, nil, err
+	}
+	internal.Status = apiextensions.CustomResourceDefinitionStatus{}
+	internal.Generation = 1
+	for _, v := range internal.Spec.Versions {
+		if v.Storage {
+			internal.Status.StoredVersions = []string{v.Name}
+			break
+		}
+	}
+	return crd, internal, nil
+}
+
+// jsonErrorText names where a CRD did not fit the Go types without
+// quoting the JSON it was given.
+func jsonErrorText(err error) string {
+	if te, ok := err.(*json.UnmarshalTypeError); ok {
+		return fmt.Sprintf("%s: got %s, want %s", te.Field, te.Value, te.Type)
+	}
+	return err.Error()
+}
+
+// schema returns the compiled JSON schema of a kind.
+func (s *crdSet) schema(k *crdKind) (*jsonschema.Schema, error) {
+	return s.cache.get(k.url)
+}
+
+// fieldOf renders an apimachinery field path, "" for the root.
+func fieldOf(p string) string {
+	if p == "<nil>" {
+		return ""
+	}
+	return p
+}
+
+// fieldErrorMessage is an apimachinery field error's type and detail,
+// without the value, which may be large or secret.
+func fieldErrorMessage(e *field.Error) string {
+	if e.Detail == "" {
+		return e.Type.String()
+	}
+	return e.Type.String() + ": " + e.Detail
+}

@@ -1,0 +1,94 @@
+package validate
+
+import (
+	"fmt"
+	"strings"
+
+	apivalidation "k8s.io/apimachinery/pkg/api/validation"
+	"k8s.io/apimachinery/pkg/api/validation/path"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// nameRules maps built-in kinds whose names the API server validates with
+// something other than a DNS-1123 subdomain (the rule of every other kind,
+// custom resources included) to that rule. From the name functions of
+// k8s.io/kubernetes pkg/apis/{core,rbac,batch}/validation: Namespace names
+// are DNS-1123 labels, Service names DNS-1035 labels, RBAC objects and
+// PersistentVolumes need only be path segments.
+var nameRules = map[gvkKind]apivalidation.ValidateNameFunc{
+	{"", "Namespace"}:                                   apivalidation.NameIsDNSLabel,
+	{"", "Service"}:                                     apivalidation.NameIsDNS1035Label,
+	{"", "PersistentVolume"}:                            path.ValidatePathSegmentName,
+	{"rbac.authorization.k8s.io", "Role"}:               path.ValidatePathSegmentName,
+	{"rbac.authorization.k8s.io", "ClusterRole"}:        path.ValidatePathSegmentName,
+	{"rbac.authorization.k8s.io", "RoleBinding"}:        path.ValidatePathSegmentName,
+	{"rbac.authorization.k8s.io", "ClusterRoleBinding"}: path.ValidatePathSegmentName,
+	{"batch", "CronJob"}:                                cronJobName,
+}
+
+type gvkKind struct{ group, kind string }
+
+// cronJobMaxName is the longest CronJob name: the controller appends an
+// 11-character suffix to name its Jobs, whose names must be labels.
+const cronJobMaxName = 52
+
+func cronJobName(name string, prefix bool) []string {
+	errs := apivalidation.NameIsDNSSubdomain(name, prefix)
+	if len(name) > cronJobMaxName {
+		errs = append(errs, fmt.Sprintf("must be no more than %d characters", cronJobMaxName))
+	}
+	return errs
+}
+
+// metadataFindings checks an object's name, namespace, labels, annotations,
+// finalizers and owner references with the API server's own functions.
+// Metadata that does not even decode is left to the schema check.
+func metadataFindings(obj *manifest.Object) []manifest.Finding {
+	raw, ok := obj.Content["metadata"].(map[string]any)
+	if !ok {
+		return nil
+	}
+	var meta metav1.ObjectMeta
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &meta); err != nil {
+		return nil
+	}
+	nameFn, ok := nameRules[gvkKind{obj.Group(), obj.Kind}]
+	if !ok {
+		nameFn = apivalidation.NameIsDNSSubdomain
+	}
+	// Whether the kind is namespaced is the cluster's business; a
+	// namespace, when set, must be valid.
+	errs := apivalidation.ValidateObjectMetaAccessor(&meta, meta.Namespace != "", nameFn, field.NewPath("metadata"))
+	findings := make([]manifest.Finding, 0, len(errs))
+	for _, e := range errs {
+		findings = append(findings, finding(obj, metadataRule(e.Field), e.Field, metadataMessage(e)))
+	}
+	return findings
+}
+
+func metadataRule(fieldPath string) string {
+	switch {
+	case fieldPath == "metadata.name" || fieldPath == "metadata.generateName":
+		return RuleName
+	case strings.HasPrefix(fieldPath, "metadata.labels"):
+		return RuleLabel
+	case strings.HasPrefix(fieldPath, "metadata.annotations"):
+		return RuleAnnotation
+	}
+	return RuleMetadata
+}
+
+// metadataMessage words a metadata error as the API server does. The
+// offending name, label or annotation key is quoted; label values too, as
+// they are short by rule; nothing else.
+func metadataMessage(e *field.Error) string {
+	msg := fieldErrorMessage(e)
+	if s, ok := e.BadValue.(string); ok && e.Type == field.ErrorTypeInvalid && len(s) <= 253 {
+		msg = fmt.Sprintf("%s: %q: %s", e.Type, s, e.Detail)
+	}
+	return msg
+}

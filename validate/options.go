@@ -1,0 +1,63 @@
+package validate
+
+import (
+	"fmt"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// MissingSchemas says what an object without a schema is: "warning" (the
+// default), "error" or "ignore".
+type MissingSchemas string
+
+// The MissingSchemas policies.
+const (
+	MissingSchemasWarning MissingSchemas = "warning"
+	MissingSchemasError   MissingSchemas = "error"
+	MissingSchemasIgnore  MissingSchemas = "ignore"
+)
+
+// severity returns the severity of a missing-schema finding, or "" when
+// such findings are not reported.
+func (m MissingSchemas) severity() (manifest.Severity, error) {
+	switch m {
+	case "", MissingSchemasWarning:
+		return manifest.SeverityWarning, nil
+	case MissingSchemasError:
+		return manifest.SeverityError, nil
+	case MissingSchemasIgnore:
+		return "", nil
+	}
+	return "", fmt.Errorf("missing-schemas %q: want error, warning or ignore", string(m))
+}
+
+// Options configure a Validator. The zero value is usable: newest
+// Kubernetes version, no CRDs, no schema locations, missing schemas warn.
+type Options struct {
+	// KubernetesVersion selects the embedded schema set ("1.33", "v1.33",
+	// "1.33.4"); "" means the newest. Deprecated and removed APIs are
+	// judged against it.
+	KubernetesVersion string
+	// CRDs are CustomResourceDefinitions given by the user (--crds), as
+	// decoded objects. Objects that are not apiextensions.k8s.io CRDs are
+	// reported, not used.
+	CRDs []*manifest.Object
+	// SchemaLocations are kubeconform schema locations, tried in order
+	// after the embedded schemas and the CRDs: a directory laid out as
+	// kubeconform's, or a template such as
+	// "dir/{{ .ResourceKind }}{{ .KindSuffix }}.json". http(s) locations
+	// need AllowRemote.
+	SchemaLocations []string
+	// AllowRemote lets http(s) schema locations be fetched.
+	AllowRemote bool
+	// MissingSchemas is the policy for objects no schema covers.
+	MissingSchemas MissingSchemas
+	// Jobs bounds how many objects are validated at once; 0 means
+	// GOMAXPROCS.
+	Jobs int
+}
+
+// DefaultOptions returns the options New assumes for zero fields.
+func DefaultOptions() Options {
+	return Options{MissingSchemas: MissingSchemasWarning}
+}

@@ -1,0 +1,108 @@
+package validate
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+func TestNewRefuses(t *testing.T) {
+	tests := []struct {
+		name string
+		opts Options
+		want string
+	}{
+		{"missing-schemas", Options{MissingSchemas: "sometimes"}, `missing-schemas "sometimes"`},
+		{"version", Options{KubernetesVersion: "1.12"}, "kubernetes version"},
+		{"remote location", Options{SchemaLocations: []string{"https://example.com/schemas"}}, "need --allow-remote"},
+		{"bad template", Options{SchemaLocations: []string{"dir/{{ .Nope"}}, "schema location"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := New(tt.opts)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("New() error = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestSchemaLocations(t *testing.T) {
+	objs := decodeObjects(t, "dashboards.yaml", []byte(`apiVersion: monitoring.example.net/v1
+kind: Dashboard
+metadata:
+  name: ok
+spec:
+  panels: 2
+  refresh: 1m30s
+---
+apiVersion: monitoring.example.net/v1
+kind: Dashboard
+metadata:
+  name: Bad_Name
+spec:
+  panels: 0
+  refresh: soon
+  title: x
+---
+apiVersion: monitoring.example.net/v2
+kind: Dashboard
+metadata:
+  name: newer
+`))
+	tests := []struct {
+		name    string
+		missing MissingSchemas
+		want    []string
+	}{
+		{"warning", "", []string{
+			"dashboards.yaml:9 schema/format spec.refresh",
+			"dashboards.yaml:9 schema/invalid spec.panels",
+			"dashboards.yaml:9 schema/name metadata.name",
+			"dashboards.yaml:9 schema/unknown-field spec.title",
+			"dashboards.yaml:18 schema/missing-schema  warning",
+		}},
+		{"error", MissingSchemasError, []string{
+			"dashboards.yaml:9 schema/format spec.refresh",
+			"dashboards.yaml:9 schema/invalid spec.panels",
+			"dashboards.yaml:9 schema/name metadata.name",
+			"dashboards.yaml:9 schema/unknown-field spec.title",
+			"dashboards.yaml:18 schema/missing-schema ",
+		}},
+		{"ignore", MissingSchemasIgnore, []string{
+			"dashboards.yaml:9 schema/format spec.refresh",
+			"dashboards.yaml:9 schema/invalid spec.panels",
+			"dashboards.yaml:9 schema/name metadata.name",
+			"dashboards.yaml:9 schema/unknown-field spec.title",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v, err := New(Options{SchemaLocations: []string{"testdata/schemas"}, MissingSchemas: tt.missing})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, f := range v.Validate(context.Background(), objs) {
+				got = append(got, short(f))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// short renders a finding as file:line rule field, with the severity when
+// it is not error.
+func short(f manifest.Finding) string {
+	s := f.File + ":" + itoa(f.Line) + " " + f.Rule + " " + f.Field
+	if f.Severity != manifest.SeverityError {
+		s += " " + string(f.Severity)
+	}
+	return s
+}

@@ -1,0 +1,72 @@
+package validate
+
+import (
+	"strconv"
+	"testing"
+)
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func TestFieldPath(t *testing.T) {
+	content := map[string]any{
+		"spec": map[string]any{
+			"containers": []any{map[string]any{"name": "a"}, map[string]any{"ports": []any{map[string]any{}}}},
+			"10":         map[string]any{},
+		},
+	}
+	tests := []struct {
+		tokens []string
+		want   string
+	}{
+		{nil, ""},
+		{[]string{"spec"}, "spec"},
+		{[]string{"spec", "containers", "1", "ports", "0", "containerPort"}, "spec.containers[1].ports[0].containerPort"},
+		{[]string{"spec", "10"}, "spec.10"},
+		{[]string{"spec", "containers", "7", "name"}, "spec.containers[7].name"},
+		{[]string{"missing", "deeper"}, "missing.deeper"},
+	}
+	for _, tt := range tests {
+		if got := fieldPath(content, tt.tokens); got != tt.want {
+			t.Errorf("fieldPath(%q) = %q, want %q", tt.tokens, got, tt.want)
+		}
+	}
+}
+
+func TestAtLeast(t *testing.T) {
+	tests := []struct {
+		v, min string
+		want   bool
+	}{
+		{"1.37", "1.25", true},
+		{"1.25", "1.25", true},
+		{"v1.24.3", "1.25", false},
+		{"1.9", "1.16", false},
+		{"2.0", "1.99", true},
+	}
+	for _, tt := range tests {
+		if got := atLeast(tt.v, tt.min); got != tt.want {
+			t.Errorf("atLeast(%q, %q) = %v, want %v", tt.v, tt.min, got, tt.want)
+		}
+	}
+}
+
+func TestKubeconformVersion(t *testing.T) {
+	for in, want := range map[string]string{"1.37": "1.37.0", "1.33.4": "1.33.4"} {
+		if got := kubeconformVersion(in); got != want {
+			t.Errorf("kubeconformVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestValidateDuration(t *testing.T) {
+	for _, ok := range []any{"1m30s", "PT1H30M", "P1W", 5} {
+		if err := validateDuration(ok); err != nil {
+			t.Errorf("validateDuration(%v) = %v, want nil", ok, err)
+		}
+	}
+	for _, bad := range []string{"soon", "P", "1 fortnight"} {
+		if validateDuration(bad) == nil {
+			t.Errorf("validateDuration(%q) = nil, want an error", bad)
+		}
+	}
+}

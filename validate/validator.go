@@ -1,0 +1,213 @@
+package validate
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// Validator checks objects against schemas. Build it once with New; it is
+// safe for concurrent use.
+type Validator struct {
+	opts      Options
+	missing   manifest.Severity // "" when missing schemas are ignored
+	builtins  *builtins
+	locations *locations
+	// userCRDs are the CRDs of Options.CRDs; runCRDs those WithCRDs
+	// found among the rendered objects, consulted first.
+	userCRDs        *crdSet
+	userCRDFindings []manifest.Finding
+	runCRDs         *crdSet
+	runCRDFindings  []manifest.Finding
+}
+
+// New loads the embedded schemas of the target version, the user's CRDs
+// and the schema locations, and returns a Validator. Schemas are compiled
+// on first use and cached.
+func New(opts Options) (*Validator, error) {
+	missing, err := opts.MissingSchemas.severity()
+	if err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	if opts.Jobs <= 0 {
+		opts.Jobs = runtime.GOMAXPROCS(0)
+	}
+	b, err := loadBuiltins(opts.KubernetesVersion)
+	if err != nil {
+		return nil, fmt.Errorf("validate: kubernetes version: %w", err)
+	}
+	locs, err := newLocations(opts.SchemaLocations, kubeconformVersion(b.set.Version), opts.AllowRemote)
+	if err != nil {
+		return nil, fmt.Errorf("validate: %w", err)
+	}
+	v := &Validator{opts: opts, missing: missing, builtins: b, locations: locs}
+	v.userCRDs, v.userCRDFindings = loadCRDs(context.Background(), b.defs, opts.CRDs)
+	for _, obj := range opts.CRDs {
+		if !isCRD(obj) {
+			v.userCRDFindings = append(v.userCRDFindings, finding(obj, RuleCRDInvalid, "", "not a CustomResourceDefinition: given as a CRD but is "+obj.Ref().String()))
+		}
+	}
+	return v, nil
+}
+
+// KubernetesVersion is the minor version whose schemas are used, such as
+// "1.37".
+func (v *Validator) KubernetesVersion() string { return v.builtins.set.Version }
+
+// WithCRDs returns a Validator that also knows the CRDs among objects (a
+// whole rendered run: a repository that installs cert-manager and uses
+// Certificates needs no flag), preferred over the user's CRDs of the same
+// kind and version. The findings report CRDs the API server would refuse,
+// the user's first; call it once per run so that they are reported once.
+func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*Validator, []manifest.Finding) {
+	run, findings := loadCRDs(ctx, v.builtins.defs, objects)
+	nv := *v
+	nv.runCRDs, nv.runCRDFindings = run, findings
+	all := append(append([]manifest.Finding{}, v.userCRDFindings...), findings...)
+	manifest.SortFindings(all)
+	return &nv, all
+}
+
+// Validate checks objects in parallel and returns the findings, sorted.
+// When ctx is done it stops early; callers check ctx.Err().
+func (v *Validator) Validate(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
+	results := make([][]manifest.Finding, len(objects))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(v.opts.Jobs, len(objects)) {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(objects) || ctx.Err() != nil {
+					return
+				}
+				results[i] = v.validateObject(ctx, objects[i])
+			}
+		})
+	}
+	wg.Wait()
+	var findings []manifest.Finding
+	for _, r := range results {
+		findings = append(findings, r...)
+	}
+	manifest.SortFindings(findings)
+	return findings
+}
+
+// validateObject runs every check on one object.
+func (v *Validator) validateObject(ctx context.Context, obj *manifest.Object) (findings []manifest.Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			findings = append(findings, finding(obj, RuleSchemaError, "", internalErrorMessage))
+		}
+	}()
+	if obj.APIVersion == "" || obj.Kind == "" {
+		return identityFindings(obj)
+	}
+	k := gvkOf(obj)
+	findings, removed := v.builtins.lifecycleFindings(obj, k)
+	if removed {
+		return findings
+	}
+	content := withoutSOPS(obj.Content)
+	if def := v.builtins.kinds[k].Definition; def != "" {
+		return append(findings, v.checkBuiltin(obj, content, def)...)
+	}
+	if m := v.crdKind(k); m != nil {
+		return append(findings, checkCustom(ctx, obj, content, m)...)
+	}
+	{
+		sch, err := v.locations.schema(k)
+		switch {
+		case err != nil:
+			return append(findings, finding(obj, RuleSchemaError, "", err.Error()))
+		case sch == nil:
+			if v.missing != "" {
+				f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
+				f.Severity = v.missing
+				findings = append(findings, f)
+			}
+			return findings
+		}
+		findings = append(findings, validateWith(obj, content, sch)...)
+		findings = append(findings, metadataFindings(obj)...)
+	}
+	return findings
+}
+
+type crdMatch struct {
+	set  *crdSet
+	kind *crdKind
+}
+
+// crdKind finds a kind among the run's CRDs, then the user's.
+func (v *Validator) crdKind(k gvk) *crdMatch {
+	for _, set := range []*crdSet{v.runCRDs, v.userCRDs} {
+		if set == nil {
+			continue
+		}
+		if ck, ok := set.kinds[k]; ok {
+			return &crdMatch{set, ck}
+		}
+	}
+	return nil
+}
+
+// checkBuiltin validates a built-in object: its schema, then the API
+// server's semantic checks.
+func (v *Validator) checkBuiltin(obj *manifest.Object, content map[string]any, def string) []manifest.Finding {
+	sch, err := v.builtins.cache.get(defURL(def))
+	if err != nil {
+		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("embedded schema %s: %v", def, err))}
+	}
+	findings := validateWith(obj, content, sch)
+	findings = append(findings, metadataFindings(obj)...)
+	findings = append(findings, v.builtins.walk(obj, def)...)
+	return findings
+}
+
+// validateWith runs a compiled schema on content.
+func validateWith(obj *manifest.Object, content map[string]any, sch *jsonschema.Schema) []manifest.Finding {
+	if err := sch.Validate(content); err != nil {
+		return schemaFindings(obj, content, err)
+	}
+	return nil
+}
+
+// identityFindings reports an object without apiVersion or kind: nothing
+// can say what it is.
+func identityFindings(obj *manifest.Object) []manifest.Finding {
+	var findings []manifest.Finding
+	if obj.APIVersion == "" {
+		findings = append(findings, finding(obj, RuleRequired, "apiVersion", "required field is missing"))
+	}
+	if obj.Kind == "" {
+		findings = append(findings, finding(obj, RuleRequired, "kind", "required field is missing"))
+	}
+	return findings
+}
+
+// withoutSOPS hides the top-level sops key, SOPS metadata the secrets
+// stage owns, from the schema check.
+func withoutSOPS(content map[string]any) map[string]any {
+	if _, ok := content["sops"]; !ok {
+		return content
+	}
+	out := make(map[string]any, len(content))
+	for k, val := range content {
+		if k != "sops" {
+			out[k] = val
+		}
+	}
+	return out
+}
+
+// internalErrorMessage reports a panic in a library while checking an
+// object: the object fails closed.
+const internalErrorMessage = "internal error while validating the object"

@@ -1,0 +1,186 @@
+package validate
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// quantityDef is the definition of resource.Quantity: requests, limits,
+// capacities and sizes refer to it, so the schema says where quantities
+// are without a list of paths.
+const quantityDef = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+
+// node is the part of a schema the semantic walk follows: where fields
+// lead, which lists are keyed maps, where quantities sit.
+type node struct {
+	Ref                  string           `json:"$ref"`
+	Properties           map[string]*node `json:"properties"`
+	Items                *node            `json:"items"`
+	AdditionalProperties json.RawMessage  `json:"additionalProperties"`
+	ListType             string           `json:"x-kubernetes-list-type"`
+	ListMapKeys          []string         `json:"x-kubernetes-list-map-keys"`
+
+	additional *node // AdditionalProperties when it is a schema
+}
+
+// nodes decodes definitions for the walk on first use.
+type nodes struct {
+	raw map[string]json.RawMessage
+	mu  sync.Mutex
+	dec map[string]*node
+}
+
+func (n *nodes) get(name string) *node {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if d, ok := n.dec[name]; ok {
+		return d
+	}
+	var d *node
+	if raw, ok := n.raw[name]; ok {
+		d = &node{}
+		if json.Unmarshal(raw, d) != nil {
+			d = nil
+		} else {
+			d.prepare()
+		}
+	}
+	n.dec[name] = d
+	return d
+}
+
+// prepare decodes additionalProperties schemas throughout the node.
+func (nd *node) prepare() {
+	if len(nd.AdditionalProperties) > 0 && nd.AdditionalProperties[0] == '{' {
+		nd.additional = &node{}
+		if json.Unmarshal(nd.AdditionalProperties, nd.additional) == nil {
+			nd.additional.prepare()
+		} else {
+			nd.additional = nil
+		}
+	}
+	for _, p := range nd.Properties {
+		if p != nil {
+			p.prepare()
+		}
+	}
+	if nd.Items != nil {
+		nd.Items.prepare()
+	}
+}
+
+// walk runs the semantic checks the schema locates, quantities and
+// list-map keys, over a built-in object.
+func (b *builtins) walk(obj *manifest.Object, def string) []manifest.Finding {
+	w := walker{obj: obj, nodes: b.nodes}
+	w.visit(obj.Content, b.nodes.get(def), "")
+	return w.findings
+}
+
+type walker struct {
+	obj      *manifest.Object
+	nodes    *nodes
+	findings []manifest.Finding
+}
+
+func (w *walker) visit(value any, nd *node, path string) {
+	for nd != nil && nd.Ref != "" {
+		name := strings.TrimPrefix(nd.Ref, "#/definitions/")
+		if name == quantityDef {
+			w.quantity(value, path)
+			return
+		}
+		nd = w.nodes.get(name)
+	}
+	if nd == nil || value == nil {
+		return
+	}
+	switch v := value.(type) {
+	case map[string]any:
+		for key, child := range v {
+			if p, ok := nd.Properties[key]; ok {
+				w.visit(child, p, join(path, key))
+			} else if nd.additional != nil {
+				w.visit(child, nd.additional, join(path, key))
+			}
+		}
+	case []any:
+		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 {
+			w.duplicates(v, nd.ListMapKeys, path)
+		}
+		if nd.Items != nil {
+			for i, item := range v {
+				w.visit(item, nd.Items, fmt.Sprintf("%s[%d]", path, i))
+			}
+		}
+	}
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// quantity checks a quantity as the API server's decoder does.
+func (w *walker) quantity(value any, path string) {
+	s, ok := value.(string)
+	if !ok {
+		return
+	}
+	if _, err := resource.ParseQuantity(s); err != nil {
+		w.findings = append(w.findings, finding(w.obj, RuleQuantity, path, fmt.Sprintf("Invalid value: %q: %v", s, err)))
+	}
+}
+
+// duplicates reports items of a keyed list that repeat an earlier item's
+// key. A key field the item leaves out counts as unset.
+func (w *walker) duplicates(items []any, keys []string, path string) {
+	seen := map[string]bool{}
+	for i, item := range items {
+		m, ok := item.(map[string]any)
+		if !ok {
+			continue
+		}
+		parts := make([]string, len(keys))
+		for j, k := range keys {
+			parts[j] = scalarText(m[k])
+		}
+		id := strings.Join(parts, "\x00")
+		if !seen[id] {
+			seen[id] = true
+			continue
+		}
+		field := fmt.Sprintf("%s[%d]", path, i)
+		var msg string
+		if len(keys) == 1 {
+			field += "." + keys[0]
+			msg = "Duplicate value: " + parts[0]
+		} else {
+			desc := make([]string, len(keys))
+			for j, k := range keys {
+				desc[j] = k + "=" + parts[j]
+			}
+			msg = "Duplicate value: " + strings.Join(desc, ", ")
+		}
+		w.findings = append(w.findings, finding(w.obj, RuleDuplicateKey, field, msg))
+	}
+}
+
+// scalarText renders a list-map key value for a message.
+func scalarText(v any) string {
+	switch s := v.(type) {
+	case nil:
+		return "<unset>"
+	case string:
+		return fmt.Sprintf("%q", s)
+	}
+	return fmt.Sprint(v)
+}
