@@ -37,7 +37,7 @@ func blocked() *syncgate.Decision {
 			File: "clusters/prod/secret.yaml", Line: 3, Message: "Secret prod/db holds plaintext data (keys: password); encrypt it with SOPS"},
 		{Rule: "policy/eval-error", Severity: manifest.SeverityError, Target: "clusters/prod",
 			Message: "policy main: evaluation exceeded its deadline"},
-		{Rule: "config/exception-expired", Severity: manifest.SeverityWarning,
+		{Rule: "config/expired-exception", Severity: manifest.SeverityWarning,
 			Message: "exception for policy/main/require-limits expired on 2026-01-01"},
 	}
 	manifest.SortFindings(findings)

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -65,7 +66,7 @@ type sarifResult struct {
 	RuleIndex           int               `json:"ruleIndex"`
 	Level               string            `json:"level"`
 	Message             sarifText         `json:"message"`
-	Locations           []sarifLocation   `json:"locations,omitempty"`
+	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
 }
 
@@ -103,9 +104,10 @@ func sarifLevel(s manifest.Severity) string {
 
 // writeSARIF writes one run with one rule entry per rule ID present,
 // sorted by ID, and one result per finding. Files are relative to the
-// repository root, as code scanning expects; a finding without a file
-// points at its target's directory, and one without either has no
-// location.
+// repository root, as code scanning expects. Every result has a location,
+// because code scanning refuses the whole file when one lacks it: a
+// finding without a file points at its target's directory, and one
+// without either at the repository root.
 func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 	worst := map[string]manifest.Severity{}
 	for _, f := range d.Findings {
@@ -149,8 +151,8 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 	return enc.Encode(log)
 }
 
-// sarifMessage names the target when the location cannot: code scanning
-// shows only the message and the location.
+// sarifMessage names the target when the location is only its directory:
+// code scanning shows only the message and the location.
 func sarifMessage(f manifest.Finding) string {
 	if f.File == "" && f.Target != "" {
 		return f.Target + ": " + describe(f)
@@ -159,13 +161,7 @@ func sarifMessage(f manifest.Finding) string {
 }
 
 func sarifLocations(f manifest.Finding, targetPath string) []sarifLocation {
-	uri := f.File
-	if uri == "" {
-		uri = targetPath
-	}
-	if uri == "" {
-		return nil
-	}
+	uri := cmp.Or(f.File, targetPath, ".")
 	loc := sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri}}
 	if f.File != "" && f.Line > 0 {
 		loc.Region = &sarifRegion{StartLine: f.Line}

@@ -13,8 +13,9 @@ import (
 
 // TestSARIFStructure checks what SARIF 2.1.0 and code scanning require of
 // our output: the version, one sorted rule entry per rule ID, results that
-// reference their rule by a valid index, valid levels, and locations with
-// a relative uri and, when a region is given, a startLine of at least 1.
+// reference their rule by a valid index, valid levels, and one location
+// each with a relative uri and, when a region is given, a startLine of at
+// least 1.
 func TestSARIFStructure(t *testing.T) {
 	for name, d := range map[string]*syncgate.Decision{"blocked": blocked(), "allowed": allowed(), "unknown severity": {
 		Findings: []manifest.Finding{{Rule: "custom/x", Severity: "fatal", Message: "m", File: "a.yaml"}},
@@ -68,6 +69,10 @@ func TestSARIFStructure(t *testing.T) {
 				}
 				if !slices.Contains(levels, r.Level) || r.Message.Text == "" || len(r.PartialFingerprints) == 0 {
 					t.Errorf("result %+v", r)
+				}
+				// Code scanning refuses a file with a result without a location.
+				if len(r.Locations) != 1 {
+					t.Errorf("result %s has %d locations, want 1", r.RuleID, len(r.Locations))
 				}
 				for _, loc := range r.Locations {
 					uri := loc.PhysicalLocation.ArtifactLocation.URI
