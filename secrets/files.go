@@ -184,7 +184,9 @@ func (s *Scanner) sopsFile(name string, data []byte, docs []manifest.Document, r
 	first, _ := docs[0].Value.(map[string]any)
 	obj := manifest.NewObject(first, manifest.Origin{File: name, Line: docs[0].Line})
 	what := "SOPS file " + name
-	newF := func(rule, field, msg string) manifest.Finding { return fileFinding(name, docs[0].Line, rule, field, msg) }
+	newF := func(rule, field, msg string) manifest.Finding {
+		return fileFinding(name, docs[0].Line, rule, field, msg)
+	}
 	if obj.APIVersion != "" && obj.Kind != "" {
 		what = fmt.Sprintf("SOPS-encrypted %s %s", obj.Kind, obj.Name)
 		newF = func(rule, field, msg string) manifest.Finding { return objectFinding(obj, rule, field, msg) }

@@ -39,10 +39,10 @@ func plaintextSecret(obj *manifest.Object) []manifest.Finding {
 					value = string(decoded)
 				}
 			}
-			if value == "" || isPlaceholder(value, avp) || isPlaceholder(raw, avp) {
-				continue
+			if value == "" || isPlaceholder(value, avp) || isPlaceholder(raw, avp) || encValue.MatchString(raw) {
+				continue // an ENC[...] value without metadata is reported as SOPS
 			}
-			msg := fmt.Sprintf("Secret %s holds a plaintext value under %s.%s%s", obj.Name, field, key, hint(value))
+			msg := fmt.Sprintf("Secret %s holds a plaintext value under %s%s", obj.Name, joinKey(field, key), hint(value))
 			if field == "data" {
 				msg += "; base64 is not encryption"
 			}

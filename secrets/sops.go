@@ -335,7 +335,7 @@ func (s *Scanner) sopsFindings(d *sopsDoc, verifyMAC bool, what string, newF fun
 	if nonString {
 		findings = append(findings, newF(RuleSOPSPartial, "", fmt.Sprintf("%s holds a value that is not encrypted (not a string), where its rules say it must be encrypted", what)))
 	}
-	if len(s.identities) > 0 && len(fields) == 0 && !nonString {
+	if len(s.identities) > 0 && len(fields) == 0 && !nonString && d.tree.Metadata.MessageAuthenticationCode != "" {
 		if _, err := s.decrypt(d, verifyMAC); err != nil && !errors.Is(err, errNoKey) {
 			findings = append(findings, newF(RuleSOPSMAC, "sops.mac", fmt.Sprintf("%s: %s", what, d.secrets.Redact(err.Error()))))
 		}
@@ -387,4 +387,3 @@ func plainValue(v any) any {
 	}
 	return v
 }
-

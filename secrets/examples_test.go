@@ -1,0 +1,84 @@
+package secrets
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// renderRepo renders every target of a repository in-process and returns
+// the objects of each target.
+func renderRepo(t testing.TB, fsys fs.FS) map[string][]*manifest.Object {
+	t.Helper()
+	r, err := render.New(render.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets, err := render.Discover(fsys, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]*manifest.Object{}
+	for _, res := range r.RenderAll(context.Background(), fsys, targets) {
+		if res.Err != nil {
+			t.Fatalf("render %s: %v", res.Target.Name, res.Err)
+		}
+		out[res.Target.Name] = res.Objects
+	}
+	return out
+}
+
+// checkRepo runs the whole stage on a repository as the gate does: Files
+// once, Objects per target, merged.
+func checkRepo(t testing.TB, s *Scanner, dir string) []manifest.Finding {
+	t.Helper()
+	fsys := os.DirFS(dir)
+	var objects []manifest.Finding
+	for _, objs := range renderRepo(t, fsys) {
+		objects = append(objects, s.Objects(context.Background(), fsys, objs)...)
+	}
+	return Merge(s.Files(context.Background(), fsys), objects)
+}
+
+func TestExamples(t *testing.T) {
+	tests := []struct {
+		dir  string
+		want []string
+	}{
+		{"../examples/gitops-repo", []string{}},
+		{"../examples/broken", []string{
+			"apps/api/base/api-keys.sops.yaml:2 apps/api/overlays/dev secrets/sops-partial stringData.PAYMENTS_API_KEY",
+			"apps/api/base/api-keys.sops.yaml:2 apps/api/overlays/prod secrets/sops-partial stringData.PAYMENTS_API_KEY",
+			"apps/api/base/api-keys.sops.yaml:2 apps/api/overlays/staging secrets/sops-partial stringData.PAYMENTS_API_KEY",
+			"apps/api/base/secret.yaml:3 apps/api/overlays/dev secrets/plaintext-secret data.DB_PASSWORD",
+			"apps/api/base/secret.yaml:3 apps/api/overlays/dev secrets/plaintext-secret data.DB_USER",
+			"apps/api/base/secret.yaml:3 apps/api/overlays/prod secrets/plaintext-secret data.DB_PASSWORD",
+			"apps/api/base/secret.yaml:3 apps/api/overlays/prod secrets/plaintext-secret data.DB_USER",
+			"apps/api/base/secret.yaml:3 apps/api/overlays/staging secrets/plaintext-secret data.DB_PASSWORD",
+			"apps/api/base/secret.yaml:3 apps/api/overlays/staging secrets/plaintext-secret data.DB_USER",
+			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/dev secrets/sealed-scope metadata.name",
+			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/prod secrets/sealed-scope metadata.namespace",
+			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/staging secrets/sealed-scope metadata.name",
+			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/staging secrets/sealed-scope metadata.namespace",
+		}},
+	}
+	s := newScanner(t, true)
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			got := []string{}
+			for _, f := range checkRepo(t, s, tt.dir) {
+				got = append(got, fmt.Sprintf("%s:%d %s %s %s", f.File, f.Line, f.Target, f.Rule, f.Field))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,136 @@
+package secrets
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// fixtures is the root of the secrets stage's test fixtures.
+const fixtures = "../testdata/secrets"
+
+// testKey reads the TEST-ONLY age key the SOPS fixtures are encrypted for.
+func testKey(t testing.TB) string {
+	t.Helper()
+	key, err := os.ReadFile(fixtures + "/age-test-key.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(key)
+}
+
+// newScanner builds a Scanner, with the test key when withKey.
+func newScanner(t testing.TB, withKey bool) *Scanner {
+	t.Helper()
+	opts := DefaultOptions()
+	if withKey {
+		opts.AgeKeys = testKey(t)
+	}
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// brief shows a finding as "file:line rule field", the parts tests compare.
+func brief(findings []manifest.Finding) []string {
+	out := []string{}
+	for _, f := range findings {
+		out = append(out, fmt.Sprintf("%s:%d %s %s", f.File, f.Line, f.Rule, f.Field))
+	}
+	return out
+}
+
+func TestFiles(t *testing.T) {
+	sopsFindings := []string{
+		"bad-lastmodified.sops.yaml:3 secrets/sops-metadata sops",
+		"malformed.sops.yaml:2 secrets/sops-metadata sops",
+		"no-mac.sops.yaml:1 secrets/sops-metadata sops",
+		"partial.sops.yaml:1 secrets/sops-partial stringData.DB_HOST_PASSWORD",
+		"wrong-recipients.sops.yaml:1 secrets/sops-recipients sops",
+	}
+	tests := []struct {
+		name    string
+		dir     string
+		withKey bool
+		want    []string
+	}{
+		{name: "SOPS without a key", dir: "sops", want: sopsFindings},
+		{name: "SOPS with the key finds the tampered file", dir: "sops", withKey: true, want: []string{
+			sopsFindings[0], sopsFindings[1], sopsFindings[2], sopsFindings[3],
+			"tampered.sops.yaml:1 secrets/sops-mac sops.mac",
+			sopsFindings[4],
+		}},
+		{name: "plaintext Secrets", dir: "plaintext", want: []string{
+			"secrets.yaml:2 secrets/plaintext-secret data.password",
+			"secrets.yaml:10 secrets/plaintext-secret stringData.token",
+			"secrets.yaml:18 secrets/plaintext-secret data[.dockerconfigjson]",
+		}},
+		{name: "placeholders, empty and service-account Secrets", dir: "placeholders", want: []string{}},
+		{name: "SealedSecrets", dir: "sealed", want: []string{
+			"malformed.yaml:3 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:12 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:21 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:30 secrets/sealed-malformed spec.encryptedData",
+			"malformed.yaml:39 secrets/plaintext-secret spec.template.stringData.admin-password",
+			"malformed.yaml:39 secrets/sealed-malformed spec.encryptedData.auth",
+		}},
+		{name: "SOPS values without metadata", dir: "sops-leftover", want: []string{
+			"secret.yaml:3 secrets/sops-metadata stringData.password",
+		}},
+		{name: "secretGenerator and values files", dir: "generator", want: []string{
+			"kustomization.yaml:4 secrets/plaintext-secret data.API_TOKEN",
+			"kustomization.yaml:4 secrets/plaintext-secret data[tls.key]",
+			"kustomization.yaml:12 secrets/plaintext-secret data.DB_PASSWORD",
+			"values.yaml:1 secrets/plaintext-secret database.password",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys, err := fs.Sub(os.DirFS(fixtures), tt.dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := brief(newScanner(t, tt.withKey).Files(context.Background(), fsys))
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("Files (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestFilesBounds(t *testing.T) {
+	fsys := fstest.MapFS{
+		"big.txt":        {Data: []byte(strings.Repeat("a", 2048))},
+		"big.bin":        {Data: append([]byte{0}, make([]byte, 2048)...)},
+		"a.txt":          {Data: []byte("hello")},
+		"b.txt":          {Data: []byte("hello")},
+		".git/config":    {Data: []byte("token = ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")},
+		"image.png":      {Data: []byte("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")},
+		"go.sum":         {Data: []byte("ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d")},
+		"charts/c/a.txt": {Data: []byte("hello")},
+	}
+	opts := DefaultOptions()
+	opts.Limits.MaxFileBytes = 1024
+	opts.MaxFiles = 4
+	s, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"big.txt:0 secrets/scan-error ",
+		"charts/c/a.txt:0 secrets/scan-error ",
+	}
+	if diff := cmp.Diff(want, brief(s.Files(context.Background(), fsys))); diff != "" {
+		t.Errorf("Files (-want +got):\n%s", diff)
+	}
+}
