@@ -15,6 +15,8 @@ import data.syncgate.lib.k8s
 
 deny contains msg if {
 	input.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
-	not k8s.selector_matches(object.get(input, ["spec", "selector"], {}), k8s.template_labels(input))
+	selector := object.get(input, ["spec", "selector"], {})
+	labels := k8s.template_labels(input)
+	not k8s.selector_matches(selector, labels)
 	msg := sprintf("%s %s: spec.selector does not match the pod template's labels", [input.kind, k8s.name(input)])
 }

@@ -63,13 +63,18 @@ selector_matches(selector, labels) if {
 
 expression_matches(expr, labels) if {
 	expr.operator == "In"
-	labels[expr.key] in expr.values
+	value_in(expr, labels)
 }
 
+# OPA evaluates the nested reference of `not labels[expr.key] in ...`
+# outside the negation, so NotIn goes through a helper: a missing key
+# matches NotIn, as in Kubernetes.
 expression_matches(expr, labels) if {
 	expr.operator == "NotIn"
-	not labels[expr.key] in expr.values
+	not value_in(expr, labels)
 }
+
+value_in(expr, labels) if labels[expr.key] in expr.values
 
 expression_matches(expr, labels) if {
 	expr.operator == "Exists"

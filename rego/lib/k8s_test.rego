@@ -1,0 +1,47 @@
+package syncgate.lib.k8s_test
+
+import data.syncgate.lib.fixtures
+import data.syncgate.lib.k8s
+
+labels := {"app": "web", "tier": "frontend"}
+
+test_match_labels if {
+	k8s.selector_matches({"matchLabels": {"app": "web"}}, labels)
+	not k8s.selector_matches({"matchLabels": {"app": "api"}}, labels)
+	k8s.selector_matches({}, labels)
+}
+
+test_match_expressions if {
+	k8s.selector_matches({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["frontend", "edge"]}]}, labels)
+	not k8s.selector_matches({"matchExpressions": [{"key": "tier", "operator": "In", "values": ["backend"]}]}, labels)
+	k8s.selector_matches({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["backend"]}]}, labels)
+	k8s.selector_matches({"matchExpressions": [{"key": "zone", "operator": "NotIn", "values": ["a"]}]}, labels)
+	not k8s.selector_matches({"matchExpressions": [{"key": "tier", "operator": "NotIn", "values": ["frontend"]}]}, labels)
+	k8s.selector_matches({"matchExpressions": [{"key": "app", "operator": "Exists"}]}, labels)
+	k8s.selector_matches({"matchExpressions": [{"key": "zone", "operator": "DoesNotExist"}]}, labels)
+	not k8s.selector_matches({"matchExpressions": [{"key": "zone", "operator": "Exists"}]}, labels)
+	not k8s.selector_matches({"matchExpressions": [{"key": "app", "operator": "Bogus"}]}, labels)
+}
+
+test_pod_spec_of_every_workload if {
+	spec := {"containers": [{"name": "c", "image": "x:1"}]}
+	k8s.pod_spec({"kind": "Pod", "spec": spec}) == spec
+	k8s.pod_spec({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": spec}}}}}) == spec
+	every kind in k8s.workload_kinds - {"Pod", "CronJob"} {
+		k8s.pod_spec({"kind": kind, "spec": {"template": {"spec": spec}}}) == spec
+	}
+	not k8s.pod_spec({"kind": "Service", "spec": {"template": {"spec": spec}}})
+}
+
+test_containers_include_init_and_ephemeral if {
+	d := fixtures.pod("initContainers", [{"name": "init", "image": "x:1"}])
+	[c.name | some c in k8s.containers(d)] == ["init", "app"]
+	[c.name | some c in k8s.app_containers(d)] == ["app"]
+}
+
+test_min_replicas if {
+	k8s.min_replicas(fixtures.deployment) == 2 with data.syncgate.objects as [fixtures.deployment]
+	k8s.min_replicas(fixtures.unset(fixtures.deployment, "/spec/replicas")) == 1 with data.syncgate.objects as []
+	hpa3 := fixtures.set(fixtures.hpa, "/spec/minReplicas", 3)
+	k8s.min_replicas(fixtures.deployment) == 3 with data.syncgate.objects as [fixtures.deployment, hpa3]
+}
