@@ -58,7 +58,8 @@ func TestCompareKubeconform(t *testing.T) {
 				if kubeconformCaught(kc[obj.Kind+"/"+obj.Name], w) {
 					theirs++
 				} else {
-					t.Logf("kubeconform missed %s %s", cf.path, w)
+					r := kc[obj.Kind+"/"+obj.Name]
+					t.Logf("kubeconform missed %s %s (%s %s %v)", cf.path, w, r.Status, r.Msg, r.ValidationErrors)
 				}
 			}
 		}
@@ -136,17 +137,26 @@ func kubeconformCaught(r kcResult, w want) bool {
 	if w.Field == "" {
 		return true
 	}
+	parent, name := splitField(w.Field)
 	for _, e := range r.ValidationErrors {
 		path := pointerToField(e.Path)
-		if path == w.Field {
-			return true
-		}
-		parent, name := splitField(w.Field)
-		if path == parent && strings.Contains(e.Msg, "'"+name+"'") {
+		if path == w.Field || path == parent && strings.Contains(e.Msg, "'"+name+"'") {
 			return true
 		}
 	}
-	return false
+	// Errors nested under a list item or a map are only in the message.
+	return strings.Contains(r.Msg, "at '"+fieldToPointer(w.Field)+"'") ||
+		strings.Contains(r.Msg, "at '"+fieldToPointer(parent)+"': additional properties '"+name+"'") ||
+		strings.Contains(r.Msg, "at '"+fieldToPointer(parent)+"': missing property '"+name+"'")
+}
+
+// fieldToPointer turns spec.ports[0].port into /spec/ports/0/port.
+func fieldToPointer(f string) string {
+	if f == "" {
+		return ""
+	}
+	f = strings.NewReplacer("[", ".", "]", "").Replace(f)
+	return "/" + strings.ReplaceAll(f, ".", "/")
 }
 
 // pointerToField turns kubeconform's /spec/ports/0/port into

@@ -171,3 +171,21 @@ func sortWants(ws []want) {
 		return strings.Compare(a.String(), b.String())
 	})
 }
+
+// TestSecretValuesNotEchoed checks that findings about a Secret name its
+// keys and never repeat its values.
+func TestSecretValuesNotEchoed(t *testing.T) {
+	v := newCorpusValidator(t)
+	cf := readCorpusFile(t, "invalid/secret.yaml")
+	findings := check(v, cf.objects)
+	if len(findings) == 0 {
+		t.Fatal("no findings for invalid/secret.yaml")
+	}
+	for _, f := range findings {
+		for _, secret := range []string{"12345678901234567890", "hunter2", "correct-horse", "s3cr3t"} {
+			if strings.Contains(f.Message, secret) {
+				t.Errorf("finding %s %s repeats a secret value: %s", f.Rule, f.Field, f.Message)
+			}
+		}
+	}
+}
