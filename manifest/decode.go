@@ -62,6 +62,9 @@ type Document struct {
 	Value any
 	// Line is the 1-based line of the document's first node.
 	Line int
+	// Node is the parsed document, for callers that rewrite the file
+	// without parsing it again. Callers must not share changes to it.
+	Node *yaml.Node
 }
 
 // Decode parses a multi-document YAML (or JSON) stream from an untrusted
@@ -103,7 +106,7 @@ func Decode(file string, data []byte, limits Limits) ([]Document, error) {
 		if value == nil {
 			continue
 		}
-		docs = append(docs, Document{Value: value, Line: root.Line})
+		docs = append(docs, Document{Value: value, Line: root.Line, Node: &node})
 	}
 }
 

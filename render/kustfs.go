@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"path/filepath"
@@ -212,13 +211,14 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 	if !isManifestFile(name) {
 		return data, nil
 	}
-	if _, err := manifest.Decode(rel, data, k.opts.Limits); err != nil {
+	docs, err := manifest.Decode(rel, data, k.opts.Limits)
+	if err != nil {
 		return nil, k.note(err)
 	}
 	if !k.resourceFiles[rel] {
 		return data, nil
 	}
-	data, err = annotate(data, func(obj *yaml.Node) []*yaml.Node {
+	data, err = annotate(docs, func(obj *yaml.Node) []*yaml.Node {
 		k.sources = append(k.sources, sourceObject{kind: scalarAt(obj, "kind"), name: scalarAt(obj, "metadata", "name"), line: obj.Line, file: rel})
 		return originMarker(rel, obj.Line)
 	})
@@ -340,7 +340,7 @@ func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFil
 		return generatedFile{}, err
 	}
 	chartFile := path.Join(chartDir, "Chart.yaml")
-	if out, err = markHelmGenerated(out, chartFile); err != nil {
+	if out, err = markHelmGenerated(out, chartFile, k.opts.Limits); err != nil {
 		return generatedFile{}, err
 	}
 	return generatedFile{data: out, chart: chartFile}, nil
@@ -377,8 +377,12 @@ func (k *kustFS) inlineValues(valuesFile string, spec helmChartSpec) (map[string
 // every document of helm output, keeping each document's field order: the
 // namespace transformer leaves such objects to Helm, and krusty removes the
 // annotation before printing.
-func markHelmGenerated(out []byte, chartFile string) ([]byte, error) {
-	return annotate(out, func(*yaml.Node) []*yaml.Node {
+func markHelmGenerated(out []byte, chartFile string, limits manifest.Limits) ([]byte, error) {
+	docs, err := manifest.Decode(chartFile, out, limits)
+	if err != nil {
+		return nil, err
+	}
+	return annotate(docs, func(*yaml.Node) []*yaml.Node {
 		return append([]*yaml.Node{
 			{Kind: yaml.ScalarNode, Value: konfig.HelmGeneratedAnnotation},
 			{Kind: yaml.ScalarNode, Value: "true", Style: yaml.DoubleQuotedStyle},
@@ -400,21 +404,16 @@ func originMarker(file string, line int) []*yaml.Node {
 	}
 }
 
-// annotate rewrites a YAML stream, appending to the annotations of every
-// object (of every item, in a List) the key and value nodes that pairs
-// returns for the object.
-func annotate(data []byte, pairs func(obj *yaml.Node) []*yaml.Node) ([]byte, error) {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
+// annotate re-encodes decoded documents, appending to the annotations of
+// every object (of every item, in a List) the key and value nodes that
+// pairs returns for the object. Documents that are not objects are left
+// out, as kustomize would skip them.
+func annotate(docs []manifest.Document, pairs func(obj *yaml.Node) []*yaml.Node) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
-	for {
-		var doc yaml.Node
-		if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-			break
-		} else if err != nil {
-			return nil, err
-		}
+	for _, d := range docs {
+		doc := d.Node
 		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 			continue
 		}
@@ -428,7 +427,7 @@ func annotate(data []byte, pairs func(obj *yaml.Node) []*yaml.Node) ([]byte, err
 				annotations.Content = append(annotations.Content, pairs(obj)...)
 			}
 		}
-		if err := enc.Encode(&doc); err != nil {
+		if err := enc.Encode(doc); err != nil {
 			return nil, err
 		}
 	}
