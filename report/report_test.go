@@ -71,7 +71,8 @@ var extensions = map[Format]string{Text: "txt", JSON: "json", SARIF: "sarif", JU
 
 func TestGolden(t *testing.T) {
 	rules := Catalog{{ID: "schema/unknown-field", Severity: manifest.SeverityError,
-		Summary: "Fields must exist in the object's schema", HelpURI: "https://example.com/rules/schema/unknown-field"}}
+		Summary: "Fields must exist in the object's schema", Description: "The API server prunes or rejects fields its schema does not declare.",
+		Remediation: "Remove the field or fix its spelling.", HelpURI: "https://example.com/rules/schema/unknown-field"}}
 	tests := []struct {
 		name string
 		d    *syncgate.Decision

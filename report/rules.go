@@ -16,6 +16,10 @@ type RuleInfo struct {
 	Severity manifest.Severity
 	// Summary is one sentence saying what the rule checks.
 	Summary string
+	// Description says more, or is "".
+	Description string
+	// Remediation says how to fix what the rule finds, or is "".
+	Remediation string
 	// HelpURI points at the rule's documentation, or is "".
 	HelpURI string
 }

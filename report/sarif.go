@@ -49,6 +49,8 @@ type sarifDriver struct {
 type sarifRule struct {
 	ID                   string             `json:"id"`
 	ShortDescription     sarifText          `json:"shortDescription"`
+	FullDescription      *sarifText         `json:"fullDescription,omitempty"`
+	Help                 *sarifText         `json:"help,omitempty"`
 	HelpURI              string             `json:"helpUri,omitempty"`
 	DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
 }
@@ -123,8 +125,8 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 	rules := make([]sarifRule, len(ids))
 	for i, id := range ids {
 		info := ruleInfo(opts.Rules, id, worst[id])
-		rules[i] = sarifRule{ID: id, ShortDescription: sarifText{info.Summary}, HelpURI: info.HelpURI,
-			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(info.Severity)}}
+		rules[i] = sarifRule{ID: id, ShortDescription: sarifText{info.Summary}, FullDescription: optionalText(info.Description),
+			Help: optionalText(info.Remediation), HelpURI: info.HelpURI, DefaultConfiguration: sarifConfiguration{Level: sarifLevel(info.Severity)}}
 	}
 	targetPaths := map[string]string{}
 	for _, t := range d.Targets {
@@ -149,6 +151,13 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(log)
+}
+
+func optionalText(s string) *sarifText {
+	if s == "" {
+		return nil
+	}
+	return &sarifText{Text: s}
 }
 
 // sarifMessage names the target when the location is only its directory:
