@@ -104,8 +104,8 @@ func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sops
 func (s *Scanner) textFile(ctx context.Context, name, text string) []manifest.Finding {
 	var findings []manifest.Finding
 	for _, lk := range s.leaks(ctx, name, text) {
-		findings = append(findings, fileFinding(name, lk.line, RuleCredential, "",
-			fmt.Sprintf("line %d holds a credential matching the gitleaks rule %s%s", lk.line, lk.rule, hint(lk.secret))))
+		findings = append(findings, fileFinding(name, lk.line+1, RuleCredential, "",
+			fmt.Sprintf("the file holds a credential matching the gitleaks rule %s%s", lk.rule, hint(lk.secret))))
 	}
 	return dedupe(findings)
 }

@@ -51,7 +51,7 @@ var fixtures = []fixture{
 	{path: "testdata/secrets/sealed/namespace-wide.yaml", kind: "sealed", plain: sealedSecret("web-basic-auth", "web", "namespace-wide")},
 
 	// Canary repository: every value the canary test must never see.
-	{path: "testdata/secrets/canary/partial.sops.yaml", kind: "sops", plain: canarySOPS, encryptedRegex: kubeSecretRegex,
+	{path: "testdata/secrets/canary/partial.sops.yaml", kind: "sops", plain: strings.Replace(canarySOPS, "canary-sops", "canary-sops-partial", 1), encryptedRegex: kubeSecretRegex,
 		after: set("CANARY-sops-leftover-3e6f1b90", "stringData", "LEFTOVER")},
 	{path: "testdata/secrets/canary/decrypt.sops.yaml", kind: "sops", plain: canarySOPS, encryptedRegex: kubeSecretRegex},
 	{path: "testdata/secrets/canary/sealed.yaml", kind: "sealed", plain: canarySealed},
