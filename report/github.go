@@ -34,12 +34,7 @@ func writeGitHub(w io.Writer, d *syncgate.Decision, _ Options) error {
 			}
 		}
 		props = append(props, "title="+githubProperty(f.Rule))
-		message := describe(f)
-		if f.File == "" && f.Target != "" {
-			// Without a file the annotation sits on the run: say where.
-			message = f.Target + ": " + message
-		}
-		ew.printf("::%s %s::%s\n", command, strings.Join(props, ","), githubData(message))
+		ew.printf("::%s %s::%s\n", command, strings.Join(props, ","), githubData(standalone(f)))
 	}
 	ew.printf("syncgate %s: %s\n", verdict(d), summary(d))
 	return ew.err

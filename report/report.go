@@ -135,6 +135,16 @@ func describe(f manifest.Finding) string {
 	return b.String()
 }
 
+// standalone is describe, led by the target when the finding has no file:
+// annotations and code scanning alerts show the message and the file
+// alone, and without a file nothing else would say where.
+func standalone(f manifest.Finding) string {
+	if f.File == "" && f.Target != "" {
+		return f.Target + ": " + describe(f)
+	}
+	return describe(f)
+}
+
 // location is file:line, file, or "" for a finding.
 func location(f manifest.Finding) string {
 	switch {

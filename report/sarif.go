@@ -139,7 +139,7 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 			RuleID:              f.Rule,
 			RuleIndex:           index,
 			Level:               sarifLevel(f.Severity),
-			Message:             sarifText{sarifMessage(f)},
+			Message:             sarifText{standalone(f)},
 			Locations:           sarifLocations(f, targetPaths[f.Target]),
 			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
 		}
@@ -158,15 +158,6 @@ func optionalText(s string) *sarifText {
 		return nil
 	}
 	return &sarifText{Text: s}
-}
-
-// sarifMessage names the target when the location is only its directory:
-// code scanning shows only the message and the location.
-func sarifMessage(f manifest.Finding) string {
-	if f.File == "" && f.Target != "" {
-		return f.Target + ": " + describe(f)
-	}
-	return describe(f)
 }
 
 func sarifLocations(f manifest.Finding, targetPath string) []sarifLocation {
