@@ -113,8 +113,13 @@ func TestUnknownFormat(t *testing.T) {
 			t.Errorf("error %q does not list format %s", err, f)
 		}
 	}
-	if _, err := ParseFormat("sarif"); err != nil {
-		t.Errorf("ParseFormat(sarif): %v", err)
+	for _, f := range Formats {
+		if _, err := ParseFormat(string(f)); err != nil {
+			t.Errorf("ParseFormat(%s): %v", f, err)
+		}
+	}
+	if len(writers) != len(Formats) {
+		t.Errorf("%d writers for %d formats: Formats must list every one", len(writers), len(Formats))
 	}
 }
 
