@@ -10,8 +10,9 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// markdownRows caps the findings table: a pull-request comment has room
-// for a summary, and the full report is one -o away.
+// markdownRows caps the findings table and the list of failed targets: a
+// pull-request comment has room for a summary (GitHub takes 65536
+// characters), and the full report is one -o away.
 const markdownRows = 50
 
 // markdownCell caps one message cell, in runes.
@@ -63,8 +64,11 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 	}
 	if len(failed) > 0 {
 		ew.printf("\n#### Targets that failed to render\n\n")
-		for _, t := range failed {
+		for _, t := range failed[:min(len(failed), markdownRows)] {
 			ew.printf("- %s (%s): %s\n", markdownEscape(t.Name), t.Kind, markdownEscape(truncate(t.Error, markdownCell)))
+		}
+		if more := len(failed) - markdownRows; more > 0 {
+			ew.printf("- …and %d more\n", more)
 		}
 	}
 	return ew.err

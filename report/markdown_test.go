@@ -25,13 +25,17 @@ func TestMarkdownEscape(t *testing.T) {
 }
 
 // TestMarkdownCap checks that a long report keeps to markdownRows table
-// rows, errors first, and says how many it left out.
+// rows, errors first, and as many failed targets, says how many it left
+// out, and fits in a pull-request comment.
 func TestMarkdownCap(t *testing.T) {
 	d := &syncgate.Decision{}
 	for i := range markdownRows + 7 {
 		d.Findings = append(d.Findings, manifest.Finding{Rule: "a/warn", Severity: manifest.SeverityWarning, Message: fmt.Sprint("w", i)})
 	}
 	d.Findings = append(d.Findings, manifest.Finding{Rule: "a/err", Severity: manifest.SeverityError, Message: strings.Repeat("x", 1000)})
+	for i := range markdownRows + 3 {
+		d.Targets = append(d.Targets, syncgate.TargetResult{Name: fmt.Sprint("t", i), Error: strings.Repeat("e", 1000)})
+	}
 	var out bytes.Buffer
 	if err := Write(&out, d, Markdown, Options{}); err != nil {
 		t.Fatal(err)
@@ -46,7 +50,16 @@ func TestMarkdownCap(t *testing.T) {
 	if !strings.Contains(s, "and 8 more findings") {
 		t.Errorf("no count of the findings left out:\n%s", s)
 	}
-	if strings.Contains(s, strings.Repeat("x", markdownCell)) {
+	if strings.Contains(s, strings.Repeat("x", markdownCell)) || strings.Contains(s, strings.Repeat("e", markdownCell)) {
 		t.Error("a long message is not truncated")
+	}
+	if items := strings.Count(s, "\n- t"); items != markdownRows {
+		t.Errorf("%d failed targets listed, want %d", items, markdownRows)
+	}
+	if !strings.Contains(s, "- …and 3 more") {
+		t.Errorf("no count of the failed targets left out:\n%s", s)
+	}
+	if len(s) > 65536 {
+		t.Errorf("%d bytes: more than a GitHub comment holds", len(s))
 	}
 }
