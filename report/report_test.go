@@ -188,3 +188,28 @@ func TestMessagesReachEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+// TestTextPrintable checks that text from a repository cannot act on the
+// terminal or the CI log that shows the text format.
+func TestTextPrintable(t *testing.T) {
+	d := &syncgate.Decision{Findings: []manifest.Finding{{
+		Rule: "policy/main/deny", Severity: manifest.SeverityError, Target: "apps\n::warning::fake target",
+		File:    "a.yaml",
+		Message: "first line\n::error file=x.yaml::forged annotation\x1b[2J\r\u202eesrever\u0085end",
+	}}}
+	var out bytes.Buffer
+	if err := Write(&out, d, Text, Options{Color: true}); err != nil {
+		t.Fatal(err)
+	}
+	s := out.String()
+	for _, bad := range []string{"\n::", "\x1b[2J", "\r", "\u202e", "\u0085"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("text output holds %q:\n%s", bad, s)
+		}
+	}
+	for _, want := range []string{`\x1b[2J`, `\x0d`, `\u202e`, `\x85`, "\n      ::error file=x.yaml::forged annotation"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("text output lacks %q:\n%s", want, s)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode"
 
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/manifest"
@@ -45,10 +46,10 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 		indent := ""
 		if g.name != "" {
 			indent = "  "
-			ew.printf("%s\n", paint(ansiBold, targetHeading(g)))
+			ew.printf("%s\n", paint(ansiBold, printable(targetHeading(g), "  ")))
 		}
 		for _, f := range shown {
-			ew.printf("%s%s\n", indent, textLine(f, paint))
+			ew.printf("%s%s\n", indent, textLine(f, paint, indent+"    "))
 		}
 	}
 	verdictColour := ansiGreen
@@ -72,11 +73,11 @@ var severityColours = map[manifest.Severity]string{
 	manifest.SeverityInfo:    ansiCyan,
 }
 
-func textLine(f manifest.Finding, paint func(code, s string) string) string {
+// textLine is one finding. Its text is made printable before colour is
+// added, and the lines of a multi-line message are indented under it.
+func textLine(f manifest.Finding, paint func(code, s string) string, indent string) string {
 	var b strings.Builder
-	// Pad before painting, so that colour codes do not count as width.
-	b.WriteString(paint(severityColours[f.Severity], fmt.Sprintf("%-7s", f.Severity)))
-	fmt.Fprintf(&b, " %s", f.Rule)
+	b.WriteString(f.Rule)
 	if loc := location(f); loc != "" {
 		fmt.Fprintf(&b, " %s", loc)
 	}
@@ -87,5 +88,30 @@ func textLine(f manifest.Finding, paint func(code, s string) string) string {
 		fmt.Fprintf(&b, " %s", f.Field)
 	}
 	fmt.Fprintf(&b, ": %s", f.Message)
+	// Pad before painting, so that colour codes do not count as width.
+	severity := paint(severityColours[f.Severity], printable(fmt.Sprintf("%-7s", f.Severity), indent))
+	return severity + " " + printable(b.String(), indent)
+}
+
+// printable makes text from a repository safe to print on a terminal or
+// in a CI log: control and format characters other than tab are shown
+// escaped, so a message cannot move the cursor, recolour, reorder (bidi
+// overrides) or hide text, and every line
+// after the first starts with indent, so it reads as part of the finding
+// and cannot pass for a line of its own (a CI workflow command, a verdict).
+func printable(s, indent string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r == '\n':
+			b.WriteString("\n" + indent)
+		case r == '\t' || !unicode.IsControl(r) && !unicode.Is(unicode.Cf, r):
+			b.WriteRune(r)
+		case r <= 0xff:
+			fmt.Fprintf(&b, "\\x%02x", r)
+		default:
+			fmt.Fprintf(&b, "\\u%04x", r)
+		}
+	}
 	return b.String()
 }
