@@ -26,13 +26,14 @@ func TestPolicyDocs(t *testing.T) {
 	b.WriteString("Their Rego lives in `rego/checks/` (package `syncgate.checks.<name>`), each with unit tests that\n")
 	b.WriteString("`syncgate policy test` runs. Checks marked *target* look at the other objects of the same render\n")
 	b.WriteString("target through `data.syncgate.objects`.\n\n")
-	b.WriteString("| ID | Severity | Title |\n|---|---|---|\n")
+	b.WriteString(writingPolicies)
+	b.WriteString("## Checks\n\n| ID | Severity | Title |\n|---|---|---|\n")
 	rules := e.Rules()
 	for _, r := range rules {
 		fmt.Fprintf(&b, "| [`%s`](#%s) | %s | %s |\n", r.ID, anchor(r.ID), r.Severity, r.Title)
 	}
 	for _, r := range rules {
-		fmt.Fprintf(&b, "\n## %s\n\n", r.ID)
+		fmt.Fprintf(&b, "\n### %s\n\n", r.ID)
 		fmt.Fprintf(&b, "**%s** (%s", r.Title, r.Severity)
 		if crossObject(r.Package) {
 			b.WriteString(", target")
@@ -42,6 +43,44 @@ func TestPolicyDocs(t *testing.T) {
 	}
 	golden.Assert(t, "../docs/policies.md", b.Bytes())
 }
+
+// writingPolicies is the part of docs/policies.md about the user's own
+// policies: what they see and how their findings are named.
+var writingPolicies = `## Your own policies
+
+` + "`--policy DIR`" + ` (repeatable) loads every ` + "`.rego`" + ` file under DIR (Rego v1) and every
+Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + ` files.
+
+- **conftest conventions.** In package ` + "`main`" + ` (or the packages named by ` + "`--namespace`" + `, or all with
+  ` + "`--all-namespaces`" + `), the rules ` + "`deny`" + `, ` + "`violation`" + ` and ` + "`deny_*`" + `/` + "`violation_*`" + ` give errors, ` + "`warn`" + ` and ` + "`warn_*`" + `
+  warnings; each is a set of strings or of objects with a ` + "`msg`" + `. ` + "`exception`" + ` rules waive rules by name
+  as conftest does (` + "`[\"run_as_root\"]`" + ` waives ` + "`deny_run_as_root`" + `, ` + "`[\"\"]`" + ` waives ` + "`deny`" + `). ` + "`input`" + ` is one
+  rendered object.
+- **Every object of the target.** ` + "`data.syncgate.objects`" + ` is the list of every object of the render
+  target being checked (one kustomization overlay, one chart with one values set, one manifest
+  directory), as rendered, so that a rule can relate objects: a Service to the pod templates it
+  selects, an Ingress to its Services.
+- **Rule IDs and severities.** A finding's rule ID is ` + "`policy/<package>/<rule>`" + `, or the ` + "`custom.id`" + ` of the
+  rule's (or its package's) ` + "`# METADATA`" + ` block; ` + "`custom.severity`" + ` (` + "`error`" + `, ` + "`warning`" + `, ` + "`info`" + `) overrides the
+  severity the rule's name implies; ` + "`title`" + `, ` + "`description`" + ` and ` + "`custom.remediation`" + ` describe it.
+  The bundled checks use IDs ` + "`policy/<kebab-case>`" + `; Gatekeeper findings use
+  ` + "`policy/gatekeeper/<constraint kind>/<constraint name>`" + `; a check that fails to evaluate gives
+  ` + "`policy/eval-error`" + ` (an error: a failing check blocks).
+- **Gatekeeper, offline.** Templates and constraints from ` + "`--policy`" + ` directories or from the rendered
+  objects themselves. ` + "`input.review`" + ` is built as the admission webhook builds it for a CREATE
+  (` + "`object`" + `, ` + "`kind`" + ` {group, version, kind}, ` + "`name`" + `, ` + "`namespace`" + `, ` + "`operation`" + `), ` + "`input.parameters`" + ` is the
+  constraint's, ` + "`data.inventory`" + ` holds the target's objects (` + "`namespace.<ns>.<apiVersion>.<kind>.<name>`" + `,
+  ` + "`cluster.<apiVersion>.<kind>.<name>`" + `). ` + "`spec.match`" + ` is honoured (kinds, scope, namespaces,
+  excludedNamespaces, name, labelSelector, and namespaceSelector against the target's Namespace
+  objects: a namespaced object whose Namespace is not in the target does not match one).
+  ` + "`enforcementAction`" + ` deny, warn, dryrun give error, warning, info. Template Rego is v0 unless its
+  ` + "`code`" + ` entry (engine ` + "`Rego`" + `) says ` + "`version: \"v1\"`" + `.
+- **Sandbox.** These builtins do not compile: ` + "`" + strings.Join(refused, "`, `") + "`" + `; a builtin error fails the check; each evaluation has a deadline (5 s);
+  ` + "`print()`" + ` goes to the debug log, never to stdout.
+- **Unit tests.** ` + "`syncgate policy test [DIR...]`" + ` runs the ` + "`test_*`" + ` rules of the ` + "`_test.rego`" + ` files under
+  each DIR and of this library, as ` + "`opa test`" + ` does, and exits 1 when one fails.
+
+`
 
 func anchor(id string) string {
 	return strings.ReplaceAll(id, "/", "")

@@ -20,8 +20,9 @@ var clusterScoped = []string{
 // matches applies a constraint's spec.match to obj as Gatekeeper does:
 // kinds, scope, namespaces and excludedNamespaces (with * globs), name,
 // labelSelector, and namespaceSelector against the labels of the
-// target's Namespace objects (an object whose Namespace the target does
-// not hold does not match a namespaceSelector).
+// target's Namespace objects. Offline there is no cluster to ask: a
+// namespaced object whose Namespace the target does not hold does not
+// match a namespaceSelector.
 func (run *gatekeeperRun) matches(c constraint, obj *manifest.Object) bool {
 	m := c.match
 	if m == nil {
@@ -45,10 +46,12 @@ func (run *gatekeeperRun) matches(c constraint, obj *manifest.Object) bool {
 			return false
 		}
 	}
-	if list := stringList(m["namespaces"]); len(list) > 0 && (cluster && obj.Kind != "Namespace" || !globAny(list, ns)) {
+	// As in Gatekeeper, an object without a namespace (cluster-scoped,
+	// or namespaced but naming none) is not disqualified by these.
+	if list := stringList(m["namespaces"]); len(list) > 0 && ns != "" && !globAny(list, ns) {
 		return false
 	}
-	if list := stringList(m["excludedNamespaces"]); len(list) > 0 && (!cluster || obj.Kind == "Namespace") && globAny(list, ns) {
+	if list := stringList(m["excludedNamespaces"]); len(list) > 0 && ns != "" && globAny(list, ns) {
 		return false
 	}
 	if name, ok := m["name"].(string); ok && name != "" && !globAny([]string{name}, obj.Name) {
