@@ -43,15 +43,18 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 		}
 		return f
 	}
-	everything := rego.EvalResolver(syncgateRef, constant{all})
-	gk := e.gk.forTarget(ctx, objects)
+	t := &targetEval{
+		everything: rego.EvalResolver(syncgateRef, constant{all}),
+		secrets:    secretsOf(objects),
+		gk:         e.gk.forTarget(ctx, objects),
+	}
 	results := make([][]manifest.Finding, len(objects))
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for range min(e.opts.Jobs, len(objects)) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = append(e.evaluateObject(ctx, objects[i], everything), gk.evaluate(ctx, e, objects[i])...)
+				results[i] = append(e.evaluateObject(ctx, objects[i], t), t.gk.evaluate(ctx, e, objects[i], t.secrets)...)
 			}
 		})
 	}
@@ -60,31 +63,44 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 	}
 	close(next)
 	wg.Wait()
-	return slices.Concat(append(results, gk.errs)...)
+	findings := slices.Concat(append(results, t.gk.errs)...)
+	// A rule may quote any object of the target in its message, a
+	// Secret's data included: no message leaves with a secret value.
+	for i := range findings {
+		findings[i].Message = t.secrets.Redact(findings[i].Message)
+	}
+	return findings
 }
 
-func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, everything rego.EvalOption) []manifest.Finding {
+// targetEval is what every evaluation of one target's objects shares.
+type targetEval struct {
+	everything rego.EvalOption // data.syncgate.objects
+	secrets    *redact.Set     // secret values of every object
+	gk         *gatekeeperRun
+}
+
+func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, t *targetEval) []manifest.Finding {
 	input, err := ast.InterfaceToValue(obj.Content)
 	if err != nil {
 		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, "input: "+err.Error())}
 	}
 	var findings []manifest.Finding
 	for _, q := range e.queries {
-		findings = append(findings, e.evaluate(ctx, q, obj, input, everything)...)
+		findings = append(findings, e.evaluate(ctx, q, obj, input, t)...)
 	}
 	return findings
 }
 
-func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.Object, input ast.Value, everything rego.EvalOption) []manifest.Finding {
+func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.Object, input ast.Value, t *targetEval) []manifest.Finding {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), everything,
-		rego.EvalPrintHook(printer{e.opts.Logger, obj}))
+	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), t.everything,
+		rego.EvalPrintHook(printer{e.opts.Logger, obj, t.secrets}))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
 		}
-		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, secretsOf(obj).Redact(fmt.Sprintf("policy package %s: %v", q.namespace, err)))}
+		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("policy package %s: %v", q.namespace, err))}
 	}
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil
@@ -193,8 +209,9 @@ func (c constant) Eval(context.Context, resolver.Input) (resolver.Result, error)
 // printer sends print() output to the logger, with the object it was
 // printed for; a policy's output never reaches stdout.
 type printer struct {
-	logger *slog.Logger
-	obj    *manifest.Object
+	logger  *slog.Logger
+	obj     *manifest.Object
+	secrets *redact.Set
 }
 
 func (p printer) Print(pc print.Context, msg string) error {
@@ -202,14 +219,21 @@ func (p printer) Print(pc print.Context, msg string) error {
 	if pc.Location != nil {
 		loc = fmt.Sprintf("%s:%d", pc.Location.File, pc.Location.Row)
 	}
-	p.logger.Debug("policy print", "policy", loc, "object", p.obj.Ref().String(), "message", secretsOf(p.obj).Redact(msg))
+	p.logger.Debug("policy print", "policy", loc, "object", p.obj.Ref().String(), "message", p.secrets.Redact(msg))
 	return nil
 }
 
-// secretsOf collects the values of obj an error message must not show:
-// a Secret's data, and values under secret-sounding keys of any object.
-func secretsOf(obj *manifest.Object) *redact.Set {
+// secretsOf collects the values of objects a message must not show: a
+// Secret's data, and values under secret-sounding keys of any object.
+func secretsOf(objects []*manifest.Object) *redact.Set {
 	var s redact.Set
+	for _, obj := range objects {
+		addSecrets(&s, obj)
+	}
+	return &s
+}
+
+func addSecrets(s *redact.Set, obj *manifest.Object) {
 	s.AddSensitive(obj.Content)
 	if obj.Kind == "Secret" {
 		for _, field := range []string{"data", "stringData"} {
@@ -222,5 +246,4 @@ func secretsOf(obj *manifest.Object) *redact.Set {
 			}
 		}
 	}
-	return &s
 }

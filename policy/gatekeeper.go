@@ -15,6 +15,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
+	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -271,7 +272,7 @@ func (gk *gatekeeper) compileRendered(ctx context.Context, obj *manifest.Object)
 }
 
 // evaluate runs every constraint that matches obj.
-func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest.Object) []manifest.Finding {
+func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest.Object, secrets *redact.Set) []manifest.Finding {
 	var findings []manifest.Finding
 	var review ast.Value
 	for _, c := range run.constraints {
@@ -300,20 +301,20 @@ func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest
 			ast.Item(ast.StringTerm("review"), ast.NewTerm(review)),
 			ast.Item(ast.StringTerm("parameters"), ast.NewTerm(params)),
 		)
-		findings = append(findings, e.evaluateConstraint(ctx, t, c, obj, input, run.inventory)...)
+		findings = append(findings, e.evaluateConstraint(ctx, t, c, obj, input, run.inventory, secrets)...)
 	}
 	return findings
 }
 
-func (e *Engine) evaluateConstraint(ctx context.Context, t *template, c constraint, obj *manifest.Object, input ast.Value, inventory rego.EvalOption) []manifest.Finding {
+func (e *Engine) evaluateConstraint(ctx context.Context, t *template, c constraint, obj *manifest.Object, input ast.Value, inventory rego.EvalOption, secrets *redact.Set) []manifest.Finding {
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
-	rs, err := t.query.Eval(ctx, rego.EvalParsedInput(input), inventory, rego.EvalPrintHook(printer{e.opts.Logger, obj}))
+	rs, err := t.query.Eval(ctx, rego.EvalParsedInput(input), inventory, rego.EvalPrintHook(printer{e.opts.Logger, obj, secrets}))
 	if err != nil {
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
 		}
-		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, secretsOf(obj).Redact(fmt.Sprintf("%s %s: %v", c.kind, c.name, err)))}
+		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))}
 	}
 	var findings []manifest.Finding
 	for _, r := range rs {

@@ -65,3 +65,15 @@ func TestPrintCaptured(t *testing.T) {
 		t.Errorf("log: %s", logs.String())
 	}
 }
+
+// A message that quotes a Secret of the target shows no secret value.
+func TestMessagesRedacted(t *testing.T) {
+	e, err := Load(context.Background(), []string{"testdata/quote-secret"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := e.Evaluate(context.Background(), []*manifest.Object{deployment, secret})
+	if len(f) != 1 || strings.Contains(f[0].Message, secretValue) || !strings.Contains(f[0].Message, "[redacted]") {
+		t.Fatalf("got %+v, want one warning with the secret redacted", f)
+	}
+}
