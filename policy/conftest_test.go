@@ -69,3 +69,28 @@ func TestAllNamespaces(t *testing.T) {
 		t.Errorf("namespaces (-want +got):\n%s", diff)
 	}
 }
+
+// Rego v0 policies load with RegoVersion v0, as conftest --rego-version v0,
+// and fail to parse as v1 with an error naming the file.
+func TestRegoV0(t *testing.T) {
+	e, err := Load(context.Background(), []string{"testdata/rego-v0"}, Options{RegoVersion: "v0", Bundled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range e.Evaluate(context.Background(), []*manifest.Object{deployment}) {
+		if f.Rule == "policy/main/deny" {
+			got = append(got, f.Message)
+		}
+	}
+	if diff := cmp.Diff([]string{"web must run as non-root"}, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	_, err = Load(context.Background(), []string{"testdata/rego-v0"}, Options{})
+	if sources := manifest.SourceErrors(err); len(sources) == 0 || sources[0].File != "testdata/rego-v0/main.rego" {
+		t.Errorf("v1 parse: got %v, want an error naming the file", err)
+	}
+	if _, err := Load(context.Background(), nil, Options{RegoVersion: "v2"}); err == nil {
+		t.Error("RegoVersion v2: want an error")
+	}
+}

@@ -48,7 +48,8 @@ func TestPolicyDocs(t *testing.T) {
 // policies: what they see and how their findings are named.
 var writingPolicies = `## Your own policies
 
-` + "`--policy DIR`" + ` (repeatable) loads every ` + "`.rego`" + ` file under DIR (Rego v1) and every
+` + "`--policy DIR`" + ` (repeatable) loads every ` + "`.rego`" + ` file under DIR (Rego v1, or v0 with
+` + "`--rego-version v0`" + ` as in conftest) and every
 Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + ` files.
 
 - **conftest conventions.** In package ` + "`main`" + ` (or the packages named by ` + "`--namespace`" + `, or all with

@@ -59,6 +59,10 @@ type Options struct {
 	// AllNamespaces evaluates every package of the policy directories
 	// instead of Namespaces, as conftest's --all-namespaces does.
 	AllNamespaces bool
+	// RegoVersion is the syntax of the policy files, as conftest's
+	// --rego-version: "v1" (the default) or "v0". The bundled library is
+	// v1 whatever it says.
+	RegoVersion string
 	// Bundled adds syncgate's bundled library of checks.
 	Bundled bool
 	// Timeout bounds the evaluation of one object; zero means 5 seconds.
@@ -123,6 +127,9 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if err := checkRegoVersion(opts.RegoVersion); err != nil {
+		return nil, err
+	}
 	modules, err := loadModules(dirs, opts, false)
 	if err != nil {
 		return nil, err
@@ -176,6 +183,14 @@ func (e *Engine) prepare(ctx context.Context, compiler *ast.Compiler, ns string,
 	return nil
 }
 
+func checkRegoVersion(v string) error {
+	switch v {
+	case "", "v1", "v0":
+		return nil
+	}
+	return fmt.Errorf("policy: unknown Rego version %q: want v0 or v1", v)
+}
+
 // newCompiler returns a compiler without the refused builtins, strict,
 // that keeps print() calls and rule annotations.
 func newCompiler() *ast.Compiler {
@@ -203,7 +218,7 @@ func loadModules(dirs []string, opts Options, tests bool) (map[string]*ast.Modul
 		}
 	}
 	for _, dir := range dirs {
-		if err := loadDir(dir, opts.MaxFileBytes, tests, modules); err != nil {
+		if err := loadDir(dir, opts, tests, modules); err != nil {
 			return nil, err
 		}
 	}
@@ -240,11 +255,15 @@ func loadBundled(tests bool, modules map[string]*ast.Module) error {
 		if err != nil {
 			return err
 		}
-		return parse(bundledDir+p, data, modules)
+		return parse(bundledDir+p, data, ast.RegoV1, modules)
 	})
 }
 
-func loadDir(dir string, maxBytes int64, tests bool, modules map[string]*ast.Module) error {
+func loadDir(dir string, opts Options, tests bool, modules map[string]*ast.Module) error {
+	version := ast.RegoV1
+	if opts.RegoVersion == "v0" {
+		version = ast.RegoV0
+	}
 	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -257,16 +276,16 @@ func loadDir(dir string, maxBytes int64, tests bool, modules map[string]*ast.Mod
 		if !d.Type().IsRegular() {
 			return &manifest.SourceError{File: p, Err: errors.New("not a regular file: policies are read only from regular files")}
 		}
-		data, err := readBounded(p, maxBytes)
+		data, err := readBounded(p, opts.MaxFileBytes)
 		if err != nil {
 			return err
 		}
-		return parse(p, data, modules)
+		return parse(p, data, version, modules)
 	})
 }
 
-func parse(file string, data []byte, modules map[string]*ast.Module) error {
-	m, err := ast.ParseModuleWithOpts(file, string(data), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+func parse(file string, data []byte, version ast.RegoVersion, modules map[string]*ast.Module) error {
+	m, err := ast.ParseModuleWithOpts(file, string(data), ast.ParserOptions{RegoVersion: version, ProcessAnnotation: true})
 	if err != nil {
 		return compileError(err)
 	}

@@ -54,6 +54,9 @@ func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, e
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}
+	if err := checkRegoVersion(opts.RegoVersion); err != nil {
+		return nil, err
+	}
 	modules, err := loadModules(dirs, opts, true)
 	if err != nil {
 		return nil, err
