@@ -22,6 +22,7 @@ func newPolicyCmd() *cobra.Command {
 
 func newPolicyTestCmd() *cobra.Command {
 	var noDefault, verbose bool
+	var regoVersion string
 	cmd := &cobra.Command{
 		Use:   "test [DIR...]",
 		Short: "Run the Rego unit tests (_test.rego) of the bundled library and of the policies in DIR",
@@ -29,7 +30,7 @@ func newPolicyTestCmd() *cobra.Command {
 			"unless --no-default-policies is given, as opa test does, under the restrictions syncgate\n" +
 			"evaluates policies with. Exits 1 when a test fails.",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
-			results, err := policy.RunTests(cmd.Context(), dirs, policy.Options{Bundled: !noDefault})
+			results, err := policy.RunTests(cmd.Context(), dirs, policy.Options{Bundled: !noDefault, RegoVersion: regoVersion})
 			if err != nil {
 				return err
 			}
@@ -41,6 +42,7 @@ func newPolicyTestCmd() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&noDefault, "no-default-policies", false, "leave out the bundled library's tests")
 	cmd.Flags().BoolVarP(&verbose, "verbose", "v", false, "list passing tests too")
+	cmd.Flags().StringVar(&regoVersion, "rego-version", "v1", "Rego syntax of the policy and test files in DIR: v1 or v0")
 	return cmd
 }
 

@@ -35,6 +35,7 @@ func TestPolicyTest(t *testing.T) {
 			"data.main_test.test_builtin_error: ERROR",
 			"PASS: 1/3", "FAIL: 1/3", "ERROR: 1/3",
 		}},
+		{name: "unknown Rego version", args: []string{"test", "--rego-version", "v2", "../../testdata/policy/tests/pass"}, wantCode: exitError},
 		{name: "compile error", args: []string{"test", "--no-default-policies", "../../policy/testdata/http-send"}, wantCode: exitError},
 	}
 	for _, tt := range tests {
