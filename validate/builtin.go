@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/validate/internal/builtin"
 )
@@ -46,20 +48,18 @@ func loadBuiltins(version string) (*builtins, error) {
 	if err != nil {
 		return nil, err
 	}
-	defs, err := decodeDefinitions(set.Definitions)
-	if err != nil {
-		return nil, fmt.Errorf("embedded schemas %s: %w", set.Version, err)
-	}
-	c, err := defs.compiler()
-	if err != nil {
-		return nil, fmt.Errorf("embedded schemas %s: %w", set.Version, err)
-	}
-	b := &builtins{set: set, kinds: make(map[gvk]builtin.Kind, len(set.Kinds)), defs: defs, cache: newSchemaCache(c),
+	b := &builtins{set: set, kinds: make(map[gvk]builtin.Kind, len(set.Kinds)), defs: newDefinitions(set.Definitions),
 		nodes: &nodes{raw: set.Definitions, dec: map[string]*node{}}}
+	b.cache = newSchemaCache(b.defs.compiler())
 	for _, k := range set.Kinds {
 		b.kinds[gvk{k.Group, k.Version, k.Kind}] = k
 	}
 	return b, nil
+}
+
+// schema returns the compiled schema of a definition.
+func (b *builtins) schema(def string) (*jsonschema.Schema, error) {
+	return b.cache.get(defURL(def), nil)
 }
 
 // lifecycle returns what the embedded sets know of a kind's lifecycle:

@@ -21,7 +21,8 @@ import (
 type crdKind struct {
 	crd        string // the CRD's name, for messages
 	namespaced bool
-	url        string // where its JSON schema was added to the compiler
+	url        string // where its JSON schema is added to the compiler
+	doc        any    // its JSON schema
 	structural *structuralschema.Structural
 	// cel evaluates the x-kubernetes-validations rules; nil when there
 	// are none or the CRD is invalid (the server would not accept it).
@@ -53,11 +54,7 @@ func loadCRDs(ctx context.Context, defs *definitions, objs []*manifest.Object) (
 			continue
 		}
 		if set.cache == nil {
-			c, err := defs.compiler()
-			if err != nil {
-				return set, append(findings, finding(obj, RuleSchemaError, "", err.Error()))
-			}
-			set.cache = newSchemaCache(c)
+			set.cache = newSchemaCache(defs.compiler())
 		}
 		findings = append(findings, set.add(ctx, obj)...)
 	}
@@ -89,13 +86,11 @@ func (s *crdSet) add(ctx context.Context, obj *manifest.Object) (findings []mani
 		k := &crdKind{crd: crd.Name, namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped}
 		k.url = fmt.Sprintf("mem:///crd/%s/%s.json", crd.Name, v.Name)
 		doc, err := crdJSONSchema(v.Schema.OpenAPIV3Schema)
-		if err == nil {
-			err = s.cache.add(k.url, doc)
-		}
 		if err != nil {
 			findings = append(findings, finding(obj, RuleCRDInvalid, fmt.Sprintf("spec.versions[%d].schema.openAPIV3Schema", i), err.Error()))
 			continue
 		}
+		k.doc = doc
 		var internalProps apiextensions.JSONSchemaProps
 		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v.Schema.OpenAPIV3Schema, &internalProps, nil); err == nil {
 			if st, err := structuralschema.NewStructural(&internalProps); err == nil {
@@ -148,7 +143,7 @@ func jsonErrorText(err error) string {
 
 // schema returns the compiled JSON schema of a kind.
 func (s *crdSet) schema(k *crdKind) (*jsonschema.Schema, error) {
-	return s.cache.get(k.url)
+	return s.cache.get(k.url, k.doc)
 }
 
 // fieldOf renders an apimachinery field path, "" for the root.

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
@@ -14,53 +15,83 @@ import (
 // against, custom objects included.
 const objectMetaDef = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
 
-// builtinURL is where the embedded definitions document sits for the
-// compiler; its definitions are reached as builtinURL#/definitions/NAME.
-const builtinURL = "mem:///builtin.json"
+// defsURL is where the compiler finds each embedded definition, as a
+// document of its own: defsURL + NAME + ".json".
+const defsURL = "mem:///defs/"
 
-// noLoader refuses every URL, so that a schema cannot make the compiler
-// read a file or the network: everything a schema may refer to is added
-// as a resource first.
-type noLoader struct{}
+func defURL(name string) string { return defsURL + name + ".json" }
 
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("schema refers to %s, which is not loaded (no files or network are read)", url)
-}
-
-// definitions is the embedded definitions document, decoded once and
-// shared read-only by every compiler.
+// definitions are the embedded definitions, served to compilers one
+// document per definition, decoded on first use with their references
+// rewritten to point at each other's documents. A compiler scans each
+// document it loads; given the whole set as one document it would spend
+// the better part of a second on it, given one definition at a time it
+// reads only what a kind reaches.
 type definitions struct {
-	doc map[string]any // {"definitions": {...}}
+	raw map[string]json.RawMessage
+
+	mu      sync.Mutex
+	decoded map[string]any
 }
 
-func decodeDefinitions(raw map[string]json.RawMessage) (*definitions, error) {
-	defs := make(map[string]any, len(raw))
-	for name, data := range raw {
-		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
-		if err != nil {
-			return nil, fmt.Errorf("definition %s: %w", name, err)
-		}
-		defs[name] = v
+func newDefinitions(raw map[string]json.RawMessage) *definitions {
+	return &definitions{raw: raw, decoded: map[string]any{}}
+}
+
+// Load implements jsonschema.URLLoader for definition documents; it
+// refuses every other URL, so that a schema cannot make the compiler read
+// a file or the network.
+func (d *definitions) Load(url string) (any, error) {
+	name, ok := strings.CutPrefix(url, defsURL)
+	name, isJSON := strings.CutSuffix(name, ".json")
+	if !ok || !isJSON {
+		return nil, fmt.Errorf("schema refers to %s, which is not loaded (no files or network are read)", url)
 	}
-	return &definitions{doc: map[string]any{"definitions": defs}}, nil
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if v, ok := d.decoded[name]; ok {
+		return v, nil
+	}
+	raw, ok := d.raw[name]
+	if !ok {
+		return nil, fmt.Errorf("no definition %s", name)
+	}
+	v, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("definition %s: %w", name, err)
+	}
+	rewriteRefs(v)
+	d.decoded[name] = v
+	return v, nil
 }
 
-// has reports whether name is a definition.
-func (d *definitions) has(name string) bool {
-	_, ok := d.doc["definitions"].(map[string]any)[name]
-	return ok
+// rewriteRefs points "#/definitions/NAME" references of a freshly decoded
+// definition at NAME's own document.
+func rewriteRefs(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if ref, ok := v["$ref"].(string); ok {
+			if name, ok := strings.CutPrefix(ref, "#/definitions/"); ok {
+				v["$ref"] = defURL(name)
+			}
+		}
+		for _, child := range v {
+			rewriteRefs(child)
+		}
+	case []any:
+		for _, child := range v {
+			rewriteRefs(child)
+		}
+	}
 }
 
-// compiler returns a fresh compiler that knows the definitions, compiles
-// draft 2020-12 by default and reads nothing from outside.
-func (d *definitions) compiler() (*jsonschema.Compiler, error) {
+// compiler returns a compiler of draft 2020-12 by default that loads the
+// embedded definitions and nothing else.
+func (d *definitions) compiler() *jsonschema.Compiler {
 	c := jsonschema.NewCompiler()
 	c.DefaultDraft(jsonschema.Draft2020)
-	c.UseLoader(noLoader{})
-	if err := c.AddResource(builtinURL, d.doc); err != nil {
-		return nil, err
-	}
-	return c, nil
+	c.UseLoader(d)
+	return c
 }
 
 // schemaCache compiles schemas from one compiler once each. The compiler
@@ -80,33 +111,30 @@ func newSchemaCache(c *jsonschema.Compiler) *schemaCache {
 	return &schemaCache{compiler: c, compiled: map[string]compiled{}}
 }
 
-// get compiles the schema at url, or returns it from the cache.
-func (s *schemaCache) get(url string) (*jsonschema.Schema, error) {
+// get returns the schema at url, compiled on first use. doc, when not
+// nil, is the document to add at url first; else the compiler loads it.
+func (s *schemaCache) get(url string, doc any) (*jsonschema.Schema, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.compiled[url]; ok {
 		return c.schema, c.err
 	}
-	sch, err := s.compile(url)
+	sch, err := s.compile(url, doc)
 	s.compiled[url] = compiled{sch, err}
 	return sch, err
 }
 
 // compile turns a compiler panic on a hostile schema into an error.
-func (s *schemaCache) compile(url string) (sch *jsonschema.Schema, err error) {
+func (s *schemaCache) compile(url string, doc any) (sch *jsonschema.Schema, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			sch, err = nil, errors.New("schema compiler failed")
 		}
 	}()
+	if doc != nil {
+		if err := s.compiler.AddResource(url, doc); err != nil {
+			return nil, err
+		}
+	}
 	return s.compiler.Compile(url)
 }
-
-// add adds a document to the compiler under url.
-func (s *schemaCache) add(url string, doc any) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.compiler.AddResource(url, doc)
-}
-
-func defURL(name string) string { return builtinURL + "#/definitions/" + name }
