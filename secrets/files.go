@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -102,12 +103,17 @@ func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sops
 
 // textFile runs the credential rules over a text file, line by line.
 func (s *Scanner) textFile(ctx context.Context, name, text string) []manifest.Finding {
-	var findings []manifest.Finding
+	byLine := map[int][]leak{}
 	for _, lk := range s.leaks(ctx, name, text) {
-		findings = append(findings, fileFinding(name, lk.line+1, RuleCredential, "",
+		byLine[lk.line] = append(byLine[lk.line], lk)
+	}
+	var findings []manifest.Finding
+	for _, line := range slices.Sorted(maps.Keys(byLine)) {
+		lk := mostSpecific(byLine[line])
+		findings = append(findings, fileFinding(name, line+1, RuleCredential, "",
 			fmt.Sprintf("the file holds a credential matching the gitleaks rule %s%s", lk.rule, hint(lk.secret))))
 	}
-	return dedupe(findings)
+	return findings
 }
 
 // yamlFile checks a YAML or JSON file that decoded: as a SOPS file when a

@@ -93,23 +93,35 @@ func (s *Scanner) credentials(ctx context.Context, obj *manifest.Object) []manif
 		ends[i] = line
 		line++
 	}
-	var findings []manifest.Finding
+	byLeaf := map[int][]leak{}
 	for _, lk := range s.leaks(ctx, "", text.String()) {
-		i, _ := slices.BinarySearch(ends, lk.line)
-		if i >= len(leaves) {
-			continue
+		if i, _ := slices.BinarySearch(ends, lk.line); i < len(leaves) {
+			byLeaf[i] = append(byLeaf[i], lk)
 		}
+	}
+	var findings []manifest.Finding
+	for _, i := range slices.Sorted(maps.Keys(byLeaf)) {
+		lk := mostSpecific(byLeaf[i])
 		findings = append(findings, objectFinding(obj, RuleCredential, leaves[i].field,
 			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", leaves[i].field, lk.rule, hint(lk.secret))))
 	}
-	return dedupe(findings)
+	return findings
 }
 
-// dedupe drops repeated findings (two rules or two decoding passes that
-// match the same string), keeping the first, after sorting.
-func dedupe(findings []manifest.Finding) []manifest.Finding {
-	manifest.SortFindings(findings)
-	return slices.CompactFunc(findings, func(a, b manifest.Finding) bool {
-		return a.Rule == b.Rule && a.File == b.File && a.Line == b.Line && a.Field == b.Field && a.Message == b.Message && a.Target == b.Target
+// genericRule is gitleaks' catch-all rule: a keyword next to a long
+// random-looking value. It also matches what specific rules match.
+const genericRule = "generic-api-key"
+
+// mostSpecific picks the leak to report among those of one string or line:
+// a specific rule over the generic one, then the first rule by name.
+func mostSpecific(leaks []leak) leak {
+	return slices.MinFunc(leaks, func(a, b leak) int {
+		if (a.rule == genericRule) != (b.rule == genericRule) {
+			if a.rule == genericRule {
+				return 1
+			}
+			return -1
+		}
+		return strings.Compare(a.rule, b.rule)
 	})
 }
