@@ -74,7 +74,8 @@ Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + 
   ` + "`cluster.<apiVersion>.<kind>.<name>`" + `). ` + "`spec.match`" + ` is honoured (kinds, scope, namespaces,
   excludedNamespaces, name, labelSelector, and namespaceSelector against the target's Namespace
   objects: a namespaced object whose Namespace is not in the target does not match one).
-  ` + "`enforcementAction`" + ` deny, warn, dryrun give error, warning, info. Template Rego is v0 unless its
+  ` + "`enforcementAction`" + ` deny, warn, dryrun give error, warning, info (` + "`scoped`" + `: the strongest action
+  for ` + "`validation.gatekeeper.sh`" + `). Template Rego is v0 unless its
   ` + "`code`" + ` entry (engine ` + "`Rego`" + `) says ` + "`version: \"v1\"`" + `.
 - **Sandbox.** These builtins do not compile: ` + "`" + strings.Join(refused, "`, `") + "`" + `; a builtin error fails the check; each evaluation has a deadline (5 s);
   ` + "`print()`" + ` goes to the debug log, never to stdout.

@@ -184,16 +184,54 @@ func newConstraint(obj *manifest.Object) (constraint, error) {
 	if c.parameters == nil {
 		c.parameters = map[string]any{}
 	}
-	switch action, _ := dig(obj.Content, "spec", "enforcementAction").(string); action {
-	case "", "deny":
-	case "warn":
-		c.severity = manifest.SeverityWarning
-	case "dryrun":
-		c.severity = manifest.SeverityInfo
-	default:
-		return c, &manifest.SourceError{File: obj.Origin.File, Line: obj.Origin.Line, Err: fmt.Errorf("%s %s: unknown enforcementAction %q: want deny, warn or dryrun", obj.Kind, obj.Name, action)}
+	action, _ := dig(obj.Content, "spec", "enforcementAction").(string)
+	sev, ok := actionSeverity(action)
+	if action == "scoped" {
+		sev, ok = scopedSeverity(dig(obj.Content, "spec", "scopedEnforcementActions"))
 	}
+	if !ok {
+		return c, &manifest.SourceError{File: obj.Origin.File, Line: obj.Origin.Line, Err: fmt.Errorf("%s %s: enforcementAction %q: want deny, warn, dryrun, or scoped with an action for validation.gatekeeper.sh", obj.Kind, obj.Name, action)}
+	}
+	c.severity = sev
 	return c, nil
+}
+
+// actionSeverity maps an enforcementAction to the severity of its
+// findings: deny (the default) blocks, warn warns, dryrun informs.
+func actionSeverity(action string) (manifest.Severity, bool) {
+	switch action {
+	case "", "deny":
+		return manifest.SeverityError, true
+	case "warn":
+		return manifest.SeverityWarning, true
+	case "dryrun":
+		return manifest.SeverityInfo, true
+	}
+	return "", false
+}
+
+// scopedSeverity is the strongest action scopedEnforcementActions give
+// the admission webhook (enforcement point validation.gatekeeper.sh, or
+// *), the one syncgate stands in for.
+func scopedSeverity(v any) (manifest.Severity, bool) {
+	var best manifest.Severity
+	scoped, _ := v.([]any)
+	for _, s := range scoped {
+		entry, _ := s.(map[string]any)
+		action, _ := entry["action"].(string)
+		sev, ok := actionSeverity(action)
+		if !ok || action == "" {
+			continue
+		}
+		points, _ := entry["enforcementPoints"].([]any)
+		for _, p := range points {
+			name, _ := dig(p, "name").(string)
+			if (name == "validation.gatekeeper.sh" || name == "*") && sev.Rank() > best.Rank() {
+				best = sev
+			}
+		}
+	}
+	return best, best != ""
 }
 
 // gatekeeperRun is what the Gatekeeper constraints need for one target.

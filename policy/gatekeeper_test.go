@@ -122,3 +122,47 @@ func TestGatekeeperMissingTemplate(t *testing.T) {
 		t.Fatalf("got %+v", f)
 	}
 }
+
+func TestEnforcementAction(t *testing.T) {
+	scoped := func(entries ...any) map[string]any {
+		return map[string]any{"enforcementAction": "scoped", "scopedEnforcementActions": entries}
+	}
+	point := func(action string, points ...string) any {
+		var list []any
+		for _, p := range points {
+			list = append(list, map[string]any{"name": p})
+		}
+		return map[string]any{"action": action, "enforcementPoints": list}
+	}
+	tests := []struct {
+		name string
+		spec map[string]any
+		want manifest.Severity // "" for an error
+	}{
+		{"default", map[string]any{}, manifest.SeverityError},
+		{"deny", map[string]any{"enforcementAction": "deny"}, manifest.SeverityError},
+		{"warn", map[string]any{"enforcementAction": "warn"}, manifest.SeverityWarning},
+		{"dryrun", map[string]any{"enforcementAction": "dryrun"}, manifest.SeverityInfo},
+		{"unknown", map[string]any{"enforcementAction": "block"}, ""},
+		{"scoped webhook warn, audit deny", scoped(point("warn", "validation.gatekeeper.sh"), point("deny", "audit.gatekeeper.sh")), manifest.SeverityWarning},
+		{"scoped everywhere", scoped(point("deny", "*")), manifest.SeverityError},
+		{"scoped audit only", scoped(point("deny", "audit.gatekeeper.sh")), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := newConstraint(object(map[string]any{
+				"apiVersion": "constraints.gatekeeper.sh/v1beta1", "kind": "K8sBlockNodePort",
+				"metadata": map[string]any{"name": "x"}, "spec": tt.spec,
+			}))
+			if tt.want == "" {
+				if err == nil || manifest.SourceErrors(err)[0].File != "app/deploy.yaml" {
+					t.Fatalf("got %v, want an error naming the file", err)
+				}
+				return
+			}
+			if err != nil || c.severity != tt.want {
+				t.Fatalf("got %q, %v; want %q", c.severity, err, tt.want)
+			}
+		})
+	}
+}
