@@ -52,8 +52,8 @@ func metadataFindings(obj *manifest.Object) []manifest.Finding {
 	if !ok {
 		return nil
 	}
-	var meta metav1.ObjectMeta
-	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &meta); err != nil {
+	meta, ok := objectMeta(raw)
+	if !ok {
 		return nil
 	}
 	nameFn, ok := nameRules[gvkKind{obj.Group(), obj.Kind}]
@@ -62,12 +62,80 @@ func metadataFindings(obj *manifest.Object) []manifest.Finding {
 	}
 	// Whether the kind is namespaced is the cluster's business; a
 	// namespace, when set, must be valid.
-	errs := apivalidation.ValidateObjectMetaAccessor(&meta, meta.Namespace != "", nameFn, field.NewPath("metadata"))
+	errs := apivalidation.ValidateObjectMetaAccessor(meta, meta.Namespace != "", nameFn, field.NewPath("metadata"))
 	findings := make([]manifest.Finding, 0, len(errs))
 	for _, e := range errs {
 		findings = append(findings, finding(obj, metadataRule(e.Field), e.Field, metadataMessage(e)))
 	}
 	return findings
+}
+
+// objectMeta reads metadata into the API type. The fields manifests carry
+// are read directly; rarer ones (owner references, managed fields) go
+// through the reflective converter. ok is false when a field has the
+// wrong type, which the schema check reports.
+func objectMeta(raw map[string]any) (meta *metav1.ObjectMeta, ok bool) {
+	meta = &metav1.ObjectMeta{}
+	for key, val := range raw {
+		switch key {
+		case "name":
+			meta.Name, ok = val.(string)
+		case "generateName":
+			meta.GenerateName, ok = val.(string)
+		case "namespace":
+			meta.Namespace, ok = val.(string)
+		case "labels":
+			meta.Labels, ok = stringMap(val)
+		case "annotations":
+			meta.Annotations, ok = stringMap(val)
+		case "finalizers":
+			meta.Finalizers, ok = stringList(val)
+		case "ownerReferences", "managedFields", "generation":
+			var full metav1.ObjectMeta
+			if runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &full) != nil {
+				return nil, false
+			}
+			return &full, true
+		default:
+			ok = true
+		}
+		if !ok && val != nil {
+			return nil, false
+		}
+	}
+	return meta, true
+}
+
+func stringMap(v any) (map[string]string, bool) {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	out := make(map[string]string, len(m))
+	for k, val := range m {
+		s, ok := val.(string)
+		if !ok {
+			return nil, false
+		}
+		out[k] = s
+	}
+	return out, true
+}
+
+func stringList(v any) ([]string, bool) {
+	l, ok := v.([]any)
+	if !ok {
+		return nil, false
+	}
+	out := make([]string, 0, len(l))
+	for _, val := range l {
+		s, ok := val.(string)
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+	}
+	return out, true
 }
 
 func metadataRule(fieldPath string) string {

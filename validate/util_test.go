@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"strconv"
 	"testing"
 )
@@ -68,5 +69,34 @@ func TestValidateDuration(t *testing.T) {
 		if validateDuration(bad) == nil {
 			t.Errorf("validateDuration(%q) = nil, want an error", bad)
 		}
+	}
+}
+
+func TestObjectMeta(t *testing.T) {
+	tests := []struct {
+		name string
+		raw  map[string]any
+		ok   bool
+		want string // name/namespace/labels as read
+	}{
+		{"plain", map[string]any{"name": "a", "namespace": "n", "labels": map[string]any{"k": "v"}}, true, "a/n/map[k:v]"},
+		{"nulls", map[string]any{"name": "a", "labels": nil, "annotations": nil}, true, "a//map[]"},
+		{"number label", map[string]any{"name": "a", "labels": map[string]any{"v": int64(1)}}, false, ""},
+		{"list name", map[string]any{"name": []any{"a"}}, false, ""},
+		{"owner references", map[string]any{"name": "a", "ownerReferences": []any{map[string]any{"apiVersion": "v1", "kind": "Pod", "name": "p", "uid": "u"}}}, true, "a//map[]"},
+		{"bad owner references", map[string]any{"name": "a", "ownerReferences": "p"}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			meta, ok := objectMeta(tt.raw)
+			if ok != tt.ok {
+				t.Fatalf("ok = %v, want %v", ok, tt.ok)
+			}
+			if ok {
+				if got := fmt.Sprintf("%s/%s/%v", meta.Name, meta.Namespace, meta.Labels); got != tt.want {
+					t.Errorf("got %s, want %s", got, tt.want)
+				}
+			}
+		})
 	}
 }
