@@ -49,7 +49,7 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 			if f.Field != "" {
 				message = f.Field + ": " + message
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", f.Severity, markdownEscape(f.Rule), markdownEscape(object),
+			ew.printf("| %s | %s | %s | %s | %s |\n", markdownEscape(string(f.Severity)), markdownEscape(f.Rule), markdownEscape(object),
 				markdownEscape(where), markdownEscape(truncate(message, markdownCell)))
 		}
 		if more := len(findings) - markdownRows; more > 0 {
