@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 
@@ -117,11 +118,7 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 			worst[f.Rule] = f.Severity
 		}
 	}
-	ids := make([]string, 0, len(worst))
-	for id := range worst {
-		ids = append(ids, id)
-	}
-	slices.Sort(ids)
+	ids := slices.Sorted(maps.Keys(worst))
 	rules := make([]sarifRule, len(ids))
 	for i, id := range ids {
 		info := ruleInfo(opts.Rules, id, worst[id])
