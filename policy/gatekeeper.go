@@ -59,7 +59,7 @@ type gatekeeper struct {
 }
 
 // loadGatekeeper reads the ConstraintTemplates and Constraints of the
-// .yaml files under dirs; other objects in those files are ignored.
+// .yaml files under dirs; other documents in those files are ignored.
 func loadGatekeeper(ctx context.Context, dirs []string, maxBytes int64) (*gatekeeper, error) {
 	gk := &gatekeeper{templates: map[string]*template{}, compiled: map[[32]byte]*template{}}
 	var objects []*manifest.Object
@@ -75,11 +75,20 @@ func loadGatekeeper(ctx context.Context, dirs []string, maxBytes int64) (*gateke
 			if err != nil {
 				return err
 			}
-			objs, err := manifest.DecodeObjects(p, data, manifest.DefaultLimits())
+			// A policy directory may hold other YAML (conftest data,
+			// CI files): only Gatekeeper documents are read from it, but
+			// a file that is not YAML at all is an error.
+			docs, err := manifest.Decode(p, data, manifest.DefaultLimits())
 			if err != nil {
 				return err
 			}
-			objects = append(objects, objs...)
+			for _, doc := range docs {
+				if content, ok := doc.Value.(map[string]any); ok {
+					if obj := manifest.NewObject(content, manifest.Origin{File: p, Line: doc.Line}); obj.Group() == templateGroup || obj.Group() == constraintGroup {
+						objects = append(objects, obj)
+					}
+				}
+			}
 			return nil
 		})
 		if err != nil {

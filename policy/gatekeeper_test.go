@@ -166,3 +166,16 @@ func TestEnforcementAction(t *testing.T) {
 		})
 	}
 }
+
+// Other YAML in a policy directory is left alone; the templates beside it
+// load.
+func TestGatekeeperMixedYAML(t *testing.T) {
+	e, err := Load(context.Background(), []string{"testdata/mixed-yaml"}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := object(map[string]any{"apiVersion": "v1", "kind": "Service", "metadata": map[string]any{"name": "web", "namespace": "shop"}, "spec": map[string]any{"type": "NodePort"}})
+	if f := e.Evaluate(context.Background(), []*manifest.Object{svc}); len(f) != 1 || f[0].Rule != "policy/gatekeeper/K8sBlockNodePort/no-nodeports" {
+		t.Fatalf("got %+v", f)
+	}
+}
