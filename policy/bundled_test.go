@@ -122,3 +122,14 @@ func TestBundledRegoTests(t *testing.T) {
 		}
 	}
 }
+
+// The stage registry lists the bundled checks and policy/eval-error.
+func TestStageRules(t *testing.T) {
+	rules := Rules()
+	if len(rules) < 31 || !slices.ContainsFunc(rules, func(r Rule) bool { return r.ID == RuleEvalError && r.Severity == manifest.SeverityError }) {
+		t.Fatalf("Rules() = %d rules, want the bundled checks and %s", len(rules), RuleEvalError)
+	}
+	if !slices.IsSortedFunc(rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) }) {
+		t.Error("Rules() is not sorted by ID")
+	}
+}

@@ -39,7 +39,7 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 		// worth blocking on rather than a silent pass.
 		f := make([]manifest.Finding, 0, len(objects))
 		for _, obj := range objects {
-			f = append(f, finding(obj, "policy/eval-error", manifest.SeverityError, "objects of the target: "+err.Error()))
+			f = append(f, finding(obj, RuleEvalError, manifest.SeverityError, "objects of the target: "+err.Error()))
 		}
 		return f
 	}
@@ -82,7 +82,7 @@ type targetEval struct {
 func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, t *targetEval) []manifest.Finding {
 	input, err := ast.InterfaceToValue(obj.Content)
 	if err != nil {
-		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, "input: "+err.Error())}
+		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, "input: "+err.Error())}
 	}
 	var findings []manifest.Finding
 	for _, q := range e.queries {
@@ -100,7 +100,7 @@ func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.O
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
 		}
-		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("policy package %s: %v", q.namespace, err))}
+		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("policy package %s: %v", q.namespace, err))}
 	}
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil
@@ -133,7 +133,7 @@ func (e *Engine) packageFindings(ns string, doc map[string]any, obj *manifest.Ob
 		}
 		results, ok := doc[rule].([]any)
 		if !ok {
-			findings = append(findings, finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("policy package %s: rule %s is not a set of messages", ns, rule)))
+			findings = append(findings, finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("policy package %s: rule %s is not a set of messages", ns, rule)))
 			continue
 		}
 		for _, r := range results {

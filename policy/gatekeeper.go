@@ -270,7 +270,7 @@ func (gk *gatekeeper) forTarget(ctx context.Context, objects []*manifest.Object)
 		if obj.Group() == templateGroup && obj.Kind == "ConstraintTemplate" {
 			t, err := gk.compileRendered(ctx, obj)
 			if err != nil {
-				run.errs = append(run.errs, finding(obj, "policy/eval-error", manifest.SeverityError, err.Error()))
+				run.errs = append(run.errs, finding(obj, RuleEvalError, manifest.SeverityError, err.Error()))
 				continue
 			}
 			run.templates[t.kind] = t
@@ -282,14 +282,14 @@ func (gk *gatekeeper) forTarget(ctx context.Context, objects []*manifest.Object)
 		}
 		c, err := newConstraint(obj)
 		if err != nil {
-			run.errs = append(run.errs, finding(obj, "policy/eval-error", manifest.SeverityError, err.Error()))
+			run.errs = append(run.errs, finding(obj, RuleEvalError, manifest.SeverityError, err.Error()))
 			continue
 		}
 		run.constraints = append(run.constraints, c)
 	}
 	for _, c := range run.constraints {
 		if run.templates[c.kind] == nil {
-			run.errs = append(run.errs, finding(c.origin, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("%s %s: no ConstraintTemplate defines kind %s", c.kind, c.name, c.kind)))
+			run.errs = append(run.errs, finding(c.origin, RuleEvalError, manifest.SeverityError, fmt.Sprintf("%s %s: no ConstraintTemplate defines kind %s", c.kind, c.name, c.kind)))
 		}
 	}
 	value, err := ast.InterfaceToValue(inventory)
@@ -336,12 +336,12 @@ func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest
 				"operation": "CREATE",
 				"object":    obj.Content,
 			}); err != nil {
-				return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, "review: "+err.Error())}
+				return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, "review: "+err.Error())}
 			}
 		}
 		params, err := ast.InterfaceToValue(c.parameters)
 		if err != nil {
-			findings = append(findings, finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("%s %s: parameters: %v", c.kind, c.name, err)))
+			findings = append(findings, finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("%s %s: parameters: %v", c.kind, c.name, err)))
 			continue
 		}
 		input := ast.NewObject(
@@ -361,7 +361,7 @@ func (e *Engine) evaluateConstraint(ctx context.Context, t *template, c constrai
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
 			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
 		}
-		return []manifest.Finding{finding(obj, "policy/eval-error", manifest.SeverityError, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))}
+		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))}
 	}
 	var findings []manifest.Finding
 	for _, r := range rs {

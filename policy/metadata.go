@@ -2,14 +2,45 @@ package policy
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 
 	"github.com/syncgate/syncgate/manifest"
 )
+
+// RuleEvalError is the rule of findings about a check that could not be
+// evaluated (a builtin error, the deadline, a template that does not
+// compile, a constraint without its template): it blocks.
+const RuleEvalError = "policy/eval-error"
+
+// Rules lists the rules of this stage whatever the policies: RuleEvalError
+// and the bundled library's checks, sorted by ID. Engine.Rules lists the
+// user's annotated rules too.
+func Rules() []Rule {
+	return slices.Clone(stageRules())
+}
+
+var stageRules = sync.OnceValue(func() []Rule {
+	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	if err != nil {
+		// The library is embedded and its tests compile it.
+		panic(fmt.Sprintf("policy: bundled library: %v", err))
+	}
+	rules := append(e.Rules(), Rule{
+		ID:          RuleEvalError,
+		Title:       "A policy check could not be evaluated",
+		Description: "A Rego rule or Gatekeeper constraint failed while checking the object (a builtin error, the time limit, a template that does not compile, a constraint whose template is missing); a failing check blocks instead of passing silently.",
+		Severity:    manifest.SeverityError,
+		Remediation: "Fix the policy named in the message, or the object it could not handle.",
+	})
+	slices.SortFunc(rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
+	return rules
+})
 
 // Rule describes a rule from its # METADATA annotation.
 type Rule struct {
