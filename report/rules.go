@@ -1,8 +1,11 @@
 package report
 
 import (
+	"fmt"
+	"io"
 	"slices"
 	"strings"
+	"text/tabwriter"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -60,3 +63,20 @@ func ruleInfo(rules Rules, id string, seen manifest.Severity) RuleInfo {
 	}
 	return info
 }
+
+// WriteRules lists rules as `syncgate rules` shows them: one line each,
+// sorted by ID, with the severity and the summary (its white space
+// collapsed, so that it keeps to its line) in aligned columns.
+func WriteRules(w io.Writer, rules []RuleInfo) error {
+	sorted := slices.Clone(rules)
+	slices.SortStableFunc(sorted, func(a, b RuleInfo) int { return strings.Compare(a.ID, b.ID) })
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, r := range sorted {
+		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(r.ID, ""), printable(string(r.Severity), ""), printable(oneLine(r.Summary), "")); err != nil {
+			return err
+		}
+	}
+	return tw.Flush()
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
