@@ -187,8 +187,12 @@ func (m *tempModule) newestPatch(minor string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	fields := strings.Fields(string(out))
+	if len(fields) < 2 {
+		return "", fmt.Errorf("the module proxy lists no versions of k8s.io/api")
+	}
 	best, bestPatch := "", -1
-	for _, v := range strings.Fields(string(out))[1:] {
+	for _, v := range fields[1:] {
 		sub := releaseVersion.FindStringSubmatch(v)
 		if sub == nil || sub[1] != want {
 			continue
@@ -219,7 +223,7 @@ func (m *tempModule) findPackages() (inputs []string, groups []group, err error)
 			if err != nil || !d.IsDir() {
 				return err
 			}
-			if d.Name() == "testdata" || d.Name() == "testing" {
+			if d.Name() == "testdata" {
 				return filepath.SkipDir
 			}
 			rel, err := filepath.Rel(modDir, path)
