@@ -1,7 +1,6 @@
 package secrets
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -39,6 +38,7 @@ func checkFindings(t *testing.T, file string, findings []manifest.Finding) {
 
 // FuzzSOPSFile feeds arbitrary files to the SOPS parser and checks, with
 // the test key so that decryption runs too: no panic, well-formed findings.
+// The credential rules are gitleaks' own and stay out, to keep it fast.
 func FuzzSOPSFile(f *testing.F) {
 	addFixtureSeeds(f, "sops/valid.sops.yaml", "sops/partial.sops.yaml", "sops/bad-lastmodified.sops.yaml",
 		"sops/malformed.sops.yaml", "sops/json/config.sops.json", "sops/values.sops.yaml")
@@ -47,10 +47,10 @@ func FuzzSOPSFile(f *testing.F) {
 		const file = "fuzz.sops.yaml"
 		fsys := fstest.MapFS{file: {Data: data}, ".sops.yaml": {Data: []byte("creation_rules: [{age: age1d2ewggfsj9mlv78pn74m4ggzpg50at6fhu3r5sp2ez2d9ht2vp4sm2lhhr}]\n")}}
 		docs, err := manifest.Decode(file, data, fuzzLimits)
-		if err != nil {
+		if err != nil || len(docs) == 0 {
 			return
 		}
-		checkFindings(t, file, s.yamlFile(context.Background(), fsys, file, data, docs, newSOPSRules(fsys, fuzzLimits)))
+		checkFindings(t, file, s.sopsFile(file, data, docs, newSOPSRules(fsys, fuzzLimits)))
 	})
 }
 
@@ -59,7 +59,6 @@ func FuzzSOPSFile(f *testing.F) {
 // the source file too.
 func FuzzSealedSecret(f *testing.F) {
 	addFixtureSeeds(f, "sealed/valid.yaml", "sealed/cluster-wide.yaml", "sealed/malformed.yaml")
-	s := newScanner(f, false)
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const file = "sealed.yaml"
 		objs, err := manifest.DecodeObjects(file, data, fuzzLimits)
@@ -67,7 +66,7 @@ func FuzzSealedSecret(f *testing.F) {
 			return
 		}
 		for _, obj := range objs {
-			checkFindings(t, file, s.Objects(context.Background(), fstest.MapFS{file: {Data: data}}, []*manifest.Object{obj}))
+			checkFindings(t, file, checkSealed(obj))
 			moved := manifest.NewObject(obj.Content, manifest.Origin{File: file})
 			moved.Name, moved.Namespace = "x-"+obj.Name, "elsewhere"
 			checkFindings(t, file, sealedScope(fstest.MapFS{file: {Data: data}}, moved, fuzzLimits))
