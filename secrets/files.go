@@ -141,9 +141,7 @@ func (s *Scanner) yamlFile(ctx context.Context, fsys fs.FS, name string, data []
 		if isSealedSecret(obj) {
 			findings = append(findings, checkSealed(obj)...)
 		}
-		if leftover := encLeftover(content); leftover != "" {
-			findings = append(findings, objectFinding(obj, RuleSOPSMetadata, leftover, fmt.Sprintf("%s holds a SOPS-encrypted value but no sops metadata: nothing can decrypt it", leftover)))
-		}
+		findings = append(findings, encWithoutMetadata(obj)...)
 		findings = append(findings, s.credentials(ctx, obj)...)
 	}
 	if isKustomization(name) {
@@ -154,6 +152,18 @@ func (s *Scanner) yamlFile(ctx context.Context, fsys fs.FS, name string, data []
 		findings = append(findings, s.textFile(ctx, name, string(data))...)
 	}
 	return findings
+}
+
+// encWithoutMetadata reports an object holding a SOPS-encrypted value
+// but no sops metadata: the metadata was cut off, or the value pasted from
+// another file, and nothing can decrypt it.
+func encWithoutMetadata(obj *manifest.Object) []manifest.Finding {
+	leftover := encLeftover(obj.Content)
+	if leftover == "" {
+		return nil
+	}
+	return []manifest.Finding{objectFinding(obj, RuleSOPSMetadata, leftover,
+		fmt.Sprintf("%s holds a SOPS-encrypted value but no sops metadata: nothing can decrypt it", leftover))}
 }
 
 // encLeftover returns the first field path, in sorted order, of a

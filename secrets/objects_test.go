@@ -85,6 +85,7 @@ func TestObjects(t *testing.T) {
 		{"partial SOPS object", "sops/partial.sops.yaml", true, []string{"sops/partial.sops.yaml:1 secrets/sops-partial stringData.DB_HOST_PASSWORD"}},
 		{"SOPS object without a MAC", "sops/no-mac.sops.yaml", false, []string{"sops/no-mac.sops.yaml:1 secrets/sops-metadata sops"}},
 		{"valid SealedSecrets", "sealed/valid.yaml", false, []string{}},
+		{"SOPS value without metadata", "sops-leftover/secret.yaml", false, []string{"sops-leftover/secret.yaml:3 secrets/sops-metadata stringData.password"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -106,6 +106,8 @@ func (s *Scanner) object(ctx context.Context, src fs.FS, obj *manifest.Object) [
 	findings := plaintextSecret(obj)
 	if hasSOPSMetadata(obj.Content) {
 		findings = append(findings, s.sopsObject(obj)...)
+	} else {
+		findings = append(findings, encWithoutMetadata(obj)...)
 	}
 	if isSealedSecret(obj) {
 		findings = append(findings, checkSealed(obj)...)
