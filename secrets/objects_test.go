@@ -149,3 +149,23 @@ func TestMerge(t *testing.T) {
 		t.Errorf("Merge (-want +got):\n%s", diff)
 	}
 }
+
+// TestConcurrent runs one Scanner from several goroutines: every run must
+// give the findings of a run alone.
+func TestConcurrent(t *testing.T) {
+	s := newScanner(t, true)
+	objs := append(decodeFixture(t, "plaintext/secrets.yaml"), decodeFixture(t, "sops/valid.sops.yaml")...)
+	want := brief(s.Objects(context.Background(), nil, objs))
+	results := make(chan []string, 4)
+	for range 4 {
+		go func() {
+			s.Prepare(objs)
+			results <- brief(s.Objects(context.Background(), nil, objs))
+		}()
+	}
+	for range 4 {
+		if diff := cmp.Diff(want, <-results); diff != "" {
+			t.Errorf("concurrent Objects (-want +got):\n%s", diff)
+		}
+	}
+}

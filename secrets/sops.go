@@ -167,12 +167,13 @@ func (d *sopsDoc) metadataProblems() []string {
 	return problems
 }
 
-// recipients lists the document's master keys as sops prints them, sorted.
+// recipients lists the document's master keys as "type:id", in the form
+// creation rules are read (recipientID), sorted.
 func (d *sopsDoc) recipients() []string {
 	var out []string
 	for _, g := range d.tree.Metadata.KeyGroups {
 		for _, k := range g {
-			out = append(out, k.TypeToIdentifier()+":"+k.ToString())
+			out = append(out, recipientID(k))
 		}
 	}
 	slices.Sort(out)

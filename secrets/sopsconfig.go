@@ -200,14 +200,7 @@ func (r *sopsRules) check(file string, d *sopsDoc, what string, newF func(rule, 
 	if rule == nil {
 		return newF(RuleSOPSRecipients, "sops", fmt.Sprintf("%s: no creation rule of %s matches %s", what, cfg.file, rel)), true
 	}
-	var have []string
-	for _, g := range d.tree.Metadata.KeyGroups {
-		for _, k := range g {
-			have = append(have, recipientID(k))
-		}
-	}
-	slices.Sort(have)
-	have = slices.Compact(have)
+	have := d.recipients()
 	missing := without(rule.recipients, have)
 	extra := without(have, rule.recipients)
 	if len(missing) == 0 && len(extra) == 0 {
