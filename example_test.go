@@ -26,7 +26,7 @@ func ExampleNew() {
 	}
 	fmt.Printf("allowed=%v targets=%d objects=%d findings=%d\n",
 		decision.Allowed, decision.Stats.Targets, decision.Stats.Objects, len(decision.Findings))
-	// Output: allowed=true targets=11 objects=84 findings=0
+	// Output: allowed=true targets=11 objects=91 findings=0
 }
 
 // A program that checks untrusted repositories renders them in worker

@@ -13,8 +13,8 @@ import (
 
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
-	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
+	"github.com/syncgate/syncgate/validate"
 )
 
 // Options configure a Gate. Start from DefaultOptions.
@@ -37,11 +37,34 @@ type Options struct {
 	// input. Workers are this program re-executed, so its main must call
 	// ServeWorker first. Nil renders in-process.
 	Isolation *Isolation
-	// Policies are directories of Rego policies in conftest's conventions,
-	// compiled once by New.
+	// Stages are the checks run on rendered objects: DefaultOptions has
+	// all of them, and none runs only the render and duplicate checks.
+	Stages []Stage
+	// CRDs are files or directories on disk of CustomResourceDefinitions
+	// whose schemas validate custom objects, beside the CRDs found among
+	// the rendered objects themselves.
+	CRDs []string
+	// SchemaLocations are kubeconform schema locations tried after the
+	// embedded schemas and the CRDs; http(s) ones need AllowRemote.
+	SchemaLocations []string
+	// MissingSchemas is what an object no schema covers is: warning (the
+	// default), error or ignore.
+	MissingSchemas validate.MissingSchemas
+	// Policies are directories of Rego policies in conftest's conventions
+	// and Gatekeeper templates, compiled once by New.
 	Policies []string
 	// PolicyNamespaces are the policy packages evaluated; empty means main.
 	PolicyNamespaces []string
+	// AllNamespaces evaluates every package of Policies.
+	AllNamespaces bool
+	// DefaultPolicies adds the bundled library of best-practice checks.
+	DefaultPolicies bool
+	// SOPSAgeKeys is the content of an age identity file: with it, SOPS
+	// files are decrypted in memory to verify their MAC and to check the
+	// decrypted objects; their values are never shown.
+	SOPSAgeKeys string
+	// DisabledCredentialRules are gitleaks rule IDs not to run.
+	DisabledCredentialRules []string
 	// Config replaces the repository's .syncgate.yaml when non-nil.
 	Config *Config
 	// Logger receives debug messages; nil discards them.
@@ -56,6 +79,9 @@ func DefaultOptions() Options {
 		Jobs:             ro.Jobs,
 		Limits:           ro.Limits,
 		FailOn:           manifest.SeverityError,
+		Stages:           slices.Clone(Stages),
+		MissingSchemas:   validate.MissingSchemasWarning,
+		DefaultPolicies:  true,
 	}
 }
 
@@ -84,8 +110,8 @@ func ServeWorker() { isolate.Main() }
 type Gate struct {
 	opts     Options
 	renderer *render.Renderer
-	workers  *isolate.Pool  // nil: render in-process
-	policies *policy.Engine // nil: no policies
+	workers  *isolate.Pool // nil: render in-process
+	stages   stages
 }
 
 // New validates opts and builds a Gate.
@@ -112,10 +138,8 @@ func New(opts Options) (*Gate, error) {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	g := &Gate{opts: opts, renderer: r}
-	if len(opts.Policies) > 0 {
-		if g.policies, err = policy.Load(context.Background(), opts.Policies, policy.Options{Namespaces: opts.PolicyNamespaces}); err != nil {
-			return nil, fmt.Errorf("syncgate: policies: %w", err)
-		}
+	if err := g.buildStages(); err != nil {
+		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	if opts.Isolation != nil {
 		if g.workers, err = isolate.NewPool(ropts, *opts.Isolation); err != nil {
@@ -161,9 +185,14 @@ type TargetResult struct {
 type Stats struct {
 	Targets int
 	Objects int
-	// Render is the time spent rendering; Total the whole Check.
-	Render time.Duration
-	Total  time.Duration
+	// Render is the time spent rendering; Validate, Policy and Secrets
+	// the time spent in each stage, summed over targets; Total the whole
+	// Check.
+	Render   time.Duration
+	Validate time.Duration
+	Policy   time.Duration
+	Secrets  time.Duration
+	Total    time.Duration
 }
 
 // Targets discovers the targets of src and applies its configuration. A
@@ -278,13 +307,19 @@ func (g *Gate) Render(ctx context.Context, src *Source, targets []render.Target)
 	return g.renderer.RenderAll(ctx, src.FS, targets)
 }
 
+// kubeVersion is the Kubernetes version of src's checks: the option, else
+// the repository's configuration, else "" for the newest.
+func (g *Gate) kubeVersion(src *Source) string {
+	if cfg := g.config(src); g.opts.KubernetesVersion == "" && cfg != nil {
+		return cfg.KubernetesVersion
+	}
+	return g.opts.KubernetesVersion
+}
+
 // withKubeVersion applies the configured Kubernetes version to targets
 // that do not set their own.
 func (g *Gate) withKubeVersion(src *Source, targets []render.Target) []render.Target {
-	version := g.opts.KubernetesVersion
-	if cfg := g.config(src); version == "" && cfg != nil {
-		version = cfg.KubernetesVersion
-	}
+	version := g.kubeVersion(src)
 	out := slices.Clone(targets)
 	for i := range out {
 		if out[i].KubeVersion == "" {
@@ -307,21 +342,37 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	}
 	d := &Decision{}
 	d.Stats.Render = time.Since(start)
-	w := newWaivers(g.config(src), start)
+	var objects []*manifest.Object
+	for _, res := range results {
+		objects = append(objects, res.Objects...)
+	}
+	r, err := g.newRun(ctx, g.kubeVersion(src), src.FS, objects, &d.Stats)
+	if err != nil {
+		return nil, err
+	}
+	findings := r.findings
 	for _, res := range results {
 		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
-		var findings []manifest.Finding
 		if res.Err != nil {
 			tr.Error = res.Err.Error()
-			findings = renderFindings(res.Target, res.Err)
+			findings = append(findings, renderFindings(res.Target, res.Err)...)
 		}
-		findings = append(findings, g.checkObjects(ctx, res.Objects)...)
-		d.add(w.apply(findings, res.Objects))
+		findings = append(findings, g.checkObjects(ctx, r, res.Objects)...)
 		d.Targets = append(d.Targets, tr)
-		d.Stats.Objects += len(res.Objects)
 	}
+	dirs, _, err := splitPaths(src)
+	if err != nil {
+		return nil, err
+	}
+	findings = append(findings, g.secretFindings(ctx, r, dirs)...)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w := newWaivers(g.config(src), start)
+	d.add(w.apply(findings, objects))
 	d.Findings = append(d.Findings, w.expiredFindings()...)
 	d.Stats.Targets = len(d.Targets)
+	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
 	return d, nil
@@ -334,23 +385,20 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 		return nil, err
 	}
 	start := time.Now()
-	w := newWaivers(g.opts.Config, start)
 	d := &Decision{}
-	d.add(w.apply(g.checkObjects(ctx, objects), objects))
+	r, err := g.newRun(ctx, g.opts.KubernetesVersion, nil, objects, &d.Stats)
+	if err != nil {
+		return nil, err
+	}
+	findings := append(r.findings, g.checkObjects(ctx, r, objects)...)
+	findings = append(findings, g.secretFindings(ctx, r, nil)...)
+	w := newWaivers(g.opts.Config, start)
+	d.add(w.apply(findings, objects))
 	d.Findings = append(d.Findings, w.expiredFindings()...)
 	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
 	return d, nil
-}
-
-// checkObjects runs every check on the objects of one target.
-func (g *Gate) checkObjects(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
-	findings := duplicateFindings(objects)
-	if g.policies != nil {
-		findings = append(findings, g.policies.Evaluate(ctx, objects)...)
-	}
-	return findings
 }
 
 func (d *Decision) add(findings []manifest.Finding, waived []Waived) {

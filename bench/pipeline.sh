@@ -10,19 +10,23 @@
 # and peer processes included):
 #
 #   syncgate   render      syncgate render --all CORPUS
-#              policy      syncgate check --policy CORPUS/policy, less syncgate check without it
-#              end to end  syncgate check --policy CORPUS/policy CORPUS -o json
+#              base        syncgate check --stage render (render and duplicate checks only)
+#              schema      syncgate check --stage validate, less base
+#              policy      syncgate check --stage policy with CORPUS/policy only, less base
+#              secrets     syncgate check --stage secrets, less base
+#              end to end  syncgate check with every stage and CORPUS/policy only, -o json
 #   peers      render      kustomize build / helm template, one process per target, into
 #                          files (sequential, and through xargs -P2)
+#              schema      kubeconform -strict -n 2 on the rendered files, with the embedded
+#                          schemas written in kubeconform's layout by validate/internal/schemagen
 #              policy      conftest test --policy CORPUS/policy on the rendered files
 #              secrets     gitleaks dir CORPUS
 #              end to end  the sum of the stages (render sequential or -P2)
 #   floor                  bench/floor: decoding all rendered YAML once, in Go
 #
 # After one warm-up, BENCH_RUNS rounds (default 3) alternate syncgate and peers; each cell
-# is the median. The ratio is peer/syncgate. Only the stages syncgate has are compared:
-# schema validation (kubeconform) joins when it lands in syncgate, and until syncgate has
-# its secrets stage that row shows the peer alone. No thresholds: numbers.
+# is the median. The ratio is peer/syncgate. No thresholds: numbers. syncgate's bundled
+# policies are left out so that both sides evaluate the same policy set.
 # The table is printed and written to bench/results/<date>.md.
 #
 # Environment: BENCH_SEED=1, BENCH_SCALE=1, BENCH_RUNS=3, SYNCGATE=/path (else bin/syncgate).
@@ -55,6 +59,11 @@ flock -n 8 || { note "waiting for another benchmark to finish"; flock 8; }
 ensure_peers all
 build_syncgate
 go build -o "$WORK/floor" ./bench/floor || die "go build ./bench/floor failed"
+SCHEMAS=$WORK/kubeconform-schemas
+rm -rf "$SCHEMAS"
+(cd validate && go run ./internal/schemagen -kubeconform-out "$SCHEMAS") >/dev/null || die "schemagen -kubeconform-out failed"
+kube_version=$(ls "$SCHEMAS" | sed -n 's/^v\([0-9.]*\)-standalone-strict$/\1/p')
+[[ -n $kube_version ]] || die "no standalone-strict schema directory under $SCHEMAS"
 export HELM_CACHE_HOME=$WORK/helm-home/cache HELM_CONFIG_HOME=$WORK/helm-home/config HELM_DATA_HOME=$WORK/helm-home/data
 
 CORPUS=$REPO/bench/.work/corpus-$SEED-$SCALE
@@ -79,13 +88,18 @@ render_peers() { rm -rf "$OUT" && mkdir -p "$OUT" && run_peers "$1" "$CMDS" "$OU
 export -f run_peers render_peers
 export CMDS OUT root
 
-stages=(sg-render sg-check sg-check-policy peer-render peer-render-p2 peer-policy peer-secrets floor)
+stages=(sg-render sg-base sg-schema sg-policy sg-secrets sg-all peer-render peer-render-p2 peer-schema peer-policy peer-secrets floor)
+policy=(--policy "$CORPUS/policy" --no-default-policies)
 round() {
   measure sg-render "$SYNCGATE" render --all "$CORPUS"
-  measure sg-check "$SYNCGATE" check "$CORPUS" -o json
-  measure sg-check-policy "$SYNCGATE" check --policy "$CORPUS/policy" "$CORPUS" -o json
+  measure sg-base "$SYNCGATE" check --stage render "$CORPUS" -o json
+  measure sg-schema "$SYNCGATE" check --stage validate "$CORPUS" -o json
+  measure sg-policy "$SYNCGATE" check --stage policy "${policy[@]}" "$CORPUS" -o json
+  measure sg-secrets "$SYNCGATE" check --stage secrets "$CORPUS" -o json
+  measure sg-all "$SYNCGATE" check "${policy[@]}" "$CORPUS" -o json
   measure peer-render-p2 bash -c 'render_peers 2'
   measure peer-render bash -c 'render_peers 1'
+  measure peer-schema "$KUBECONFORM" -strict -n 2 -summary -kubernetes-version "$kube_version" -schema-location "$SCHEMAS" "$OUT"
   measure peer-policy "$CONFTEST" test --no-color --policy "$CORPUS/policy" "$OUT"
   measure peer-secrets "$GITLEAKS" dir --no-banner --redact --exit-code 0 "$CORPUS"
   measure floor "$WORK/floor" "$OUT"
@@ -99,7 +113,7 @@ for ((i = 1; i <= RUNS; i++)); do round; done
 
 # col STAGE N: the median of column N (1 wall, 2 CPU, 3 RSS) of a stage.
 col() { awk -v c="$2" '{ print $c }' "$WORK/$1.txt" | median; }
-sum() { awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { printf "%.4f\n", a + b + c }'; }
+sum() { awk 'BEGIN { for (i = 1; i < ARGC; i++) t += ARGV[i]; printf "%.4f\n", t }' "$@"; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { d = a - b; printf "%.4f\n", (d > 0 ? d : 0) }'; }
 maxof() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 rate() { awk -v n="$objects" -v t="$1" 'BEGIN { if (t > 0) printf "%.0f", n / t; else print "?" }'; }
@@ -112,22 +126,30 @@ row() { # label, syncgate wall cpu rss (or "-"), peer wall cpu rss
 for s in "${stages[@]}"; do
   read -r "${s//-/_}_wall" "${s//-/_}_cpu" "${s//-/_}_rss" < <(printf '%s %s %s\n' "$(col "$s" 1)" "$(col "$s" 2)" "$(col "$s" 3)")
 done
-e2e_wall=$(sum "$peer_render_wall" "$peer_policy_wall" "$peer_secrets_wall")
-e2e_cpu=$(sum "$peer_render_cpu" "$peer_policy_cpu" "$peer_secrets_cpu")
-e2e_p2_wall=$(sum "$peer_render_p2_wall" "$peer_policy_wall" "$peer_secrets_wall")
-e2e_p2_cpu=$(sum "$peer_render_p2_cpu" "$peer_policy_cpu" "$peer_secrets_cpu")
-e2e_rss=$(maxof "$peer_render_rss" "$peer_policy_rss" "$peer_secrets_rss")
+e2e_wall=$(sum "$peer_render_wall" "$peer_schema_wall" "$peer_policy_wall" "$peer_secrets_wall")
+e2e_cpu=$(sum "$peer_render_cpu" "$peer_schema_cpu" "$peer_policy_cpu" "$peer_secrets_cpu")
+e2e_p2_wall=$(sum "$peer_render_p2_wall" "$peer_schema_wall" "$peer_policy_wall" "$peer_secrets_wall")
+e2e_p2_cpu=$(sum "$peer_render_p2_cpu" "$peer_schema_cpu" "$peer_policy_cpu" "$peer_secrets_cpu")
+e2e_rss=$(maxof "$peer_render_rss" "$peer_schema_rss" "$peer_policy_rss" "$peer_secrets_rss")
+# stage NAME: syncgate's wall and CPU for one stage (the check with it, less base), and RSS.
+stage() {
+  local w=${1}_wall c=${1}_cpu r=${1}_rss
+  echo "$(minus "${!w}" "$sg_base_wall") $(minus "${!c}" "$sg_base_cpu") ${!r}"
+}
+checks_wall=$(sum "$(minus "$sg_schema_wall" "$sg_base_wall")" "$(minus "$sg_policy_wall" "$sg_base_wall")" "$(minus "$sg_secrets_wall" "$sg_base_wall")")
 
 table=$(
   echo '| stage | syncgate wall s | CPU s | peak RSS MiB | objects/s | peer wall s | CPU s | peak RSS MiB | objects/s | peer/syncgate |'
   echo '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   row "render (peers sequential)" "$sg_render_wall" "$sg_render_cpu" "$sg_render_rss" "$peer_render_wall" "$peer_render_cpu" "$peer_render_rss"
   row "render (peers -P2)" "$sg_render_wall" "$sg_render_cpu" "$sg_render_rss" "$peer_render_p2_wall" "$peer_render_p2_cpu" "$peer_render_p2_rss"
-  row "policy (conftest)" "$(minus "$sg_check_policy_wall" "$sg_check_wall")" "$(minus "$sg_check_policy_cpu" "$sg_check_cpu")" "$sg_check_policy_rss" "$peer_policy_wall" "$peer_policy_cpu" "$peer_policy_rss"
-  row "secrets (gitleaks)" - - - "$peer_secrets_wall" "$peer_secrets_cpu" "$peer_secrets_rss"
-  row "end to end (peers sequential)" "$sg_check_policy_wall" "$sg_check_policy_cpu" "$sg_check_policy_rss" "$e2e_wall" "$e2e_cpu" "$e2e_rss"
-  row "end to end (peers -P2)" "$sg_check_policy_wall" "$sg_check_policy_cpu" "$sg_check_policy_rss" "$e2e_p2_wall" "$e2e_p2_cpu" "$e2e_rss"
+  row "schema (kubeconform)" $(stage sg_schema) "$peer_schema_wall" "$peer_schema_cpu" "$peer_schema_rss"
+  row "policy (conftest)" $(stage sg_policy) "$peer_policy_wall" "$peer_policy_cpu" "$peer_policy_rss"
+  row "secrets (gitleaks)" $(stage sg_secrets) "$peer_secrets_wall" "$peer_secrets_cpu" "$peer_secrets_rss"
+  row "end to end (peers sequential)" "$sg_all_wall" "$sg_all_cpu" "$sg_all_rss" "$e2e_wall" "$e2e_cpu" "$e2e_rss"
+  row "end to end (peers -P2)" "$sg_all_wall" "$sg_all_cpu" "$sg_all_rss" "$e2e_p2_wall" "$e2e_p2_cpu" "$e2e_rss"
   printf '| floor: decode rendered YAML once | %.2f | %.2f | %s | %s | | | | | |\n' "$floor_wall" "$floor_cpu" "$floor_rss" "$(rate "$floor_wall")"
+  printf '| schema + policy + secrets, as a multiple of the floor | x%s | | | | | | | | |\n' "$(awk -v a="$checks_wall" -v b="$floor_wall" 'BEGIN { printf "%.1f", (b > 0 ? a / b : 0) }')"
 )
 corpus_line="seed $SEED, scale $SCALE: $((n_peer + n_m)) targets ($n_k kustomize, $n_h helm, $n_m plain), $objects objects"
 
@@ -140,10 +162,9 @@ results=bench/results/$(date +%F).md
   echo "- corpus: \`go run ./bench/corpus -seed $SEED -scale $SCALE\`: $corpus_line"
   echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
   echo "- $(go version); syncgate $(git describe --always --dirty)"
-  echo "- peers: kustomize $KUSTOMIZE_VERSION, helm $HELM_VERSION, conftest $CONFTEST_VERSION, gitleaks $GITLEAKS_VERSION"
+  echo "- peers: kustomize $KUSTOMIZE_VERSION, helm $HELM_VERSION, kubeconform $KUBECONFORM_VERSION (schemas: syncgate's embedded $kube_version set in kubeconform's layout), conftest $CONFTEST_VERSION, gitleaks $GITLEAKS_VERSION"
   echo "- median of $RUNS rounds after a warm-up, syncgate and peers alternating; commands in bench/pipeline.sh"
-  echo "- schema validation is not built in syncgate yet: kubeconform is not run; the secrets row is the peer alone, and syncgate's end to end is render, duplicate checks and policies only"
-  echo "- syncgate's policy row is \`check --policy\` less \`check\` (wall and CPU), its RSS that of \`check --policy\`"
+  echo "- syncgate's stage rows are \`check --stage STAGE\` less \`check --stage render\` (wall and CPU), their RSS that of the whole check"
   echo
   echo "$table"
 } >"$results"

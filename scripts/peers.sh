@@ -17,6 +17,9 @@ CONFTEST_VERSION=v0.71.1
 GITLEAKS=$BIN_DIR/gitleaks
 GITLEAKS_PKG=github.com/zricethezav/gitleaks/v8
 GITLEAKS_VERSION=v8.30.1
+KUBECONFORM=$BIN_DIR/kubeconform
+KUBECONFORM_PKG=github.com/yannh/kubeconform/cmd/kubeconform
+KUBECONFORM_VERSION=v0.8.0
 
 # Version of the main module a Go binary was built from ("" if none/unreadable).
 bin_version() {
@@ -50,6 +53,7 @@ ensure_peers() {
     if [[ ${1:-} == all ]]; then
       ensure_peer "$CONFTEST" "$CONFTEST_PKG" "$CONFTEST_VERSION"
       ensure_peer "$GITLEAKS" "$GITLEAKS_PKG" "$GITLEAKS_VERSION"
+      ensure_peer "$KUBECONFORM" "$KUBECONFORM_PKG" "$KUBECONFORM_VERSION"
     fi
   ) 9>"$BIN_DIR/.install.lock"
 }

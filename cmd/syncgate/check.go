@@ -75,6 +75,7 @@ goes to stderr, only when stderr is a terminal.`,
 		},
 	}
 	gf.register(cmd)
+	gf.registerChecks(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&output, "output", "o", string(report.Text), "output format: "+report.FormatList())
 	fl.StringArrayVar(&reports, "report", nil, "also write the decision to a file, as FORMAT=FILE (repeatable)")

@@ -2,6 +2,8 @@ package main
 
 import (
 	"errors"
+	"fmt"
+	"os"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -9,6 +11,7 @@ import (
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
+	"github.com/syncgate/syncgate/validate"
 )
 
 // gateFlags are the flags every command that renders shares.
@@ -23,6 +26,68 @@ type gateFlags struct {
 	inProcess         bool
 	renderTimeout     time.Duration
 	renderMemory      int64
+	// checks holds the flags of the checking stages, on commands that
+	// check; commands that only render run no stage.
+	checks *checkFlags
+}
+
+// checkFlags select and configure the stages that check rendered objects.
+type checkFlags struct {
+	stages            []string
+	crds              []string
+	schemaLocations   []string
+	missingSchemas    string
+	namespaces        []string
+	allNamespaces     bool
+	noDefaultPolicies bool
+	sopsAgeKey        string
+}
+
+// registerChecks adds the flags of the checking stages to cmd.
+func (f *gateFlags) registerChecks(cmd *cobra.Command) {
+	c := &checkFlags{}
+	f.checks = c
+	fl := cmd.Flags()
+	fl.StringSliceVar(&c.stages, "stage", nil, "run only these stages: validate, policy, secrets, or render for none but rendering (repeatable; default all)")
+	fl.StringArrayVar(&c.crds, "crds", nil, "file or directory of CustomResourceDefinitions used as schemas (repeatable)")
+	fl.StringArrayVar(&c.schemaLocations, "schema-location", nil, "kubeconform schema location: a directory or template (repeatable; http(s) needs --allow-remote)")
+	fl.StringVar(&c.missingSchemas, "missing-schemas", string(validate.MissingSchemasWarning), "what an object without a schema is: error, warning or ignore")
+	fl.StringArrayVar(&c.namespaces, "namespace", nil, "Rego package of the --policy rules (repeatable; default main)")
+	fl.BoolVar(&c.allNamespaces, "all-namespaces", false, "evaluate every Rego package of the --policy directories")
+	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
+	fl.StringVar(&c.sopsAgeKey, "sops-age-key", os.Getenv("SOPS_AGE_KEY_FILE"), "age identity file to decrypt SOPS files in memory and verify their MAC (default $SOPS_AGE_KEY_FILE)")
+}
+
+// apply sets the stage options from the flags.
+func (c *checkFlags) apply(opts *syncgate.Options) error {
+	opts.Stages = syncgate.Stages
+	if len(c.stages) > 0 {
+		opts.Stages = nil
+	}
+	for _, name := range c.stages {
+		if name == "render" {
+			continue // rendering always runs
+		}
+		s, err := syncgate.ParseStage(name)
+		if err != nil {
+			return err
+		}
+		opts.Stages = append(opts.Stages, s)
+	}
+	opts.CRDs = c.crds
+	opts.SchemaLocations = c.schemaLocations
+	opts.MissingSchemas = validate.MissingSchemas(c.missingSchemas)
+	opts.PolicyNamespaces = c.namespaces
+	opts.AllNamespaces = c.allNamespaces
+	opts.DefaultPolicies = !c.noDefaultPolicies
+	if c.sopsAgeKey != "" {
+		key, err := os.ReadFile(c.sopsAgeKey)
+		if err != nil {
+			return fmt.Errorf("--sops-age-key: %w", err)
+		}
+		opts.SOPSAgeKeys = string(key)
+	}
+	return nil
 }
 
 func (f *gateFlags) register(cmd *cobra.Command) {
@@ -54,6 +119,12 @@ func (f *gateFlags) gate() (*syncgate.Gate, error) {
 	}
 	opts.FailOn = sev
 	opts.Policies = f.policies
+	opts.Stages = nil
+	if f.checks != nil {
+		if err := f.checks.apply(&opts); err != nil {
+			return nil, usageError(err)
+		}
+	}
 	if !f.inProcess {
 		if f.renderTimeout <= 0 || f.renderMemory <= 0 {
 			return nil, usageError(errors.New("--render-timeout and --render-memory must be positive"))

@@ -1,0 +1,272 @@
+package syncgate
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/syncgate/syncgate/internal/redact"
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/secrets"
+	"github.com/syncgate/syncgate/validate"
+)
+
+// Stage names a family of checks that Check runs on rendered objects.
+type Stage string
+
+// The stages, in the order Check runs them.
+const (
+	StageValidate Stage = "validate"
+	StagePolicy   Stage = "policy"
+	StageSecrets  Stage = "secrets"
+)
+
+// Stages lists every stage.
+var Stages = []Stage{StageValidate, StagePolicy, StageSecrets}
+
+// ParseStage checks a stage name.
+func ParseStage(s string) (Stage, error) {
+	if slices.Contains(Stages, Stage(s)) {
+		return Stage(s), nil
+	}
+	return "", fmt.Errorf("unknown stage %q (want validate, policy or secrets)", s)
+}
+
+// stages holds what the checking stages compiled once in New.
+type stages struct {
+	validateOpts validate.Options
+	mu           sync.Mutex
+	validators   map[string]*validate.Validator // by Kubernetes version
+	policies     *policy.Engine                 // nil: stage off
+	secrets      *secrets.Scanner               // nil: stage off
+	validateOn   bool
+}
+
+func (g *Gate) buildStages() error {
+	on := func(s Stage) bool { return slices.Contains(g.opts.Stages, s) }
+	for _, s := range g.opts.Stages {
+		if _, err := ParseStage(string(s)); err != nil {
+			return err
+		}
+	}
+	st := &g.stages
+	st.validators = map[string]*validate.Validator{}
+	if st.validateOn = on(StageValidate); st.validateOn {
+		crds, err := readCRDFiles(g.opts.CRDs, g.opts.Limits)
+		if err != nil {
+			return fmt.Errorf("crds: %w", err)
+		}
+		st.validateOpts = validate.Options{
+			CRDs:            crds,
+			SchemaLocations: g.opts.SchemaLocations,
+			AllowRemote:     g.opts.AllowRemote,
+			MissingSchemas:  g.opts.MissingSchemas,
+			Jobs:            g.opts.Jobs,
+		}
+		if _, err := g.validator(g.opts.KubernetesVersion); err != nil {
+			return err
+		}
+	}
+	if on(StagePolicy) && (g.opts.DefaultPolicies || len(g.opts.Policies) > 0) {
+		popts := policy.Options{
+			Namespaces:    g.opts.PolicyNamespaces,
+			AllNamespaces: g.opts.AllNamespaces,
+			Bundled:       g.opts.DefaultPolicies,
+			Jobs:          g.opts.Jobs,
+			Logger:        g.opts.Logger,
+		}
+		var err error
+		if st.policies, err = policy.Load(context.Background(), g.opts.Policies, popts); err != nil {
+			return fmt.Errorf("policies: %w", err)
+		}
+	}
+	if on(StageSecrets) {
+		sopts := secrets.DefaultOptions()
+		sopts.AgeKeys = g.opts.SOPSAgeKeys
+		sopts.DisabledCredentialRules = g.opts.DisabledCredentialRules
+		sopts.Limits = g.opts.Limits
+		var err error
+		if st.secrets, err = secrets.New(sopts); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validator returns the schema validator of a Kubernetes version, built on
+// first use: a repository's configuration may name its own version.
+func (g *Gate) validator(version string) (*validate.Validator, error) {
+	st := &g.stages
+	if !st.validateOn {
+		return nil, nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if v, ok := st.validators[version]; ok {
+		return v, nil
+	}
+	opts := st.validateOpts
+	opts.KubernetesVersion = version
+	v, err := validate.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	st.validators[version] = v
+	return v, nil
+}
+
+// readCRDFiles decodes the CRD files of paths, files or directories on
+// disk (their .yaml, .yml and .json files, recursively).
+func readCRDFiles(paths []string, limits manifest.Limits) ([]*manifest.Object, error) {
+	var objects []*manifest.Object
+	for _, p := range paths {
+		err := filepath.WalkDir(p, func(file string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			ext := strings.ToLower(filepath.Ext(file))
+			if d.IsDir() || (file != p && ext != ".yaml" && ext != ".yml" && ext != ".json") {
+				return nil
+			}
+			data, err := os.ReadFile(file)
+			if err != nil {
+				return err
+			}
+			objs, err := manifest.DecodeObjects(file, data, limits)
+			if err != nil {
+				return err
+			}
+			objects = append(objects, objs...)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return objects, nil
+}
+
+// run is one Check's state for the stages: the validator knows the CRDs
+// of every rendered target.
+type run struct {
+	validator *validate.Validator
+	fsys      fs.FS
+	stats     *Stats
+	findings  []manifest.Finding // about the run as a whole
+	secrets   []manifest.Finding // the secrets stage's, on objects
+}
+
+func (g *Gate) newRun(ctx context.Context, version string, fsys fs.FS, objects []*manifest.Object, stats *Stats) (*run, error) {
+	r := &run{fsys: fsys, stats: stats}
+	v, err := g.validator(version)
+	if err != nil || v == nil {
+		return r, err
+	}
+	start := time.Now()
+	r.validator, r.findings = v.WithCRDs(ctx, objects)
+	stats.Validate += time.Since(start)
+	return r, nil
+}
+
+// checkObjects runs every stage on the objects of one target. Secrets
+// findings are kept apart, to be merged with those on raw files.
+func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Object) []manifest.Finding {
+	findings := duplicateFindings(objects)
+	st := &g.stages
+	checked := objects
+	if st.secrets != nil {
+		checked = st.secrets.Prepare(objects)
+	}
+	mask := decryptedValues(objects, checked)
+	if r.validator != nil {
+		start := time.Now()
+		findings = append(findings, mask.findings(r.validator.Validate(ctx, checked))...)
+		r.stats.Validate += time.Since(start)
+	}
+	if st.policies != nil {
+		start := time.Now()
+		findings = append(findings, mask.findings(st.policies.Evaluate(ctx, checked))...)
+		r.stats.Policy += time.Since(start)
+	}
+	if st.secrets != nil {
+		start := time.Now()
+		r.secrets = append(r.secrets, st.secrets.Objects(ctx, r.fsys, objects)...)
+		r.stats.Secrets += time.Since(start)
+	}
+	return findings
+}
+
+// secretFindings merges the secrets stage's findings on objects with those
+// on the raw files of fsys, once per Check.
+func (g *Gate) secretFindings(ctx context.Context, r *run, paths []string) []manifest.Finding {
+	if g.stages.secrets == nil {
+		return nil
+	}
+	if r.fsys == nil {
+		return r.secrets
+	}
+	start := time.Now()
+	files := g.stages.secrets.Files(ctx, within{r.fsys, paths})
+	r.stats.Secrets += time.Since(start)
+	return secrets.Merge(files, r.secrets)
+}
+
+// masker hides the values of SOPS objects decrypted for the later stages,
+// whatever a message of theirs quotes.
+type masker struct{ set *redact.Set }
+
+func decryptedValues(raw, checked []*manifest.Object) masker {
+	var m masker
+	for i := range raw {
+		if checked[i] == raw[i] {
+			continue
+		}
+		if m.set == nil {
+			m.set = &redact.Set{}
+		}
+		for _, v := range secrets.Sensitive(checked[i]) {
+			m.set.Add(v)
+		}
+	}
+	return m
+}
+
+func (m masker) findings(findings []manifest.Finding) []manifest.Finding {
+	if m.set == nil {
+		return findings
+	}
+	for i := range findings {
+		findings[i].Message = m.set.Redact(findings[i].Message)
+		findings[i].Field = m.set.Redact(findings[i].Field)
+	}
+	return findings
+}
+
+// within is fsys with directory listings limited to the entries on the way
+// to, or under, paths: the raw files a Check of those paths covers. Files
+// outside stay readable by name, as a .sops.yaml at the root must be.
+type within struct {
+	fs.FS
+	paths []string
+}
+
+func (w within) ReadDir(name string) ([]fs.DirEntry, error) {
+	entries, err := fs.ReadDir(w.FS, name)
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(entries, func(e fs.DirEntry) bool {
+		p := path.Join(name, e.Name())
+		return !slices.ContainsFunc(w.paths, func(want string) bool {
+			return want == "." || p == want || strings.HasPrefix(p, want+"/") || strings.HasPrefix(want, p+"/")
+		})
+	}), nil
+}
