@@ -6,6 +6,15 @@
 // the apiserver's semantic checks on names, labels, annotations,
 // quantities and list-map keys, and deprecated or removed APIs.
 //
-// Build a Validator once with New; it is safe for concurrent use. Per run,
-// WithCRDs adds the CRDs found among the rendered objects.
+// Build a Validator once with New; it is safe for concurrent use. Per run
+// (one check of a repository), WithCRDs adds the CRDs found among all the
+// rendered objects and reports CRDs the API server would refuse; the
+// Validator it returns then checks each target's objects:
+//
+//	v, err := validate.New(validate.Options{KubernetesVersion: "1.33", CRDs: crdObjects})
+//	...
+//	run, findings := v.WithCRDs(ctx, allRenderedObjects)
+//	for _, target := range targets {
+//		findings = append(findings, run.Validate(ctx, target.Objects)...)
+//	}
 package validate
