@@ -162,7 +162,7 @@ func (v *Validator) crdKind(k gvk) *crdMatch {
 // checkBuiltin validates a built-in object: its schema, then the API
 // server's semantic checks.
 func (v *Validator) checkBuiltin(obj *manifest.Object, content map[string]any, def string) []manifest.Finding {
-	sch, err := v.builtins.cache.get(defURL(def))
+	sch, err := v.builtins.schema(def)
 	if err != nil {
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("embedded schema %s: %v", def, err))}
 	}
