@@ -10,47 +10,30 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// RuleInfo describes one rule ID for the formats that explain rules (the
-// sarif rule entries) and for listing the rules a build knows.
-type RuleInfo struct {
-	// ID is the stable, namespaced rule ID, such as "schema/unknown-field".
-	ID string
-	// Severity is the rule's default severity; findings carry their own.
-	Severity manifest.Severity
-	// Summary is one sentence saying what the rule checks.
-	Summary string
-	// Description says more, or is "".
-	Description string
-	// Remediation says how to fix what the rule finds, or is "".
-	Remediation string
-	// HelpURI points at the rule's documentation, or is "".
-	HelpURI string
-}
-
 // Rules looks up what is known about a rule ID. Each stage can provide
 // one from its rule registry; Catalog combines them.
 type Rules interface {
 	// Rule returns the description of id, or false when it knows none.
-	Rule(id string) (RuleInfo, bool)
+	Rule(id string) (manifest.Rule, bool)
 }
 
 // Catalog is a Rules over a list of descriptions, such as every stage's
 // registry appended together. Later entries do not replace earlier ones.
-type Catalog []RuleInfo
+type Catalog []manifest.Rule
 
 // Rule returns the first entry with id.
-func (c Catalog) Rule(id string) (RuleInfo, bool) {
-	i := slices.IndexFunc(c, func(r RuleInfo) bool { return r.ID == id })
+func (c Catalog) Rule(id string) (manifest.Rule, bool) {
+	i := slices.IndexFunc(c, func(r manifest.Rule) bool { return r.ID == id })
 	if i < 0 {
-		return RuleInfo{}, false
+		return manifest.Rule{}, false
 	}
 	return c[i], true
 }
 
 // ruleInfo describes id from rules, filling what they leave out: the
 // summary from the rule ID and the severity from the findings seen with it.
-func ruleInfo(rules Rules, id string, seen manifest.Severity) RuleInfo {
-	var info RuleInfo
+func ruleInfo(rules Rules, id string, seen manifest.Severity) manifest.Rule {
+	var info manifest.Rule
 	if rules != nil {
 		info, _ = rules.Rule(id)
 	}
@@ -67,9 +50,9 @@ func ruleInfo(rules Rules, id string, seen manifest.Severity) RuleInfo {
 // WriteRules lists rules as `syncgate rules` shows them: one line each,
 // sorted by ID, with the severity and the summary (its white space
 // collapsed, so that it keeps to its line) in aligned columns.
-func WriteRules(w io.Writer, rules []RuleInfo) error {
+func WriteRules(w io.Writer, rules []manifest.Rule) error {
 	sorted := slices.Clone(rules)
-	slices.SortStableFunc(sorted, func(a, b RuleInfo) int { return strings.Compare(a.ID, b.ID) })
+	slices.SortStableFunc(sorted, func(a, b manifest.Rule) int { return strings.Compare(a.ID, b.ID) })
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	for _, r := range sorted {
 		if _, err := fmt.Fprintf(tw, "%s\t%s\t%s\n", printable(r.ID, ""), printable(string(r.Severity), ""), printable(oneLine(r.Summary), "")); err != nil {

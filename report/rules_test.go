@@ -7,12 +7,12 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
-func TestRuleInfoFallback(t *testing.T) {
+func TestRuleFallback(t *testing.T) {
 	rules := Catalog{{ID: "a/b", Summary: "A B", HelpURI: "https://example.com/a/b", Severity: manifest.SeverityWarning}}
 	if got := ruleInfo(rules, "a/b", manifest.SeverityError); got != rules[0] {
 		t.Errorf("known rule: %+v", got)
 	}
-	want := RuleInfo{ID: "c/d", Severity: manifest.SeverityInfo, Summary: "syncgate rule c/d"}
+	want := manifest.Rule{ID: "c/d", Severity: manifest.SeverityInfo, Summary: "syncgate rule c/d"}
 	for _, r := range []Rules{nil, rules} {
 		if got := ruleInfo(r, "c/d", manifest.SeverityInfo); got != want {
 			t.Errorf("unknown rule with %v: %+v, want %+v", r, got, want)

@@ -60,11 +60,12 @@ goes to stderr, only when stderr is a terminal.`,
 				merged = merge(merged, d)
 			}
 			out := cmd.OutOrStdout()
-			if err := report.Write(out, merged, format, reportOptions(out, quiet)); err != nil {
+			rules := report.Catalog(g.Rules())
+			if err := report.Write(out, merged, format, reportOptions(out, quiet, rules)); err != nil {
 				return usageError(err)
 			}
 			for _, rf := range files {
-				if err := rf.write(merged, quiet); err != nil {
+				if err := rf.write(merged, quiet, rules); err != nil {
 					return usageError(err)
 				}
 			}
@@ -106,12 +107,12 @@ func parseReports(specs []string) ([]reportFile, error) {
 }
 
 // write creates or truncates the file; a file gets no colour.
-func (rf reportFile) write(d *syncgate.Decision, quiet bool) error {
+func (rf reportFile) write(d *syncgate.Decision, quiet bool, rules report.Rules) error {
 	f, err := os.Create(rf.path)
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
 	}
-	werr := report.Write(f, d, rf.format, reportOptions(f, quiet))
+	werr := report.Write(f, d, rf.format, reportOptions(f, quiet, rules))
 	if err := errors.Join(werr, f.Close()); err != nil {
 		return fmt.Errorf("--report %s: %w", rf.path, err)
 	}

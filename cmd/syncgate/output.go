@@ -25,10 +25,11 @@ func isTerminal(w io.Writer) bool {
 // reportOptions sets the report options that depend on where the output
 // goes: colour only on a terminal and only without NO_COLOR
 // (https://no-color.org: set and not empty).
-func reportOptions(out io.Writer, quiet bool) report.Options {
+func reportOptions(out io.Writer, quiet bool, rules report.Rules) report.Options {
 	return report.Options{
 		Color:       isTerminal(out) && os.Getenv("NO_COLOR") == "",
 		Quiet:       quiet,
+		Rules:       rules,
 		ToolVersion: toolVersion(),
 	}
 }

@@ -24,7 +24,7 @@ func TestNoTerminal(t *testing.T) {
 		if isTerminal(w) {
 			t.Errorf("%s is taken for a terminal", name)
 		}
-		if reportOptions(w, false).Color {
+		if reportOptions(w, false, nil).Color {
 			t.Errorf("%s gets colour", name)
 		}
 		if newProgress(w, false).w != nil {

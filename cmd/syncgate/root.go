@@ -61,6 +61,6 @@ func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 	}
 	root.SetOut(out)
 	root.SetErr(errOut)
-	root.AddCommand(newCheckCmd(), newRenderCmd(), newTargetsCmd(), newPolicyCmd(), newVersionCmd())
+	root.AddCommand(newCheckCmd(), newRenderCmd(), newTargetsCmd(), newPolicyCmd(), newRulesCmd(), newVersionCmd())
 	return root
 }

@@ -1,0 +1,80 @@
+package syncgate
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/secrets"
+	"github.com/syncgate/syncgate/validate"
+)
+
+// gateRules are the rules of rendering and of the configuration, which
+// the Gate reports itself.
+var gateRules = []manifest.Rule{
+	{
+		ID: "render/failed", Severity: manifest.SeverityError,
+		Summary:     "A target could not be rendered: a YAML error, a missing file or chart, a template error, a refused path or URL.",
+		Remediation: "Fix the file and line the message names; what does not render cannot be synced either.",
+	},
+	{
+		ID: "render/resource-limit", Severity: manifest.SeverityError,
+		Summary:     "Rendering a target went over a bound: file size, documents, nesting, alias expansion, archive size, or a render worker's memory, CPU or wall time.",
+		Remediation: "Shrink the input the message names; raise --render-timeout or --render-memory only for a repository you trust.",
+	},
+	{
+		ID: "render/duplicate-object", Severity: manifest.SeverityError,
+		Summary:     "A target defines the same object (group, kind, namespace, name) more than once; the operator would apply only one of them.",
+		Remediation: "Remove or rename one of the two definitions.",
+	},
+	{
+		ID: "config/expired-exception", Severity: manifest.SeverityWarning,
+		Summary:     "An exception in .syncgate.yaml is past its expiry date, so the findings it waived count again.",
+		Remediation: "Fix what the exception waived, or renew it with a new date and reason.",
+	},
+	{
+		ID: "config/exception-without-reason", Severity: manifest.SeverityWarning,
+		Summary:     "An object has the syncgate.io/ignore annotation without syncgate.io/ignore-reason, so it waives nothing.",
+		Remediation: "Say why in syncgate.io/ignore-reason, or remove the annotation.",
+	},
+}
+
+// Rules lists every rule syncgate itself can report, sorted by ID:
+// rendering, configuration, schema validation, the bundled policies and
+// secrets. Gate.Rules adds the rules of the user's policies.
+func Rules() []manifest.Rule {
+	rules := slices.Clone(gateRules)
+	for _, r := range validate.Rules() {
+		rules = append(rules, manifest.Rule{ID: r.ID, Severity: r.Severity, Summary: r.Description, Remediation: r.Remediation})
+	}
+	for _, r := range secrets.Rules {
+		rules = append(rules, manifest.Rule{ID: r.ID, Severity: r.Severity, Summary: r.Description, Remediation: r.Remediation})
+	}
+	rules = append(rules, policyRules(policy.Rules())...)
+	return sortRules(rules)
+}
+
+// Rules lists the rules this Gate can report: those of Rules and those
+// of its policies.
+func (g *Gate) Rules() []manifest.Rule {
+	rules := Rules()
+	if g.stages.policies != nil {
+		rules = append(rules, policyRules(g.stages.policies.Rules())...)
+	}
+	return sortRules(rules)
+}
+
+func policyRules(rules []policy.Rule) []manifest.Rule {
+	out := make([]manifest.Rule, 0, len(rules))
+	for _, r := range rules {
+		out = append(out, manifest.Rule{ID: r.ID, Severity: r.Severity, Summary: r.Title, Description: r.Description, Remediation: r.Remediation})
+	}
+	return out
+}
+
+// sortRules sorts by ID and keeps the first of rules with the same ID.
+func sortRules(rules []manifest.Rule) []manifest.Rule {
+	slices.SortStableFunc(rules, func(a, b manifest.Rule) int { return strings.Compare(a.ID, b.ID) })
+	return slices.CompactFunc(rules, func(a, b manifest.Rule) bool { return a.ID == b.ID })
+}
