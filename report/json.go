@@ -16,6 +16,7 @@ type jsonDecision struct {
 	Summary  jsonSummary   `json:"summary"`
 	Targets  []jsonTarget  `json:"targets"`
 	Findings []jsonFinding `json:"findings"`
+	Waived   []jsonWaived  `json:"waived"`
 }
 
 type jsonSummary struct {
@@ -23,6 +24,7 @@ type jsonSummary struct {
 	Objects    int   `json:"objects"`
 	Errors     int   `json:"errors"`
 	Warnings   int   `json:"warnings"`
+	Waived     int   `json:"waived"`
 	DurationMs int64 `json:"durationMs"`
 }
 
@@ -44,6 +46,14 @@ type jsonFinding struct {
 	Line     int         `json:"line"`
 }
 
+// jsonWaived is a finding an exception accepted, with the exception's
+// reason and where it is written.
+type jsonWaived struct {
+	jsonFinding
+	Reason string `json:"reason"`
+	By     string `json:"by"`
+}
+
 type jsonObject struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
@@ -56,15 +66,19 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 	out := jsonDecision{
 		Allowed: d.Allowed,
 		Summary: jsonSummary{Targets: d.Stats.Targets, Objects: d.Stats.Objects, Errors: c.errors, Warnings: c.warnings,
-			DurationMs: d.Stats.Total.Milliseconds()},
+			Waived: len(d.Waived), DurationMs: d.Stats.Total.Milliseconds()},
 		Targets:  make([]jsonTarget, len(d.Targets)),
 		Findings: make([]jsonFinding, len(d.Findings)),
+		Waived:   make([]jsonWaived, len(d.Waived)),
 	}
 	for i, t := range d.Targets {
 		out.Targets[i] = jsonTarget{Name: t.Name, Kind: string(t.Kind), Objects: t.Objects, Error: t.Error}
 	}
 	for i, f := range d.Findings {
 		out.Findings[i] = newJSONFinding(f)
+	}
+	for i, w := range d.Waived {
+		out.Waived[i] = jsonWaived{jsonFinding: newJSONFinding(w.Finding), Reason: w.Reason, By: w.By}
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -20,6 +20,7 @@ type contract struct {
 		Objects    int   `json:"objects"`
 		Errors     int   `json:"errors"`
 		Warnings   int   `json:"warnings"`
+		Waived     int   `json:"waived"`
 		DurationMs int64 `json:"durationMs"`
 	} `json:"summary"`
 	Targets []struct {
@@ -28,21 +29,28 @@ type contract struct {
 		Objects int    `json:"objects"`
 		Error   string `json:"error"`
 	} `json:"targets"`
-	Findings []struct {
-		Rule     string `json:"rule"`
-		Severity string `json:"severity"`
-		Message  string `json:"message"`
-		Target   string `json:"target"`
-		Object   *struct {
-			APIVersion string `json:"apiVersion"`
-			Kind       string `json:"kind"`
-			Namespace  string `json:"namespace"`
-			Name       string `json:"name"`
-		} `json:"object"`
-		Field string `json:"field"`
-		File  string `json:"file"`
-		Line  int    `json:"line"`
-	} `json:"findings"`
+	Findings []contractFinding `json:"findings"`
+	Waived   []struct {
+		contractFinding
+		Reason string `json:"reason"`
+		By     string `json:"by"`
+	} `json:"waived"`
+}
+
+type contractFinding struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	Target   string `json:"target"`
+	Object   *struct {
+		APIVersion string `json:"apiVersion"`
+		Kind       string `json:"kind"`
+		Namespace  string `json:"namespace"`
+		Name       string `json:"name"`
+	} `json:"object"`
+	Field string `json:"field"`
+	File  string `json:"file"`
+	Line  int    `json:"line"`
 }
 
 // TestJSONContract pins the JSON output: it decodes into the contract with
@@ -65,8 +73,8 @@ func TestJSONContract(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &raw); err != nil {
 				t.Fatal(err)
 			}
-			wantKeys(t, "top level", raw, "allowed", "summary", "targets", "findings")
-			wantKeys(t, "summary", raw["summary"], "targets", "objects", "errors", "warnings", "durationMs")
+			wantKeys(t, "top level", raw, "allowed", "summary", "targets", "findings", "waived")
+			wantKeys(t, "summary", raw["summary"], "targets", "objects", "errors", "warnings", "waived", "durationMs")
 			for _, target := range raw["targets"].([]any) {
 				wantKeys(t, "target", target, "name", "kind", "objects", "error")
 			}
@@ -75,6 +83,12 @@ func TestJSONContract(t *testing.T) {
 				if obj := f.(map[string]any)["object"]; obj != nil {
 					wantKeys(t, "object", obj, "apiVersion", "kind", "namespace", "name")
 				}
+			}
+			for _, w := range raw["waived"].([]any) {
+				wantKeys(t, "waived", w, "rule", "severity", "message", "target", "object", "field", "file", "line", "reason", "by")
+			}
+			if len(c.Waived) != len(d().Waived) || c.Summary.Waived != len(d().Waived) {
+				t.Errorf("%d waived findings, summary %d, want %d", len(c.Waived), c.Summary.Waived, len(d().Waived))
 			}
 			if len(c.Findings) != len(d().Findings) || len(c.Targets) != len(d().Targets) {
 				t.Errorf("%d findings and %d targets, want %d and %d", len(c.Findings), len(c.Targets), len(d().Findings), len(d().Targets))

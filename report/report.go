@@ -112,7 +112,11 @@ func verdict(d *syncgate.Decision) string {
 // summary is the one-line count the text, github and markdown formats share.
 func summary(d *syncgate.Decision) string {
 	c := count(d.Findings)
-	return fmt.Sprintf("%d targets, %d objects, %d errors, %d warnings", d.Stats.Targets, d.Stats.Objects, c.errors, c.warnings)
+	s := fmt.Sprintf("%d targets, %d objects, %d errors, %d warnings", d.Stats.Targets, d.Stats.Objects, c.errors, c.warnings)
+	if len(d.Waived) > 0 {
+		s += fmt.Sprintf(", %d waived", len(d.Waived))
+	}
+	return s
 }
 
 // describe is a finding's message with the object and field it is about,

@@ -53,6 +53,11 @@ func blocked() *syncgate.Decision {
 				Error: "render worker exceeded its memory limit"},
 			{Name: "platform/ingress", Kind: render.KindKustomize, Path: "platform/ingress", Objects: 9},
 		},
+		Waived: []syncgate.Waived{{
+			Finding: manifest.Finding{Rule: "policy/host-network", Severity: manifest.SeverityError, Target: "platform/ingress",
+				Message: "pod shares the host's network namespace", Object: ns, File: "platform/ingress/daemonset.yaml", Line: 3},
+			Reason: "the ingress controller binds the node's ports", By: ".syncgate.yaml:12",
+		}},
 		Stats: syncgate.Stats{Targets: 5, Objects: 25, Render: 900 * time.Millisecond, Total: 1234 * time.Millisecond},
 	}
 }
