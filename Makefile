@@ -26,12 +26,17 @@ fuzz:
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzDiscover$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./render -run '^$$' -fuzz '^FuzzChartArchive$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./internal/redact -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./report -run '^$$' -fuzz '^FuzzWrite$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./secrets -run '^$$' -fuzz '^FuzzSOPSFile$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./secrets -run '^$$' -fuzz '^FuzzSealedSecret$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./validate -run '^$$' -fuzz '^FuzzCRD$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./policy -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME)
 
 # Go benchmarks, then syncgate against the peer pipeline (kustomize/helm, conftest,
 # gitleaks) on the generated corpus: bench/results/<date>.md. bench/render.sh compares
 # rendering alone on any tree (BENCH_TREE=...).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 5x ./render .
+	$(GO) test -run '^$$' -bench . -benchtime 5x ./render ./validate ./policy ./secrets .
 	bash bench/pipeline.sh
 
 # Byte-for-byte comparison with kustomize build v5.8.2 and helm template v4.3.1.
