@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"testing/fstest"
 	"time"
 
 	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
 )
 
 // A Gate is built once and checks a repository per call.
@@ -59,4 +61,53 @@ func ExampleServeWorker() {
 		}
 	}
 	// Output: render/resource-limit testdata/bad/alias-bomb/app/bomb.yaml
+}
+
+// An operator that has rendered objects itself (Argo CD, Flux, a
+// controller) gates them right before it applies them.
+func ExampleGate_CheckObjects() {
+	gate, err := syncgate.New(syncgate.DefaultOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	pod := map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Pod",
+		"metadata":   map[string]any{"name": "web", "namespace": "shop"},
+		"spec": map[string]any{
+			"containers": []any{map[string]any{"name": "web", "image": "nginx:1.27", "imagePullPolicy": "Sometimes"}},
+		},
+	}
+	obj := manifest.NewObject(pod, manifest.Origin{File: "rendered/web.yaml", Line: 1, Target: "shop"})
+	decision, err := gate.CheckObjects(context.Background(), []*manifest.Object{obj})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println("allowed:", decision.Allowed)
+	for _, f := range decision.Findings {
+		if f.Severity == manifest.SeverityError {
+			fmt.Println(f.Rule, f.Field)
+		}
+	}
+	// Output:
+	// allowed: false
+	// schema/enum spec.containers[0].imagePullPolicy
+}
+
+// A repository need not be on disk: any fs.FS will do, such as a Git
+// revision read into memory. Here, one plain manifest.
+func ExampleFS() {
+	repo := fstest.MapFS{
+		"apps/cm.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n")},
+	}
+	gate, err := syncgate.New(syncgate.DefaultOptions())
+	if err != nil {
+		log.Fatal(err)
+	}
+	decision, err := gate.Check(context.Background(), syncgate.FS(repo))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("allowed=%v targets=%d objects=%d\n", decision.Allowed, decision.Stats.Targets, decision.Stats.Objects)
+	// Output: allowed=true targets=1 objects=1
 }
