@@ -350,6 +350,10 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
+	dirs, _, err := splitPaths(src)
+	if err != nil {
+		return nil, err
+	}
 	findings := r.findings
 	for _, res := range results {
 		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
@@ -357,14 +361,9 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 			tr.Error = res.Err.Error()
 			findings = append(findings, renderFindings(res.Target, res.Err)...)
 		}
-		findings = append(findings, g.checkObjects(ctx, r, res.Objects)...)
 		d.Targets = append(d.Targets, tr)
 	}
-	dirs, _, err := splitPaths(src)
-	if err != nil {
-		return nil, err
-	}
-	findings = append(findings, g.secretFindings(ctx, r, dirs)...)
+	findings = append(findings, g.checkTargets(ctx, r, results, dirs)...)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -391,7 +390,7 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 		return nil, err
 	}
 	findings := append(r.findings, g.checkObjects(ctx, r, objects)...)
-	findings = append(findings, g.secretFindings(ctx, r, nil)...)
+	findings = append(findings, g.secretFindings(r, nil)...)
 	w := newWaivers(g.opts.Config, start)
 	d.add(w.apply(findings, objects))
 	d.Findings = append(d.Findings, w.expiredFindings()...)

@@ -45,12 +45,8 @@ var gateRules = []manifest.Rule{
 // secrets. Gate.Rules adds the rules of the user's policies.
 func Rules() []manifest.Rule {
 	rules := slices.Clone(gateRules)
-	for _, r := range validate.Rules() {
-		rules = append(rules, manifest.Rule{ID: r.ID, Severity: r.Severity, Summary: r.Description, Remediation: r.Remediation})
-	}
-	for _, r := range secrets.Rules {
-		rules = append(rules, manifest.Rule{ID: r.ID, Severity: r.Severity, Summary: r.Description, Remediation: r.Remediation})
-	}
+	rules = append(rules, validate.Rules()...)
+	rules = append(rules, secrets.Rules...)
 	rules = append(rules, policyRules(policy.Rules())...)
 	return sortRules(rules)
 }

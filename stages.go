@@ -1,20 +1,24 @@
 package syncgate
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
 )
@@ -159,9 +163,18 @@ func readCRDFiles(paths []string, limits manifest.Limits) ([]*manifest.Object, e
 type run struct {
 	validator *validate.Validator
 	fsys      fs.FS
-	stats     *Stats
 	findings  []manifest.Finding // about the run as a whole
-	secrets   []manifest.Finding // the secrets stage's, on objects
+
+	mu      sync.Mutex // guards what targets checked in parallel add
+	stats   *Stats
+	secrets []manifest.Finding // the secrets stage's, on objects
+}
+
+// timed adds the time since start to a stage's duration.
+func (r *run) timed(d *time.Duration, start time.Time) {
+	r.mu.Lock()
+	*d += time.Since(start)
+	r.mu.Unlock()
 }
 
 func (g *Gate) newRun(ctx context.Context, version string, fsys fs.FS, objects []*manifest.Object, stats *Stats) (*run, error) {
@@ -174,6 +187,32 @@ func (g *Gate) newRun(ctx context.Context, version string, fsys fs.FS, objects [
 	r.validator, r.findings = v.WithCRDs(ctx, objects)
 	stats.Validate += time.Since(start)
 	return r, nil
+}
+
+// checkTargets checks the objects of every target, several targets at
+// once, while the secrets stage reads the raw files under dirs; findings
+// come in target order.
+func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, dirs []string) []manifest.Finding {
+	var files []manifest.Finding
+	var wg sync.WaitGroup
+	if g.stages.secrets != nil && r.fsys != nil {
+		wg.Go(func() {
+			start := time.Now()
+			files = g.stages.secrets.Files(ctx, within{r.fsys, dirs})
+			r.timed(&r.stats.Secrets, start)
+		})
+	}
+	perTarget := make([][]manifest.Finding, len(results))
+	var next atomic.Int64
+	for range min(cmp.Or(g.opts.Jobs, runtime.GOMAXPROCS(0)), len(results)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(results) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
+				perTarget[i] = g.checkObjects(ctx, r, results[i].Objects)
+			}
+		})
+	}
+	wg.Wait()
+	return append(slices.Concat(perTarget...), g.secretFindings(r, files)...)
 }
 
 // checkObjects runs every stage on the objects of one target. Secrets
@@ -189,33 +228,30 @@ func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Obj
 	if r.validator != nil {
 		start := time.Now()
 		findings = append(findings, mask.findings(r.validator.Validate(ctx, checked))...)
-		r.stats.Validate += time.Since(start)
+		r.timed(&r.stats.Validate, start)
 	}
 	if st.policies != nil {
 		start := time.Now()
 		findings = append(findings, mask.findings(st.policies.Evaluate(ctx, checked))...)
-		r.stats.Policy += time.Since(start)
+		r.timed(&r.stats.Policy, start)
 	}
 	if st.secrets != nil {
 		start := time.Now()
-		r.secrets = append(r.secrets, st.secrets.Objects(ctx, r.fsys, objects)...)
-		r.stats.Secrets += time.Since(start)
+		found := st.secrets.Objects(ctx, r.fsys, objects)
+		r.mu.Lock()
+		r.secrets = append(r.secrets, found...)
+		r.mu.Unlock()
+		r.timed(&r.stats.Secrets, start)
 	}
 	return findings
 }
 
 // secretFindings merges the secrets stage's findings on objects with those
-// on the raw files of fsys, once per Check.
-func (g *Gate) secretFindings(ctx context.Context, r *run, paths []string) []manifest.Finding {
+// on raw files, which name each problem once.
+func (g *Gate) secretFindings(r *run, files []manifest.Finding) []manifest.Finding {
 	if g.stages.secrets == nil {
 		return nil
 	}
-	if r.fsys == nil {
-		return r.secrets
-	}
-	start := time.Now()
-	files := g.stages.secrets.Files(ctx, within{r.fsys, paths})
-	r.stats.Secrets += time.Since(start)
 	return secrets.Merge(files, r.secrets)
 }
 

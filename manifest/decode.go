@@ -39,7 +39,8 @@ func DefaultLimits() Limits {
 	}
 }
 
-func (l Limits) withDefaults() Limits {
+// WithDefaults fills the zero fields of l from DefaultLimits.
+func (l Limits) WithDefaults() Limits {
 	d := DefaultLimits()
 	if l.MaxFileBytes <= 0 {
 		l.MaxFileBytes = d.MaxFileBytes
@@ -72,7 +73,7 @@ type Document struct {
 // aliases and excessive alias expansion are errors. Every error is a
 // *SourceError naming file and, where known, the line.
 func Decode(file string, data []byte, limits Limits) ([]Document, error) {
-	limits = limits.withDefaults()
+	limits = limits.WithDefaults()
 	if len(data) > limits.MaxFileBytes {
 		return nil, &SourceError{File: file, Err: fmt.Errorf("%w: file is %d bytes, the limit is %d", ErrLimit, len(data), limits.MaxFileBytes)}
 	}

@@ -2,17 +2,6 @@ package secrets
 
 import "github.com/syncgate/syncgate/manifest"
 
-// Rule describes one check of this stage.
-type Rule struct {
-	// ID is the stable rule ID findings carry.
-	ID string
-	// Severity is the severity of the rule's findings.
-	Severity manifest.Severity
-	// Description says what the rule finds; Remediation how to fix it.
-	Description string
-	Remediation string
-}
-
 // The rule IDs of this stage.
 const (
 	RulePlaintextSecret = "secrets/plaintext-secret"
@@ -27,34 +16,16 @@ const (
 )
 
 // Rules is the registry of this stage's rules, sorted by ID.
-var Rules = []Rule{
-	{RuleCredential, manifest.SeverityError,
-		"A string matches a credential format of the gitleaks rule set (cloud keys, tokens, private keys).",
-		"Revoke the credential, remove it from the repository's history and load it from an encrypted Secret."},
-	{RulePlaintextSecret, manifest.SeverityError,
-		"A Secret, a SealedSecret's spec.template, a secretGenerator or a Helm values file holds a real value in plain text; base64 is not encryption.",
-		"Encrypt the file with SOPS, seal it with kubeseal, or reference an external secret store; keep only templates in a SealedSecret's spec.template."},
-	{RuleScanError, manifest.SeverityError,
-		"A file could not be checked (too large, unreadable); the stage fails closed.",
-		"Make the file readable and smaller than the limit, or move it out of the repository."},
-	{RuleSealedMalformed, manifest.SeverityError,
-		"A SealedSecret's encryptedData is missing, or a value of it is not sealed data (base64 of an RSA-encrypted session key and an AES-GCM ciphertext).",
-		"Seal the values again with kubeseal."},
-	{RuleSealedScope, manifest.SeverityError,
-		"A strict- or namespace-wide-scoped SealedSecret is renamed or moved by an overlay; the controller will not be able to unseal it.",
-		"Seal it for the rendered name and namespace, or seal it with --scope cluster-wide."},
-	{RuleSOPSMAC, manifest.SeverityError,
-		"A SOPS file does not decrypt with the given age key, or its MAC does not match its content: it was edited or tampered with after encryption.",
-		"Edit SOPS files only with sops, and encrypt them again from the plaintext."},
-	{RuleSOPSMetadata, manifest.SeverityError,
-		"A SOPS file's metadata is missing or malformed (no MAC, no lastmodified, values encrypted without metadata).",
-		"Encrypt the file again with sops."},
-	{RuleSOPSPartial, manifest.SeverityError,
-		"A value a SOPS file's rules say must be encrypted is in plain text.",
-		"Encrypt the file again with sops (sops --encrypt --in-place) after adding the value with sops edit."},
-	{RuleSOPSRecipients, manifest.SeverityError,
-		"A SOPS file has no recipients, or its recipients differ from the creation_rules of the repository's .sops.yaml for its path.",
-		"Run sops updatekeys on the file, or fix the creation rule."},
+var Rules = []manifest.Rule{
+	{ID: RuleCredential, Severity: manifest.SeverityError, Summary: "A string matches a credential format of the gitleaks rule set (cloud keys, tokens, private keys).", Remediation: "Revoke the credential, remove it from the repository's history and load it from an encrypted Secret."},
+	{ID: RulePlaintextSecret, Severity: manifest.SeverityError, Summary: "A Secret, a SealedSecret's spec.template, a secretGenerator or a Helm values file holds a real value in plain text; base64 is not encryption.", Remediation: "Encrypt the file with SOPS, seal it with kubeseal, or reference an external secret store; keep only templates in a SealedSecret's spec.template."},
+	{ID: RuleScanError, Severity: manifest.SeverityError, Summary: "A file could not be checked (too large, unreadable); the stage fails closed.", Remediation: "Make the file readable and smaller than the limit, or move it out of the repository."},
+	{ID: RuleSealedMalformed, Severity: manifest.SeverityError, Summary: "A SealedSecret's encryptedData is missing, or a value of it is not sealed data (base64 of an RSA-encrypted session key and an AES-GCM ciphertext).", Remediation: "Seal the values again with kubeseal."},
+	{ID: RuleSealedScope, Severity: manifest.SeverityError, Summary: "A strict- or namespace-wide-scoped SealedSecret is renamed or moved by an overlay; the controller will not be able to unseal it.", Remediation: "Seal it for the rendered name and namespace, or seal it with --scope cluster-wide."},
+	{ID: RuleSOPSMAC, Severity: manifest.SeverityError, Summary: "A SOPS file does not decrypt with the given age key, or its MAC does not match its content: it was edited or tampered with after encryption.", Remediation: "Edit SOPS files only with sops, and encrypt them again from the plaintext."},
+	{ID: RuleSOPSMetadata, Severity: manifest.SeverityError, Summary: "A SOPS file's metadata is missing or malformed (no MAC, no lastmodified, values encrypted without metadata).", Remediation: "Encrypt the file again with sops."},
+	{ID: RuleSOPSPartial, Severity: manifest.SeverityError, Summary: "A value a SOPS file's rules say must be encrypted is in plain text.", Remediation: "Encrypt the file again with sops (sops --encrypt --in-place) after adding the value with sops edit."},
+	{ID: RuleSOPSRecipients, Severity: manifest.SeverityError, Summary: "A SOPS file has no recipients, or its recipients differ from the creation_rules of the repository's .sops.yaml for its path.", Remediation: "Run sops updatekeys on the file, or fix the creation rule."},
 }
 
 // severityOf returns a rule's severity from the registry.

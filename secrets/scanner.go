@@ -46,7 +46,7 @@ type Scanner struct {
 // New compiles the credential rules and parses the age identities.
 func New(opts Options) (*Scanner, error) {
 	silenceSOPS()
-	opts.Limits = withDefaultLimits(opts.Limits)
+	opts.Limits = opts.Limits.WithDefaults()
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = DefaultOptions().MaxFiles
 	}
@@ -61,24 +61,6 @@ func New(opts Options) (*Scanner, error) {
 		}
 	}
 	return s, nil
-}
-
-// withDefaultLimits fills zero limits from manifest.DefaultLimits.
-func withDefaultLimits(l manifest.Limits) manifest.Limits {
-	d := manifest.DefaultLimits()
-	if l.MaxFileBytes <= 0 {
-		l.MaxFileBytes = d.MaxFileBytes
-	}
-	if l.MaxDocuments <= 0 {
-		l.MaxDocuments = d.MaxDocuments
-	}
-	if l.MaxDepth <= 0 {
-		l.MaxDepth = d.MaxDepth
-	}
-	if l.MaxAliasNodes <= 0 {
-		l.MaxAliasNodes = d.MaxAliasNodes
-	}
-	return l
 }
 
 // Objects checks the rendered objects of one target: plaintext Secrets,

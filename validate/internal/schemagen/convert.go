@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/syncgate/syncgate/validate/internal/builtin"
 )
 
 // The conversion from the builder's OpenAPI v2 definitions to the JSON
@@ -35,20 +37,7 @@ import (
 // rawSet is the dump program's output.
 type rawSet struct {
 	Definitions map[string]map[string]any `json:"definitions"`
-	Kinds       []kind                    `json:"kinds"`
-}
-
-// kind is one registered group/version/kind, as the embedded data stores
-// it (validate/internal/builtin decodes the same fields).
-type kind struct {
-	Group       string `json:"group"`
-	Version     string `json:"version"`
-	Kind        string `json:"kind"`
-	Definition  string `json:"definition"`
-	Introduced  string `json:"introduced,omitempty"`
-	Deprecated  string `json:"deprecated,omitempty"`
-	Removed     string `json:"removed,omitempty"`
-	Replacement string `json:"replacement,omitempty"`
+	Kinds       []builtin.Kind            `json:"kinds"`
 }
 
 // schemaSet is the embedded file's content.
@@ -56,7 +45,7 @@ type schemaSet struct {
 	Version     string                     `json:"version"`
 	Source      string                     `json:"source"`
 	Definitions map[string]json.RawMessage `json:"definitions"`
-	Kinds       []kind                     `json:"kinds"`
+	Kinds       []builtin.Kind             `json:"kinds"`
 }
 
 const (
@@ -305,7 +294,7 @@ func forbidNull(s map[string]any, defs map[string]map[string]any) {
 
 // constrainKinds makes each kind's definition accept only the apiVersion
 // and kind values registered with it.
-func constrainKinds(defs map[string]map[string]any, kinds []kind) error {
+func constrainKinds(defs map[string]map[string]any, kinds []builtin.Kind) error {
 	apiVersions := map[string][]any{}
 	names := map[string][]any{}
 	for _, k := range kinds {
