@@ -2,6 +2,7 @@ package syncgate
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,9 @@ type Config struct {
 	Severity map[string]manifest.Severity `yaml:"severity"`
 	// Exceptions waive findings; each needs a reason and may expire.
 	Exceptions []Exception `yaml:"exceptions"`
+	// StageConfig adds the repository's own policies, CRDs, schema
+	// locations and secrets settings to the Gate's.
+	StageConfig `yaml:",inline"`
 
 	file string // where the configuration was read, for findings about it
 }
@@ -75,6 +79,9 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err := c.checkExceptions(file, data); err != nil {
 		return nil, err
 	}
+	if err := c.StageConfig.check(); err != nil {
+		return nil, &manifest.SourceError{File: file, Err: err}
+	}
 	for rule, sev := range c.Severity {
 		if _, err := manifest.ParseSeverity(string(sev)); err != nil {
 			return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("severity of %s: %w", rule, err)}
@@ -112,6 +119,9 @@ func (c *Config) checkExceptions(file string, data []byte) error {
 	}
 	return nil
 }
+
+// name is where the configuration was read.
+func (c *Config) name() string { return cmp.Or(c.file, ConfigFileName) }
 
 func yamlErrorLine(err error) int {
 	var te *yaml.TypeError

@@ -8,11 +8,16 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/syncgate/syncgate/manifest"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -77,7 +82,11 @@ func schemaOf(typ reflect.Type, docs map[string]string, defs map[string]any) map
 		props := map[string]any{}
 		var required []string
 		for f := range typ.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+			if opts == "inline" {
+				maps.Copy(props, schemaOf(f.Type, docs, defs)["properties"].(map[string]any))
+				continue
+			}
 			if !f.IsExported() || name == "" || name == "-" {
 				continue
 			}
@@ -94,7 +103,7 @@ func schemaOf(typ reflect.Type, docs map[string]string, defs map[string]any) map
 		if len(required) > 0 {
 			s["required"] = required
 		}
-		if typ.Name() == "Config" {
+		if typ.Name() == "Config" || typ.Name() == "StageConfig" {
 			return s
 		}
 		defs[typ.Name()] = s
@@ -114,7 +123,7 @@ func fieldDocs(t *testing.T) map[string]string {
 	t.Helper()
 	fset := token.NewFileSet()
 	docs := map[string]string{}
-	for _, file := range []string{"config.go", "exceptions.go"} {
+	for _, file := range []string{"config.go", "exceptions.go", "repoconfig.go"} {
 		f, err := parser.ParseFile(fset, file, nil, parser.ParseComments)
 		if err != nil {
 			t.Fatal(err)
@@ -139,4 +148,49 @@ func fieldDocs(t *testing.T) map[string]string {
 		})
 	}
 	return docs
+}
+
+// The commented sample configuration parses, and the generated schema
+// accepts it: the two cannot drift apart.
+func TestSampleConfig(t *testing.T) {
+	const sample = "examples/syncgate.yaml"
+	data, err := os.ReadFile(sample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseConfig(sample, data); err != nil {
+		t.Fatal(err)
+	}
+	docs, err := manifest.Decode(sample, data, manifest.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	var schemaDoc any
+	if err := json.Unmarshal(configSchema(t), &schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("syncgate.schema.json", schemaDoc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("syncgate.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// JSON Schema sees what YAML decodes to as JSON would see it.
+	raw, err := json.Marshal(docs[0].Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var value any
+	if err := json.Unmarshal(raw, &value); err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(value); err != nil {
+		t.Errorf("%s does not fit %s: %v", sample, configSchemaFile, err)
+	}
+	value.(map[string]any)["unknownKey"] = true
+	if sch.Validate(value) == nil {
+		t.Error("the schema accepts an unknown key")
+	}
 }

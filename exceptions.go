@@ -117,9 +117,7 @@ func newWaivers(cfg *Config, now time.Time) *waivers {
 	if cfg != nil {
 		w.exceptions = cfg.Exceptions
 		w.severity = cfg.Severity
-		if cfg.file != "" {
-			w.file = cfg.file
-		}
+		w.file = cfg.name()
 	}
 	return w
 }

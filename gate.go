@@ -346,7 +346,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	for _, res := range results {
 		objects = append(objects, res.Objects...)
 	}
-	r, err := g.newRun(ctx, g.kubeVersion(src), src.FS, objects, &d.Stats)
+	r, err := g.newRun(ctx, g.config(src), src, g.kubeVersion(src), objects, &d.Stats)
 	if err != nil {
 		return nil, err
 	}
@@ -385,7 +385,7 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 	}
 	start := time.Now()
 	d := &Decision{}
-	r, err := g.newRun(ctx, g.opts.KubernetesVersion, nil, objects, &d.Stats)
+	r, err := g.newRun(ctx, g.opts.Config, nil, g.opts.KubernetesVersion, objects, &d.Stats)
 	if err != nil {
 		return nil, err
 	}

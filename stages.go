@@ -47,11 +47,14 @@ func ParseStage(s string) (Stage, error) {
 // stages holds what the checking stages compiled once in New.
 type stages struct {
 	validateOpts validate.Options
+	policyOpts   policy.Options
+	secretsOpts  secrets.Options
 	mu           sync.Mutex
-	validators   map[string]*validate.Validator // by Kubernetes version
-	policies     *policy.Engine                 // nil: stage off
+	validators   map[string]*validate.Validator // by validatorKey
+	policies     *policy.Engine                 // nil: no policies
 	secrets      *secrets.Scanner               // nil: stage off
 	validateOn   bool
+	policyOn     bool
 }
 
 func (g *Gate) buildStages() error {
@@ -75,85 +78,77 @@ func (g *Gate) buildStages() error {
 			MissingSchemas:  g.opts.MissingSchemas,
 			Jobs:            g.opts.Jobs,
 		}
-		if _, err := g.validator(g.opts.KubernetesVersion); err != nil {
+		if _, err := g.validator(g.opts.KubernetesVersion, nil); err != nil {
 			return err
 		}
 	}
-	if on(StagePolicy) && (g.opts.DefaultPolicies || len(g.opts.Policies) > 0) {
-		popts := policy.Options{
-			Namespaces:    g.opts.PolicyNamespaces,
-			AllNamespaces: g.opts.AllNamespaces,
-			Bundled:       g.opts.DefaultPolicies,
-			Jobs:          g.opts.Jobs,
-			Logger:        g.opts.Logger,
-		}
+	st.policyOpts = policy.Options{
+		Namespaces:    g.opts.PolicyNamespaces,
+		AllNamespaces: g.opts.AllNamespaces,
+		Bundled:       g.opts.DefaultPolicies,
+		Jobs:          g.opts.Jobs,
+		Logger:        g.opts.Logger,
+	}
+	if st.policyOn = on(StagePolicy); st.policyOn && (g.opts.DefaultPolicies || len(g.opts.Policies) > 0) {
 		var err error
-		if st.policies, err = policy.Load(context.Background(), g.opts.Policies, popts); err != nil {
+		if st.policies, err = policy.Load(context.Background(), g.opts.Policies, st.policyOpts); err != nil {
 			return fmt.Errorf("policies: %w", err)
 		}
 	}
 	if on(StageSecrets) {
-		sopts := secrets.DefaultOptions()
-		sopts.AgeKeys = g.opts.SOPSAgeKeys
-		sopts.DisabledCredentialRules = g.opts.DisabledCredentialRules
-		sopts.Limits = g.opts.Limits
+		st.secretsOpts = secrets.DefaultOptions()
+		st.secretsOpts.AgeKeys = g.opts.SOPSAgeKeys
+		st.secretsOpts.DisabledCredentialRules = g.opts.DisabledCredentialRules
+		st.secretsOpts.Limits = g.opts.Limits
 		var err error
-		if st.secrets, err = secrets.New(sopts); err != nil {
+		if st.secrets, err = secrets.New(st.secretsOpts); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// validator returns the schema validator of a Kubernetes version, built on
-// first use: a repository's configuration may name its own version.
-func (g *Gate) validator(version string) (*validate.Validator, error) {
+// validator returns the schema validator of a Kubernetes version and a
+// repository's schema settings, built on first use and kept.
+func (g *Gate) validator(version string, repo *repoStages) (*validate.Validator, error) {
 	st := &g.stages
 	if !st.validateOn {
 		return nil, nil
 	}
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if v, ok := st.validators[version]; ok {
-		return v, nil
-	}
 	opts := st.validateOpts
 	opts.KubernetesVersion = version
+	if repo != nil {
+		opts.SchemaLocations = append(slices.Clone(opts.SchemaLocations), repo.schemaLocations...)
+		opts.MissingSchemas = cmp.Or(repo.missingSchemas, opts.MissingSchemas)
+	}
+	key := strings.Join(append([]string{version, string(opts.MissingSchemas)}, opts.SchemaLocations...), "\x00")
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if v, ok := st.validators[key]; ok {
+		return v, nil
+	}
 	v, err := validate.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	st.validators[version] = v
+	st.validators[key] = v
 	return v, nil
 }
 
-// readCRDFiles decodes the CRD files of paths, files or directories on
-// disk (their .yaml, .yml and .json files, recursively).
+// readCRDFiles decodes the CRD files of paths on disk: files, or
+// directories' .yaml, .yml and .json files, recursively.
 func readCRDFiles(paths []string, limits manifest.Limits) ([]*manifest.Object, error) {
 	var objects []*manifest.Object
 	for _, p := range paths {
-		err := filepath.WalkDir(p, func(file string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			ext := strings.ToLower(filepath.Ext(file))
-			if d.IsDir() || (file != p && ext != ".yaml" && ext != ".yml" && ext != ".json") {
-				return nil
-			}
-			data, err := os.ReadFile(file)
-			if err != nil {
-				return err
-			}
-			objs, err := manifest.DecodeObjects(file, data, limits)
-			if err != nil {
-				return err
-			}
-			objects = append(objects, objs...)
-			return nil
-		})
+		dir := filepath.Dir(p)
+		objs, err := readCRDs(os.DirFS(dir), filepath.Base(p), limits)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
+		for _, o := range objs {
+			o.Origin.File = filepath.ToSlash(filepath.Join(dir, o.Origin.File))
+		}
+		objects = append(objects, objs...)
 	}
 	return objects, nil
 }
@@ -162,6 +157,8 @@ func readCRDFiles(paths []string, limits manifest.Limits) ([]*manifest.Object, e
 // of every rendered target.
 type run struct {
 	validator *validate.Validator
+	policies  []*policy.Engine
+	scanner   *secrets.Scanner // nil: stage off
 	fsys      fs.FS
 	findings  []manifest.Finding // about the run as a whole
 
@@ -177,9 +174,24 @@ func (r *run) timed(d *time.Duration, start time.Time) {
 	r.mu.Unlock()
 }
 
-func (g *Gate) newRun(ctx context.Context, version string, fsys fs.FS, objects []*manifest.Object, stats *Stats) (*run, error) {
-	r := &run{fsys: fsys, stats: stats}
-	v, err := g.validator(version)
+func (g *Gate) newRun(ctx context.Context, cfg *Config, src *Source, version string, objects []*manifest.Object, stats *Stats) (*run, error) {
+	r := &run{stats: stats, scanner: g.stages.secrets}
+	if src != nil {
+		r.fsys = src.FS
+	}
+	if g.stages.policies != nil {
+		r.policies = append(r.policies, g.stages.policies)
+	}
+	repo, err := g.repoStages(ctx, cfg, src)
+	if err != nil {
+		return nil, err
+	}
+	if repo != nil {
+		r.policies = append(r.policies, repo.policies...)
+		r.scanner = cmp.Or(repo.scanner, r.scanner)
+		objects = append(slices.Clone(objects), repo.crds...)
+	}
+	v, err := g.validator(version, repo)
 	if err != nil || v == nil {
 		return r, err
 	}
@@ -195,10 +207,10 @@ func (g *Gate) newRun(ctx context.Context, version string, fsys fs.FS, objects [
 func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, dirs []string) []manifest.Finding {
 	var files []manifest.Finding
 	var wg sync.WaitGroup
-	if g.stages.secrets != nil && r.fsys != nil {
+	if r.scanner != nil && r.fsys != nil {
 		wg.Go(func() {
 			start := time.Now()
-			files = g.stages.secrets.Files(ctx, within{r.fsys, dirs})
+			files = r.scanner.Files(ctx, within{r.fsys, dirs})
 			r.timed(&r.stats.Secrets, start)
 		})
 	}
@@ -219,10 +231,9 @@ func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Resul
 // findings are kept apart, to be merged with those on raw files.
 func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Object) []manifest.Finding {
 	findings := duplicateFindings(objects)
-	st := &g.stages
 	checked := objects
-	if st.secrets != nil {
-		checked = st.secrets.Prepare(objects)
+	if r.scanner != nil {
+		checked = r.scanner.Prepare(objects)
 	}
 	mask := decryptedValues(objects, checked)
 	if r.validator != nil {
@@ -230,14 +241,14 @@ func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Obj
 		findings = append(findings, mask.findings(r.validator.Validate(ctx, checked))...)
 		r.timed(&r.stats.Validate, start)
 	}
-	if st.policies != nil {
+	for _, e := range r.policies {
 		start := time.Now()
-		findings = append(findings, mask.findings(st.policies.Evaluate(ctx, checked))...)
+		findings = append(findings, mask.findings(e.Evaluate(ctx, checked))...)
 		r.timed(&r.stats.Policy, start)
 	}
-	if st.secrets != nil {
+	if r.scanner != nil {
 		start := time.Now()
-		found := st.secrets.Objects(ctx, r.fsys, objects)
+		found := r.scanner.Objects(ctx, r.fsys, objects)
 		r.mu.Lock()
 		r.secrets = append(r.secrets, found...)
 		r.mu.Unlock()
@@ -249,7 +260,7 @@ func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Obj
 // secretFindings merges the secrets stage's findings on objects with those
 // on raw files, which name each problem once.
 func (g *Gate) secretFindings(r *run, files []manifest.Finding) []manifest.Finding {
-	if g.stages.secrets == nil {
+	if r.scanner == nil {
 		return nil
 	}
 	return secrets.Merge(files, r.secrets)

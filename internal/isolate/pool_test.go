@@ -123,8 +123,8 @@ func TestPoolLimits(t *testing.T) {
 			if !errors.Is(err, manifest.ErrLimit) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got error %v, want a limit error naming %q", err, tt.want)
 			}
-			ok := render.Target{Name: "platform", Kind: render.KindManifests, Path: "platform"}
-			res, err := pool.Render(context.Background(), absDir(t, "../../examples/gitops-repo"), ok)
+			ok := render.Target{Name: "small", Kind: render.KindManifests, Path: "small"}
+			res, err := pool.Render(context.Background(), absDir(t, "testdata"), ok)
 			if err != nil || len(res.Objects) == 0 {
 				t.Fatalf("after the limit, rendering a good target: %v", err)
 			}
