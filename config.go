@@ -113,7 +113,7 @@ func (c *Config) checkExceptions(file string, data []byte) error {
 		if i < len(lines.Exceptions) {
 			e.line = lines.Exceptions[i].Line
 		}
-		if err := e.check(file); err != nil {
+		if err := e.check(); err != nil {
 			return &manifest.SourceError{File: file, Line: e.line, Err: err}
 		}
 	}

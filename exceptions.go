@@ -50,7 +50,7 @@ type Waived struct {
 	By string `json:"by"`
 }
 
-func (e *Exception) check(file string) error {
+func (e *Exception) check() error {
 	if e.Rule == "" {
 		return fmt.Errorf("exceptions: rule is required")
 	}

@@ -148,7 +148,7 @@ func TestExceptionConfigErrors(t *testing.T) {
 
 func TestExceptionExpiresAtEndOfDay(t *testing.T) {
 	e := Exception{Rule: "a", Reason: "b", Expires: "2026-11-26"}
-	if err := e.check(ConfigFileName); err != nil {
+	if err := e.check(); err != nil {
 		t.Fatal(err)
 	}
 	day := time.Date(2026, 11, 26, 23, 0, 0, 0, time.UTC)

@@ -390,7 +390,7 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 		return nil, err
 	}
 	findings := append(r.findings, g.checkObjects(ctx, r, objects)...)
-	findings = append(findings, g.secretFindings(r, nil)...)
+	findings = append(findings, r.secretFindings(nil)...)
 	w := newWaivers(g.opts.Config, start)
 	d.add(w.apply(findings, objects))
 	d.Findings = append(d.Findings, w.expiredFindings()...)

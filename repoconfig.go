@@ -59,7 +59,9 @@ func (c *StageConfig) check() error {
 		if u, err := url.Parse(loc); err == nil && u.Scheme != "" {
 			continue // http(s): validate refuses it unless remote access is allowed
 		}
-		if !filepath.IsLocal(strings.SplitN(loc, "{{", 2)[0] + "x") {
+		// The directory part before any template must stay in the root.
+		dir, _, _ := strings.Cut(loc, "{{")
+		if dir = strings.TrimSuffix(dir, "/"); dir != "" && !filepath.IsLocal(dir) {
 			return fmt.Errorf("schemaLocations: %q is not a path inside the repository", loc)
 		}
 	}

@@ -42,21 +42,19 @@ var gateRules = []manifest.Rule{
 
 // Rules lists every rule syncgate itself can report, sorted by ID:
 // rendering, configuration, schema validation, the bundled policies and
-// secrets. Gate.Rules adds the rules of the user's policies.
+// secrets. It compiles the bundled library once to read its rules.
 func Rules() []manifest.Rule {
-	rules := slices.Clone(gateRules)
-	rules = append(rules, validate.Rules()...)
-	rules = append(rules, secrets.Rules...)
-	rules = append(rules, policyRules(policy.Rules())...)
-	return sortRules(rules)
+	return sortRules(slices.Concat(gateRules, validate.Rules(), secrets.Rules, policyRules(policy.Rules())))
 }
 
-// Rules lists the rules this Gate can report: those of Rules and those
-// of its policies.
+// Rules lists the rules this Gate can report: rendering, configuration,
+// schema validation, secrets, and the rules of the policies it evaluates,
+// read from its compiled engine rather than compiling the bundled library
+// again.
 func (g *Gate) Rules() []manifest.Rule {
-	rules := Rules()
+	rules := slices.Concat(gateRules, validate.Rules(), secrets.Rules)
 	if g.stages.policies != nil {
-		rules = append(rules, policyRules(g.stages.policies.Rules())...)
+		rules = append(rules, policyRules(append(g.stages.policies.Rules(), policy.EvalErrorRule))...)
 	}
 	return sortRules(rules)
 }

@@ -224,7 +224,7 @@ func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Resul
 		})
 	}
 	wg.Wait()
-	return append(slices.Concat(perTarget...), g.secretFindings(r, files)...)
+	return append(slices.Concat(perTarget...), r.secretFindings(files)...)
 }
 
 // checkObjects runs every stage on the objects of one target. Secrets
@@ -259,7 +259,7 @@ func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Obj
 
 // secretFindings merges the secrets stage's findings on objects with those
 // on raw files, which name each problem once.
-func (g *Gate) secretFindings(r *run, files []manifest.Finding) []manifest.Finding {
+func (r *run) secretFindings(files []manifest.Finding) []manifest.Finding {
 	if r.scanner == nil {
 		return nil
 	}

@@ -7,25 +7,16 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/syncgate/syncgate/internal/rendertest"
 	"github.com/syncgate/syncgate/manifest"
-	"github.com/syncgate/syncgate/render"
 )
 
 // renderRepo renders every target under dir in-process and returns the
 // objects of each target.
 func renderRepo(t testing.TB, dir string) [][]*manifest.Object {
 	t.Helper()
-	fsys := os.DirFS(dir)
-	targets, err := render.Discover(fsys, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := render.New(render.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
 	var objects [][]*manifest.Object
-	for _, res := range r.RenderAll(context.Background(), fsys, targets) {
+	for _, res := range rendertest.All(t, os.DirFS(dir)) {
 		if res.Err != nil {
 			t.Fatalf("%s: %v", res.Target.Name, res.Err)
 		}

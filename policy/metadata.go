@@ -18,6 +18,15 @@ import (
 // compile, a constraint without its template): it blocks.
 const RuleEvalError = "policy/eval-error"
 
+// EvalErrorRule describes RuleEvalError, which every Engine may report.
+var EvalErrorRule = Rule{
+	ID:          RuleEvalError,
+	Title:       "A policy check could not be evaluated",
+	Description: "A Rego rule or Gatekeeper constraint failed while checking the object (a builtin error, the time limit, a template that does not compile, a constraint whose template is missing); a failing check blocks instead of passing silently.",
+	Severity:    manifest.SeverityError,
+	Remediation: "Fix the policy named in the message, or the object it could not handle.",
+}
+
 // Rules lists the rules of this stage whatever the policies: RuleEvalError
 // and the bundled library's checks, sorted by ID. Engine.Rules lists the
 // user's annotated rules too.
@@ -31,13 +40,7 @@ var stageRules = sync.OnceValue(func() []Rule {
 		// The library is embedded and its tests compile it.
 		panic(fmt.Sprintf("policy: bundled library: %v", err))
 	}
-	rules := append(e.Rules(), Rule{
-		ID:          RuleEvalError,
-		Title:       "A policy check could not be evaluated",
-		Description: "A Rego rule or Gatekeeper constraint failed while checking the object (a builtin error, the time limit, a template that does not compile, a constraint whose template is missing); a failing check blocks instead of passing silently.",
-		Severity:    manifest.SeverityError,
-		Remediation: "Fix the policy named in the message, or the object it could not handle.",
-	})
+	rules := append(e.Rules(), EvalErrorRule)
 	slices.SortFunc(rules, func(a, b Rule) int { return strings.Compare(a.ID, b.ID) })
 	return rules
 })

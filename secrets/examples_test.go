@@ -9,24 +9,16 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/syncgate/syncgate/internal/rendertest"
 	"github.com/syncgate/syncgate/manifest"
-	"github.com/syncgate/syncgate/render"
 )
 
 // renderRepo renders every target of a repository in-process and returns
 // the objects of each target.
 func renderRepo(t testing.TB, fsys fs.FS) map[string][]*manifest.Object {
 	t.Helper()
-	r, err := render.New(render.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	targets, err := render.Discover(fsys, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
 	out := map[string][]*manifest.Object{}
-	for _, res := range r.RenderAll(context.Background(), fsys, targets) {
+	for _, res := range rendertest.All(t, fsys) {
 		if res.Err != nil {
 			t.Fatalf("render %s: %v", res.Target.Name, res.Err)
 		}

@@ -115,8 +115,10 @@ func parseSOPSContent(content map[string]any) (*sopsDoc, error) {
 	return parseSOPSFile("object.json", data, content)
 }
 
-// withoutComments drops comments from a tree: sops keeps them as items,
-// encrypted or not, and they are neither values nor in the MAC.
+// withoutComments deep-copies a tree's branches, leaving out comments: sops
+// keeps them as items, encrypted or not, and they are neither values nor
+// in the MAC. Decryption works on such a copy, since Tree.Decrypt writes
+// its results into the tree it walks.
 func withoutComments(branches sops.TreeBranches) sops.TreeBranches {
 	out := make(sops.TreeBranches, len(branches))
 	for i, b := range branches {
@@ -205,7 +207,7 @@ func (p *probe) Decrypt(ciphertext string, _ []byte, additionalData string) (any
 func (d *sopsDoc) plainValues() (fields []string, nonString bool) {
 	var p probe
 	tree := d.tree
-	tree.Branches = cloneBranches(d.tree.Branches)
+	tree.Branches = withoutComments(d.tree.Branches)
 	if _, err := tree.Decrypt(make([]byte, 32), &p); err != nil {
 		nonString = true
 	}
@@ -218,34 +220,6 @@ func (d *sopsDoc) plainValues() (fields []string, nonString bool) {
 		fields = append(fields, field)
 	}
 	return fields, nonString
-}
-
-// cloneBranches deep-copies a tree's branches: Tree.Decrypt writes the
-// results into the tree it walks.
-func cloneBranches(branches sops.TreeBranches) sops.TreeBranches {
-	out := make(sops.TreeBranches, len(branches))
-	for i, b := range branches {
-		out[i] = cloneValue(b).(sops.TreeBranch)
-	}
-	return out
-}
-
-func cloneValue(v any) any {
-	switch x := v.(type) {
-	case sops.TreeBranch:
-		out := make(sops.TreeBranch, len(x))
-		for i, item := range x {
-			out[i] = sops.TreeItem{Key: item.Key, Value: cloneValue(item.Value)}
-		}
-		return out
-	case []any:
-		out := make([]any, len(x))
-		for i, item := range x {
-			out[i] = cloneValue(item)
-		}
-		return out
-	}
-	return v
 }
 
 // errNoKey says that none of the given identities is a recipient of a
@@ -299,7 +273,7 @@ func (s *Scanner) decrypt(d *sopsDoc, verifyMAC bool) (sops.TreeBranches, error)
 		return nil, err
 	}
 	tree := d.tree
-	tree.Branches = cloneBranches(d.tree.Branches)
+	tree.Branches = withoutComments(d.tree.Branches)
 	cipher := aes.NewCipher()
 	mac, err := tree.Decrypt(key, cipher)
 	if err != nil {

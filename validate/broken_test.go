@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/syncgate/syncgate/internal/rendertest"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -16,16 +17,7 @@ const brokenRoot = "../examples/broken"
 // renderBroken renders the targets of examples/broken in-process.
 func renderBroken(tb testing.TB) []*render.Result {
 	tb.Helper()
-	fsys := os.DirFS(brokenRoot)
-	targets, err := render.Discover(fsys, ".")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r, err := render.New(render.DefaultOptions())
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return r.RenderAll(context.Background(), fsys, targets)
+	return rendertest.All(tb, os.DirFS(brokenRoot))
 }
 
 // TestBrokenSeedDeployment checks the seed's mis-indented Deployment of

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/syncgate/syncgate/internal/rendertest"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -82,15 +82,6 @@ func TestGenerateDeterministic(t *testing.T) {
 
 func TestGenerateRenders(t *testing.T) {
 	dir, _ := generateTree(t, small)
-	fsys := os.DirFS(dir)
-	targets, err := render.Discover(fsys, ".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := render.New(render.DefaultOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
 
 	// Fewest objects per target: a kustomize overlay has its Namespace, the
 	// eight base objects and the generated ConfigMap; a chart at least its
@@ -99,7 +90,8 @@ func TestGenerateRenders(t *testing.T) {
 	minObjects := map[render.Kind]int{render.KindKustomize: 10, render.KindHelm: 4, render.KindManifests: 5}
 	got := map[render.Kind]int{}
 	objects := 0
-	for _, res := range r.RenderAll(context.Background(), fsys, targets) {
+	results := rendertest.All(t, os.DirFS(dir))
+	for _, res := range results {
 		if res.Err != nil {
 			t.Errorf("%s: %v", res.Target.Name, res.Err)
 			continue
@@ -118,7 +110,7 @@ func TestGenerateRenders(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("targets rendered by kind (-want +got):\n%s", diff)
 	}
-	t.Logf("%d targets, %d objects", len(targets), objects)
+	t.Logf("%d targets, %d objects", len(results), objects)
 }
 
 func TestPrepare(t *testing.T) {
