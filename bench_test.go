@@ -3,18 +3,35 @@ package syncgate
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 )
 
 // BenchmarkCheck checks one repository in-process, so that a CPU or memory
 // profile shows every stage: examples/gitops-repo, or the directory in
 // SYNCGATE_BENCH_REPO (a corpus from bench/corpus, say; see bench/README.md).
+// SYNCGATE_BENCH_STAGES, a comma-separated list such as "validate", runs
+// only those stages; "render" runs none.
 func BenchmarkCheck(b *testing.B) {
 	dir := os.Getenv("SYNCGATE_BENCH_REPO")
 	if dir == "" {
 		dir = "examples/gitops-repo"
 	}
-	g, err := New(DefaultOptions())
+	opts := DefaultOptions()
+	if list, ok := os.LookupEnv("SYNCGATE_BENCH_STAGES"); ok {
+		opts.Stages = nil
+		for _, name := range strings.Split(list, ",") {
+			if name == "render" {
+				continue
+			}
+			s, err := ParseStage(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			opts.Stages = append(opts.Stages, s)
+		}
+	}
+	g, err := New(opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -54,7 +54,8 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 	for range min(e.opts.Jobs, len(objects)) {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = append(e.evaluateObject(ctx, objects[i], t), t.gk.evaluate(ctx, e, objects[i], t.secrets)...)
+				input := all.(*ast.Array).Elem(i).Value
+				results[i] = append(e.evaluateObject(ctx, objects[i], input, t), t.gk.evaluate(ctx, e, objects[i], t.secrets)...)
 			}
 		})
 	}
@@ -79,11 +80,9 @@ type targetEval struct {
 	gk         *gatekeeperRun
 }
 
-func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, t *targetEval) []manifest.Finding {
-	input, err := ast.InterfaceToValue(obj.Content)
-	if err != nil {
-		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, "input: "+err.Error())}
-	}
+// evaluateObject runs every namespace's rules against one object; input
+// is obj.Content as converted for data.syncgate.objects, converted once.
+func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, input ast.Value, t *targetEval) []manifest.Finding {
 	var findings []manifest.Finding
 	for _, q := range e.queries {
 		findings = append(findings, e.evaluate(ctx, q, obj, input, t)...)

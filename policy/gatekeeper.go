@@ -292,6 +292,9 @@ func (gk *gatekeeper) forTarget(ctx context.Context, objects []*manifest.Object)
 			run.errs = append(run.errs, finding(c.origin, RuleEvalError, manifest.SeverityError, fmt.Sprintf("%s %s: no ConstraintTemplate defines kind %s", c.kind, c.name, c.kind)))
 		}
 	}
+	if len(run.constraints) == 0 {
+		return run // nothing reads the inventory: skip converting every object
+	}
 	value, err := ast.InterfaceToValue(inventory)
 	if err != nil {
 		value = ast.NewObject()

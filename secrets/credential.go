@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/spf13/viper"
 	"github.com/zricethezav/gitleaks/v8/config"
@@ -64,4 +65,42 @@ func (s *Scanner) leaks(ctx context.Context, file, text string) []leak {
 		out = append(out, leak{rule: f.RuleID, line: f.StartLine, secret: f.Secret})
 	}
 	return out
+}
+
+// maxLeafCacheBytes bounds the memory of a Scanner's leaf cache; a full
+// cache is emptied and starts over.
+const maxLeafCacheBytes = 32 << 20
+
+// leafCache remembers the leaks of each string checked: a base's strings
+// come back in every overlay that renders it and once more in its raw
+// file, and gitleaks' regular expressions are most of the stage's time.
+type leafCache struct {
+	mu    sync.Mutex
+	leaks map[string][]leak
+	bytes int
+}
+
+// leafLeaks runs the rule set over one string, "label: value", once per
+// distinct string. The result depends on that string alone, so the cache
+// cannot change what is found, whatever order targets run in.
+func (s *Scanner) leafLeaks(ctx context.Context, text string) []leak {
+	c := &s.cache
+	c.mu.Lock()
+	leaks, ok := c.leaks[text]
+	c.mu.Unlock()
+	if ok {
+		return leaks
+	}
+	leaks = s.leaks(ctx, "", text)
+	if ctx.Err() != nil {
+		return leaks // possibly cut short: not worth remembering
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.bytes+len(text) > maxLeafCacheBytes || c.leaks == nil {
+		c.leaks, c.bytes = map[string][]leak{}, 0
+	}
+	c.leaks[text] = leaks
+	c.bytes += len(text)
+	return leaks
 }

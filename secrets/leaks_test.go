@@ -43,3 +43,16 @@ func TestLeaks(t *testing.T) {
 		t.Errorf("credentials (-want +got):\n%s", diff)
 	}
 }
+
+// TestLeaksWarmCache checks the same repository again with a Scanner that
+// has seen every string of it: remembered strings give the same findings.
+func TestLeaksWarmCache(t *testing.T) {
+	s := newScanner(t, false)
+	cold := checkRepo(t, s, fixtures+"/leaks")
+	if len(s.cache.leaks) == 0 {
+		t.Fatal("the first check left nothing in the cache")
+	}
+	if diff := cmp.Diff(cold, checkRepo(t, s, fixtures+"/leaks")); diff != "" {
+		t.Errorf("findings with a warm cache (-cold +warm):\n%s", diff)
+	}
+}

@@ -79,31 +79,19 @@ func withoutKey(m map[string]any, key string) map[string]any {
 	return out
 }
 
-// credentials runs the credential rules over every string of obj, one
-// gitleaks pass per object: each string on lines of its own, after the
-// name it is held under, so that rules keyed on "password: ..." apply.
+// credentials runs the credential rules over every string of obj, each
+// string alone, after the name it is held under, so that rules keyed on
+// "password: ..." apply and no match spans two strings.
 func (s *Scanner) credentials(ctx context.Context, obj *manifest.Object) []manifest.Finding {
-	leaves := leavesOf(obj)
-	var text strings.Builder
-	ends := make([]int, len(leaves)) // last 0-based line of each leaf
-	line := 0
-	for i, l := range leaves {
-		fmt.Fprintf(&text, "%s: %s\n", l.label, l.value)
-		line += strings.Count(l.value, "\n")
-		ends[i] = line
-		line++
-	}
-	byLeaf := map[int][]leak{}
-	for _, lk := range s.leaks(ctx, "", text.String()) {
-		if i, _ := slices.BinarySearch(ends, lk.line); i < len(leaves) {
-			byLeaf[i] = append(byLeaf[i], lk)
-		}
-	}
 	var findings []manifest.Finding
-	for _, i := range slices.Sorted(maps.Keys(byLeaf)) {
-		lk := mostSpecific(byLeaf[i])
-		findings = append(findings, objectFinding(obj, RuleCredential, leaves[i].field,
-			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", leaves[i].field, lk.rule, hint(lk.secret))))
+	for _, l := range leavesOf(obj) {
+		leaks := s.leafLeaks(ctx, l.label+": "+l.value)
+		if len(leaks) == 0 {
+			continue
+		}
+		lk := mostSpecific(leaks)
+		findings = append(findings, objectFinding(obj, RuleCredential, l.field,
+			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", l.field, lk.rule, hint(lk.secret))))
 	}
 	return findings
 }

@@ -41,6 +41,7 @@ type Scanner struct {
 	detector   *detect.Detector
 	identities age.ParsedIdentities
 	recipients []string // the age recipients of identities
+	cache      leafCache
 }
 
 // New compiles the credential rules and parses the age identities.

@@ -70,3 +70,16 @@ func TestAddAll(t *testing.T) {
 		t.Errorf("Redact = %q, want %q", got, want)
 	}
 }
+
+// FuzzSensitiveKey checks that the word filter in front of sensitiveKey
+// never changes its answer.
+func FuzzSensitiveKey(f *testing.F) {
+	for _, key := range []string{"password", "DB_PASSWD", "apiKey", "api-key", "private.key", "certificateKey", "tlsCert", "connection_string", "paſsword", "KELVIN", "replicas", "name", "aUtH"} {
+		f.Add(key)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		if got, want := isSensitiveKey(key), sensitiveKey.MatchString(key); got != want {
+			t.Fatalf("isSensitiveKey(%q) = %v, the regular expression says %v", key, got, want)
+		}
+	})
+}
