@@ -10,11 +10,13 @@
 # and peer processes included):
 #
 #   syncgate   render      syncgate render --all CORPUS
-#              base        syncgate check --stage render (render and duplicate checks only)
-#              schema      syncgate check --stage validate, less base
-#              policy      syncgate check --stage policy with CORPUS/policy only, less base
-#              secrets     syncgate check --stage secrets, less base
+#              base        syncgate check --stage render CORPUS (render and duplicate checks only)
+#              secrets     syncgate check --stage secrets CORPUS, less base
 #              end to end  syncgate check with every stage and CORPUS/policy only, -o json
+#              on the peers' rendered files, as kubeconform and conftest get them:
+#              decode      syncgate check --stage render RENDERED (decoding, duplicate checks)
+#              schema      syncgate check --stage validate RENDERED, less decode
+#              policy      syncgate check --stage policy RENDERED with CORPUS/policy only, less decode
 #   peers      render      kustomize build / helm template, one process per target, into
 #                          files (sequential, and through xargs -P2)
 #              schema      kubeconform -strict -n 2 on the rendered files, with the embedded
@@ -23,6 +25,9 @@
 #              secrets     gitleaks dir CORPUS
 #              end to end  the sum of the stages (render sequential or -P2)
 #   floor                  bench/floor: decoding all rendered YAML once, in Go
+#
+# syncgate decodes once for every stage, so its schema and policy rows leave decoding out;
+# the "decoding included" rows put it back, for a comparison of whole commands.
 #
 # After one warm-up, BENCH_RUNS rounds (default 3) alternate syncgate and peers; each cell
 # is the median. The ratio is peer/syncgate. No thresholds: numbers. syncgate's bundled
@@ -88,17 +93,18 @@ render_peers() { rm -rf "$OUT" && mkdir -p "$OUT" && run_peers "$1" "$CMDS" "$OU
 export -f run_peers render_peers
 export CMDS OUT root
 
-stages=(sg-render sg-base sg-schema sg-policy sg-secrets sg-all peer-render peer-render-p2 peer-schema peer-policy peer-secrets floor)
+stages=(sg-render sg-base sg-decode sg-schema sg-policy sg-secrets sg-all peer-render peer-render-p2 peer-schema peer-policy peer-secrets floor)
 policy=(--policy "$CORPUS/policy" --no-default-policies)
 round() {
   measure sg-render "$SYNCGATE" render --all "$CORPUS"
   measure sg-base "$SYNCGATE" check --stage render "$CORPUS" -o json
-  measure sg-schema "$SYNCGATE" check --stage validate "$CORPUS" -o json
-  measure sg-policy "$SYNCGATE" check --stage policy "${policy[@]}" "$CORPUS" -o json
   measure sg-secrets "$SYNCGATE" check --stage secrets "$CORPUS" -o json
   measure sg-all "$SYNCGATE" check "${policy[@]}" "$CORPUS" -o json
   measure peer-render-p2 bash -c 'render_peers 2'
   measure peer-render bash -c 'render_peers 1'
+  measure sg-decode "$SYNCGATE" check --stage render "$OUT" -o json
+  measure sg-schema "$SYNCGATE" check --stage validate "$OUT" -o json
+  measure sg-policy "$SYNCGATE" check --stage policy "${policy[@]}" "$OUT" -o json
   measure peer-schema "$KUBECONFORM" -strict -n 2 -summary -kubernetes-version "$kube_version" -schema-location "$SCHEMAS" "$OUT"
   measure peer-policy "$CONFTEST" test --no-color --policy "$CORPUS/policy" "$OUT"
   measure peer-secrets "$GITLEAKS" dir --no-banner --redact --exit-code 0 "$CORPUS"
@@ -131,21 +137,25 @@ e2e_cpu=$(sum "$peer_render_cpu" "$peer_schema_cpu" "$peer_policy_cpu" "$peer_se
 e2e_p2_wall=$(sum "$peer_render_p2_wall" "$peer_schema_wall" "$peer_policy_wall" "$peer_secrets_wall")
 e2e_p2_cpu=$(sum "$peer_render_p2_cpu" "$peer_schema_cpu" "$peer_policy_cpu" "$peer_secrets_cpu")
 e2e_rss=$(maxof "$peer_render_rss" "$peer_schema_rss" "$peer_policy_rss" "$peer_secrets_rss")
-# stage NAME: syncgate's wall and CPU for one stage (the check with it, less base), and RSS.
+# stage NAME BASE: syncgate's wall and CPU for one stage (the check with it, less the
+# check without it), and the RSS of the whole check.
 stage() {
-  local w=${1}_wall c=${1}_cpu r=${1}_rss
-  echo "$(minus "${!w}" "$sg_base_wall") $(minus "${!c}" "$sg_base_cpu") ${!r}"
+  local w=${1}_wall c=${1}_cpu r=${1}_rss bw=${2}_wall bc=${2}_cpu
+  echo "$(minus "${!w}" "${!bw}") $(minus "${!c}" "${!bc}") ${!r}"
 }
-checks_wall=$(sum "$(minus "$sg_schema_wall" "$sg_base_wall")" "$(minus "$sg_policy_wall" "$sg_base_wall")" "$(minus "$sg_secrets_wall" "$sg_base_wall")")
+whole() { local w=${1}_wall c=${1}_cpu r=${1}_rss; echo "${!w} ${!c} ${!r}"; }
+checks_wall=$(sum "$(minus "$sg_schema_wall" "$sg_decode_wall")" "$(minus "$sg_policy_wall" "$sg_decode_wall")" "$(minus "$sg_secrets_wall" "$sg_base_wall")")
 
 table=$(
   echo '| stage | syncgate wall s | CPU s | peak RSS MiB | objects/s | peer wall s | CPU s | peak RSS MiB | objects/s | peer/syncgate |'
   echo '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |'
   row "render (peers sequential)" "$sg_render_wall" "$sg_render_cpu" "$sg_render_rss" "$peer_render_wall" "$peer_render_cpu" "$peer_render_rss"
   row "render (peers -P2)" "$sg_render_wall" "$sg_render_cpu" "$sg_render_rss" "$peer_render_p2_wall" "$peer_render_p2_cpu" "$peer_render_p2_rss"
-  row "schema (kubeconform)" $(stage sg_schema) "$peer_schema_wall" "$peer_schema_cpu" "$peer_schema_rss"
-  row "policy (conftest)" $(stage sg_policy) "$peer_policy_wall" "$peer_policy_cpu" "$peer_policy_rss"
-  row "secrets (gitleaks)" $(stage sg_secrets) "$peer_secrets_wall" "$peer_secrets_cpu" "$peer_secrets_rss"
+  row "schema (kubeconform)" $(stage sg_schema sg_decode) "$peer_schema_wall" "$peer_schema_cpu" "$peer_schema_rss"
+  row "schema, decoding included" $(whole sg_schema) "$peer_schema_wall" "$peer_schema_cpu" "$peer_schema_rss"
+  row "policy (conftest)" $(stage sg_policy sg_decode) "$peer_policy_wall" "$peer_policy_cpu" "$peer_policy_rss"
+  row "policy, decoding included" $(whole sg_policy) "$peer_policy_wall" "$peer_policy_cpu" "$peer_policy_rss"
+  row "secrets (gitleaks)" $(stage sg_secrets sg_base) "$peer_secrets_wall" "$peer_secrets_cpu" "$peer_secrets_rss"
   row "end to end (peers sequential)" "$sg_all_wall" "$sg_all_cpu" "$sg_all_rss" "$e2e_wall" "$e2e_cpu" "$e2e_rss"
   row "end to end (peers -P2)" "$sg_all_wall" "$sg_all_cpu" "$sg_all_rss" "$e2e_p2_wall" "$e2e_p2_cpu" "$e2e_rss"
   printf '| floor: decode rendered YAML once | %.2f | %.2f | %s | %s | | | | | |\n' "$floor_wall" "$floor_cpu" "$floor_rss" "$(rate "$floor_wall")"
@@ -164,7 +174,7 @@ results=bench/results/$(date +%F).md
   echo "- $(go version); syncgate $(git describe --always --dirty)"
   echo "- peers: kustomize $KUSTOMIZE_VERSION, helm $HELM_VERSION, kubeconform $KUBECONFORM_VERSION (schemas: syncgate's embedded $kube_version set in kubeconform's layout), conftest $CONFTEST_VERSION, gitleaks $GITLEAKS_VERSION"
   echo "- median of $RUNS rounds after a warm-up, syncgate and peers alternating; commands in bench/pipeline.sh"
-  echo "- syncgate's stage rows are \`check --stage STAGE\` less \`check --stage render\` (wall and CPU), their RSS that of the whole check"
+  echo "- syncgate's schema and policy rows are \`check --stage STAGE\` less \`check --stage render\` on the peers' rendered files (what kubeconform and conftest read); the secrets row is the same difference on the corpus (what gitleaks reads); RSS is that of the whole check"
   echo
   echo "$table"
 } >"$results"

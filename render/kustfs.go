@@ -47,6 +47,8 @@ type kustFS struct {
 	// sources are the objects of those files, for objects whose marker a
 	// patch removed.
 	sources []sourceObject
+	// stats caches what kustomize learnt of paths during this render.
+	stats statCache
 	// problem is the first checked failure seen while kustomize read files;
 	// it names the file and line that kustomize's own message may not.
 	problem error
@@ -103,7 +105,7 @@ func (k *kustFS) Open(p string) (filesys.File, error) {
 		return nil, err
 	}
 	rel, _ := k.rel(p)
-	info, err := fs.Stat(k.fsys, rel)
+	info, err := k.stat(rel)
 	if err != nil {
 		return nil, err
 	}
@@ -115,7 +117,7 @@ func (k *kustFS) IsDir(p string) bool {
 	if err != nil {
 		return false
 	}
-	info, err := fs.Stat(k.fsys, rel)
+	info, err := k.stat(rel)
 	return err == nil && info.IsDir()
 }
 
@@ -140,7 +142,7 @@ func (k *kustFS) CleanedAbs(p string) (filesys.ConfirmedDir, string, error) {
 	if err != nil {
 		return "", "", err
 	}
-	info, err := fs.Stat(k.fsys, rel)
+	info, err := k.stat(rel)
 	if err != nil {
 		return "", "", fmt.Errorf("'%s': %w", rel, err)
 	}
@@ -155,7 +157,7 @@ func (k *kustFS) Exists(p string) bool {
 	if err != nil {
 		return false
 	}
-	_, err = fs.Stat(k.fsys, rel)
+	_, err = k.stat(rel)
 	return err == nil
 }
 
@@ -211,21 +213,28 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 	if !isManifestFile(name) {
 		return data, nil
 	}
+	return k.checkedManifest(rel, data)
+}
+
+// checkManifest decodes a manifest file with bounds and, for a resource
+// file, adds an origin marker to each of its objects.
+func (k *kustFS) checkManifest(rel string, data []byte, resource bool) (checkedFile, error) {
 	docs, err := manifest.Decode(rel, data, k.opts.Limits)
 	if err != nil {
-		return nil, k.note(err)
+		return checkedFile{}, k.note(err)
 	}
-	if !k.resourceFiles[rel] {
-		return data, nil
+	if !resource {
+		return checkedFile{data: data}, nil
 	}
+	var sources []sourceObject
 	data, err = annotate(docs, func(obj *yaml.Node) []*yaml.Node {
-		k.sources = append(k.sources, sourceObject{kind: scalarAt(obj, "kind"), name: scalarAt(obj, "metadata", "name"), line: obj.Line, file: rel})
+		sources = append(sources, sourceObject{kind: scalarAt(obj, "kind"), name: scalarAt(obj, "metadata", "name"), line: obj.Line, file: rel})
 		return originMarker(rel, obj.Line)
 	})
 	if err != nil {
-		return nil, k.note(&manifest.SourceError{File: rel, Err: err})
+		return checkedFile{}, k.note(&manifest.SourceError{File: rel, Err: err})
 	}
-	return data, nil
+	return checkedFile{data: data, sources: sources}, nil
 }
 
 // checkKustomization refuses what an offline, hostile-input renderer must
@@ -281,6 +290,7 @@ func (k *kustFS) inflateHelmCharts(file string, data []byte, kf *kustomizationFi
 		}
 		name := fmt.Sprintf(".syncgate-helm-%d-%s.yaml", i, spec.Name)
 		k.fsys.generated[path.Join(dir, name)] = generated
+		clear(k.stats) // the generated file now exists
 		appendToList(root, "resources", name)
 	}
 	removeKeys(root, "helmCharts", "helmGlobals")

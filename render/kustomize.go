@@ -35,7 +35,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 		return nil, err
 	}
 	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
-		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}}
+		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{}}
 	opts := krusty.MakeDefaultOptions()
 	// Unspecified means: the kustomization's sortOptions, else legacy
 	// order, which is what the kustomize CLI and Argo CD print.

@@ -17,8 +17,8 @@ type generatedFile struct {
 }
 
 // overlayFS is the repository with generated files laid over it. It
-// exposes only Open, so the fs helpers (Stat, ReadFile, ReadDir) see the
-// generated files and the repository alike.
+// exposes Open and Stat, so the fs helpers (Stat, ReadFile, ReadDir) see
+// the generated files and the repository alike.
 type overlayFS struct {
 	fs.FS
 	generated map[string]generatedFile
@@ -30,6 +30,15 @@ func (o overlayFS) Open(name string) (fs.File, error) {
 		return o.FS.Open(name)
 	}
 	return &memFile{Reader: bytes.NewReader(g.data), name: path.Base(name)}, nil
+}
+
+// Stat lets fs.Stat reach the repository's own Stat, which does not open
+// the file: kustomize and the bounded reader ask for it on every path.
+func (o overlayFS) Stat(name string) (fs.FileInfo, error) {
+	if g, ok := o.generated[name]; ok {
+		return &memFile{Reader: bytes.NewReader(g.data), name: path.Base(name)}, nil
+	}
+	return fs.Stat(o.FS, name)
 }
 
 // memFile is a generated file opened for reading.

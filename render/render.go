@@ -59,7 +59,8 @@ func DefaultOptions() Options {
 
 // Renderer renders targets. It is safe for concurrent use.
 type Renderer struct {
-	opts Options
+	opts  Options
+	files fileCache
 }
 
 // New validates opts and returns a Renderer.

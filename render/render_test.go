@@ -217,3 +217,39 @@ func TestIsChartYAML(t *testing.T) {
 		}
 	}
 }
+
+// TestRendererCacheFollowsEdits renders two overlays of one base with the
+// same Renderer, edits the base and renders again: the second render must
+// show the edit and its origins, not what the cache remembers.
+func TestRendererCacheFollowsEdits(t *testing.T) {
+	root := t.TempDir()
+	write := func(name, content string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, name), []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("base/kustomization.yaml", "resources: [cm.yaml]\n")
+	write("base/cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: first\n")
+	for _, env := range []string{"dev", "prod"} {
+		write(env+"/kustomization.yaml", "namePrefix: "+env+"-\nresources: [../base]\n")
+	}
+	r := newRenderer(t, Options{})
+	render := func(env string) string {
+		t.Helper()
+		return string(renderCase(t, r, root, Target{Name: env, Kind: KindKustomize, Path: env}))
+	}
+	if dev, prod := render("dev"), render("prod"); !strings.Contains(dev, "mode: first") || !strings.Contains(prod, "mode: first") {
+		t.Fatalf("first renders lack the base's data:\n%s\n%s", dev, prod)
+	}
+	write("base/cm.yaml", "# moved down a line\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  mode: second\n")
+	got := render("dev")
+	for _, want := range []string{"mode: second", "base/cm.yaml:2"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("after the edit, dev lacks %q:\n%s", want, got)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"runtime/debug"
 	"strconv"
 
@@ -73,6 +74,7 @@ func serve(memory string) int {
 	if _, err := out.Write([]byte{ready}); err != nil {
 		return 1
 	}
+	var jobs jobs
 	for {
 		var req request
 		if err := readFrame(in, maxRequest, &req); err != nil {
@@ -82,15 +84,23 @@ func serve(memory string) int {
 			fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
 			return 1
 		}
-		if err := writeFrame(out, handle(req)); err != nil {
+		if err := writeFrame(out, jobs.handle(req)); err != nil {
 			fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
 			return 1
 		}
 	}
 }
 
+// jobs keeps a worker's Renderer from one job to the next while the
+// options stay the same, so that its cache of checked files serves every
+// target that reads the same base.
+type jobs struct {
+	opts     options
+	renderer *render.Renderer
+}
+
 // handle renders one target in this process.
-func handle(req request) response {
+func (j *jobs) handle(req request) response {
 	// Offline unless remote references are allowed: a library that
 	// reaches for the network anyway is refused, whatever it fetches.
 	http.DefaultTransport = offline{}
@@ -102,11 +112,14 @@ func handle(req request) response {
 		return response{Err: toRemote(err)}
 	}
 	defer root.Close()
-	r, err := render.New(req.Options.render())
-	if err != nil {
-		return response{Err: toRemote(err)}
+	if j.renderer == nil || !reflect.DeepEqual(j.opts, req.Options) {
+		r, err := render.New(req.Options.render())
+		if err != nil {
+			return response{Err: toRemote(err)}
+		}
+		j.opts, j.renderer = req.Options, r
 	}
-	res, err := r.Render(context.Background(), root.FS(), req.Target)
+	res, err := j.renderer.Render(context.Background(), root.FS(), req.Target)
 	if err != nil {
 		return response{Err: toRemote(err)}
 	}
