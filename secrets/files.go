@@ -9,8 +9,10 @@ import (
 	"io/fs"
 	"maps"
 	"path"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -43,9 +45,23 @@ var lockFiles = map[string]bool{
 // Options.MaxFiles files, and reports a file over the size limit rather
 // than skip it. Symbolic links are not followed. Findings are sorted.
 func (s *Scanner) Files(ctx context.Context, fsys fs.FS) []manifest.Finding {
-	rules := newSOPSRules(fsys, s.opts.Limits)
+	names, findings, err := s.listFiles(ctx, fsys)
+	if err == nil {
+		findings = append(findings, s.readFiles(ctx, fsys, names)...)
+		err = ctx.Err()
+	}
+	if err != nil {
+		findings = append(findings, manifest.Finding{Rule: RuleScanError, Severity: severityOf(RuleScanError), Message: fmt.Sprintf("secrets check stopped: %v", err)})
+	}
+	manifest.SortFindings(findings)
+	return findings
+}
+
+// listFiles walks the repository for the files to check, with findings
+// for what it could not read and for files over Options.MaxFiles.
+func (s *Scanner) listFiles(ctx context.Context, fsys fs.FS) ([]string, []manifest.Finding, error) {
+	var names []string
 	var findings []manifest.Finding
-	count := 0
 	err := fs.WalkDir(fsys, ".", func(name string, d fs.DirEntry, err error) error {
 		if err != nil {
 			findings = append(findings, fileFinding(name, 0, RuleScanError, "", fmt.Sprintf("cannot read: %v", errors.Unwrap(err))))
@@ -63,18 +79,39 @@ func (s *Scanner) Files(ctx context.Context, fsys fs.FS) []manifest.Finding {
 		if !d.Type().IsRegular() || binaryExt[strings.ToLower(path.Ext(name))] || lockFiles[d.Name()] {
 			return nil
 		}
-		if count++; count > s.opts.MaxFiles {
+		if len(names) == s.opts.MaxFiles {
 			findings = append(findings, fileFinding(name, 0, RuleScanError, "", fmt.Sprintf("more than %d files: the rest of the repository was not checked", s.opts.MaxFiles)))
 			return fs.SkipAll
 		}
-		findings = append(findings, s.file(ctx, fsys, name, rules)...)
+		names = append(names, name)
 		return nil
 	})
-	if err != nil {
-		findings = append(findings, manifest.Finding{Rule: RuleScanError, Severity: severityOf(RuleScanError), Message: fmt.Sprintf("secrets check stopped: %v", err)})
+	return names, findings, err
+}
+
+// readFiles checks files on every CPU: the credential rules over a large
+// repository take longer than checking all its targets.
+func (s *Scanner) readFiles(ctx context.Context, fsys fs.FS, names []string) []manifest.Finding {
+	rules := newSOPSRules(fsys, s.opts.Limits)
+	results := make([][]manifest.Finding, len(names))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(names)) {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = s.file(ctx, fsys, names[i], rules)
+			}
+		})
 	}
-	manifest.SortFindings(findings)
-	return findings
+	for i := range names {
+		if ctx.Err() != nil {
+			break
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return slices.Concat(results...)
 }
 
 // file checks one regular file.

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/getsops/sops/v3/keys"
 	"github.com/getsops/sops/v3/kms"
@@ -36,9 +37,12 @@ type sopsConfig struct {
 // sopsRules finds the .sops.yaml that governs a file, as sops does: the
 // nearest one in the file's directory or above it, within the repository.
 type sopsRules struct {
-	fsys     fs.FS
-	limits   manifest.Limits
-	byDir    map[string]*sopsConfig
+	fsys   fs.FS
+	limits manifest.Limits
+	mu     sync.Mutex // files are checked in parallel
+	// byDir caches the .sops.yaml of each directory, nil for none.
+	byDir map[string]*sopsConfig
+	// reported holds the .sops.yaml files whose parse error was reported.
 	reported map[string]bool
 }
 
@@ -48,6 +52,8 @@ func newSOPSRules(fsys fs.FS, limits manifest.Limits) *sopsRules {
 
 // configFor returns the .sops.yaml governing file, or nil.
 func (r *sopsRules) configFor(file string) *sopsConfig {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	for dir := path.Dir(file); ; dir = path.Dir(dir) {
 		cfg, seen := r.byDir[dir]
 		if !seen {
@@ -183,6 +189,8 @@ func (r *sopsRules) check(file string, d *sopsDoc, what string, newF func(rule, 
 		return manifest.Finding{}, false
 	}
 	if cfg.err != nil {
+		r.mu.Lock()
+		defer r.mu.Unlock()
 		if r.reported[cfg.file] {
 			return manifest.Finding{}, false
 		}
