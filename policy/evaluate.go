@@ -91,14 +91,9 @@ func (e *Engine) evaluateObject(ctx context.Context, obj *manifest.Object, input
 }
 
 func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.Object, input ast.Value, t *targetEval) []manifest.Finding {
-	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
-	defer cancel()
-	rs, err := q.query.Eval(ctx, rego.EvalParsedInput(input), t.everything,
+	rs, err := e.eval(ctx, q.query, rego.EvalParsedInput(input), t.everything,
 		rego.EvalPrintHook(printer{e.opts.Logger, obj, t.secrets}))
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
-		}
 		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("policy package %s: %v", q.namespace, err))}
 	}
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
@@ -114,6 +109,27 @@ func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.O
 		findings = append(findings, e.packageFindings(q.namespace+"."+pkg, sub, obj)...)
 	}
 	return findings
+}
+
+// eval runs query within the Engine's bounds: its deadline, and the
+// memory guard's limit. An evaluation stopped by either fails with an
+// error that names the bound, so that the object is blocked, never passed.
+func (e *Engine) eval(ctx context.Context, query rego.PreparedEvalQuery, opts ...rego.EvalOption) (rego.ResultSet, error) {
+	ctx, release := guard.enter(ctx, e.opts.MaxMemory)
+	defer release()
+	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
+	defer cancel()
+	rs, err := query.Eval(ctx, opts...)
+	if err != nil {
+		var over *memoryLimitError
+		switch {
+		case errors.As(context.Cause(ctx), &over):
+			err = over
+		case errors.Is(ctx.Err(), context.DeadlineExceeded):
+			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
+		}
+	}
+	return rs, err
 }
 
 // packageFindings turns the rules of one evaluated package into findings.

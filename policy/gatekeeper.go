@@ -357,13 +357,8 @@ func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest
 }
 
 func (e *Engine) evaluateConstraint(ctx context.Context, t *template, c constraint, obj *manifest.Object, input ast.Value, inventory rego.EvalOption, secrets *redact.Set) []manifest.Finding {
-	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
-	defer cancel()
-	rs, err := t.query.Eval(ctx, rego.EvalParsedInput(input), inventory, rego.EvalPrintHook(printer{e.opts.Logger, obj, secrets}))
+	rs, err := e.eval(ctx, t.query, rego.EvalParsedInput(input), inventory, rego.EvalPrintHook(printer{e.opts.Logger, obj, secrets}))
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
-		}
 		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))}
 	}
 	var findings []manifest.Finding

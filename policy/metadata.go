@@ -14,15 +14,15 @@ import (
 )
 
 // RuleEvalError is the rule of findings about a check that could not be
-// evaluated (a builtin error, the deadline, a template that does not
-// compile, a constraint without its template): it blocks.
+// evaluated (a builtin error, the deadline, the memory limit, a template
+// that does not compile, a constraint without its template): it blocks.
 const RuleEvalError = "policy/eval-error"
 
 // EvalErrorRule describes RuleEvalError, which every Engine may report.
 var EvalErrorRule = Rule{
 	ID:          RuleEvalError,
 	Title:       "A policy check could not be evaluated",
-	Description: "A Rego rule or Gatekeeper constraint failed while checking the object (a builtin error, the time limit, a template that does not compile, a constraint whose template is missing); a failing check blocks instead of passing silently.",
+	Description: "A Rego rule or Gatekeeper constraint failed while checking the object (a builtin error, the time or memory limit, a template that does not compile, a constraint whose template is missing); a failing check blocks instead of passing silently.",
 	Severity:    manifest.SeverityError,
 	Remediation: "Fix the policy named in the message, or the object it could not handle.",
 }

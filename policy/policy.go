@@ -27,7 +27,8 @@
 // hardened: no builtin that reaches the network or the environment or
 // depends on the time or chance compiles; a builtin error inside a rule
 // fails the check instead of leaving the rule undefined; every evaluation
-// has a deadline; print output goes to Options.Logger, never to stdout.
+// has a deadline and a bound on the heap it may add; print output goes to
+// Options.Logger, never to stdout.
 package policy
 
 import (
@@ -67,6 +68,14 @@ type Options struct {
 	Bundled bool
 	// Timeout bounds the evaluation of one object; zero means 5 seconds.
 	Timeout time.Duration
+	// MaxMemory bounds, in bytes, the live heap that may be added while
+	// an evaluation runs (see memguard.go); past it the evaluation fails.
+	// Zero means 512 MiB: no evaluation of the bundled library over the
+	// benchmark corpus (scale 10) added more than 13 MiB, while a rule
+	// that allocates fast is stopped with the process under 1 GiB, well
+	// inside what a CI runner gives a job, where the 5 s deadline alone
+	// let one reach 2.6 GiB.
+	MaxMemory uint64
 	// MaxFileBytes bounds one policy file; zero means 1 MiB.
 	MaxFileBytes int64
 	// Jobs is how many objects are evaluated at once; zero means GOMAXPROCS.
@@ -118,6 +127,7 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 		opts.Namespaces = []string{"main"}
 	}
 	opts.Timeout = cmp.Or(opts.Timeout, 5*time.Second)
+	opts.MaxMemory = cmp.Or(opts.MaxMemory, 512<<20)
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}
