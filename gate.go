@@ -336,17 +336,8 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
-	results := g.Render(ctx, src, targets)
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 	d := &Decision{}
-	d.Stats.Render = time.Since(start)
-	var objects []*manifest.Object
-	for _, res := range results {
-		objects = append(objects, res.Objects...)
-	}
-	r, err := g.newRun(ctx, g.config(src), src, g.kubeVersion(src), objects, &d.Stats)
+	r, err := g.newRun(ctx, g.config(src), src, g.kubeVersion(src), &d.Stats)
 	if err != nil {
 		return nil, err
 	}
@@ -354,6 +345,19 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The raw files need no rendering: their secrets check runs beside it.
+	files := r.scanFiles(ctx, dirs)
+	renderStart := time.Now()
+	results := g.Render(ctx, src, targets)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.Stats.Render = time.Since(renderStart)
+	var objects []*manifest.Object
+	for _, res := range results {
+		objects = append(objects, res.Objects...)
+	}
+	r.rendered(ctx, objects)
 	findings := r.findings
 	for _, res := range results {
 		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
@@ -363,7 +367,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 		}
 		d.Targets = append(d.Targets, tr)
 	}
-	findings = append(findings, g.checkTargets(ctx, r, results, dirs)...)
+	findings = append(findings, g.checkTargets(ctx, r, results, files)...)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -385,10 +389,11 @@ func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*D
 	}
 	start := time.Now()
 	d := &Decision{}
-	r, err := g.newRun(ctx, g.opts.Config, nil, g.opts.KubernetesVersion, objects, &d.Stats)
+	r, err := g.newRun(ctx, g.opts.Config, nil, g.opts.KubernetesVersion, &d.Stats)
 	if err != nil {
 		return nil, err
 	}
+	r.rendered(ctx, objects)
 	findings := append(r.findings, g.checkObjects(ctx, r, objects)...)
 	findings = append(findings, r.secretFindings(nil)...)
 	w := newWaivers(g.opts.Config, start)

@@ -162,6 +162,11 @@ type run struct {
 	fsys      fs.FS
 	findings  []manifest.Finding // about the run as a whole
 
+	// schemas is the validator before the rendered CRDs join it (nil:
+	// stage off); crds are those the repository's configuration names.
+	schemas *validate.Validator
+	crds    []*manifest.Object
+
 	mu      sync.Mutex // guards what targets checked in parallel add
 	stats   *Stats
 	secrets []manifest.Finding // the secrets stage's, on objects
@@ -174,7 +179,8 @@ func (r *run) timed(d *time.Duration, start time.Time) {
 	r.mu.Unlock()
 }
 
-func (g *Gate) newRun(ctx context.Context, cfg *Config, src *Source, version string, objects []*manifest.Object, stats *Stats) (*run, error) {
+// newRun prepares the stages for one Check, before anything is rendered.
+func (g *Gate) newRun(ctx context.Context, cfg *Config, src *Source, version string, stats *Stats) (*run, error) {
 	r := &run{stats: stats, scanner: g.stages.secrets}
 	if src != nil {
 		r.fsys = src.FS
@@ -189,33 +195,46 @@ func (g *Gate) newRun(ctx context.Context, cfg *Config, src *Source, version str
 	if repo != nil {
 		r.policies = append(r.policies, repo.policies...)
 		r.scanner = cmp.Or(repo.scanner, r.scanner)
-		objects = append(slices.Clone(objects), repo.crds...)
+		r.crds = repo.crds
 	}
-	v, err := g.validator(version, repo)
-	if err != nil || v == nil {
-		return r, err
+	r.schemas, err = g.validator(version, repo)
+	return r, err
+}
+
+// rendered hands the validator the CRDs among every rendered object.
+func (r *run) rendered(ctx context.Context, objects []*manifest.Object) {
+	if r.schemas == nil {
+		return
 	}
 	start := time.Now()
-	r.validator, r.findings = v.WithCRDs(ctx, objects)
-	stats.Validate += time.Since(start)
-	return r, nil
+	r.validator, r.findings = r.schemas.WithCRDs(ctx, append(slices.Clone(objects), r.crds...))
+	r.timed(&r.stats.Validate, start)
+}
+
+// scanFiles starts the secrets stage on the raw files under dirs, which
+// needs nothing rendered, and returns a function that waits for its
+// findings.
+func (r *run) scanFiles(ctx context.Context, dirs []string) func() []manifest.Finding {
+	if r.scanner == nil || r.fsys == nil {
+		return func() []manifest.Finding { return nil }
+	}
+	done := make(chan []manifest.Finding, 1)
+	go func() {
+		start := time.Now()
+		found := r.scanner.Files(ctx, within{r.fsys, dirs})
+		r.timed(&r.stats.Secrets, start)
+		done <- found
+	}()
+	return sync.OnceValue(func() []manifest.Finding { return <-done })
 }
 
 // checkTargets checks the objects of every target, several targets at
-// once, while the secrets stage reads the raw files under dirs; findings
-// come in target order.
-func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, dirs []string) []manifest.Finding {
-	var files []manifest.Finding
-	var wg sync.WaitGroup
-	if r.scanner != nil && r.fsys != nil {
-		wg.Go(func() {
-			start := time.Now()
-			files = r.scanner.Files(ctx, within{r.fsys, dirs})
-			r.timed(&r.stats.Secrets, start)
-		})
-	}
+// once, then merges in files, the secrets stage's findings on raw files;
+// findings come in target order.
+func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, files func() []manifest.Finding) []manifest.Finding {
 	perTarget := make([][]manifest.Finding, len(results))
 	var next atomic.Int64
+	var wg sync.WaitGroup
 	for range min(cmp.Or(g.opts.Jobs, runtime.GOMAXPROCS(0)), len(results)) {
 		wg.Go(func() {
 			for i := int(next.Add(1) - 1); i < len(results) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
@@ -224,7 +243,7 @@ func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Resul
 		})
 	}
 	wg.Wait()
-	return append(slices.Concat(perTarget...), r.secretFindings(files)...)
+	return append(slices.Concat(perTarget...), r.secretFindings(files())...)
 }
 
 // checkObjects runs every stage on the objects of one target. Secrets
