@@ -59,6 +59,12 @@ type Options struct {
 	AllNamespaces bool
 	// DefaultPolicies adds the bundled library of best-practice checks.
 	DefaultPolicies bool
+	// PolicyTimeout and PolicyMemory bound the evaluation of one object:
+	// its time, and the heap it may add (bytes). Zero means the policy
+	// package's defaults, policy.DefaultTimeout and DefaultMaxMemory. An evaluation over
+	// either is a blocking policy/eval-error.
+	PolicyTimeout time.Duration
+	PolicyMemory  uint64
 	// SOPSAgeKeys is the content of an age identity file: with it, SOPS
 	// files are decrypted in memory to verify their MAC and to check the
 	// decrypted objects; their values are never shown.

@@ -86,6 +86,8 @@ func (g *Gate) buildStages() error {
 		Namespaces:    g.opts.PolicyNamespaces,
 		AllNamespaces: g.opts.AllNamespaces,
 		Bundled:       g.opts.DefaultPolicies,
+		Timeout:       g.opts.PolicyTimeout,
+		MaxMemory:     g.opts.PolicyMemory,
 		Jobs:          g.opts.Jobs,
 		Logger:        g.opts.Logger,
 	}

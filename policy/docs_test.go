@@ -77,7 +77,8 @@ Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + 
   ` + "`enforcementAction`" + ` deny, warn, dryrun give error, warning, info (` + "`scoped`" + `: the strongest action
   for ` + "`validation.gatekeeper.sh`" + `). Template Rego is v0 unless its
   ` + "`code`" + ` entry (engine ` + "`Rego`" + `) says ` + "`version: \"v1\"`" + `.
-- **Sandbox.** These builtins do not compile: ` + "`" + strings.Join(refused, "`, `") + "`" + `; a builtin error fails the check; each evaluation has a deadline (5 s);
+- **Sandbox.** These builtins do not compile: ` + "`" + strings.Join(refused, "`, `") + "`" + `; a builtin error fails the check; each evaluation has a deadline (5 s)
+  and may add at most 512 MiB of heap (` + "`--policy-timeout`" + `, ` + "`--policy-memory`" + `);
   ` + "`print()`" + ` goes to the debug log, never to stdout.
 - **Unit tests.** ` + "`syncgate policy test [DIR...]`" + ` runs the ` + "`test_*`" + ` rules of the ` + "`_test.rego`" + ` files under
   each DIR and of this library, as ` + "`opa test`" + ` does, and exits 1 when one fails.

@@ -66,11 +66,12 @@ type Options struct {
 	RegoVersion string
 	// Bundled adds syncgate's bundled library of checks.
 	Bundled bool
-	// Timeout bounds the evaluation of one object; zero means 5 seconds.
+	// Timeout bounds the evaluation of one object; zero means
+	// DefaultTimeout.
 	Timeout time.Duration
 	// MaxMemory bounds, in bytes, the live heap that may be added while
 	// an evaluation runs (see memguard.go); past it the evaluation fails.
-	// Zero means 512 MiB: no evaluation of the bundled library over the
+	// Zero means DefaultMaxMemory, 512 MiB: no evaluation of the bundled library over the
 	// benchmark corpus (scale 10) added more than 13 MiB, while a rule
 	// that allocates fast is stopped with the process under 1 GiB, well
 	// inside what a CI runner gives a job, where the 5 s deadline alone
@@ -84,6 +85,12 @@ type Options struct {
 	// level; nil discards it.
 	Logger *slog.Logger
 }
+
+// The bounds of one object's evaluation when Options leave them zero.
+const (
+	DefaultTimeout   = 5 * time.Second
+	DefaultMaxMemory = 512 << 20
+)
 
 // DefaultOptions evaluate package main and the bundled library.
 func DefaultOptions() Options {
@@ -126,8 +133,8 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if len(opts.Namespaces) == 0 {
 		opts.Namespaces = []string{"main"}
 	}
-	opts.Timeout = cmp.Or(opts.Timeout, 5*time.Second)
-	opts.MaxMemory = cmp.Or(opts.MaxMemory, 512<<20)
+	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
+	opts.MaxMemory = cmp.Or(opts.MaxMemory, DefaultMaxMemory)
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}

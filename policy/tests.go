@@ -50,7 +50,7 @@ type TestResult struct {
 // naming the file and line; failing tests are results, sorted by file,
 // line and name.
 func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, error) {
-	opts.Timeout = cmp.Or(opts.Timeout, 5*time.Second)
+	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}

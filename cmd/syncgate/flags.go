@@ -10,6 +10,7 @@ import (
 
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/validate"
 )
@@ -40,6 +41,8 @@ type checkFlags struct {
 	namespaces        []string
 	allNamespaces     bool
 	noDefaultPolicies bool
+	policyTimeout     time.Duration
+	policyMemory      uint64
 	sopsAgeKey        string
 }
 
@@ -55,6 +58,8 @@ func (f *gateFlags) registerChecks(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.namespaces, "namespace", nil, "Rego package of the --policy rules (repeatable; default main)")
 	fl.BoolVar(&c.allNamespaces, "all-namespaces", false, "evaluate every Rego package of the --policy directories")
 	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
+	fl.DurationVar(&c.policyTimeout, "policy-timeout", policy.DefaultTimeout, "most time the policies may take on one object")
+	fl.Uint64Var(&c.policyMemory, "policy-memory", policy.DefaultMaxMemory>>20, "most heap, in MiB, the policies may add while evaluating one object")
 	fl.StringVar(&c.sopsAgeKey, "sops-age-key", os.Getenv("SOPS_AGE_KEY_FILE"), "age identity file to decrypt SOPS files in memory and verify their MAC (default $SOPS_AGE_KEY_FILE)")
 }
 
@@ -80,6 +85,10 @@ func (c *checkFlags) apply(opts *syncgate.Options) error {
 	opts.PolicyNamespaces = c.namespaces
 	opts.AllNamespaces = c.allNamespaces
 	opts.DefaultPolicies = !c.noDefaultPolicies
+	if c.policyTimeout <= 0 || c.policyMemory == 0 {
+		return errors.New("--policy-timeout and --policy-memory must be positive")
+	}
+	opts.PolicyTimeout, opts.PolicyMemory = c.policyTimeout, c.policyMemory<<20
 	if c.sopsAgeKey != "" {
 		key, err := os.ReadFile(c.sopsAgeKey)
 		if err != nil {
