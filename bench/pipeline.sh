@@ -62,6 +62,7 @@ exec 8>"$REPO/bench/.work/.bench.lock" # one benchmark at a time: two would time
 flock -n 8 || { note "waiting for another benchmark to finish"; flock 8; }
 
 ensure_peers all
+revision=$(git describe --always --dirty) # before the results file is rewritten
 build_syncgate
 go build -o "$WORK/floor" ./bench/floor || die "go build ./bench/floor failed"
 SCHEMAS=$WORK/kubeconform-schemas
@@ -171,7 +172,7 @@ results=bench/results/$(date +%F).md
   echo
   echo "- corpus: \`go run ./bench/corpus -seed $SEED -scale $SCALE\`: $corpus_line"
   echo "- machine: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
-  echo "- $(go version); syncgate $(git describe --always --dirty)"
+  echo "- $(go version); syncgate $revision"
   echo "- peers: kustomize $KUSTOMIZE_VERSION, helm $HELM_VERSION, kubeconform $KUBECONFORM_VERSION (schemas: syncgate's embedded $kube_version set in kubeconform's layout), conftest $CONFTEST_VERSION, gitleaks $GITLEAKS_VERSION"
   echo "- median of $RUNS rounds after a warm-up, syncgate and peers alternating; commands in bench/pipeline.sh"
   echo "- syncgate's schema and policy rows are \`check --stage STAGE\` less \`check --stage render\` on the peers' rendered files (what kubeconform and conftest read); the secrets row is the same difference on the corpus (what gitleaks reads); RSS is that of the whole check"
