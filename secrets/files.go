@@ -141,7 +141,7 @@ func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sops
 // textFile runs the credential rules over a text file, line by line.
 func (s *Scanner) textFile(ctx context.Context, name, text string) []manifest.Finding {
 	byLine := map[int][]leak{}
-	for _, lk := range s.leaks(ctx, name, text) {
+	for _, lk := range s.textLeaks(ctx, name, text) {
 		byLine[lk.line] = append(byLine[lk.line], lk)
 	}
 	var findings []manifest.Finding
@@ -151,6 +151,69 @@ func (s *Scanner) textFile(ctx context.Context, name, text string) []manifest.Fi
 			fmt.Sprintf("the file holds a credential matching the gitleaks rule %s%s", lk.rule, hint(lk.secret))))
 	}
 	return findings
+}
+
+// pieceBytes is about how much of a large YAML stream textLeaks scans at
+// once: gitleaks alone over a stream of megabytes, one the decoder refused
+// for its thousands of documents say, takes seconds on one CPU.
+const pieceBytes = 256 << 10
+
+// textLeaks runs the credential rules over a text file. A YAML stream of
+// more than a few pieces is cut between documents and its pieces scanned
+// on every CPU; no credential spans two documents of a manifest.
+func (s *Scanner) textLeaks(ctx context.Context, name, text string) []leak {
+	ext := strings.ToLower(path.Ext(name))
+	if len(text) < 4*pieceBytes || (ext != ".yaml" && ext != ".yml") {
+		return s.leaks(ctx, name, text)
+	}
+	pieces := splitDocuments(text, pieceBytes)
+	found := make([][]leak, len(pieces))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
+		wg.Go(func() {
+			for i := range next {
+				for _, lk := range s.leaks(ctx, name, pieces[i].text) {
+					lk.line += pieces[i].line
+					found[i] = append(found[i], lk)
+				}
+			}
+		})
+	}
+	for i := range pieces {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return slices.Concat(found...)
+}
+
+// piece is part of a text and the 0-based line it begins at.
+type piece struct {
+	text string
+	line int
+}
+
+// splitDocuments cuts a YAML stream into pieces of at least size bytes,
+// each after the first beginning at a "---" line, so that every document
+// stays whole.
+func splitDocuments(text string, size int) []piece {
+	var pieces []piece
+	start, startLine, line := 0, 0, 0
+	for i := strings.IndexByte(text, '\n'); i >= 0; {
+		next := i + 1
+		line++
+		if next-start >= size && strings.HasPrefix(text[next:], "---") {
+			pieces = append(pieces, piece{text[start:next], startLine})
+			start, startLine = next, line
+		}
+		j := strings.IndexByte(text[next:], '\n')
+		if j < 0 {
+			break
+		}
+		i = next + j
+	}
+	return append(pieces, piece{text[start:], startLine})
 }
 
 // yamlFile checks a YAML or JSON file that decoded: as a SOPS file when a

@@ -134,3 +134,60 @@ func TestFilesBounds(t *testing.T) {
 		t.Errorf("Files (-want +got):\n%s", diff)
 	}
 }
+
+func TestSplitDocuments(t *testing.T) {
+	tests := []struct {
+		name, text string
+		size       int
+		want       []piece
+	}{
+		{"no newline", "a: 1", 1, []piece{{"a: 1", 0}}},
+		{"small", "a: 1\n---\nb: 2\n", 100, []piece{{"a: 1\n---\nb: 2\n", 0}}},
+		{"at separators", "a: 1\n---\nb: 2\n---\nc: 3\n", 1, []piece{{"a: 1\n", 0}, {"---\nb: 2\n", 1}, {"---\nc: 3\n", 3}}},
+		{"documents whole", "a: |\n  x\n  y\n---\nb: 2", 4, []piece{{"a: |\n  x\n  y\n", 0}, {"---\nb: 2", 3}}},
+		{"no separator", "a: 1\nb: 2\nc: 3\n", 1, []piece{{"a: 1\nb: 2\nc: 3\n", 0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, splitDocuments(tt.text, tt.size), cmp.AllowUnexported(piece{})); diff != "" {
+				t.Errorf("splitDocuments (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestLargeStreamLines plants credentials among thousands of documents, in
+// a stream large enough to be scanned in pieces: each is reported at its
+// own line, as a scan of the whole text reports it.
+func TestLargeStreamLines(t *testing.T) {
+	var b strings.Builder
+	var want []int
+	line := 1
+	for i := range 18000 {
+		fmt.Fprintf(&b, "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-%d\n", i)
+		line += 5
+		if i == 7 || i == 17000 {
+			fmt.Fprintf(&b, "data:\n  token: ghp_%s%05d\n", "Zq8vN2kLr5XwT9bYc4HmPd7Jf3Ga6Ab", i)
+			want = append(want, line+1)
+			line += 2
+		}
+	}
+	text := b.String()
+	if len(text) < 4*pieceBytes {
+		t.Fatalf("the stream is %d bytes, too small to be cut", len(text))
+	}
+	s := newScanner(t, false)
+	var got, whole []int
+	for _, f := range s.textFile(context.Background(), "many.yaml", text) {
+		got = append(got, f.Line)
+	}
+	for _, lk := range s.leaks(context.Background(), "many.yaml", text) {
+		whole = append(whole, lk.line+1)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("lines of the findings (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(whole, got); diff != "" {
+		t.Errorf("pieces against the whole text (-whole +pieces):\n%s", diff)
+	}
+}
