@@ -8,13 +8,12 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
@@ -235,16 +234,11 @@ func (r *run) scanFiles(ctx context.Context, dirs []string) func() []manifest.Fi
 // findings come in target order.
 func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, files func() []manifest.Finding) []manifest.Finding {
 	perTarget := make([][]manifest.Finding, len(results))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(cmp.Or(g.opts.Jobs, runtime.GOMAXPROCS(0)), len(results)) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(results) && ctx.Err() == nil; i = int(next.Add(1) - 1) {
-				perTarget[i] = g.checkObjects(ctx, r, results[i].Objects)
-			}
-		})
-	}
-	wg.Wait()
+	parallel.Do(len(results), g.opts.Jobs, func(i int) {
+		if ctx.Err() == nil {
+			perTarget[i] = g.checkObjects(ctx, r, results[i].Objects)
+		}
+	})
 	return append(slices.Concat(perTarget...), r.secretFindings(files())...)
 }
 

@@ -9,13 +9,13 @@ import (
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 	"github.com/open-policy-agent/opa/v1/resolver"
 	"github.com/open-policy-agent/opa/v1/topdown/print"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -49,21 +49,10 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 		gk:         e.gk.forTarget(ctx, objects),
 	}
 	results := make([][]manifest.Finding, len(objects))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(e.opts.Jobs, len(objects)) {
-		wg.Go(func() {
-			for i := range next {
-				input := all.(*ast.Array).Elem(i).Value
-				results[i] = append(e.evaluateObject(ctx, objects[i], input, t), t.gk.evaluate(ctx, e, objects[i], t.secrets)...)
-			}
-		})
-	}
-	for i := range objects {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.Do(len(objects), e.opts.Jobs, func(i int) {
+		input := all.(*ast.Array).Elem(i).Value
+		results[i] = append(e.evaluateObject(ctx, objects[i], input, t), t.gk.evaluate(ctx, e, objects[i], t.secrets)...)
+	})
 	findings := slices.Concat(append(results, t.gk.errs)...)
 	// A rule may quote any object of the target in its message, a
 	// Secret's data included: no message leaves with a secret value.

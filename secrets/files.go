@@ -9,11 +9,10 @@ import (
 	"io/fs"
 	"maps"
 	"path"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -94,23 +93,11 @@ func (s *Scanner) listFiles(ctx context.Context, fsys fs.FS) ([]string, []manife
 func (s *Scanner) readFiles(ctx context.Context, fsys fs.FS, names []string) []manifest.Finding {
 	rules := newSOPSRules(fsys, s.opts.Limits)
 	results := make([][]manifest.Finding, len(names))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(names)) {
-		wg.Go(func() {
-			for i := range next {
-				results[i] = s.file(ctx, fsys, names[i], rules)
-			}
-		})
-	}
-	for i := range names {
-		if ctx.Err() != nil {
-			break
+	parallel.Do(len(names), 0, func(i int) {
+		if ctx.Err() == nil {
+			results[i] = s.file(ctx, fsys, names[i], rules)
 		}
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	})
 	return slices.Concat(results...)
 }
 
@@ -168,23 +155,12 @@ func (s *Scanner) textLeaks(ctx context.Context, name, text string) []leak {
 	}
 	pieces := splitDocuments(text, pieceBytes)
 	found := make([][]leak, len(pieces))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(pieces)) {
-		wg.Go(func() {
-			for i := range next {
-				for _, lk := range s.leaks(ctx, name, pieces[i].text) {
-					lk.line += pieces[i].line
-					found[i] = append(found[i], lk)
-				}
-			}
-		})
-	}
-	for i := range pieces {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	parallel.Do(len(pieces), 0, func(i int) {
+		for _, lk := range s.leaks(ctx, name, pieces[i].text) {
+			lk.line += pieces[i].line
+			found[i] = append(found[i], lk)
+		}
+	})
 	return slices.Concat(found...)
 }
 
