@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"runtime"
-	"sync"
-	"sync/atomic"
+	"slices"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -78,24 +78,12 @@ func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*
 // When ctx is done it stops early; callers check ctx.Err().
 func (v *Validator) Validate(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
 	results := make([][]manifest.Finding, len(objects))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(v.opts.Jobs, len(objects)) {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(objects) || ctx.Err() != nil {
-					return
-				}
-				results[i] = v.validateObject(ctx, objects[i])
-			}
-		})
-	}
-	wg.Wait()
-	var findings []manifest.Finding
-	for _, r := range results {
-		findings = append(findings, r...)
-	}
+	parallel.Do(len(objects), v.opts.Jobs, func(i int) {
+		if ctx.Err() == nil {
+			results[i] = v.validateObject(ctx, objects[i])
+		}
+	})
+	findings := slices.Concat(results...)
 	manifest.SortFindings(findings)
 	return findings
 }
