@@ -132,3 +132,15 @@ func (h *holdHandler) Handle(context.Context, slog.Record) error {
 
 func (h *holdHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *holdHandler) WithGroup(string) slog.Handler      { return h }
+
+// A unit test that grows the heap without bound stops the run at its
+// memory limit, with an error that names the limit.
+func TestRunTestsMemoryLimit(t *testing.T) {
+	_, err := RunTests(context.Background(), []string{"testdata/memory-hog-test"}, Options{Timeout: time.Minute, MaxMemory: 64 << 20})
+	if want := "policy tests: evaluation went over the memory limit of 64 MiB"; err == nil || err.Error() != want {
+		t.Errorf("RunTests error = %v, want %q", err, want)
+	}
+	if samplerRunning() {
+		t.Error("the guard's sampler still runs after the tests")
+	}
+}

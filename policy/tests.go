@@ -3,6 +3,7 @@ package policy
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -51,6 +52,7 @@ type TestResult struct {
 // line and name.
 func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, error) {
 	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
+	opts.MaxMemory = cmp.Or(opts.MaxMemory, DefaultMaxMemory)
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}
@@ -61,6 +63,8 @@ func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, e
 	if err != nil {
 		return nil, err
 	}
+	ctx, release := guard.enter(ctx, opts.MaxMemory)
+	defer release()
 	runner := tester.NewRunner().
 		SetCompiler(newCompiler()).
 		SetTimeout(opts.Timeout).
@@ -93,8 +97,12 @@ func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, e
 		}
 		results = append(results, tr)
 	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
+	if ctx.Err() != nil {
+		var over *memoryLimitError
+		if errors.As(context.Cause(ctx), &over) {
+			return nil, fmt.Errorf("policy tests: %w", over)
+		}
+		return nil, ctx.Err()
 	}
 	slices.SortFunc(results, func(a, b TestResult) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), strings.Compare(a.Name, b.Name))
