@@ -214,7 +214,7 @@ func (r *run) rendered(ctx context.Context, objects []*manifest.Object) {
 
 // scanFiles starts the secrets stage on the raw files under dirs, which
 // needs nothing rendered, and returns a function that waits for its
-// findings.
+// findings; call it once.
 func (r *run) scanFiles(ctx context.Context, dirs []string) func() []manifest.Finding {
 	if r.scanner == nil || r.fsys == nil {
 		return func() []manifest.Finding { return nil }
@@ -226,7 +226,7 @@ func (r *run) scanFiles(ctx context.Context, dirs []string) func() []manifest.Fi
 		r.timed(&r.stats.Secrets, start)
 		done <- found
 	}()
-	return sync.OnceValue(func() []manifest.Finding { return <-done })
+	return func() []manifest.Finding { return <-done }
 }
 
 // checkTargets checks the objects of every target, several targets at

@@ -17,3 +17,14 @@ type Rule struct {
 	// HelpURI points at the rule's documentation, or is "".
 	HelpURI string `json:"helpUri,omitempty"`
 }
+
+// RuleSeverity returns the severity of the rule with id among rules, and
+// whether there is one.
+func RuleSeverity(rules []Rule, id string) (Severity, bool) {
+	for _, r := range rules {
+		if r.ID == id {
+			return r.Severity, true
+		}
+	}
+	return "", false
+}

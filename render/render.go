@@ -7,8 +7,8 @@ import (
 	"io/fs"
 	"log/slog"
 	"runtime"
-	"sync"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -140,27 +140,18 @@ func (r *Renderer) RenderAll(ctx context.Context, fsys fs.FS, targets []Target) 
 // others go on.
 func Each(ctx context.Context, jobs int, targets []Target, render func(context.Context, Target) (*Result, error)) []*Result {
 	results := make([]*Result, len(targets))
-	sem := make(chan struct{}, max(jobs, 1))
-	var wg sync.WaitGroup
-	for i, t := range targets {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			select {
-			case sem <- struct{}{}:
-				defer func() { <-sem }()
-			case <-ctx.Done():
-				results[i] = &Result{Target: t, Err: ctx.Err()}
-				return
-			}
-			res, err := render(ctx, t)
-			if err != nil {
-				res = &Result{Target: t, Err: err}
-			}
-			results[i] = res
-		}()
-	}
-	wg.Wait()
+	parallel.Do(len(targets), max(jobs, 1), func(i int) {
+		t := targets[i]
+		if err := ctx.Err(); err != nil {
+			results[i] = &Result{Target: t, Err: err}
+			return
+		}
+		res, err := render(ctx, t)
+		if err != nil {
+			res = &Result{Target: t, Err: err}
+		}
+		results[i] = res
+	})
 	return results
 }
 

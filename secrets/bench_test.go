@@ -17,15 +17,7 @@ func BenchmarkScan(b *testing.B) {
 		objects = append(objects, renderRepo(b, os.DirFS(fixtures+"/"+dir))["."]...)
 	}
 	for _, file := range []string{"placeholders/secrets.yaml", "sealed/valid.yaml", "plaintext/secrets.yaml", "sops/valid.sops.yaml"} {
-		data, err := os.ReadFile(fixtures + "/" + file)
-		if err != nil {
-			b.Fatal(err)
-		}
-		objs, err := manifest.DecodeObjects(file, data, manifest.Limits{})
-		if err != nil {
-			b.Fatal(err)
-		}
-		objects = append(objects, objs...)
+		objects = append(objects, decodeFixture(b, file)...)
 	}
 	s := newScanner(b, true)
 	ctx := context.Background()

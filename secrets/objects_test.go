@@ -13,7 +13,7 @@ import (
 
 // decodeFixture decodes the objects of a fixture file, with origins
 // relative to the fixtures root.
-func decodeFixture(t *testing.T, file string) []*manifest.Object {
+func decodeFixture(t testing.TB, file string) []*manifest.Object {
 	t.Helper()
 	data, err := os.ReadFile(fixtures + "/" + file)
 	if err != nil {

@@ -28,12 +28,11 @@ var Rules = []manifest.Rule{
 	{ID: RuleSOPSRecipients, Severity: manifest.SeverityError, Summary: "A SOPS file has no recipients, or its recipients differ from the creation_rules of the repository's .sops.yaml for its path.", Remediation: "Run sops updatekeys on the file, or fix the creation rule."},
 }
 
-// severityOf returns a rule's severity from the registry.
+// severityOf returns a rule's severity from the registry; an unregistered
+// rule counts as an error.
 func severityOf(id string) manifest.Severity {
-	for _, r := range Rules {
-		if r.ID == id {
-			return r.Severity
-		}
+	if s, ok := manifest.RuleSeverity(Rules, id); ok {
+		return s
 	}
 	return manifest.SeverityError
 }

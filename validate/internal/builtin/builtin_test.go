@@ -89,6 +89,17 @@ func compile(t *testing.T, set *Set, apiVersion, kind string) *jsonschema.Schema
 	if !ok {
 		t.Fatalf("%s %s not in %s", apiVersion, kind, set.Version)
 	}
+	s, err := newCompiler(t, set).Compile("builtin.json#/definitions/" + k.Definition)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// newCompiler returns a compiler holding the set's whole document as
+// builtin.json, its definitions reachable by JSON pointer.
+func newCompiler(t *testing.T, set *Set) *jsonschema.Compiler {
+	t.Helper()
 	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(set.Document()))
 	if err != nil {
 		t.Fatal(err)
@@ -98,11 +109,7 @@ func compile(t *testing.T, set *Set, apiVersion, kind string) *jsonschema.Schema
 	if err := c.AddResource("builtin.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Compile("builtin.json#/definitions/" + k.Definition)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return c
 }
 
 const deployment = `{
@@ -210,15 +217,7 @@ func TestEveryKindCompiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(set.Document()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	c.DefaultDraft(jsonschema.Draft2020)
-	if err := c.AddResource("builtin.json", doc); err != nil {
-		t.Fatal(err)
-	}
+	c := newCompiler(t, set)
 	for _, k := range set.Kinds {
 		if _, err := c.Compile("builtin.json#/definitions/" + k.Definition); err != nil {
 			t.Errorf("%s %s: %v", k.APIVersion(), k.Kind, err)
