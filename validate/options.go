@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"io/fs"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -48,6 +49,12 @@ type Options struct {
 	// "dir/{{ .ResourceKind }}{{ .KindSuffix }}.json". http(s) locations
 	// need AllowRemote.
 	SchemaLocations []string
+	// RepositorySchemaLocations are schema locations a repository's own
+	// configuration names, tried after SchemaLocations: local ones are
+	// paths inside RepositoryFS, and nothing outside it is read.
+	RepositorySchemaLocations []string
+	// RepositoryFS is the repository RepositorySchemaLocations are in.
+	RepositoryFS fs.FS
 	// AllowRemote lets http(s) schema locations be fetched.
 	AllowRemote bool
 	// MissingSchemas is the policy for objects no schema covers.
