@@ -274,3 +274,100 @@ func TestTargetsOfChangedFiles(t *testing.T) {
 func objectsOf(objects []*manifest.Object) Objects {
 	return Objects{Targets: []*render.Result{{Target: render.Target{Name: "t"}, Objects: objects}}}
 }
+
+// A repository in memory is decided as the same files on disk: its
+// .syncgate.yaml, and the policies and CRDs it names, load from its fs.FS.
+func TestFSSourceReadsItsConfig(t *testing.T) {
+	files := map[string]string{
+		".syncgate.yaml":   "policies: [policy]\ncrds: [crds]\nexceptions:\n  - rule: schema/enum\n    reason: known\n",
+		"policy/cm.rego":   "package main\n\ndeny contains \"no owner\" if {\n\tinput.kind == \"ConfigMap\"\n\tnot input.metadata.labels.owner\n}\n",
+		"crds/widget.yaml": widgetCRD,
+		"app/cm.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n",
+		"app/widget.yaml":  "apiVersion: example.io/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  size: big\n",
+		"app/pod.yaml":     "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n  namespace: shop\nspec:\n  containers:\n    - name: c\n      image: nginx:1.27\n      imagePullPolicy: Sometimes\n",
+	}
+	mem := fstest.MapFS{}
+	for name, data := range files {
+		mem[name] = &fstest.MapFile{Data: []byte(data)}
+	}
+	dir := t.TempDir()
+	writeFiles(t, dir, files)
+	opts := DefaultOptions()
+	opts.Policy.Bundled = false
+	g, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromMemory, err := g.Check(context.Background(), FS(mem))
+	if err != nil {
+		t.Fatal(err)
+	}
+	disk, err := OpenRoot(dir, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer disk.Close()
+	fromDisk, err := g.Check(context.Background(), disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := func(d *Decision) []string {
+		var out []string
+		for _, f := range d.Findings {
+			out = append(out, f.Rule+" "+f.File)
+		}
+		for _, w := range d.Waived {
+			out = append(out, "waived "+w.Rule+" "+w.File)
+		}
+		return out
+	}
+	want := []string{"policy/main/deny app/cm.yaml", "schema/type app/widget.yaml", "waived schema/enum app/pod.yaml"}
+	if diff := cmp.Diff(want, summary(fromMemory)); diff != "" {
+		t.Errorf("in memory (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(summary(fromMemory), summary(fromDisk)); diff != "" {
+		t.Errorf("on disk differs from in memory (-memory +disk):\n%s", diff)
+	}
+}
+
+// Isolation renders from disk: a repository in memory is refused, never
+// rendered in-process behind the caller's back.
+func TestIsolationNeedsADirectory(t *testing.T) {
+	opts := DefaultOptions()
+	limits := DefaultIsolation()
+	opts.Isolation = &limits
+	g, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	mem := fstest.MapFS{"cm.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")}}
+	if _, err := g.Check(context.Background(), FS(mem)); err == nil || !strings.Contains(err.Error(), "cannot be isolated") {
+		t.Errorf("Check of an in-memory source with Isolation = %v, want a refusal", err)
+	}
+}
+
+// Outside git the root is the working directory when the path is under
+// it, else the path itself.
+func TestRootOf(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"tree/apps/web", "elsewhere/app"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Chdir(filepath.Join(dir, "tree"))
+	for _, tt := range []struct{ path, want string }{
+		{"apps/web", filepath.Join(dir, "tree")},
+		{".", filepath.Join(dir, "tree")},
+		{filepath.Join(dir, "elsewhere/app"), filepath.Join(dir, "elsewhere/app")},
+	} {
+		got, err := RootOf(tt.path)
+		if err != nil || got != tt.want {
+			t.Errorf("RootOf(%s) = %q, %v; want %q", tt.path, got, err, tt.want)
+		}
+	}
+	if _, err := OpenRoot(filepath.Join(dir, "tree/apps"), "."); err == nil || !strings.Contains(err.Error(), "outside the repository root") {
+		t.Errorf("OpenRoot of a path outside the root = %v, want an error naming the root", err)
+	}
+}

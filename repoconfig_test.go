@@ -27,32 +27,12 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 func TestRepositoryStageConfig(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
-		".syncgate.yaml": "policies: [policy]\ncrds: [crds]\nmissingSchemas: error\nsecrets:\n  disabledCredentialRules: [generic-api-key]\n",
-		"policy/cm.rego": "package main\n\ndeny contains msg if {\n\tinput.kind == \"ConfigMap\"\n\tmsg := \"no ConfigMaps here\"\n}\n",
-		"crds/widget.yaml": `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.io
-spec:
-  group: example.io
-  names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-`,
-		"app/cm.yaml":     "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n",
-		"app/widget.yaml": "apiVersion: example.io/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  size: big\n",
-		"app/gadget.yaml": "apiVersion: example.io/v1\nkind: Gadget\nmetadata:\n  name: g\n  namespace: shop\n",
+		".syncgate.yaml":   "policies: [policy]\ncrds: [crds]\nmissingSchemas: error\nsecrets:\n  disabledCredentialRules: [generic-api-key]\n",
+		"policy/cm.rego":   "package main\n\ndeny contains msg if {\n\tinput.kind == \"ConfigMap\"\n\tmsg := \"no ConfigMaps here\"\n}\n",
+		"crds/widget.yaml": widgetCRD,
+		"app/cm.yaml":      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\n",
+		"app/widget.yaml":  "apiVersion: example.io/v1\nkind: Widget\nmetadata:\n  name: w\n  namespace: shop\nspec:\n  size: big\n",
+		"app/gadget.yaml":  "apiVersion: example.io/v1\nkind: Gadget\nmetadata:\n  name: g\n  namespace: shop\n",
 	})
 	opts := DefaultOptions()
 	opts.Policy.Bundled = false
@@ -85,3 +65,26 @@ func TestRepositoryStageConfigErrors(t *testing.T) {
 		}
 	}
 }
+
+// widgetCRD defines example.io/v1 Widget, whose spec.size is an integer.
+const widgetCRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.io
+spec:
+  group: example.io
+  names: {kind: Widget, listKind: WidgetList, plural: widgets, singular: widget}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+`

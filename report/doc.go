@@ -1,5 +1,5 @@
 // Package report formats a syncgate Decision: text for people, json (the
-// stable contract of DESIGN.md), sarif for code scanning, junit for CI
+// stable contract of docs/design.md), sarif for code scanning, junit for CI
 // dashboards, github workflow annotations and a markdown pull-request
 // summary. It holds no checking logic.
 //

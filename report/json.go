@@ -8,7 +8,7 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// The JSON contract of DESIGN.md. Every key is always present, with ""
+// The JSON contract of docs/design.md. Every key is always present, with ""
 // or 0 or null when unknown, so that scripts need no existence checks;
 // json_test.go pins the key sets.
 type jsonDecision struct {

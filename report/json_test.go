@@ -12,7 +12,7 @@ import (
 	"github.com/syncgate/syncgate"
 )
 
-// contract is the JSON output of DESIGN.md, field for field.
+// contract is the JSON output of docs/design.md, field for field.
 type contract struct {
 	Allowed bool `json:"allowed"`
 	Summary struct {

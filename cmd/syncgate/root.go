@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// Exit codes, as DESIGN.md defines them.
+// Exit codes, as docs/design.md defines them.
 const (
 	exitAllowed  = 0
 	exitFindings = 1

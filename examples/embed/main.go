@@ -1,17 +1,22 @@
-// Command embed gates a GitOps repository from a Go program, as an operator
+// Command embed gates GitOps repositories from a Go program, as an operator
 // or a CI tool that imports syncgate would before it applies anything:
 //
-//	go run ./examples/embed examples/gitops-repo
+//	go run ./examples/embed examples/embed/testdata/strict examples/embed/testdata/relaxed
 //
-// It renders in worker processes (the repository is untrusted), prints one
-// line per finding and the decision, and exits 1 when the decision blocks.
+// One Gate, built once, checks every repository given, side by side; each
+// repository is decided by its own .syncgate.yaml. It renders and evaluates
+// policies in worker processes (the repositories are untrusted), prints
+// each repository's findings and decision, and exits 1 when any decision
+// blocks.
 package main
 
 import (
 	"context"
 	"fmt"
+	"io"
 	"log"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/syncgate/syncgate"
@@ -21,36 +26,68 @@ func main() {
 	// Workers are this program re-executed: serve them before anything else.
 	syncgate.ServeWorker()
 
-	if len(os.Args) != 2 {
-		log.Fatal("usage: embed DIR")
+	if len(os.Args) < 2 {
+		log.Fatal("usage: embed REPO...")
 	}
 	opts := syncgate.DefaultOptions()
 	limits := syncgate.DefaultIsolation()
 	opts.Isolation = &limits
-	gate, err := syncgate.New(context.Background(), opts)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer gate.Close()
-
-	src, err := syncgate.OpenDir(os.Args[1])
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer src.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	decision, err := gate.Check(ctx, src)
+	gate, err := syncgate.New(ctx, opts)
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, f := range decision.Findings {
-		fmt.Printf("%s %s %s:%d %s\n", f.Severity, f.Rule, f.File, f.Line, f.Message)
+	decisions, err := checkAll(ctx, gate, os.Args[1:])
+	gate.Close()
+	if err != nil {
+		log.Fatal(err)
 	}
-	fmt.Printf("allowed=%v targets=%d objects=%d findings=%d waived=%d\n",
-		decision.Allowed, decision.Stats.Targets, decision.Stats.Objects, len(decision.Findings), len(decision.Waived))
-	if !decision.Allowed {
-		gate.Close()
+	allowed := true
+	for i, d := range decisions {
+		report(os.Stdout, os.Args[1+i], d)
+		allowed = allowed && d.Allowed
+	}
+	if !allowed {
 		os.Exit(1)
+	}
+}
+
+// checkAll checks each repository root with the one Gate, concurrently,
+// and returns the decisions in the order of roots.
+func checkAll(ctx context.Context, gate *syncgate.Gate, roots []string) ([]*syncgate.Decision, error) {
+	decisions := make([]*syncgate.Decision, len(roots))
+	errs := make([]error, len(roots))
+	var wg sync.WaitGroup
+	for i, root := range roots {
+		wg.Go(func() {
+			src, err := syncgate.OpenRoot(root, root)
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			defer src.Close()
+			if decisions[i], err = gate.Check(ctx, src); err != nil {
+				errs[i] = fmt.Errorf("%s: %w", root, err)
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return decisions, nil
+}
+
+func report(w io.Writer, root string, d *syncgate.Decision) {
+	fmt.Fprintf(w, "%s: allowed=%v targets=%d objects=%d findings=%d waived=%d\n",
+		root, d.Allowed, d.Stats.Targets, d.Stats.Objects, len(d.Findings), len(d.Waived))
+	for _, f := range d.Findings {
+		fmt.Fprintf(w, "  %s %s %s:%d %s\n", f.Severity, f.Rule, f.File, f.Line, f.Message)
+	}
+	for _, wv := range d.Waived {
+		fmt.Fprintf(w, "  waived %s %s:%d (%s, by %s)\n", wv.Rule, wv.File, wv.Line, wv.Reason, wv.By)
 	}
 }

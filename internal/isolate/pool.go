@@ -75,6 +75,11 @@ func NewPool(opts render.Options, limits Limits) (*Pool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render workers: %w", err)
 	}
+	return newPool(exe, opts, limits)
+}
+
+// newPool is NewPool with the workers' program named.
+func newPool(exe string, opts render.Options, limits Limits) (*Pool, error) {
 	if limits.Memory <= 0 || limits.CPU <= 0 || limits.Wall <= 0 || limits.Output <= 0 {
 		return nil, fmt.Errorf("render workers: every limit must be positive: %+v", limits)
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -21,11 +23,22 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-func newPool(t *testing.T, limits Limits) *Pool {
+func testPool(t *testing.T, limits Limits) *Pool {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return testPoolOf(t, exe, limits)
+}
+
+// testPoolOf starts a pool of exe: a pool's workers start as it is made,
+// so its program cannot change later.
+func testPoolOf(t *testing.T, exe string, limits Limits) *Pool {
 	t.Helper()
 	opts := render.DefaultOptions()
 	opts.Jobs = 2
-	p, err := NewPool(opts, limits)
+	p, err := newPool(exe, opts, limits)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +58,7 @@ func absDir(t *testing.T, dir string) string {
 // A worker must give back exactly what rendering in-process gives, errors
 // included, for good and bad repositories alike.
 func TestPoolMatchesInProcess(t *testing.T) {
-	pool := newPool(t, DefaultLimits())
+	pool := testPool(t, DefaultLimits())
 	for _, dir := range []string{"../../examples/gitops-repo", "../../examples/broken", "../../testdata/render", "../../testdata/bad"} {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			root, err := os.OpenRoot(dir)
@@ -118,7 +131,7 @@ func TestPoolLimits(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pool := newPool(t, tt.limits)
+			pool := testPool(t, tt.limits)
 			_, _, err := pool.Render(context.Background(), absDir(t, tt.root), tt.target, nil)
 			if !errors.Is(err, manifest.ErrLimit) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got error %v, want a limit error naming %q", err, tt.want)
@@ -135,7 +148,7 @@ func TestPoolLimits(t *testing.T) {
 // Cancelling the context stops a target that the template engine would
 // never let go of.
 func TestPoolCancel(t *testing.T) {
-	pool := newPool(t, DefaultLimits())
+	pool := testPool(t, DefaultLimits())
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
 	_, _, err := pool.Render(ctx, absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"}, nil)
@@ -147,10 +160,40 @@ func TestPoolCancel(t *testing.T) {
 // A program that does not serve as a worker is caught at once, not left
 // running as itself.
 func TestPoolNeedsServingProgram(t *testing.T) {
-	pool := newPool(t, DefaultLimits())
-	pool.exe = "/bin/true"
+	pool := testPoolOf(t, "/bin/true", DefaultLimits())
 	_, _, err := pool.Render(context.Background(), absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "must call syncgate.ServeWorker") {
 		t.Fatalf("got %v, want an error asking for ServeWorker", err)
+	}
+}
+
+// A worker evaluates policy sets on what it rendered, the bundled library
+// and the repository's own, and finds what in-process evaluation finds.
+func TestPoolEvaluatesPolicies(t *testing.T) {
+	pool := testPool(t, DefaultLimits())
+	target := render.Target{Name: "small", Kind: render.KindManifests, Path: "small"}
+	repoPolicies := policy.Options{Dirs: []string{"policy"}}
+	eval := &Evaluation{Run: 1, Policies: []Policies{
+		{Options: policy.Options{Bundled: true}},
+		{Options: repoPolicies, InRepository: true},
+	}}
+	res, checked, err := pool.Render(context.Background(), absDir(t, "testdata"), target, eval)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []manifest.Finding
+	repoPolicies.FS = os.DirFS("testdata")
+	for _, opts := range []policy.Options{{Bundled: true}, repoPolicies} {
+		e, err := policy.Load(context.Background(), opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, e.Evaluate(context.Background(), res.Objects)...)
+	}
+	if !slices.ContainsFunc(want, func(f manifest.Finding) bool { return f.Rule == "policy/main/deny" }) {
+		t.Fatalf("in-process evaluation misses the repository's rule: %v", want)
+	}
+	if diff := cmp.Diff(want, checked.Findings); diff != "" {
+		t.Errorf("worker findings differ from in-process (-in-process +worker):\n%s", diff)
 	}
 }

@@ -48,7 +48,7 @@ import (
 )
 
 // kubeOpenAPI is the kube-openapi whose openapi-gen and builder make the
-// definitions (DESIGN.md pins it).
+// definitions: the version the project chose for its generated schemas.
 const kubeOpenAPI = "k8s.io/kube-openapi@v0.0.0-20260821135717-be32def86098"
 
 // supportedMinors are the Kubernetes minors syncgate embeds.
