@@ -244,17 +244,18 @@ func TestApiserverAgreement(t *testing.T) {
 			t.Errorf("%s: no label; run `make labels`", c.id)
 			continue
 		}
-		got := disagreement(verdict, checkCase(t.Context(), v, c.obj))
+		findings := checkCase(t.Context(), v, c.obj)
+		got := disagreement(verdict, findings)
 		tally[c.category] = tally[c.category].add(got)
 		want := known[c.id].Kind
 		switch {
 		case got == want:
 		case want == "":
-			t.Errorf("%s: new disagreement (%s): API server %s; syncgate %s", c.id, got, describeVerdict(verdict), describeFindings(checkCase(t.Context(), v, c.obj)))
+			t.Errorf("%s: new disagreement (%s): API server %s; syncgate %s", c.id, got, describeVerdict(verdict), describeFindings(findings))
 		case got == "":
 			t.Errorf("%s: listed in disagreements.yaml as %s but now agrees: remove it", c.id, want)
 		default:
-			t.Errorf("%s: listed in disagreements.yaml as %s but is now %s: API server %s; syncgate %s", c.id, want, got, describeVerdict(verdict), describeFindings(checkCase(t.Context(), v, c.obj)))
+			t.Errorf("%s: listed in disagreements.yaml as %s but is now %s: API server %s; syncgate %s", c.id, want, got, describeVerdict(verdict), describeFindings(findings))
 		}
 	}
 	for id := range labels.Cases {

@@ -90,17 +90,13 @@ func Start(t testing.TB) *Server {
 		t.Skipf("NOT RUN: %v", err)
 	}
 	work := t.TempDir()
-	caPEM, err := writeCredentials(work)
+	caPEM, token, err := writeCredentials(work)
 	if err != nil {
 		t.Fatalf("apiservertest: credentials: %v", err)
 	}
-	token, err := os.ReadFile(filepath.Join(work, "token"))
-	if err != nil {
-		t.Fatalf("apiservertest: %v", err)
-	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(caPEM)
-	s := &Server{Token: string(token), CA: caPEM, Build: build}
+	s := &Server{Token: token, CA: caPEM, Build: build}
 	s.client = &http.Client{
 		Timeout:   30 * time.Second,
 		Transport: &bearer{token: s.Token, base: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}},
@@ -358,15 +354,15 @@ func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 // writeCredentials writes into dir what the API server needs: a
 // self-signed serving certificate for 127.0.0.1 (returned as the CA), the
 // service-account signing key pair and a token file with one user in
-// system:masters, whose token is in dir/token.
-func writeCredentials(dir string) (caPEM []byte, err error) {
+// system:masters, whose token it returns.
+func writeCredentials(dir string) (caPEM []byte, token string, err error) {
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	now := time.Now()
 	tmpl := &x509.Certificate{
@@ -383,44 +379,43 @@ func writeCredentials(dir string) (caPEM []byte, err error) {
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	caPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 	keyPEM, err := privateKeyPEM(key)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	saKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	saKeyPEM, err := privateKeyPEM(saKey)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	saPub, err := x509.MarshalPKIXPublicKey(&saKey.PublicKey)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	raw := make([]byte, 24)
 	if _, err := rand.Read(raw); err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	token := hex.EncodeToString(raw)
+	token = hex.EncodeToString(raw)
 	files := map[string][]byte{
 		"serving.crt": caPEM,
 		"serving.key": keyPEM,
 		"sa.key":      saKeyPEM,
 		"sa.pub":      pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: saPub}),
 		"tokens.csv":  []byte(token + `,syncgate-judge,syncgate-judge,"system:masters"` + "\n"),
-		"token":       []byte(token),
 	}
 	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o600); err != nil {
-			return nil, err
+			return nil, "", err
 		}
 	}
-	return caPEM, nil
+	return caPEM, token, nil
 }
 
 func privateKeyPEM(key *ecdsa.PrivateKey) ([]byte, error) {
