@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: build test fmt-check vet unit fuzz bench fidelity generate
+.PHONY: build test fmt-check vet unit fuzz bench fidelity generate apiserver labels accuracy
 
 build:
 	$(GO) build -o bin/syncgate ./cmd/syncgate
@@ -46,3 +46,18 @@ fidelity:
 
 generate:
 	$(GO) generate ./...
+
+# The real kube-apiserver and etcd (tools/apiserver/go.mod) in bin/apiserver/, for
+# the tests that take the apiserver as the judge (docs/apiserver.md). Skipped
+# when the stamp there matches the pinned versions.
+apiserver:
+	bash tools/apiserver/build.sh
+
+# Judge every case of testdata/apiserver/cases with the real API server and
+# rewrite testdata/apiserver/labels.json with the verdicts.
+labels: apiserver
+	SYNCGATE_APISERVER_REQUIRED=1 $(GO) test -count=1 -run '^TestApiserverLabels$$' ./validate -update
+
+# How often syncgate agrees with the API server's labels, per category.
+accuracy:
+	$(GO) test -count=1 -run '^TestApiserverAgreement$$' -v ./validate

@@ -1,0 +1,286 @@
+package apiservertest
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// maxBody bounds what is read of an answer.
+const maxBody = 1 << 20
+
+// Verdict is the API server's answer to a server-side dry-run create.
+type Verdict struct {
+	// Accepted is true when the object would have been created.
+	Accepted bool `json:"accepted"`
+	// Reason is the Status reason of a rejection (Invalid, BadRequest,
+	// Forbidden, ...), or NotServed when discovery has no such kind in the
+	// apiVersion, as kubectl reports it ("no matches for kind").
+	Reason string `json:"reason,omitempty"`
+	// Fields are the field paths the rejection names, sorted: those of
+	// status.details.causes, and for a body that does not decode (unknown
+	// or duplicate fields, wrong JSON types), those its message quotes.
+	Fields []string `json:"fields,omitempty"`
+	// Message is the Status message.
+	Message string `json:"message,omitempty"`
+	// Warnings are the Warning headers of the answer (deprecated APIs,
+	// fields with no effect), in the order sent.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+// Judge sends obj as a server-side dry-run create with strict field
+// validation, as `kubectl create --dry-run=server` does, and returns the
+// verdict. A namespaced object without metadata.namespace goes to
+// namespace. The error reports a failure to ask, not a rejection.
+func (s *Server) Judge(ctx context.Context, obj map[string]any, namespace string) (Verdict, error) {
+	path, served, err := s.collectionPath(ctx, obj, namespace)
+	if err != nil {
+		return Verdict{}, err
+	}
+	if !served {
+		return Verdict{Reason: "NotServed", Message: fmt.Sprintf("no matches for kind %q in version %q", obj["kind"], obj["apiVersion"])}, nil
+	}
+	resp, body, err := s.post(ctx, path+"?dryRun=All&fieldValidation=Strict", obj)
+	if err != nil {
+		return Verdict{}, err
+	}
+	v := Verdict{Warnings: warnings(resp.Header)}
+	if resp.StatusCode/100 == 2 {
+		v.Accepted = true
+		return v, nil
+	}
+	var st metav1.Status
+	if err := json.Unmarshal(body, &st); err != nil || st.Kind != "Status" {
+		return Verdict{}, fmt.Errorf("POST %s: %s: not a Status: %.200s", path, resp.Status, body)
+	}
+	v.Reason, v.Message = string(st.Reason), stableMessage(st.Message, obj)
+	if st.Details != nil {
+		for _, c := range st.Details.Causes {
+			if c.Field != "" {
+				v.Fields = append(v.Fields, c.Field)
+			}
+		}
+	}
+	v.Fields = append(v.Fields, decodeErrorFields(st.Message)...)
+	slices.Sort(v.Fields)
+	v.Fields = slices.Compact(v.Fields)
+	return v, nil
+}
+
+// Create creates obj for real (a namespace, a CRD the cases need); an
+// object that already exists is not an error.
+func (s *Server) Create(ctx context.Context, obj map[string]any) error {
+	path, served, err := s.collectionPath(ctx, obj, "")
+	if err != nil {
+		return err
+	}
+	if !served {
+		return fmt.Errorf("create: no matches for kind %q in version %q", obj["kind"], obj["apiVersion"])
+	}
+	resp, body, err := s.post(ctx, path, obj)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusConflict {
+		return fmt.Errorf("create %s: %s: %.500s", path, resp.Status, body)
+	}
+	return nil
+}
+
+// Version returns the API server's version, such as "v1.37.2".
+func (s *Server) Version(ctx context.Context) (string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+"/version", nil)
+	if err != nil {
+		return "", err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", err
+	}
+	body, err := readAll(resp)
+	if err != nil {
+		return "", fmt.Errorf("GET /version: %w", err)
+	}
+	var info struct {
+		GitVersion string `json:"gitVersion"`
+	}
+	if err := json.Unmarshal(body, &info); err != nil || info.GitVersion == "" {
+		return "", fmt.Errorf("GET /version: %s: %.200s", resp.Status, body)
+	}
+	return info.GitVersion, nil
+}
+
+// WaitServed waits until discovery serves kind in apiVersion: a CRD's
+// kinds are served a moment after it is created.
+func (s *Server) WaitServed(ctx context.Context, apiVersion, kind string) error {
+	for {
+		_, _, served, err := s.resource(ctx, apiVersion, kind)
+		if err != nil || served {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%s %s not served: %w", apiVersion, kind, ctx.Err())
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// collectionPath returns the URL path objects of obj's kind are created
+// at, and whether the kind is served at all.
+func (s *Server) collectionPath(ctx context.Context, obj map[string]any, namespace string) (path string, served bool, err error) {
+	apiVersion, _ := obj["apiVersion"].(string)
+	kind, _ := obj["kind"].(string)
+	if apiVersion == "" || kind == "" {
+		return "", false, fmt.Errorf("object without apiVersion or kind")
+	}
+	name, namespaced, served, err := s.resource(ctx, apiVersion, kind)
+	if err != nil || !served {
+		return "", served, err
+	}
+	path = groupVersionPath(apiVersion)
+	if namespaced {
+		if meta, ok := obj["metadata"].(map[string]any); ok {
+			if ns, ok := meta["namespace"].(string); ok && ns != "" {
+				namespace = ns
+			}
+		}
+		if namespace == "" {
+			return "", false, fmt.Errorf("%s %s is namespaced: a namespace is needed", apiVersion, kind)
+		}
+		path += "/namespaces/" + url.PathEscape(namespace)
+	}
+	return path + "/" + name, true, nil
+}
+
+// groupVersionPath is where discovery and the resources of apiVersion live.
+func groupVersionPath(apiVersion string) string {
+	if apiVersion == "v1" {
+		return "/api/v1"
+	}
+	return "/apis/" + apiVersion
+}
+
+// resource looks kind up in the discovery document of apiVersion.
+func (s *Server) resource(ctx context.Context, apiVersion, kind string) (name string, namespaced, served bool, err error) {
+	path := groupVersionPath(apiVersion)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, s.URL+path, nil)
+	if err != nil {
+		return "", false, false, err
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return "", false, false, err
+	}
+	body, err := readAll(resp)
+	if err != nil {
+		return "", false, false, fmt.Errorf("GET %s: %w", path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return "", false, false, nil
+	}
+	if resp.StatusCode != http.StatusOK {
+		return "", false, false, fmt.Errorf("GET %s: %s: %.200s", path, resp.Status, body)
+	}
+	var list metav1.APIResourceList
+	if err := json.Unmarshal(body, &list); err != nil {
+		return "", false, false, fmt.Errorf("GET %s: %w", path, err)
+	}
+	for _, r := range list.APIResources {
+		if r.Kind == kind && !strings.Contains(r.Name, "/") {
+			return r.Name, r.Namespaced, true, nil
+		}
+	}
+	return "", false, false, nil
+}
+
+// post sends obj as JSON to path and returns the answer, read.
+func (s *Server) post(ctx context.Context, path string, obj map[string]any) (*http.Response, []byte, error) {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, nil, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+path, bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json")
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	body, err := readAll(resp)
+	if err != nil {
+		return nil, nil, fmt.Errorf("POST %s: %w", path, err)
+	}
+	return resp, body, nil
+}
+
+// uid matches the UIDs the API server makes up for a request.
+var uid = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
+// stableMessage replaces what the API server makes up afresh for every
+// request (UIDs, the random suffix of a generated name) with placeholders,
+// so that the same object always gets the same verdict.
+func stableMessage(msg string, obj map[string]any) string {
+	msg = uid.ReplaceAllString(msg, "<uid>")
+	if meta, ok := obj["metadata"].(map[string]any); ok {
+		if prefix, ok := meta["generateName"].(string); ok && prefix != "" && meta["name"] == nil {
+			generated := regexp.MustCompile(regexp.QuoteMeta(prefix) + `[a-z0-9]{5}\b`)
+			msg = generated.ReplaceAllLiteralString(msg, prefix+"<random>")
+		}
+	}
+	return msg
+}
+
+// readAll reads and closes a response body, at most maxBody of it.
+func readAll(resp *http.Response) ([]byte, error) {
+	defer resp.Body.Close()
+	return io.ReadAll(io.LimitReader(resp.Body, maxBody))
+}
+
+// warningText is the text of a Warning header: `299 - "text"`.
+var warningText = regexp.MustCompile(`^\d{3} \S+ "(.*)"$`)
+
+// warnings returns the texts of the Warning headers.
+func warnings(h http.Header) []string {
+	var out []string
+	for _, w := range h.Values("Warning") {
+		if m := warningText.FindStringSubmatch(w); m != nil {
+			w = strings.ReplaceAll(m[1], `\"`, `"`)
+		}
+		out = append(out, w)
+	}
+	return out
+}
+
+// decodeFieldPatterns find the fields a body that does not decode is
+// rejected for: strict decoding names unknown and duplicate fields, the
+// JSON decoder a field of the wrong type (by its path without list
+// indices, after the Go type's name).
+var decodeFieldPatterns = []*regexp.Regexp{
+	regexp.MustCompile(`(?:unknown|duplicate) field "([^"]+)"`),
+	regexp.MustCompile(`cannot unmarshal .+? into Go struct field \w+\.(\S+) of type`),
+}
+
+// decodeErrorFields returns the fields a decoding error message names.
+func decodeErrorFields(msg string) []string {
+	var out []string
+	for _, re := range decodeFieldPatterns {
+		for _, m := range re.FindAllStringSubmatch(msg, -1) {
+			out = append(out, m[1])
+		}
+	}
+	return out
+}
