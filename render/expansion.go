@@ -443,11 +443,17 @@ func (e *expansion) call(from string, c call) templateCost {
 	return one.plus(e.cost[c.name])
 }
 
-// calleeOver reports whether a call in n goes to a template over the bound.
+// calleeOver reports whether a call in n, or in the constant tpl texts it
+// holds, goes to a template over the bound.
 func (e *expansion) calleeOver(from string, n parse.Node) bool {
 	over := false
 	walkCalls(n, func(c call) {
-		if !c.tpl && e.defs[c.name] != nil && e.scc[c.name] != e.scc[from] && e.cost[c.name].over() {
+		switch {
+		case c.tpl:
+			if t := e.tpl[c.name]; t != nil && e.calleeOver(from, t.Root) {
+				over = true
+			}
+		case e.defs[c.name] != nil && e.scc[c.name] != e.scc[from] && e.cost[c.name].over():
 			over = true
 		}
 	})

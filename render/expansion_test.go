@@ -28,6 +28,12 @@ func defineChain(n int, body string) string {
 	return b.String()
 }
 
+func reverseLines(s string) string {
+	lines := strings.Split(strings.TrimSuffix(s, "\n"), "\n")
+	slices.Reverse(lines)
+	return strings.Join(lines, "\n")
+}
+
 func TestTemplateExpansion(t *testing.T) {
 	const twice = `{{ include %[1]q . }}{{ include %[1]q . }}`
 	type result struct {
@@ -79,6 +85,15 @@ func TestTemplateExpansion(t *testing.T) {
 			"templates/cm.yaml":    `{{ include "c.t30" . }}`,
 		},
 		want: result{Calls: 3*(1<<30-1) + 1, Text: 1 << 30, File: "chart/templates/_chain.tpl", Line: 20, Template: "c.t19"},
+	}, {
+		// The same, the top template first: the one named is still where
+		// the expansion crosses the bound, not the first over it.
+		name: "tpl of constant text, top first",
+		files: map[string]string{
+			"templates/_chain.tpl": reverseLines(defineChain(30, `{{ tpl "{{ include \"%[1]s\" . }}{{ include \"%[1]s\" . }}" . }}`)),
+			"templates/cm.yaml":    `{{ include "c.t30" . }}`,
+		},
+		want: result{Calls: 3*(1<<30-1) + 1, Text: 1 << 30, File: "chart/templates/_chain.tpl", Line: 12, Template: "c.t19"},
 	}, {
 		name: "range over a constant",
 		files: map[string]string{
