@@ -268,3 +268,35 @@ func TestTemplateExpansionRealCharts(t *testing.T) {
 		t.Errorf("measured %d charts; the example repository's charts are missing", measured)
 	}
 }
+
+// FuzzTemplateExpansion measures a chart whose helpers and template are
+// fuzzed: it must not panic, must give the same answer twice, and a
+// refusal must wrap manifest.ErrLimit and name a file of the chart.
+func FuzzTemplateExpansion(f *testing.F) {
+	f.Add(defineChain(30, `{{ include %[1]q . }}{{ include %[1]q . }}`), `{{ include "c.t30" . }}`)
+	f.Add(defineChain(3, `{{ tpl "{{ include \"%[1]s\" . }}" . }}{{ template %[1]q . }}`), `{{ range until 3 }}{{ include "c.t3" . }}{{ end }}`)
+	f.Add(`{{- define "c.a" -}}{{ include "c.a" . }}{{ block "c.b" . }}{{ include "c.a" . }}{{ end }}{{- end -}}`, `{{ if . }}{{ include (print "c." "a") . }}{{ else }}{{ range 7 }}x{{ end }}{{ end }}`)
+	f.Fuzz(func(t *testing.T, helpers, template string) {
+		fsys := fstest.MapFS{
+			"chart/Chart.yaml":             {Data: []byte("apiVersion: v2\nname: c\nversion: 0.1.0\n")},
+			"chart/templates/_helpers.tpl": {Data: []byte(helpers)},
+			"chart/templates/cm.yaml":      {Data: []byte(template)},
+		}
+		ch, err := newChartLoader(fsys, manifest.DefaultLimits()).load("chart", 0)
+		if err != nil {
+			return
+		}
+		cost, err := templateExpansion("chart", ch)
+		again, errAgain := templateExpansion("chart", ch)
+		if cost != again || fmt.Sprint(err) != fmt.Sprint(errAgain) {
+			t.Errorf("two measurements differ: %v %v, then %v %v", cost, err, again, errAgain)
+		}
+		if err == nil {
+			return
+		}
+		var se *manifest.SourceError
+		if !errors.Is(err, manifest.ErrLimit) || !errors.As(err, &se) || !strings.HasPrefix(se.File, "chart/") {
+			t.Errorf("refusal %v does not wrap manifest.ErrLimit with a file of the chart", err)
+		}
+	})
+}

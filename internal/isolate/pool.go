@@ -46,7 +46,8 @@ type Limits struct {
 //     512 MiB. The findings are the same under each limit. 1 GiB is three
 //     times the largest peak.
 //   - CPU: kueue's costliest target (test/e2e/config/certmanager) takes
-//     0.97 s of CPU; no corpus target takes 0.2 s. 30 s is 30 times that.
+//     0.97 s of CPU (no corpus target takes 0.2 s even of wall time).
+//     30 s is 30 times that.
 //   - wall: kueue's slowest target takes 3.8 s at that load; 60 s is 15
 //     times that, for machines busier still.
 //   - output: the largest result is kueue's chart, 2.85 MB as sent back
