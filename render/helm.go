@@ -79,6 +79,9 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	if err != nil {
 		return nil, err
 	}
+	if _, err := templateExpansion(h.chartDir, ch); err != nil {
+		return nil, err
+	}
 	vals, err := r.helmValues(fsys, h)
 	if err != nil {
 		return nil, err
@@ -386,7 +389,7 @@ func helmError(dir, chartName string, err error) error {
 	if file == "" {
 		return &manifest.SourceError{File: path.Join(dir, "Chart.yaml"), Err: err}
 	}
-	return &manifest.SourceError{File: path.Join(dir, strings.TrimPrefix(file, chartName+"/")), Line: line, Err: err}
+	return &manifest.SourceError{File: chartFile(dir, chartName, file), Line: line, Err: err}
 }
 
 // decodeHelmOutput decodes helm template output, taking each object's file

@@ -37,11 +37,25 @@ type Limits struct {
 	Output int64
 }
 
-// DefaultLimits leave wide margins over the largest trees measured: all of
-// kueue v0.17.0 renders in 1.9 s, and the 3,801-target benchmark corpus
-// peaks at 339 MiB in its largest process.
+// DefaultLimits leave wide margins over the largest trees measured
+// (2026-12-05, on 2 cores at a load average of 17):
+//
+//   - memory: the benchmark corpus at -scale 10 (3,801 targets) peaks at
+//     309 MiB in its largest worker with a 2 GiB limit and at 277 MiB with
+//     1 GiB; all of kueue v0.17.0 at 293 MiB with 2 GiB and at 279 MiB with
+//     512 MiB. The findings are the same under each limit. 1 GiB is three
+//     times the largest peak.
+//   - CPU: kueue's costliest target (test/e2e/config/certmanager) takes
+//     0.97 s of CPU (no corpus target takes 0.2 s even of wall time).
+//     30 s is 30 times that.
+//   - wall: kueue's slowest target takes 3.8 s at that load; 60 s is 15
+//     times that, for machines busier still.
+//   - output: the largest result is kueue's chart, 2.85 MB as sent back
+//     (1.7 MB of YAML; a result is up to twice its YAML). 128 MiB is 45
+//     times that, and holds two files at the 32 MiB size limit of
+//     manifest.DefaultLimits.
 func DefaultLimits() Limits {
-	return Limits{Memory: 2 << 30, CPU: 2 * time.Minute, Wall: 2 * time.Minute, Output: 256 << 20}
+	return Limits{Memory: 1 << 30, CPU: 30 * time.Second, Wall: time.Minute, Output: 128 << 20}
 }
 
 // gcPercent lets a worker's heap grow well past Go's default before a
