@@ -52,8 +52,8 @@ var writingPolicies = `## Your own policies
 ` + "`--rego-version v0`" + ` as in conftest) and every
 Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + ` files.
 
-- **conftest conventions.** In package ` + "`main`" + ` (or the packages named by ` + "`--namespace`" + `, or all with
-  ` + "`--all-namespaces`" + `), the rules ` + "`deny`" + `, ` + "`violation`" + ` and ` + "`deny_*`" + `/` + "`violation_*`" + ` give errors, ` + "`warn`" + ` and ` + "`warn_*`" + `
+- **conftest conventions.** In package ` + "`main`" + ` (or the packages named by ` + "`--policy-namespace`" + `, or all with
+  ` + "`--all-policy-namespaces`" + `), the rules ` + "`deny`" + `, ` + "`violation`" + ` and ` + "`deny_*`" + `/` + "`violation_*`" + ` give errors, ` + "`warn`" + ` and ` + "`warn_*`" + `
   warnings; each is a set of strings or of objects with a ` + "`msg`" + `. ` + "`exception`" + ` rules waive rules by name
   as conftest does (` + "`[\"run_as_root\"]`" + ` waives ` + "`deny_run_as_root`" + `, ` + "`[\"\"]`" + ` waives ` + "`deny`" + `). ` + "`input`" + ` is one
   rendered object.

@@ -29,8 +29,10 @@ func FuzzWrite(f *testing.F) {
 		if kind != "" || name != "" {
 			finding.Object = &manifest.ObjectRef{APIVersion: "v1", Kind: kind, Namespace: name, Name: name}
 		}
+		// Two of the same finding, so that the text and markdown formats
+		// count them by rule too.
 		d := &syncgate.Decision{
-			Findings: []manifest.Finding{finding},
+			Findings: []manifest.Finding{finding, finding},
 			Targets:  []syncgate.TargetResult{{Name: target, Path: file, Error: message}},
 		}
 		for _, format := range Formats {
@@ -50,17 +52,20 @@ func FuzzWrite(f *testing.F) {
 					t.Errorf("junit: %v\n%s", err, s)
 				}
 			case GitHub:
-				if lines := strings.Count(s, "\n"); lines != 2 {
-					t.Errorf("github: %d lines for one finding and the summary:\n%s", lines, s)
+				if lines := strings.Count(s, "\n"); lines != 3 {
+					t.Errorf("github: %d lines for two findings and the summary:\n%s", lines, s)
 				}
 			case Markdown:
-				if rows := strings.Count(s, "\n| "); rows != 2 {
-					t.Errorf("markdown: %d table rows, want the header and one:\n%s", rows, s)
+				// The findings table, a header and two rows; the by-rule
+				// table, a header and one row.
+				if rows := strings.Count(s, "\n| "); rows != 5 {
+					t.Errorf("markdown: %d table rows, want 3 and 2:\n%s", rows, s)
 				}
 			case Text:
 				// Lines start indented, or with the verdict, or with the
 				// first line of a heading (the target) or of a finding
-				// without a target (its severity).
+				// without a target (its severity), or are the heading of
+				// the by-rule counts.
 				starts := []string{"  ", "blocked: ", "allowed: "}
 				for _, head := range []string{target, fmt.Sprintf("%-7s", severity)} {
 					if first, _, _ := strings.Cut(printable(head, "  "), "\n"); first != "" {
@@ -68,7 +73,7 @@ func FuzzWrite(f *testing.F) {
 					}
 				}
 				for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
-					if !slices.ContainsFunc(starts, func(p string) bool { return strings.HasPrefix(l, p) }) {
+					if l != "findings by rule:" && !slices.ContainsFunc(starts, func(p string) bool { return strings.HasPrefix(l, p) }) {
 						t.Errorf("text: line %q stands on its own:\n%s", l, s)
 					}
 				}

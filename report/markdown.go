@@ -19,7 +19,8 @@ const markdownRows = 50
 const markdownCell = 300
 
 // writeMarkdown writes a pull-request summary: the verdict, the counts, a
-// table of findings, most severe first, and the targets that failed.
+// table of findings, most severe first, the targets that failed, and the
+// findings counted by rule.
 func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 	ew := &errWriter{w: w}
 	mark := "✅"
@@ -71,7 +72,26 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 			ew.printf("- …and %d more\n", more)
 		}
 	}
+	if s := summarize(d.Findings); s.telling() {
+		writeMarkdownRules(ew, s)
+	}
 	return ew.err
+}
+
+// writeMarkdownRules ends the summary with the findings counted by rule,
+// which the capped findings table cannot show for a large run, and the
+// tuning hint of a run with many warnings.
+func writeMarkdownRules(ew *errWriter, s ruleSummary) {
+	ew.printf("\n#### Findings by rule\n\n| Findings | Severity | Rule |\n|---:|---|---|\n")
+	for _, r := range s.top {
+		ew.printf("| %d | %s | %s |\n", r.findings, markdownEscape(string(r.severity)), markdownEscape(r.rule))
+	}
+	if s.restRules > 0 {
+		ew.printf("| %d |  | %s |\n", s.restCount, s.others())
+	}
+	if hint := s.tuneHint(func(c string) string { return "`" + c + "`" }); hint != "" {
+		ew.printf("\n%s\n", hint)
+	}
 }
 
 // markdownEscape makes text safe inside a table cell or list item:

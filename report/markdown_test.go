@@ -40,7 +40,7 @@ func TestMarkdownCap(t *testing.T) {
 	if err := Write(&out, d, Markdown, Options{}); err != nil {
 		t.Fatal(err)
 	}
-	s := out.String()
+	s, _, _ := strings.Cut(out.String(), "#### Findings by rule") // the findings table only
 	if rows := strings.Count(s, "\n| "); rows != markdownRows+1 { // +1: the header row
 		t.Errorf("%d table rows, want %d", rows-1, markdownRows)
 	}
@@ -59,7 +59,7 @@ func TestMarkdownCap(t *testing.T) {
 	if !strings.Contains(s, "- …and 3 more") {
 		t.Errorf("no count of the failed targets left out:\n%s", s)
 	}
-	if len(s) > 65536 {
-		t.Errorf("%d bytes: more than a GitHub comment holds", len(s))
+	if out.Len() > 65536 {
+		t.Errorf("%d bytes: more than a GitHub comment holds", out.Len())
 	}
 }

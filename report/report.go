@@ -34,8 +34,9 @@ type Options struct {
 	// stdout is a terminal and NO_COLOR is unset; other formats ignore it.
 	Color bool
 	// Quiet makes the text format print nothing when the decision allows,
-	// and only warnings, errors and the summary line when it blocks. Other
-	// formats ignore it: a machine wants the whole report.
+	// and only warnings, errors, their counts by rule and the summary line
+	// when it blocks. Other formats ignore it: a machine wants the whole
+	// report.
 	Quiet bool
 	// Rules describes rule IDs for the sarif format; nil, or a rule it does
 	// not know, falls back to the rule ID and a generic text.
@@ -117,6 +118,85 @@ func summary(d *syncgate.Decision) string {
 		s += fmt.Sprintf(", %d waived", len(d.Waived))
 	}
 	return s
+}
+
+// topRules is how many rules the by-rule summary lists; the rest are
+// counted together.
+const topRules = 10
+
+// manyWarnings is the number of warnings past which the by-rule summary
+// says how to tune the checks: a run that buries its errors in warnings
+// is a configuration to adjust, not a list to read.
+const manyWarnings = 20
+
+// ruleCount is how many findings one rule has, and the most severe of them.
+type ruleCount struct {
+	rule     string
+	severity manifest.Severity
+	findings int
+}
+
+// ruleSummary is the findings counted by rule: the topRules rules with the
+// most findings, and how many findings the other rules have.
+type ruleSummary struct {
+	top       []ruleCount
+	restRules int
+	restCount int
+	warnings  int
+}
+
+// summarize counts findings by rule, most findings first, then the most
+// severe, then by rule ID, so that the order never depends on map order.
+func summarize(findings []manifest.Finding) ruleSummary {
+	index := map[string]int{}
+	var rules []ruleCount
+	for _, f := range findings {
+		i, ok := index[f.Rule]
+		if !ok {
+			i = len(rules)
+			index[f.Rule] = i
+			rules = append(rules, ruleCount{rule: f.Rule, severity: f.Severity})
+		}
+		rules[i].findings++
+		if f.Severity.Rank() > rules[i].severity.Rank() {
+			rules[i].severity = f.Severity
+		}
+	}
+	slices.SortFunc(rules, func(a, b ruleCount) int {
+		return cmp.Or(cmp.Compare(b.findings, a.findings), cmp.Compare(b.severity.Rank(), a.severity.Rank()), cmp.Compare(a.rule, b.rule))
+	})
+	s := ruleSummary{top: rules[:min(len(rules), topRules)], warnings: count(findings).warnings}
+	for _, r := range rules[len(s.top):] {
+		s.restRules++
+		s.restCount += r.findings
+	}
+	return s
+}
+
+// telling reports whether the summary says more than the findings listed
+// above it do: some rule has several findings, or there are more rules
+// than it lists. Otherwise it would only repeat each finding's rule.
+func (s ruleSummary) telling() bool {
+	return len(s.top) > 0 && (s.top[0].findings > 1 || s.restRules > 0)
+}
+
+// others names the rules past the top ones: "in 3 other rules".
+func (s ruleSummary) others() string {
+	if s.restRules == 1 {
+		return "in 1 other rule"
+	}
+	return fmt.Sprintf("in %d other rules", s.restRules)
+}
+
+// tuneHint is the advice for a run with more than manyWarnings warnings,
+// or "". code formats a command or flag for the output format.
+func (s ruleSummary) tuneHint(code func(string) string) string {
+	if s.warnings <= manyWarnings {
+		return ""
+	}
+	return fmt.Sprintf("%d warnings: %s says what each rule checks; waive accepted findings with exceptions in %s, "+
+		"leave out the bundled checks with %s, and choose what blocks with %s.",
+		s.warnings, code("syncgate rules"), code(".syncgate.yaml"), code("--no-default-policies"), code("--fail-on"))
 }
 
 // describe is a finding's message with the object and field it is about,

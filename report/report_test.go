@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -71,6 +72,28 @@ func allowed() *syncgate.Decision {
 	}
 }
 
+// noisy is a large run: more rules than the by-rule summary lists, and
+// more warnings than it takes for the summary to say how to tune them.
+func noisy() *syncgate.Decision {
+	d := &syncgate.Decision{Stats: syncgate.Stats{Targets: 3, Objects: 40}}
+	add := func(rule string, severity manifest.Severity, n int) {
+		for i := range n {
+			d.Findings = append(d.Findings, manifest.Finding{Rule: rule, Severity: severity, Target: "apps/web",
+				File: "apps/web/deployment.yaml", Line: i + 1, Message: fmt.Sprintf("%s #%d", rule, i+1)})
+		}
+	}
+	add("policy/cpu-requests-missing", manifest.SeverityWarning, 9)
+	add("policy/memory-limits-missing", manifest.SeverityWarning, 9)
+	add("schema/unknown-field", manifest.SeverityError, 4)
+	add("policy/image-tag-latest", manifest.SeverityWarning, 3)
+	for i := range 9 {
+		add(fmt.Sprintf("policy/main/rule-%02d", i), manifest.SeverityError, 1)
+	}
+	add("policy/cpu-limits-missing", manifest.SeverityInfo, 2)
+	manifest.SortFindings(d.Findings)
+	return d
+}
+
 // extensions name each format's golden files.
 var extensions = map[Format]string{Text: "txt", JSON: "json", SARIF: "sarif", JUnit: "xml", GitHub: "github.txt", Markdown: "md"}
 
@@ -90,6 +113,8 @@ func TestGolden(t *testing.T) {
 		{name: "blocked-color", d: blocked(), opts: Options{Color: true}, formats: []Format{Text}},
 		{name: "blocked-quiet", d: blocked(), opts: Options{Quiet: true}, formats: []Format{Text}},
 		{name: "allowed-quiet", d: allowed(), opts: Options{Quiet: true}, formats: []Format{Text}},
+		{name: "noisy", d: noisy(), formats: []Format{Text, Markdown}},
+		{name: "noisy-quiet", d: noisy(), opts: Options{Quiet: true}, formats: []Format{Text}},
 	}
 	for _, tt := range tests {
 		formats := tt.formats
@@ -216,5 +241,73 @@ func TestTextPrintable(t *testing.T) {
 		if !strings.Contains(s, want) {
 			t.Errorf("text output lacks %q:\n%s", want, s)
 		}
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	finding := func(rule string, severity manifest.Severity) manifest.Finding {
+		return manifest.Finding{Rule: rule, Severity: severity}
+	}
+	repeat := func(n int, f manifest.Finding) []manifest.Finding {
+		out := make([]manifest.Finding, n)
+		for i := range out {
+			out[i] = f
+		}
+		return out
+	}
+	// many has topRules+2 rules of one finding each, a-00 to a-11.
+	var many []manifest.Finding
+	for i := range topRules + 2 {
+		many = append(many, finding(fmt.Sprintf("a-%02d", i), manifest.SeverityInfo))
+	}
+	tests := []struct {
+		name     string
+		findings []manifest.Finding
+		want     ruleSummary
+		wantHint bool
+	}{
+		{name: "none", want: ruleSummary{}},
+		{
+			name: "most findings first, then most severe, then by ID",
+			findings: []manifest.Finding{
+				finding("b", manifest.SeverityWarning), finding("c", manifest.SeverityInfo), finding("c", manifest.SeverityInfo),
+				finding("a", manifest.SeverityWarning), finding("d", manifest.SeverityError),
+			},
+			want: ruleSummary{top: []ruleCount{{"c", manifest.SeverityInfo, 2}, {"d", manifest.SeverityError, 1}, {"a", manifest.SeverityWarning, 1}, {"b", manifest.SeverityWarning, 1}}, warnings: 2},
+		},
+		{
+			name:     "a rule's most severe finding",
+			findings: []manifest.Finding{finding("a", manifest.SeverityInfo), finding("a", manifest.SeverityError), finding("a", manifest.SeverityWarning)},
+			want:     ruleSummary{top: []ruleCount{{"a", manifest.SeverityError, 3}}, warnings: 1},
+		},
+		{
+			name:     "rules past the top ones counted together",
+			findings: append(repeat(3, finding("z", manifest.SeverityInfo)), many...),
+			want: ruleSummary{top: []ruleCount{{"z", manifest.SeverityInfo, 3}, {"a-00", manifest.SeverityInfo, 1}, {"a-01", manifest.SeverityInfo, 1},
+				{"a-02", manifest.SeverityInfo, 1}, {"a-03", manifest.SeverityInfo, 1}, {"a-04", manifest.SeverityInfo, 1}, {"a-05", manifest.SeverityInfo, 1},
+				{"a-06", manifest.SeverityInfo, 1}, {"a-07", manifest.SeverityInfo, 1}, {"a-08", manifest.SeverityInfo, 1}}, restRules: 3, restCount: 3},
+		},
+		{
+			name:     "as many warnings as it takes to say nothing",
+			findings: repeat(manyWarnings, finding("w", manifest.SeverityWarning)),
+			want:     ruleSummary{top: []ruleCount{{"w", manifest.SeverityWarning, manyWarnings}}, warnings: manyWarnings},
+		},
+		{
+			name:     "one warning more gives the hint",
+			findings: repeat(manyWarnings+1, finding("w", manifest.SeverityWarning)),
+			want:     ruleSummary{top: []ruleCount{{"w", manifest.SeverityWarning, manyWarnings + 1}}, warnings: manyWarnings + 1},
+			wantHint: true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := summarize(tt.findings)
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(ruleSummary{}, ruleCount{})); diff != "" {
+				t.Errorf("summarize (-want +got):\n%s", diff)
+			}
+			if hint := got.tuneHint(func(s string) string { return s }); (hint != "") != tt.wantHint {
+				t.Errorf("tuneHint = %q, want a hint: %v", hint, tt.wantHint)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -20,8 +21,9 @@ const (
 	ansiCyan   = "\x1b[36m"
 )
 
-// writeText prints the findings grouped by target, then a one-line summary:
-// what a person at a terminal or reading a CI log wants.
+// writeText prints the findings grouped by target, the findings counted by
+// rule, then a one-line summary: what a person at a terminal or reading a
+// CI log wants.
 func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 	if opts.Quiet && d.Allowed {
 		return nil
@@ -33,6 +35,7 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 		}
 		return code + s + ansiReset
 	}
+	var all []manifest.Finding // every finding shown, for the by-rule summary
 	for _, g := range groupByTarget(d) {
 		var shown []manifest.Finding
 		for _, f := range g.findings {
@@ -43,6 +46,7 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 		if len(shown) == 0 {
 			continue
 		}
+		all = append(all, shown...)
 		indent := ""
 		if g.name != "" {
 			indent = "  "
@@ -52,12 +56,32 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 			ew.printf("%s%s\n", indent, textLine(f, paint, indent+"    "))
 		}
 	}
+	if s := summarize(all); s.telling() {
+		writeTextRules(ew, s, paint)
+	}
 	verdictColour := ansiGreen
 	if !d.Allowed {
 		verdictColour = ansiRed + ansiBold
 	}
 	ew.printf("%s: %s\n", paint(verdictColour, verdict(d)), summary(d))
 	return ew.err
+}
+
+// writeTextRules prints the findings counted by rule, the most frequent
+// first, and the tuning hint of a run with many warnings.
+func writeTextRules(ew *errWriter, s ruleSummary, paint func(code, s string) string) {
+	width := len(strconv.Itoa(max(s.top[0].findings, s.restCount)))
+	ew.printf("findings by rule:\n")
+	for _, r := range s.top {
+		severity := paint(severityColours[r.severity], fmt.Sprintf("%-7s", r.severity))
+		ew.printf("  %*d %s %s\n", width, r.findings, severity, printable(r.rule, "    "))
+	}
+	if s.restRules > 0 {
+		ew.printf("  %*d %s\n", width, s.restCount, s.others())
+	}
+	if hint := s.tuneHint(func(c string) string { return c }); hint != "" {
+		ew.printf("%s\n", hint)
+	}
 }
 
 func targetHeading(g group) string {

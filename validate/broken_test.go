@@ -48,8 +48,8 @@ func TestBrokenSeedDeployment(t *testing.T) {
 		}
 	}
 	want := []short{
-		{RuleUnknownField, "spec.template.spec.image", "spec.template.spec.image: unknown field", "k8s-apps/base/deployment.yaml", 1},
-		{RuleUnknownField, "spec.template.spec.ports", "spec.template.spec.ports: unknown field", "k8s-apps/base/deployment.yaml", 1},
+		{RuleUnknownField, "spec.template.spec.image", "unknown field", "k8s-apps/base/deployment.yaml", 1},
+		{RuleUnknownField, "spec.template.spec.ports", "unknown field", "k8s-apps/base/deployment.yaml", 1},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)

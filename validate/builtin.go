@@ -26,6 +26,11 @@ func (k gvk) apiVersion() string {
 	return k.group + "/" + k.version
 }
 
+// KubernetesVersions lists the Kubernetes minors whose schemas are built
+// in ("1.31", ...), oldest first. The newest is the one a Validator checks
+// against when Options.KubernetesVersion is empty.
+func KubernetesVersions() []string { return builtin.Versions() }
+
 // builtins is the embedded schema set of the target version.
 type builtins struct {
 	set   *builtin.Set

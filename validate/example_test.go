@@ -31,7 +31,7 @@ spec:
 	ctx := context.Background()
 	run, _ := v.WithCRDs(ctx, []*manifest.Object{obj})
 	for _, f := range run.Validate(ctx, []*manifest.Object{obj}) {
-		fmt.Printf("%s:%d: %s %s\n", f.File, f.Line, f.Rule, f.Message)
+		fmt.Printf("%s:%d: %s %s: %s\n", f.File, f.Line, f.Rule, f.Field, f.Message)
 	}
 	// Output:
 	// service.yaml:1: schema/type spec.ports[0].port: wrong type: got string, want integer

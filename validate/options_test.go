@@ -31,6 +31,28 @@ func TestNewRefuses(t *testing.T) {
 	}
 }
 
+// TestKubernetesVersions checks the list that syncgate version prints
+// against what New accepts: every version listed loads, and the newest is
+// the default.
+func TestKubernetesVersions(t *testing.T) {
+	versions := KubernetesVersions()
+	if len(versions) == 0 {
+		t.Fatal("no built-in Kubernetes versions")
+	}
+	for _, v := range versions {
+		if _, err := New(Options{KubernetesVersion: v}); err != nil {
+			t.Errorf("listed version %s does not load: %v", v, err)
+		}
+	}
+	v, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := v.KubernetesVersion(), versions[len(versions)-1]; got != want {
+		t.Errorf("default version %s, want the newest listed, %s", got, want)
+	}
+}
+
 func TestSchemaLocations(t *testing.T) {
 	objs := decodeObjects(t, "dashboards.yaml", []byte(`apiVersion: monitoring.example.net/v1
 kind: Dashboard

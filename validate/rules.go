@@ -66,12 +66,10 @@ func severityOf(id string) manifest.Severity {
 }
 
 // finding builds a finding about obj. field is the dotted path, "" for the
-// whole object; the message leads with the field when there is one.
+// whole object. The message does not repeat the field: Finding.Field
+// carries it, and every report format prints it beside the message.
 func finding(obj *manifest.Object, rule, field, msg string) manifest.Finding {
 	ref := obj.Ref()
-	if field != "" {
-		msg = field + ": " + msg
-	}
 	return manifest.Finding{
 		Rule:     rule,
 		Severity: severityOf(rule),

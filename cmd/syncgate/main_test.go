@@ -2,14 +2,23 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
+	"runtime/debug"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/spf13/cobra"
+
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/internal/golden"
+	"github.com/syncgate/syncgate/report"
 )
 
 // The commands render in worker processes: this test binary re-executed.
@@ -30,6 +39,9 @@ func TestCommands(t *testing.T) {
 		golden string
 		// wantErr is a substring of stderr, when stderr matters.
 		wantErr string
+		// stderrGolden names the file under testdata/ holding the expected
+		// stderr, when all of it matters.
+		stderrGolden string
 	}{
 		{name: "check example", args: []string{"check", "../../examples/gitops-repo"}, golden: "check-example.txt"},
 		{name: "check example json", args: []string{"check", "-o", "json", "../../examples/gitops-repo"}, golden: "check-example.json"},
@@ -51,6 +63,29 @@ func TestCommands(t *testing.T) {
 		{name: "render chart with values", args: []string{"render", "../../testdata/render/helm/chart", "-f", "../../testdata/render/helm/chart/values/prod.yaml",
 			"--release-name", "demo", "--namespace", "apps", "--kubernetes-version", "1.33.1"}, golden: "render-helm.yaml"},
 		{name: "render failure", args: []string{"render", "../../testdata/bad/remote-base/app"}, wantCode: 1, wantErr: "kustomization.yaml:3: remote reference"},
+		{name: "render chart with -n", args: []string{"render", "../../testdata/render/helm/chart", "-f", "../../testdata/render/helm/chart/values/prod.yaml",
+			"--release-name", "demo", "-n", "apps", "--kubernetes-version", "1.33.1"}, golden: "render-helm.yaml"},
+		{name: "render a folder of apps", args: []string{"render", "../../examples/gitops-repo/apps"}, wantCode: 2, stderrGolden: "render-not-a-target.txt"},
+		{name: "render an app holding base and overlays", args: []string{"render", "../../examples/gitops-repo/apps/api"}, wantCode: 2,
+			wantErr: "syncgate: ../../examples/gitops-repo/apps/api is not a target: it has no kustomization, Chart.yaml or manifests of its own; targets under it:\n" +
+				"  kustomize  examples/gitops-repo/apps/api/overlays/dev\n  kustomize  examples/gitops-repo/apps/api/overlays/prod\n  kustomize  examples/gitops-repo/apps/api/overlays/staging\n" +
+				"render one with --target NAME, or every one with --all\n"},
+		{name: "render a folder of more than 10 targets", args: []string{"render", "../../examples/gitops-repo"}, wantCode: 2, stderrGolden: "render-not-a-target-many.txt"},
+		{name: "render a base", args: []string{"render", "../../examples/gitops-repo/apps/api/base"}, golden: "render-base.yaml"},
+		{name: "render --target", args: []string{"render", "--target", "examples/gitops-repo/apps/api/overlays/prod", "../../examples/gitops-repo/apps"}, golden: "render-target.yaml"},
+		{name: "render --target of a chart's values file", args: []string{"render", "--target", "examples/gitops-repo/charts/webapp:prod", "--release-name", "web", "../../examples/gitops-repo"}, golden: "render-target-chart.yaml"},
+		{name: "render an unknown --target", args: []string{"render", "--target", "apps/api", "../../examples/gitops-repo/apps/api"}, wantCode: 2,
+			wantErr: "syncgate: no target named apps/api under ../../examples/gitops-repo/apps/api; targets under it:\n  kustomize  examples/gitops-repo/apps/api/overlays/dev\n"},
+		{name: "render --target and --all", args: []string{"render", "--all", "--target", "x", "../../examples/gitops-repo"}, wantCode: 2, wantErr: "--all and --target exclude each other"},
+		{name: "version", args: []string{"version"}, golden: "version.txt"},
+		{name: "version json", args: []string{"version", "-o", "json"}, golden: "version.json"},
+		{name: "version in an unknown format", args: []string{"version", "-o", "yaml"}, wantCode: 2, wantErr: `unknown output format "yaml" (want text or json)`},
+		{name: "check help", args: []string{"check", "--help"}, golden: "check-help.txt"},
+		{name: "render help", args: []string{"render", "--help"}, golden: "render-help.txt"},
+		{name: "check --policy-namespace", args: []string{"check", "--stage", "policy", "--no-default-policies", "--policy", "testdata/policy-namespace/policy", "--policy-namespace", "labels", "testdata/policy-namespace/repo"}, wantCode: 1, golden: "check-policy-namespace.txt"},
+		{name: "check --all-policy-namespaces", args: []string{"check", "--stage", "policy", "--no-default-policies", "--policy", "testdata/policy-namespace/policy", "--all-policy-namespaces", "testdata/policy-namespace/repo"}, wantCode: 1, golden: "check-all-policy-namespaces.txt"},
+		{name: "check policies in package main", args: []string{"check", "--stage", "policy", "--no-default-policies", "--policy", "testdata/policy-namespace/policy", "testdata/policy-namespace/repo"}, golden: "check-policy-main.txt"},
+		{name: "check no longer takes --namespace", args: []string{"check", "--namespace", "labels", "../../examples/gitops-repo"}, wantCode: 2, wantErr: "unknown flag: --namespace"},
 		{name: "unknown format", args: []string{"check", "-o", "xml", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown output format "xml" (want one of text, json, sarif, junit, github, markdown)`},
 		{name: "unknown format before the check", args: []string{"check", "-o", "xml", "../../no/such/dir"}, wantCode: 2, wantErr: `unknown output format "xml"`},
 		{name: "report without a file", args: []string{"check", "--report", "sarif", "../../no/such/dir"}, wantCode: 2, wantErr: `--report "sarif": want FORMAT=FILE`},
@@ -62,7 +97,7 @@ func TestCommands(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// Run twice: the same input must give byte-identical output.
-			var first string
+			var first, firstErr string
 			for i := range 2 {
 				var out, errOut bytes.Buffer
 				code := run(tt.args, &out, &errOut)
@@ -74,15 +109,18 @@ func TestCommands(t *testing.T) {
 				}
 				got := durationMs.ReplaceAllString(out.String(), `"durationMs": 0`)
 				if i == 0 {
-					first = got
+					first, firstErr = got, errOut.String()
 					continue
 				}
-				if got != first {
-					t.Fatalf("second run differs from the first:\n%s\n---\n%s", first, got)
+				if got != first || errOut.String() != firstErr {
+					t.Fatalf("second run differs from the first:\n%s%s\n---\n%s%s", first, firstErr, got, errOut.String())
 				}
 			}
 			if tt.golden != "" {
 				golden.Assert(t, filepath.Join("testdata", tt.golden), []byte(first))
+			}
+			if tt.stderrGolden != "" {
+				golden.Assert(t, filepath.Join("testdata", tt.stderrGolden), []byte(firstErr))
 			}
 		})
 	}
@@ -120,12 +158,129 @@ func TestReportFiles(t *testing.T) {
 	}
 }
 
-func TestVersion(t *testing.T) {
-	var out bytes.Buffer
-	if code := run([]string{"version"}, &out, &out); code != 0 {
-		t.Fatalf("exit code %d: %s", code, out.String())
+// TestFieldOnce checks, in every format of one run over the broken
+// example, that a schema finding names its field once: the message does
+// not repeat the field that the finding carries. JSON keeps the two apart.
+func TestFieldOnce(t *testing.T) {
+	const field, repeated = "spec.progressDeadline", "spec.progressDeadline: spec.progressDeadline"
+	dir := t.TempDir()
+	args := []string{"check", "-o", "text"}
+	files := map[string]string{}
+	for _, f := range report.Formats {
+		files[string(f)] = filepath.Join(dir, string(f))
+		args = append(args, "--report", string(f)+"="+files[string(f)])
 	}
-	if !strings.HasPrefix(out.String(), "syncgate ") {
-		t.Errorf("version output %q", out.String())
+	var out, errOut bytes.Buffer
+	if code := run(append(args, "../../examples/broken"), &out, &errOut); code != exitFindings {
+		t.Fatalf("exit code %d, want %d; stderr: %s", code, exitFindings, errOut.String())
+	}
+	for format, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), field) || strings.Contains(string(b), repeated) {
+			t.Errorf("%s: want %s once per finding:\n%s", format, field, b)
+		}
+	}
+	var doc struct {
+		Findings []struct{ Rule, Field, Message string }
+	}
+	b, err := os.ReadFile(files["json"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, f := range doc.Findings {
+		if f.Field == field {
+			seen++
+			if f.Rule != "schema/unknown-field" || f.Message != "unknown field" {
+				t.Errorf("finding on %s: rule %s, message %q; want schema/unknown-field, \"unknown field\"", field, f.Rule, f.Message)
+			}
+		}
+	}
+	if seen != 3 {
+		t.Errorf("%d findings on %s, want one for each of the 3 web overlays", seen, field)
+	}
+}
+
+// TestBuildVersions checks where each version comes from: the build
+// information, a replacement when the module is replaced, and "unknown"
+// when the information is missing.
+func TestBuildVersions(t *testing.T) {
+	kustomize := engines[0].module
+	tests := []struct {
+		name        string
+		info        *debug.BuildInfo
+		wantMain    string
+		wantVersion string // of the first engine
+		wantGo      string
+	}{
+		{name: "no build information", wantMain: unknownVersion, wantVersion: unknownVersion, wantGo: runtime.Version()},
+		{name: "module missing", info: &debug.BuildInfo{GoVersion: "go1.99", Main: debug.Module{Version: "v1.2.3"}},
+			wantMain: "v1.2.3", wantVersion: unknownVersion, wantGo: "go1.99"},
+		{name: "module", info: &debug.BuildInfo{GoVersion: "go1.99", Deps: []*debug.Module{{Path: kustomize, Version: "v0.1.0"}}},
+			wantVersion: "v0.1.0", wantGo: "go1.99"},
+		{name: "replaced by a version", info: &debug.BuildInfo{Deps: []*debug.Module{{Path: kustomize, Version: "v0.1.0",
+			Replace: &debug.Module{Path: "example.com/fork", Version: "v0.1.1-fix"}}}}, wantVersion: "v0.1.1-fix"},
+		{name: "replaced by a directory", info: &debug.BuildInfo{Deps: []*debug.Module{{Path: kustomize, Version: "v0.1.0",
+			Replace: &debug.Module{Path: "../kustomize/api"}}}}, wantVersion: "../kustomize/api"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := buildVersions(tt.info)
+			got := []string{v.Syncgate, v.Engines[0].Version, v.Go}
+			if diff := cmp.Diff([]string{tt.wantMain, tt.wantVersion, tt.wantGo}, got); diff != "" {
+				t.Errorf("syncgate, %s and go versions (-want +got):\n%s", engines[0].name, diff)
+			}
+			if len(v.Engines) != len(engines) || len(v.Schemas.Kubernetes) == 0 {
+				t.Errorf("%d engines, %d Kubernetes versions", len(v.Engines), len(v.Schemas.Kubernetes))
+			}
+		})
+	}
+}
+
+// TestEnginesLinked checks that every engine version command prints is a
+// module of this build, so that the list cannot name one that left.
+func TestEnginesLinked(t *testing.T) {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		t.Fatal("no build information")
+	}
+	for _, e := range buildVersions(info).Engines {
+		if e.Version == unknownVersion {
+			t.Errorf("%s (%s) is not a module of this build", e.Name, e.Module)
+		}
+	}
+}
+
+// TestHelpShowsPlainBools checks every command's help, the ones cobra adds
+// too, for boolean flags written as --flag[=true|false].
+func TestHelpShowsPlainBools(t *testing.T) {
+	var paths [][]string
+	var walk func(c *cobra.Command, path []string)
+	walk = func(c *cobra.Command, path []string) {
+		paths = append(paths, path)
+		for _, sub := range c.Commands() {
+			walk(sub, append(slices.Clone(path), sub.Name()))
+		}
+	}
+	root := NewRootCmd(io.Discard, io.Discard)
+	root.InitDefaultCompletionCmd()
+	walk(root, nil)
+	for _, path := range paths {
+		var out bytes.Buffer
+		if code := run(append(path, "--help"), &out, &out); code != 0 {
+			t.Fatalf("%v --help: exit code %d: %s", path, code, out.String())
+		}
+		if !strings.Contains(out.String(), "  -h, --help ") {
+			t.Errorf("%v --help does not show -h, --help plainly:\n%s", path, out.String())
+		}
+		if strings.Contains(out.String(), "[=true|false]") {
+			t.Errorf("%v --help shows [=true|false]:\n%s", path, out.String())
+		}
 	}
 }

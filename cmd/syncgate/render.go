@@ -1,8 +1,11 @@
 package main
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -11,21 +14,33 @@ import (
 	"github.com/syncgate/syncgate/render"
 )
 
+// listedTargets is how many targets an error that lists them names; the
+// rest are counted, and syncgate targets lists them all.
+const listedTargets = 10
+
 func newRenderCmd() *cobra.Command {
 	var gf gateFlags
 	var all bool
+	var name string
 	var valuesFiles, set []string
 	var releaseName, namespace string
 	cmd := &cobra.Command{
-		Use:   "render PATH",
+		Use:   "render [PATH]",
 		Short: "Print the rendered YAML stream of one target, or of all with --all",
-		Long: `Print what the operator would apply for the target rooted at PATH: the
-same bytes as "kustomize build PATH" for a kustomization, or as
-"helm template release-name PATH --include-crds" for a chart (-f, --set,
---release-name and --namespace as for helm). With --all, render every
-target discovered under PATH.`,
+		Long: `Print what the operator would apply for the target rooted at PATH
+(default "."): the same bytes as "kustomize build PATH" for a
+kustomization, or as "helm template release-name PATH --include-crds" for
+a chart (-f, --set, --release-name and -n/--namespace as for helm), or the
+manifests of a directory of plain manifests. A directory with none of these
+of its own, such as a folder of apps or an app's folder holding base/ and
+overlays/, is not a target: render fails with exit code 2 and lists the
+targets under it. --target NAME renders the target of that name discovered
+under PATH (as syncgate targets lists them), --all every one.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if all && name != "" {
+				return usageError(errors.New("--all and --target exclude each other"))
+			}
 			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
 				return err
@@ -33,28 +48,58 @@ target discovered under PATH.`,
 			defer sess.Close()
 			g := sess.gate
 			src := sess.sources[0]
+			dir := "."
+			if len(args) > 0 {
+				dir = args[0]
+			}
 			var targets []render.Target
-			if all {
-				targets, err = g.Targets(cmd.Context(), src)
-			} else {
-				var t render.Target
-				t, err = render.TargetAt(src.FS, src.Paths[0])
-				t.ReleaseName, t.Namespace, t.Set = releaseName, namespace, set
-				for _, f := range valuesFiles {
-					rel, relErr := relativeTo(src, f)
-					if relErr != nil {
-						return usageError(relErr)
-					}
-					t.ValuesFiles = append(t.ValuesFiles, rel)
+			switch {
+			case all:
+				if targets, err = g.Targets(cmd.Context(), src); err != nil {
+					return usageError(err)
+				}
+			case name != "":
+				found, err := g.Targets(cmd.Context(), src)
+				if err != nil {
+					return usageError(err)
+				}
+				i := slices.IndexFunc(found, func(t render.Target) bool { return t.Name == name })
+				if i < 0 {
+					return usageError(fmt.Errorf("no target named %s under %s%s", name, dir, targetList(found)))
+				}
+				targets = []render.Target{found[i]}
+			default:
+				t, err := render.TargetAt(src.FS, src.Paths[0])
+				if err != nil {
+					return usageError(err)
 				}
 				targets = []render.Target{t}
 			}
-			if err != nil {
-				return usageError(err)
+			if !all {
+				// The flags of helm template apply to the one target; they
+				// replace what the configuration says only when given.
+				t := &targets[0]
+				t.ReleaseName = cmp.Or(releaseName, t.ReleaseName)
+				t.Namespace = cmp.Or(namespace, t.Namespace)
+				t.Set = append(t.Set, set...)
+				for _, f := range valuesFiles {
+					rel, err := relativeTo(src, f)
+					if err != nil {
+						return usageError(err)
+					}
+					t.ValuesFiles = append(t.ValuesFiles, rel)
+				}
 			}
 			results, err := g.Render(cmd.Context(), src, targets)
 			if err != nil {
 				return usageError(err)
+			}
+			if !all && name == "" && notATarget(results[0]) {
+				found, err := g.Targets(cmd.Context(), src)
+				if err != nil {
+					return usageError(err)
+				}
+				return usageError(fmt.Errorf("%s is not a target: it has no kustomization, Chart.yaml or manifests of its own%s", dir, targetList(found)))
 			}
 			failed := 0
 			out := cmd.OutOrStdout()
@@ -80,11 +125,38 @@ target discovered under PATH.`,
 	gf.register(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&all, "all", false, "render every target discovered under PATH")
+	fl.StringVar(&name, "target", "", "render the target called `NAME` among those discovered under PATH (see syncgate targets)")
 	fl.StringArrayVarP(&valuesFiles, "values", "f", nil, "Helm values file layered on the chart's values.yaml (repeatable)")
 	fl.StringArrayVar(&set, "set", nil, "Helm value in --set syntax (repeatable)")
 	fl.StringVar(&releaseName, "release-name", "", `Helm release name (default "release-name")`)
-	fl.StringVar(&namespace, "namespace", "", `Helm release namespace (default "default")`)
+	fl.StringVarP(&namespace, "namespace", "n", "", `Helm release namespace (default "default")`)
 	return cmd
+}
+
+// notATarget reports whether a target taken at a directory turned out to
+// be none: a directory without a kustomization or chart is rendered as
+// plain manifests, and one with no manifest of its own renders nothing,
+// where kustomize build would fail.
+func notATarget(res *render.Result) bool {
+	return res.Err == nil && res.Target.Kind == render.KindManifests && len(res.YAML) == 0
+}
+
+// targetList lists targets for an error message: up to listedTargets of
+// them, the count of the rest, and how to render them.
+func targetList(targets []render.Target) string {
+	if len(targets) == 0 {
+		return "; there are no targets under it"
+	}
+	var b strings.Builder
+	b.WriteString("; targets under it:")
+	for _, t := range targets[:min(len(targets), listedTargets)] {
+		b.WriteString("\n  " + targetLine(t))
+	}
+	if more := len(targets) - listedTargets; more > 0 {
+		fmt.Fprintf(&b, "\n  and %d more (syncgate targets lists them all)", more)
+	}
+	b.WriteString("\nrender one with --target NAME, or every one with --all")
+	return b.String()
 }
 
 // relativeTo turns a path given on the command line into a path in src.

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // Exit codes, as docs/design.md defines them.
@@ -62,5 +63,28 @@ func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 	root.SetOut(out)
 	root.SetErr(errOut)
 	root.AddCommand(newCheckCmd(), newRenderCmd(), newTargetsCmd(), newPolicyCmd(), newRulesCmd(), newVersionCmd())
+	// Bool flags are made plain when usage is printed, not here: cobra
+	// adds its own (--help, completion's --no-descriptions) only when it
+	// executes. Every subcommand inherits this usage function.
+	usage := root.UsageFunc()
+	root.SetUsageFunc(func(c *cobra.Command) error {
+		c.Flags().VisitAll(plainBool)
+		c.InheritedFlags().VisitAll(plainBool)
+		return usage(c)
+	})
 	return root
 }
+
+// plainBool makes help show a boolean flag as --flag, as kubectl, helm and
+// flux do, where pflag 1.1 writes --flag[=true|false]. pflag adds that
+// suffix to values that say they are booleans (IsBoolFlag); the wrapper
+// hides the method and keeps the rest: the flag already has
+// NoOptDefVal "true", so --flag still means --flag=true.
+func plainBool(f *pflag.Flag) {
+	if _, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && f.Value.Type() == "bool" {
+		f.Value = plainBoolValue{f.Value}
+	}
+}
+
+// plainBoolValue is a flag value without IsBoolFlag.
+type plainBoolValue struct{ pflag.Value }

@@ -43,11 +43,7 @@ func newTargetsCmd() *cobra.Command {
 				}{src.Root(), targets})
 			case "text":
 				for _, t := range targets {
-					line := fmt.Sprintf("%-10s %s", t.Kind, t.Name)
-					if len(t.ValuesFiles) > 0 {
-						line += "  values: " + strings.Join(t.ValuesFiles, ", ")
-					}
-					fmt.Fprintln(out, line)
+					fmt.Fprintln(out, targetLine(t))
 				}
 				return nil
 			}
@@ -57,4 +53,14 @@ func newTargetsCmd() *cobra.Command {
 	gf.register(cmd)
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+// targetLine is one target as syncgate targets prints it: kind, name and
+// values files.
+func targetLine(t render.Target) string {
+	line := fmt.Sprintf("%-10s %s", t.Kind, t.Name)
+	if len(t.ValuesFiles) > 0 {
+		line += "  values: " + strings.Join(t.ValuesFiles, ", ")
+	}
+	return line
 }
