@@ -20,7 +20,7 @@ var gateRules = []manifest.Rule{
 	},
 	{
 		ID: "render/resource-limit", Severity: manifest.SeverityError,
-		Summary:     "Rendering a target went over a bound: file size, documents, nesting, alias expansion, archive size, or a render worker's memory, CPU or wall time.",
+		Summary:     "Rendering or checking a target went over a bound: file size, documents, nesting, alias expansion, archive size, Helm template expansion, or a worker's memory, CPU or wall time.",
 		Remediation: "Shrink the input the message names; raise --render-timeout or --render-memory only for a repository you trust.",
 	},
 	{
