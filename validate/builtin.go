@@ -68,6 +68,13 @@ func (b *builtins) lifecycle(k gvk) (builtin.Kind, bool) {
 	if bk, ok := b.kinds[k]; ok {
 		return bk, true
 	}
+	b.loadOther()
+	bk, ok := b.other[k]
+	return bk, ok
+}
+
+// loadOther reads the kinds of the other versions' sets, once.
+func (b *builtins) loadOther() {
 	b.otherOnce.Do(func() {
 		b.other = map[gvk]builtin.Kind{}
 		for _, v := range builtin.Versions() {
@@ -83,8 +90,6 @@ func (b *builtins) lifecycle(k gvk) (builtin.Kind, bool) {
 			}
 		}
 	})
-	bk, ok := b.other[k]
-	return bk, ok
 }
 
 // lifecycleFindings reports a deprecated or removed API version, judged

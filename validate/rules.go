@@ -10,6 +10,7 @@ import (
 // The rule IDs of this stage.
 const (
 	RuleUnknownField  = "schema/unknown-field"
+	RuleUnknownKind   = "schema/unknown-kind"
 	RuleType          = "schema/type"
 	RuleRequired      = "schema/required"
 	RuleEnum          = "schema/enum"
@@ -53,6 +54,7 @@ var rules = []manifest.Rule{
 	{ID: RuleRequired, Severity: manifest.SeverityError, Summary: "A required field is missing.", Remediation: "Add the field."},
 	{ID: RuleSchemaError, Severity: manifest.SeverityError, Summary: "A schema could not be loaded or compiled, so the object could not be checked.", Remediation: "Fix the schema location or the CRD named in the message."},
 	{ID: RuleType, Severity: manifest.SeverityError, Summary: "A field has the wrong type (a string where an integer belongs, a map where a list belongs).", Remediation: "Write the value with the type the message names; quote or unquote it."},
+	{ID: RuleUnknownKind, Severity: manifest.SeverityError, Summary: "The object's group is one of Kubernetes' own but no Kubernetes version serves its kind, or its kind in that version: a typo the API server refuses.", Remediation: "Use the kind and apiVersion the message suggests (kinds are case-sensitive)."},
 	{ID: RuleUnknownField, Severity: manifest.SeverityError, Summary: "A field is not in the schema: misspelt, mis-indented, or from another API version.", Remediation: "Remove the field or move it to where it belongs."},
 }
 

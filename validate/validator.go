@@ -116,6 +116,9 @@ func (v *Validator) validateObject(ctx context.Context, obj *manifest.Object) (f
 		case err != nil:
 			return append(findings, finding(obj, RuleSchemaError, "", err.Error()))
 		case sch == nil:
+			if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
+				return append(findings, f)
+			}
 			if v.missing != "" {
 				f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
 				f.Severity = v.missing
