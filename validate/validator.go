@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime"
 	"slices"
 
@@ -38,6 +39,9 @@ func New(opts Options) (*Validator, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	b, err := loadBuiltins(opts.KubernetesVersion)
 	if err != nil {
 		return nil, fmt.Errorf("validate: kubernetes version: %w", err)
@@ -48,9 +52,11 @@ func New(opts Options) (*Validator, error) {
 	}
 	v := &Validator{opts: opts, missing: missing, builtins: b, locations: locs}
 	v.userCRDs, v.userCRDFindings = loadCRDs(context.Background(), b.defs, opts.CRDs)
+	// CRD directories hold other files too (a kustomization, webhook
+	// patches' companions, samples); only CRDs matter here.
 	for _, obj := range opts.CRDs {
 		if !isCRD(obj) {
-			v.userCRDFindings = append(v.userCRDFindings, finding(obj, RuleCRDInvalid, "", "not a CustomResourceDefinition: given as a CRD but is "+obj.Ref().String()))
+			opts.Logger.Debug("not a CustomResourceDefinition; skipped", "file", obj.Origin.File, "line", obj.Origin.Line, "object", obj.Ref().String())
 		}
 	}
 	return v, nil
