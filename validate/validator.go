@@ -109,33 +109,37 @@ func (v *Validator) validateObject(ctx context.Context, obj *manifest.Object) (f
 	if removed {
 		return findings
 	}
+	def := v.builtins.kinds[k].Definition
+	findings = append(findings, v.checkSchema(ctx, obj, k, def)...)
+	return append(findings, nativeFindings(obj, def != "")...)
+}
+
+// checkSchema validates an object against the schema of its kind: the
+// embedded one, a CRD's, or one from a schema location.
+func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk, def string) []manifest.Finding {
 	content := withoutSOPS(obj.Content)
-	if def := v.builtins.kinds[k].Definition; def != "" {
-		return append(findings, v.checkBuiltin(obj, content, def)...)
+	if def != "" {
+		return v.checkBuiltin(obj, content, def)
 	}
 	if m := v.crdKind(k); m != nil {
-		return append(findings, checkCustom(ctx, obj, content, m)...)
+		return checkCustom(ctx, obj, content, m)
 	}
-	{
-		sch, err := v.locations.schema(k)
-		switch {
-		case err != nil:
-			return append(findings, finding(obj, RuleSchemaError, "", err.Error()))
-		case sch == nil:
-			if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
-				return append(findings, f)
-			}
-			if v.missing != "" {
-				f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
-				f.Severity = v.missing
-				findings = append(findings, f)
-			}
-			return findings
-		}
-		findings = append(findings, validateWith(obj, content, sch)...)
-		findings = append(findings, metadataFindings(obj)...)
+	sch, err := v.locations.schema(k)
+	switch {
+	case err != nil:
+		return []manifest.Finding{finding(obj, RuleSchemaError, "", err.Error())}
+	case sch != nil:
+		return append(validateWith(obj, content, sch), metadataFindings(obj)...)
 	}
-	return findings
+	if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
+		return []manifest.Finding{f}
+	}
+	if v.missing == "" {
+		return nil
+	}
+	f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
+	f.Severity = v.missing
+	return []manifest.Finding{f}
 }
 
 type crdMatch struct {
