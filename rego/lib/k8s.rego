@@ -18,14 +18,23 @@ replicated_kinds := {"Deployment", "StatefulSet", "Rollout"}
 # template under spec.template as Deployments do, CronJobs one level
 # deeper. A Rollout with a workloadRef has no template of its own: the
 # Deployment it names is the workload.
+# An object of more than one shape is taken by its spec.template, so that
+# the function has one value. (The negations go through a helper: OPA
+# would evaluate a nested reference outside them.)
 pod_template(obj) := obj if {
 	obj.kind == "Pod"
 	is_array(obj.spec.containers)
+	not has_template(obj)
 }
 
-pod_template(obj) := obj.spec.template if is_array(obj.spec.template.spec.containers)
+pod_template(obj) := obj.spec.template if has_template(obj)
 
-pod_template(obj) := obj.spec.jobTemplate.spec.template if is_array(obj.spec.jobTemplate.spec.template.spec.containers)
+pod_template(obj) := obj.spec.jobTemplate.spec.template if {
+	is_array(obj.spec.jobTemplate.spec.template.spec.containers)
+	not has_template(obj)
+}
+
+has_template(obj) if is_array(obj.spec.template.spec.containers)
 
 # is_workload(obj) holds when obj runs pods.
 is_workload(obj) if pod_template(obj)
