@@ -416,25 +416,30 @@ func originMarker(file string, line int) []*yaml.Node {
 
 // annotate re-encodes decoded documents, appending to the annotations of
 // every object (of every item, in a List) the key and value nodes that
-// pairs returns for the object. Documents that are not objects are left
-// out, as kustomize would skip them.
+// pairs returns for the object. Empty documents (nothing, comments, null)
+// are not in docs; the documents kustomize skips as empty ({} and [])
+// stay unmarked so that it still skips them, and other documents that are
+// not objects pass through for kustomize to refuse as it would. A file
+// with no documents left is empty, as kustomize reads it.
 func annotate(docs []manifest.Document, pairs func(obj *yaml.Node) []*yaml.Node) ([]byte, error) {
+	if len(docs) == 0 {
+		return nil, nil
+	}
 	var buf bytes.Buffer
 	enc := yaml.NewEncoder(&buf)
 	enc.SetIndent(2)
 	for _, d := range docs {
 		doc := d.Node
-		if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
-			continue
-		}
-		objects := []*yaml.Node{doc.Content[0]}
-		if items := listItemsNode(doc.Content[0]); items != nil {
-			objects = items.Content
-		}
-		for _, obj := range objects {
-			if obj.Kind == yaml.MappingNode {
-				annotations := mappingValue(mappingValue(obj, "metadata"), "annotations")
-				annotations.Content = append(annotations.Content, pairs(obj)...)
+		if root := doc.Content[0]; root.Kind == yaml.MappingNode && len(root.Content) > 0 {
+			objects := []*yaml.Node{root}
+			if items := listItemsNode(root); items != nil {
+				objects = items.Content
+			}
+			for _, obj := range objects {
+				if obj.Kind == yaml.MappingNode {
+					annotations := mappingValue(mappingValue(obj, "metadata"), "annotations")
+					annotations.Content = append(annotations.Content, pairs(obj)...)
+				}
 			}
 		}
 		if err := enc.Encode(doc); err != nil {

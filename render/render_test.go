@@ -74,6 +74,9 @@ func TestRender(t *testing.T) {
 		{name: "kustomize-helm-charts", target: Target{Name: "kustomize-helm", Kind: KindKustomize, Path: "kustomize-helm"}},
 		{name: "kustomize-helm-layers", target: Target{Name: "kustomize-helm-layers", Kind: KindKustomize, Path: "kustomize-helm-layers"}},
 		{name: "kustomize-base", target: Target{Name: "kustomize/base", Kind: KindKustomize, Path: "kustomize/base"}},
+		// Comment-only, blank, null, {} and [] documents render as nothing,
+		// as in kustomize build.
+		{name: "kustomize-empty-docs", target: Target{Name: "kustomize-empty-docs", Kind: KindKustomize, Path: "kustomize-empty-docs"}},
 		{name: "helm-defaults", target: Target{Name: "helm/chart", Kind: KindHelm, Path: "helm/chart"}},
 		{name: "helm-layered", target: Target{Name: "helm/chart:prod", Kind: KindHelm, Path: "helm/chart",
 			ValuesFiles: []string{"helm/chart/values/prod.yaml"}, Set: []string{"image.tag=3.0.0", "localdep.enabled=false"},

@@ -73,6 +73,13 @@ func (b *builtins) lifecycle(k gvk) (builtin.Kind, bool) {
 	if bk, ok := b.kinds[k]; ok {
 		return bk, true
 	}
+	b.loadOther()
+	bk, ok := b.other[k]
+	return bk, ok
+}
+
+// loadOther reads the kinds of the other versions' sets, once.
+func (b *builtins) loadOther() {
 	b.otherOnce.Do(func() {
 		b.other = map[gvk]builtin.Kind{}
 		for _, v := range builtin.Versions() {
@@ -88,8 +95,6 @@ func (b *builtins) lifecycle(k gvk) (builtin.Kind, bool) {
 			}
 		}
 	})
-	bk, ok := b.other[k]
-	return bk, ok
 }
 
 // lifecycleFindings reports a deprecated or removed API version, judged

@@ -4,7 +4,11 @@
 // server-side field validation), CRDs taken from files or from the
 // rendered set with their CEL rules, kubeconform-style schema locations,
 // the apiserver's semantic checks on names, labels, annotations,
-// quantities and list-map keys, and deprecated or removed APIs.
+// quantities and list-map keys, its native checks the schemas do not carry
+// (containers, ports and volumes of every pod template, found by shape in
+// custom workloads too; workload selectors; Service ports), kinds no
+// Kubernetes version serves in its own groups, and deprecated or removed
+// APIs.
 //
 // Build a Validator once with New; it is safe for concurrent use. Per run
 // (one check of a repository), WithCRDs adds the CRDs found among all the

@@ -47,9 +47,11 @@ func cronJobName(name string, prefix bool) []string {
 // metadataFindings checks an object's name, namespace, labels, annotations,
 // finalizers and owner references with the API server's own functions.
 // Metadata that does not even decode is left to the schema check.
+// An object without metadata has no name, which the API server requires:
+// it is checked as an empty metadata.
 func metadataFindings(obj *manifest.Object) []manifest.Finding {
 	raw, ok := obj.Content["metadata"].(map[string]any)
-	if !ok {
+	if !ok && obj.Content["metadata"] != nil {
 		return nil
 	}
 	meta, ok := objectMeta(raw)
@@ -60,14 +62,42 @@ func metadataFindings(obj *manifest.Object) []manifest.Finding {
 	if !ok {
 		nameFn = apivalidation.NameIsDNSSubdomain
 	}
+	generated := meta.Name == "" && meta.GenerateName != ""
+	if generated {
+		meta.Name = generatedName(meta.GenerateName)
+	}
 	// Whether the kind is namespaced is the cluster's business; a
 	// namespace, when set, must be valid.
 	errs := apivalidation.ValidateObjectMetaAccessor(meta, meta.Namespace != "", nameFn, field.NewPath("metadata"))
 	findings := make([]manifest.Finding, 0, len(errs))
 	for _, e := range errs {
+		if generated && e.Field == "metadata.name" && hasGenerateNameError(errs) {
+			continue // the generateName errors say it without a made-up name
+		}
 		findings = append(findings, finding(obj, metadataRule(e.Field), e.Field, metadataMessage(e)))
 	}
 	return findings
+}
+
+// generatedName is the name the API server would give an object with only
+// a generateName: the prefix, cut to leave room, and five random
+// characters, here fixed ones of the generator's alphabet so that the
+// result is deterministic.
+func generatedName(prefix string) string {
+	const maxPrefix = 63 - 5 // as k8s.io/apiserver names.SimpleNameGenerator
+	if len(prefix) > maxPrefix {
+		prefix = prefix[:maxPrefix]
+	}
+	return prefix + "x7b2k"
+}
+
+func hasGenerateNameError(errs field.ErrorList) bool {
+	for _, e := range errs {
+		if e.Field == "metadata.generateName" {
+			return true
+		}
+	}
+	return false
 }
 
 // objectMeta reads metadata into the API type. The fields manifests carry

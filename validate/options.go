@@ -3,6 +3,7 @@ package validate
 import (
 	"fmt"
 	"io/fs"
+	"log/slog"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -41,7 +42,8 @@ type Options struct {
 	KubernetesVersion string
 	// CRDs are CustomResourceDefinitions given by the user (--crds), as
 	// decoded objects. Objects that are not apiextensions.k8s.io CRDs are
-	// reported, not used.
+	// skipped (logged at debug level); CRDs the API server would refuse
+	// are reported.
 	CRDs []*manifest.Object
 	// SchemaLocations are kubeconform schema locations, tried in order
 	// after the embedded schemas and the CRDs: a directory laid out as
@@ -62,6 +64,9 @@ type Options struct {
 	// Jobs bounds how many objects are validated at once; 0 means
 	// GOMAXPROCS.
 	Jobs int
+	// Logger receives debug messages (skipped CRD inputs); nil discards
+	// them.
+	Logger *slog.Logger
 }
 
 // DefaultOptions returns the options New assumes for zero fields.

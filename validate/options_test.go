@@ -2,6 +2,8 @@ package validate
 
 import (
 	"context"
+	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 
@@ -127,4 +129,44 @@ func short(f manifest.Finding) string {
 		s += " " + string(f.Severity)
 	}
 	return s
+}
+
+// TestUserCRDsSkipOthers checks that documents of a CRD path that are not
+// CRDs are skipped and logged, while a CRD the API server would refuse is
+// still reported.
+func TestUserCRDsSkipOthers(t *testing.T) {
+	crds := corpusCRDs(t)
+	others := decodeObjects(t, "crds/extra.yaml", []byte(`apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources: [widgets.yaml]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: sample}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: broken.example.com}
+spec:
+  group: example.com
+`))
+	var log strings.Builder
+	v, err := New(Options{CRDs: append(crds, others...), Logger: slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, findings := v.WithCRDs(context.Background(), nil)
+	var got []string
+	for _, f := range findings {
+		got = append(got, f.Rule+" "+f.Object.String())
+	}
+	want := []string{"schema/crd-invalid CustomResourceDefinition/broken.example.com"}
+	if diff := cmp.Diff(want, slices.Compact(got)); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	for _, skipped := range []string{"Kustomization/", "ConfigMap/sample"} {
+		if !strings.Contains(log.String(), "skipped") || !strings.Contains(log.String(), skipped) {
+			t.Errorf("debug log does not name %s as skipped:\n%s", skipped, log.String())
+		}
+	}
 }

@@ -1,9 +1,12 @@
 package validate
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -96,6 +99,40 @@ func TestObjectMeta(t *testing.T) {
 				if got := fmt.Sprintf("%s/%s/%v", meta.Name, meta.Namespace, meta.Labels); got != tt.want {
 					t.Errorf("got %s, want %s", got, tt.want)
 				}
+			}
+		})
+	}
+}
+
+// messagesOf validates the objects of a YAML stream with the newest
+// embedded schemas and returns each finding as "RULE MESSAGE", in order.
+func messagesOf(t *testing.T, stream string) []string {
+	t.Helper()
+	v, err := New(Options{MissingSchemas: MissingSchemasIgnore})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, f := range v.Validate(context.Background(), decodeObjects(t, "test.yaml", []byte(stream))) {
+		out = append(out, f.Rule+" "+f.Message)
+	}
+	return out
+}
+
+// messageCase is one case of a rule's table test: an object and the
+// findings it yields, as messagesOf words them.
+type messageCase struct {
+	name   string
+	stream string
+	want   []string
+}
+
+func runMessageCases(t *testing.T, tests []messageCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if diff := cmp.Diff(tt.want, messagesOf(t, tt.stream)); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
 	}

@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"runtime"
 	"slices"
@@ -40,6 +41,9 @@ func New(opts Options) (*Validator, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = runtime.GOMAXPROCS(0)
 	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
 	b, err := loadBuiltins(opts.KubernetesVersion)
 	if err != nil {
 		return nil, fmt.Errorf("validate: kubernetes version: %w", err)
@@ -50,9 +54,11 @@ func New(opts Options) (*Validator, error) {
 	}
 	v := &Validator{opts: opts, missing: missing, builtins: b, locations: locs}
 	v.userCRDs, v.userCRDFindings = loadCRDs(context.Background(), b.defs, opts.CRDs)
+	// CRD directories hold other files too (a kustomization, webhook
+	// patches' companions, samples); only CRDs matter here.
 	for _, obj := range opts.CRDs {
 		if !isCRD(obj) {
-			v.userCRDFindings = append(v.userCRDFindings, finding(obj, RuleCRDInvalid, "", "not a CustomResourceDefinition: given as a CRD but is "+obj.Ref().String()))
+			opts.Logger.Debug("not a CustomResourceDefinition; skipped", "file", obj.Origin.File, "line", obj.Origin.Line, "object", obj.Ref().String())
 		}
 	}
 	return v, nil
@@ -118,30 +124,37 @@ func (v *Validator) validateObject(ctx context.Context, obj *manifest.Object) (f
 	if removed {
 		return findings
 	}
+	def := v.builtins.kinds[k].Definition
+	findings = append(findings, v.checkSchema(ctx, obj, k, def)...)
+	return append(findings, nativeFindings(obj, def != "")...)
+}
+
+// checkSchema validates an object against the schema of its kind: the
+// embedded one, a CRD's, or one from a schema location.
+func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk, def string) []manifest.Finding {
 	content := withoutSOPS(obj.Content)
-	if def := v.builtins.kinds[k].Definition; def != "" {
-		return append(findings, v.checkBuiltin(obj, content, def)...)
+	if def != "" {
+		return v.checkBuiltin(obj, content, def)
 	}
 	if m := v.crdKind(k, obj.Origin.Target); m != nil {
-		return append(findings, checkCustom(ctx, obj, content, m)...)
+		return checkCustom(ctx, obj, content, m)
 	}
-	{
-		sch, err := v.locations.schema(k)
-		switch {
-		case err != nil:
-			return append(findings, finding(obj, RuleSchemaError, "", err.Error()))
-		case sch == nil:
-			if v.missing != "" {
-				f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
-				f.Severity = v.missing
-				findings = append(findings, f)
-			}
-			return findings
-		}
-		findings = append(findings, validateWith(obj, content, sch)...)
-		findings = append(findings, metadataFindings(obj)...)
+	sch, err := v.locations.schema(k)
+	switch {
+	case err != nil:
+		return []manifest.Finding{finding(obj, RuleSchemaError, "", err.Error())}
+	case sch != nil:
+		return append(validateWith(obj, content, sch), metadataFindings(obj)...)
 	}
-	return findings
+	if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
+		return []manifest.Finding{f}
+	}
+	if v.missing == "" {
+		return nil
+	}
+	f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
+	f.Severity = v.missing
+	return []manifest.Finding{f}
 }
 
 type crdMatch struct {

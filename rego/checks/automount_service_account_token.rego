@@ -15,7 +15,7 @@ package syncgate.checks.automount_service_account_token
 import data.syncgate.lib.k8s
 
 deny contains msg if {
-	input.kind in k8s.workload_kinds
+	k8s.is_workload(input)
 	not k8s.pod_spec(input).automountServiceAccountToken == false
 	sa := object.get(k8s.pod_spec(input), "serviceAccountName", "default")
 	not account_disables(sa)

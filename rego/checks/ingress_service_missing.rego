@@ -21,13 +21,24 @@ deny contains msg if {
 	msg := sprintf("Ingress %s routes to Service %s, which this target does not define", [k8s.name(input), name])
 }
 
-backends contains input.spec.defaultBackend.service.name
+backends contains name if {
+	backend := input.spec.defaultBackend
+	not action(backend)
+	name := backend.service.name
+}
 
 backends contains name if {
 	some rule in object.get(input, ["spec", "rules"], [])
 	some path in object.get(rule, ["http", "paths"], [])
+	not action(path.backend)
 	name := path.backend.service.name
 }
+
+# action(backend) holds for an AWS Load Balancer Controller action: the
+# port "use-annotation" says the name is that of an
+# alb.ingress.kubernetes.io/actions.NAME annotation (which Argo Rollouts
+# writes for canaries), not of a Service.
+action(backend) if backend.service.port.name == "use-annotation"
 
 defined(name) if {
 	some svc in k8s.objects

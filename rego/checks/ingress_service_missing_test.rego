@@ -16,3 +16,8 @@ test_default_backend_fires if {
 test_present_passes if {
 	count(check.deny) == 0 with input as fixtures.ingress with data.syncgate.objects as fixtures.objects
 }
+
+test_alb_action_passes if {
+	ing := fixtures.set(fixtures.ingress, "/spec/rules/0/http/paths/0/backend/service", {"name": "web-root", "port": {"name": "use-annotation"}})
+	count(check.deny) == 0 with input as ing with data.syncgate.objects as fixtures.objects
+}

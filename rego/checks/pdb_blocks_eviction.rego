@@ -30,7 +30,7 @@ deny contains msg if {
 	input.kind == "PodDisruptionBudget"
 	is_number(input.spec.minAvailable)
 	some w in k8s.workloads
-	w.kind in {"Deployment", "StatefulSet"}
+	w.kind in k8s.replicated_kinds
 	k8s.same_namespace(w, input)
 	k8s.selector_matches(object.get(input, ["spec", "selector"], {}), k8s.template_labels(w))
 	k8s.min_replicas(w) >= 2

@@ -1,9 +1,10 @@
 # METADATA
 # title: PodDisruptionBudget pins a single-replica workload
 # description: >-
-#   A Deployment or StatefulSet that runs one replica (and has no autoscaler
-#   that keeps more), under a PodDisruptionBudget with a minAvailable, can
-#   never be evicted: node drains and cluster upgrades hang on it.
+#   A Deployment, StatefulSet or Argo Rollout that runs one replica (and
+#   has no autoscaler that keeps more), under a PodDisruptionBudget with a
+#   minAvailable, can never be evicted: node drains and cluster upgrades
+#   hang on it.
 # custom:
 #   id: policy/pdb-single-replica
 #   severity: warning
@@ -16,8 +17,8 @@ package syncgate.checks.pdb_single_replica
 import data.syncgate.lib.k8s
 
 deny contains msg if {
-	input.kind in {"Deployment", "StatefulSet"}
-	k8s.min_replicas(input) < 2
+	input.kind in k8s.replicated_kinds
+	k8s.min_replicas(input) == 1
 	some pdb in k8s.objects
 	pdb.kind == "PodDisruptionBudget"
 	k8s.same_namespace(pdb, input)

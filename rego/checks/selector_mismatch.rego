@@ -1,8 +1,10 @@
 # METADATA
 # title: Workload selector does not match its pod template
 # description: >-
-#   A Deployment, StatefulSet, DaemonSet or ReplicaSet whose selector does
-#   not select its own pod template's labels is refused by the API server.
+#   A workload (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, or a
+#   custom one such as an Argo Rollout) whose selector does not select its
+#   own pod template's labels is refused by the API server or its
+#   controller.
 # custom:
 #   id: policy/selector-mismatch
 #   severity: error
@@ -14,7 +16,7 @@ package syncgate.checks.selector_mismatch
 import data.syncgate.lib.k8s
 
 deny contains msg if {
-	input.kind in {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet"}
+	k8s.is_workload(input)
 	selector := object.get(input, ["spec", "selector"], {})
 	labels := k8s.template_labels(input)
 	not k8s.selector_matches(selector, labels)

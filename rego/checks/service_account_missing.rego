@@ -13,7 +13,7 @@ package syncgate.checks.service_account_missing
 import data.syncgate.lib.k8s
 
 deny contains msg if {
-	input.kind in k8s.workload_kinds
+	k8s.is_workload(input)
 	sa := object.get(k8s.pod_spec(input), "serviceAccountName", "default")
 	sa != "default"
 	is_array(k8s.objects)

@@ -2,6 +2,8 @@
 # field of them to make a check fire.
 package syncgate.lib.fixtures
 
+import data.syncgate.lib.k8s
+
 deployment := {
 	"apiVersion": "apps/v1",
 	"kind": "Deployment",
@@ -119,3 +121,89 @@ container(path, value) := set(deployment, concat("", ["/spec/template/spec/conta
 
 # pod(path, value) is the deployment with a field of its pod spec set.
 pod(path, value) := set(deployment, concat("", ["/spec/template/spec/", path]), value)
+
+# Workloads of well-known shapes the checks must not mistake for anything
+# else: an Argo Rollout with its own pod template, one that takes its pods
+# from a Deployment (workloadRef; the Deployment scaled to zero), and an
+# Argo CD hook Job the API server names from generateName. Each comes with
+# the Service, budget and autoscaler that refer to it.
+rollout := {
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "Rollout",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {
+		"replicas": 3,
+		"selector": {"matchLabels": {"app": "web"}},
+		"strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}]}},
+		"template": deployment.spec.template,
+	},
+}
+
+rollout_hpa := set(hpa, "/spec/scaleTargetRef", {"apiVersion": "argoproj.io/v1alpha1", "kind": "Rollout", "name": "web"})
+
+rollout_objects := [rollout, service, pdb, serviceaccount, ingress, rollout_hpa]
+
+referenced := set(set(deployment, "/metadata/name", "web-pods"), "/spec/replicas", 0)
+
+workload_ref_rollout := {
+	"apiVersion": "argoproj.io/v1alpha1",
+	"kind": "Rollout",
+	"metadata": {"name": "web", "namespace": "shop"},
+	"spec": {
+		"replicas": 3,
+		"workloadRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web-pods", "scaleDown": "onsuccess"},
+		"strategy": {"blueGreen": {"activeService": "web"}},
+	},
+}
+
+pinning_pdb := set(unset(pdb, "/spec/maxUnavailable"), "/spec/minAvailable", 1)
+
+workload_ref_objects := [workload_ref_rollout, referenced, service, pinning_pdb, serviceaccount, ingress, rollout_hpa]
+
+hook_job := {
+	"apiVersion": "batch/v1",
+	"kind": "Job",
+	"metadata": {
+		"generateName": "db-migrate-",
+		"namespace": "shop",
+		"annotations": {"argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/hook-delete-policy": "BeforeHookCreation"},
+	},
+	"spec": {
+		"backoffLimit": 2,
+		"template": {
+			"metadata": {"labels": {"app": "db-migrate"}},
+			"spec": json.patch(deployment.spec.template.spec, [
+				{"op": "add", "path": "/restartPolicy", "value": "Never"},
+				{"op": "remove", "path": "/containers/0/livenessProbe"},
+				{"op": "remove", "path": "/containers/0/readinessProbe"},
+				{"op": "remove", "path": "/containers/0/ports"},
+			]),
+		},
+	},
+}
+
+hook_objects := array.concat(objects, [hook_job])
+
+# every_check_passes(set) holds when no check fires on any object of a
+# target holding set.
+every_check_passes(set) if {
+	failures := [[obj.kind, k8s.name(obj), names] |
+		some obj in set
+		names := denied with input as obj with data.syncgate.objects as set
+		count(names) > 0
+	]
+	print("failing:", failures)
+	failures == []
+}
+
+test_rollout_passes_every_check if every_check_passes(rollout_objects)
+
+test_workload_ref_rollout_passes_every_check if every_check_passes(workload_ref_objects)
+
+test_hook_job_passes_every_check if every_check_passes(hook_objects)
+
+# The checks see a Rollout's pods: a privileged container in one is found.
+test_rollout_pod_template_is_checked if {
+	privileged := set(rollout, "/spec/template/spec/containers/0/securityContext/privileged", true)
+	"privileged_container" in denied with input as privileged with data.syncgate.objects as [privileged]
+}

@@ -2,18 +2,42 @@
 # its containers, label selectors, and the other objects of the target.
 package syncgate.lib.k8s
 
-# Kinds that run pods, and those of them that run for good (as opposed to
-# Jobs, which finish).
+# Built-in kinds that run pods, and those of them that run for good (as
+# opposed to Jobs, which finish). Argo Rollouts run for good too.
 workload_kinds := {"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job", "CronJob"}
 
-long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController"}
+long_running_kinds := {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Rollout"}
+
+# replicated_kinds are the workloads whose replicas a PodDisruptionBudget
+# is weighed against.
+replicated_kinds := {"Deployment", "StatefulSet", "Rollout"}
 
 # pod_template(obj) is the pod template of a workload (a Pod is its own).
-pod_template(obj) := obj if obj.kind == "Pod"
+# Workloads are found by shape, not kind, so that custom ones count:
+# Argo Rollouts, Knative Services, OpenKruise CloneSets keep a pod
+# template under spec.template as Deployments do, CronJobs one level
+# deeper. A Rollout with a workloadRef has no template of its own: the
+# Deployment it names is the workload.
+# An object of more than one shape is taken by its spec.template, so that
+# the function has one value. (The negations go through a helper: OPA
+# would evaluate a nested reference outside them.)
+pod_template(obj) := obj if {
+	obj.kind == "Pod"
+	is_array(obj.spec.containers)
+	not has_template(obj)
+}
 
-pod_template(obj) := obj.spec.jobTemplate.spec.template if obj.kind == "CronJob"
+pod_template(obj) := obj.spec.template if has_template(obj)
 
-pod_template(obj) := obj.spec.template if obj.kind in (workload_kinds - {"Pod", "CronJob"})
+pod_template(obj) := obj.spec.jobTemplate.spec.template if {
+	is_array(obj.spec.jobTemplate.spec.template.spec.containers)
+	not has_template(obj)
+}
+
+has_template(obj) if is_array(obj.spec.template.spec.containers)
+
+# is_workload(obj) holds when obj runs pods.
+is_workload(obj) if pod_template(obj)
 
 # pod_spec(obj) is the pod spec of a workload.
 pod_spec(obj) := pod_template(obj).spec
@@ -92,7 +116,7 @@ objects := data.syncgate.objects
 # workloads are the objects of the target that run pods.
 workloads contains obj if {
 	some obj in objects
-	obj.kind in workload_kinds
+	is_workload(obj)
 }
 
 # same_namespace(a, b) holds when two objects live in one namespace.
@@ -114,5 +138,6 @@ min_replicas(obj) := min([object.get(h, ["spec", "minReplicas"], 1) | some h in 
 
 min_replicas(obj) := object.get(obj, ["spec", "replicas"], 1) if count(hpas(obj)) == 0
 
-# name(obj) is the object's name.
-name(obj) := object.get(obj, ["metadata", "name"], "")
+# name(obj) is the object's name; for an object the API server names
+# (an Argo CD hook Job), its generateName.
+name(obj) := object.get(obj, ["metadata", "name"], object.get(obj, ["metadata", "generateName"], ""))

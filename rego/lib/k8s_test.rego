@@ -30,7 +30,25 @@ test_pod_spec_of_every_workload if {
 	every kind in k8s.workload_kinds - {"Pod", "CronJob"} {
 		k8s.pod_spec({"kind": kind, "spec": {"template": {"spec": spec}}}) == spec
 	}
-	not k8s.pod_spec({"kind": "Service", "spec": {"template": {"spec": spec}}})
+	k8s.pod_spec({"kind": "Rollout", "spec": {"template": {"spec": spec}}}) == spec
+	k8s.pod_spec({"apiVersion": "serving.knative.dev/v1", "kind": "Service", "spec": {"template": {"spec": spec}}}) == spec
+	not k8s.pod_spec({"apiVersion": "v1", "kind": "Service", "spec": {"selector": {"app": "web"}}})
+	not k8s.pod_spec({"kind": "Rollout", "spec": {"workloadRef": {"kind": "Deployment", "name": "web"}}})
+	not k8s.pod_spec({"kind": "Prometheus", "spec": {"containers": spec.containers}})
+}
+
+# An object of two shapes has one pod template, its spec.template.
+test_pod_spec_of_two_shapes if {
+	spec := {"containers": [{"name": "c", "image": "x:1"}]}
+	other := {"containers": [{"name": "d", "image": "y:1"}]}
+	k8s.pod_spec({"kind": "Pod", "spec": {"containers": other.containers, "template": {"spec": spec}}}) == spec
+	k8s.pod_spec({"kind": "X", "spec": {"jobTemplate": {"spec": {"template": {"spec": other}}}, "template": {"spec": spec}}}) == spec
+}
+
+test_name_of_a_generated_object if {
+	k8s.name({"metadata": {"name": "web"}}) == "web"
+	k8s.name({"metadata": {"generateName": "db-migrate-"}}) == "db-migrate-"
+	k8s.name({}) == ""
 }
 
 test_containers_include_init_and_ephemeral if {
