@@ -123,6 +123,7 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 	}
 	opts.Render.Logger = cmp.Or(opts.Render.Logger, opts.Logger)
 	opts.Policy.Logger = cmp.Or(opts.Policy.Logger, opts.Logger)
+	opts.Validate.Logger = cmp.Or(opts.Validate.Logger, opts.Logger)
 	r, err := render.New(opts.Render)
 	if err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)

@@ -14,7 +14,10 @@ import (
 // ReadCRDs decodes the files of paths, for Options.CRDs: each path a file,
 // or a directory whose .yaml, .yml and .json files are read, recursively.
 // Paths are inside fsys, such as a repository; nil fsys means the local
-// disk. Every file is decoded within limits.
+// disk. Every file is decoded within limits. Documents that are not
+// objects at all (a kustomization's list, a bare value) are left out, as
+// New leaves out objects that are not CRDs: a CRD directory often holds
+// a kustomization.yaml beside them.
 func ReadCRDs(fsys fs.FS, paths []string, limits manifest.Limits) ([]*manifest.Object, error) {
 	var objects []*manifest.Object
 	for _, p := range paths {
@@ -37,8 +40,12 @@ func ReadCRDs(fsys fs.FS, paths []string, limits manifest.Limits) ([]*manifest.O
 			if err != nil {
 				return err
 			}
-			objs, err := manifest.DecodeObjects(join(dir, file), data, limits)
-			objects = append(objects, objs...)
+			docs, err := manifest.Decode(join(dir, file), data, limits)
+			for _, doc := range docs {
+				if content, ok := doc.Value.(map[string]any); ok {
+					objects = append(objects, manifest.NewObject(content, manifest.Origin{File: join(dir, file), Line: doc.Line}))
+				}
+			}
 			return err
 		})
 		if err != nil {
