@@ -25,6 +25,9 @@ type Validator struct {
 	userCRDFindings []manifest.Finding
 	runCRDs         *crdSet
 	runCRDFindings  []manifest.Finding
+	// catalog is the bundled CRD catalogue, consulted last; nil when
+	// Options.NoCRDCatalog.
+	catalog *crdCatalog
 }
 
 // New loads the embedded schemas of the target version, the user's CRDs
@@ -47,6 +50,9 @@ func New(opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
 	v := &Validator{opts: opts, missing: missing, builtins: b, locations: locs}
+	if !opts.NoCRDCatalog {
+		v.catalog = newCRDCatalog(b.defs)
+	}
 	v.userCRDs, v.userCRDFindings = loadCRDs(context.Background(), b.defs, opts.CRDs)
 	for _, obj := range opts.CRDs {
 		if !isCRD(obj) {
@@ -107,7 +113,11 @@ func (v *Validator) validateObject(ctx context.Context, obj *manifest.Object) (f
 	if def := v.builtins.kinds[k].Definition; def != "" {
 		return append(findings, v.checkBuiltin(obj, content, def)...)
 	}
-	if m := v.crdKind(k); m != nil {
+	m, err := v.crdKind(k)
+	if err != nil {
+		return append(findings, finding(obj, RuleSchemaError, "", err.Error()))
+	}
+	if m != nil {
 		return append(findings, checkCustom(ctx, obj, content, m)...)
 	}
 	{
@@ -134,17 +144,19 @@ type crdMatch struct {
 	kind *crdKind
 }
 
-// crdKind finds a kind among the run's CRDs, then the user's.
-func (v *Validator) crdKind(k gvk) *crdMatch {
+// crdKind finds a kind among the run's CRDs, then the user's, then the
+// catalogue's: the repository's own CRDs and --crds win over the bundled
+// ones for the same group, version and kind.
+func (v *Validator) crdKind(k gvk) (*crdMatch, error) {
 	for _, set := range []*crdSet{v.runCRDs, v.userCRDs} {
 		if set == nil {
 			continue
 		}
 		if ck, ok := set.kinds[k]; ok {
-			return &crdMatch{set, ck}
+			return &crdMatch{set, ck}, nil
 		}
 	}
-	return nil
+	return v.catalog.lookup(k)
 }
 
 // checkBuiltin validates a built-in object: its schema, then the API
