@@ -1,7 +1,6 @@
 package validate
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"sync"
@@ -104,8 +103,9 @@ func (c *crdCatalog) lookup(k gvk) (*crdMatch, error) {
 }
 
 // load reads one CRD of the catalogue through the path of the user's
-// CRDs. It runs without the caller's context: a load cut short by one
-// check's deadline must not stay failed for the next.
+// CRDs, less the CRD validation catalogen did. It runs without the
+// caller's context: a load cut short by one check's deadline must not stay
+// failed for the next.
 func (crd *catalogCRD) load(defs *definitions) (*crdSet, error) {
 	p := crd.project
 	p.once.Do(func() { p.crds, p.err = catalog.Load(p.name) })
@@ -121,7 +121,7 @@ func (crd *catalogCRD) load(defs *definitions) (*crdSet, error) {
 		return nil, fmt.Errorf("CRD catalogue %s: %s: %w", p.name, crd.name, err)
 	}
 	obj := manifest.NewObject(content, manifest.Origin{File: "crd-catalog/" + p.name})
-	set, findings := loadCRDs(context.Background(), defs, []*manifest.Object{obj})
+	set, findings := loadCheckedCRD(defs, obj)
 	if len(findings) > 0 {
 		return nil, fmt.Errorf("CRD catalogue %s: %s: %s: %s", p.name, crd.name, findings[0].Field, findings[0].Message)
 	}
