@@ -50,6 +50,8 @@ type Options struct {
 	// MissingSchemas is what an object no schema covers is: warning (the
 	// default), error or ignore.
 	MissingSchemas validate.MissingSchemas
+	// NoCRDCatalog turns off the bundled CRD catalogue (validate.CRDCatalog).
+	NoCRDCatalog bool
 	// Policies are directories of Rego policies in conftest's conventions
 	// and Gatekeeper templates, compiled once by New.
 	Policies []string

@@ -75,6 +75,7 @@ func (g *Gate) buildStages() error {
 			SchemaLocations: g.opts.SchemaLocations,
 			AllowRemote:     g.opts.AllowRemote,
 			MissingSchemas:  g.opts.MissingSchemas,
+			NoCRDCatalog:    g.opts.NoCRDCatalog,
 			Jobs:            g.opts.Jobs,
 		}
 		if _, err := g.validator(g.opts.KubernetesVersion, nil); err != nil {

@@ -38,6 +38,7 @@ type checkFlags struct {
 	crds              []string
 	schemaLocations   []string
 	missingSchemas    string
+	crdCatalog        bool
 	namespaces        []string
 	allNamespaces     bool
 	noDefaultPolicies bool
@@ -55,6 +56,7 @@ func (f *gateFlags) registerChecks(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.crds, "crds", nil, "file or directory of CustomResourceDefinitions used as schemas (repeatable)")
 	fl.StringArrayVar(&c.schemaLocations, "schema-location", nil, "kubeconform schema location: a directory or template (repeatable; http(s) needs --allow-remote)")
 	fl.StringVar(&c.missingSchemas, "missing-schemas", string(validate.MissingSchemasWarning), "what an object without a schema is: error, warning or ignore")
+	fl.BoolVar(&c.crdCatalog, "crd-catalog", true, "validate Flux, Argo CD, cert-manager, Gateway API and other ecosystem kinds against the bundled CRD catalogue (see syncgate version)")
 	fl.StringArrayVar(&c.namespaces, "namespace", nil, "Rego package of the --policy rules (repeatable; default main)")
 	fl.BoolVar(&c.allNamespaces, "all-namespaces", false, "evaluate every Rego package of the --policy directories")
 	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
@@ -82,6 +84,7 @@ func (c *checkFlags) apply(opts *syncgate.Options) error {
 	opts.CRDs = c.crds
 	opts.SchemaLocations = c.schemaLocations
 	opts.MissingSchemas = validate.MissingSchemas(c.missingSchemas)
+	opts.NoCRDCatalog = !c.crdCatalog
 	opts.PolicyNamespaces = c.namespaces
 	opts.AllNamespaces = c.allNamespaces
 	opts.DefaultPolicies = !c.noDefaultPolicies
