@@ -31,7 +31,7 @@ func BenchmarkCheck(b *testing.B) {
 			opts.Stages = append(opts.Stages, s)
 		}
 	}
-	g, err := New(opts)
+	g, err := New(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
@@ -32,7 +35,8 @@ type Config struct {
 	// locations and secrets settings to the Gate's.
 	StageConfig `yaml:",inline"`
 
-	file string // where the configuration was read, for findings about it
+	file          string         // where the configuration was read, for findings about it
+	severityLines map[string]int // the line of each Severity key
 }
 
 // TargetConfig declares one target in .syncgate.yaml.
@@ -50,8 +54,9 @@ type TargetConfig struct {
 	// ReleaseName and Namespace are the Helm release's.
 	ReleaseName string `yaml:"releaseName"`
 	Namespace   string `yaml:"namespace"`
-	// KubeVersion overrides KubernetesVersion for this target.
-	KubeVersion string `yaml:"kubeVersion"`
+	// KubernetesVersion overrides the configuration's KubernetesVersion
+	// for this target.
+	KubernetesVersion string `yaml:"kubernetesVersion"`
 }
 
 // LoadConfig reads a configuration file from disk.
@@ -82,9 +87,13 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err := c.StageConfig.check(); err != nil {
 		return nil, &manifest.SourceError{File: file, Err: err}
 	}
-	for rule, sev := range c.Severity {
-		if _, err := manifest.ParseSeverity(string(sev)); err != nil {
-			return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("severity of %s: %w", rule, err)}
+	for _, rule := range slices.Sorted(maps.Keys(c.Severity)) {
+		line := c.severityLines[rule]
+		if _, err := manifest.ParseSeverity(string(c.Severity[rule])); err != nil {
+			return nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("severity of %s: %w", rule, err)}
+		}
+		if err := checkRulePattern(rule, false); err != nil {
+			return nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("severity: %w", err)}
 		}
 	}
 	for i, t := range c.Targets {
@@ -100,13 +109,19 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	return &c, nil
 }
 
-// checkExceptions validates each exception and records its line.
+// checkExceptions validates each exception and records the lines of the
+// exceptions and severity overrides.
 func (c *Config) checkExceptions(file string, data []byte) error {
 	var lines struct {
 		Exceptions []yaml.Node `yaml:"exceptions"`
+		Severity   yaml.Node   `yaml:"severity"`
 	}
 	if err := yaml.Unmarshal(data, &lines); err != nil {
 		return &manifest.SourceError{File: file, Line: yamlErrorLine(err), Err: err}
+	}
+	c.severityLines = map[string]int{}
+	for i := 0; i+1 < len(lines.Severity.Content); i += 2 {
+		c.severityLines[lines.Severity.Content[i].Value] = lines.Severity.Content[i].Line
 	}
 	for i := range c.Exceptions {
 		e := &c.Exceptions[i]
@@ -119,6 +134,27 @@ func (c *Config) checkExceptions(file string, data []byte) error {
 	}
 	return nil
 }
+
+// checkRulePattern accepts a rule ID, or with prefix set a prefix ending
+// in "/*" ("schema/*"). A bare "*" would waive every rule, the checks that
+// could not run among them.
+func checkRulePattern(rule string, prefix bool) error {
+	head, wildcard := strings.CutSuffix(rule, "/*")
+	switch {
+	case rule == "":
+		return errors.New("rule is required")
+	case strings.Contains(head, "*") || !wildcard && strings.Contains(rule, "*"):
+		return fmt.Errorf("rule %q: a wildcard may only end a rule prefix, as in schema/*", rule)
+	case wildcard && !prefix:
+		return fmt.Errorf("rule %q: name one rule, without a wildcard", rule)
+	case wildcard && head == "":
+		return fmt.Errorf("rule %q: name a rule family before /*, as in schema/*", rule)
+	}
+	return nil
+}
+
+// location names a line of the configuration: "file:line".
+func (c *Config) location(line int) string { return fmt.Sprintf("%s:%d", c.name(), line) }
 
 // name is where the configuration was read.
 func (c *Config) name() string { return cmp.Or(c.file, ConfigFileName) }
@@ -140,13 +176,13 @@ func (t TargetConfig) target() render.Target {
 		name = t.Path
 	}
 	return render.Target{
-		Name:        name,
-		Kind:        render.Kind(t.Type),
-		Path:        t.Path,
-		ValuesFiles: t.ValuesFiles,
-		Set:         t.Set,
-		ReleaseName: t.ReleaseName,
-		Namespace:   t.Namespace,
-		KubeVersion: t.KubeVersion,
+		Name:              name,
+		Kind:              render.Kind(t.Type),
+		Path:              t.Path,
+		ValuesFiles:       t.ValuesFiles,
+		Set:               t.Set,
+		ReleaseName:       t.ReleaseName,
+		Namespace:         t.Namespace,
+		KubernetesVersion: t.KubernetesVersion,
 	}
 }

@@ -9,11 +9,12 @@ import (
 
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
 )
 
 // A Gate is built once and checks a repository per call.
 func ExampleNew() {
-	gate, err := syncgate.New(syncgate.DefaultOptions())
+	gate, err := syncgate.New(context.Background(), syncgate.DefaultOptions())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -41,7 +42,7 @@ func ExampleServeWorker() {
 	limits := syncgate.DefaultIsolation()
 	limits.Wall = 30 * time.Second
 	opts.Isolation = &limits
-	gate, err := syncgate.New(opts)
+	gate, err := syncgate.New(context.Background(), opts)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -66,7 +67,7 @@ func ExampleServeWorker() {
 // An operator that has rendered objects itself (Argo CD, Flux, a
 // controller) gates them right before it applies them.
 func ExampleGate_CheckObjects() {
-	gate, err := syncgate.New(syncgate.DefaultOptions())
+	gate, err := syncgate.New(context.Background(), syncgate.DefaultOptions())
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,7 +80,15 @@ func ExampleGate_CheckObjects() {
 		},
 	}
 	obj := manifest.NewObject(pod, manifest.Origin{File: "rendered/web.yaml", Line: 1, Target: "shop"})
-	decision, err := gate.CheckObjects(context.Background(), []*manifest.Object{obj})
+	// The operator's own configuration is trusted; it may waive any rule.
+	cfg, err := syncgate.ParseConfig("gate.yaml", []byte("severity:\n  policy/image-tag-latest: info\n"))
+	if err != nil {
+		log.Fatal(err)
+	}
+	decision, err := gate.CheckObjects(context.Background(), syncgate.Objects{
+		Targets: []*render.Result{{Target: render.Target{Name: "shop"}, Objects: []*manifest.Object{obj}}},
+		Trusted: cfg,
+	})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -100,7 +109,7 @@ func ExampleFS() {
 	repo := fstest.MapFS{
 		"apps/cm.yaml": {Data: []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: shop\ndata:\n  mode: fast\n")},
 	}
-	gate, err := syncgate.New(syncgate.DefaultOptions())
+	gate, err := syncgate.New(context.Background(), syncgate.DefaultOptions())
 	if err != nil {
 		log.Fatal(err)
 	}

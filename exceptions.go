@@ -2,6 +2,7 @@ package syncgate
 
 import (
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -51,8 +52,8 @@ type Waived struct {
 }
 
 func (e *Exception) check() error {
-	if e.Rule == "" {
-		return fmt.Errorf("exceptions: rule is required")
+	if err := checkRulePattern(e.Rule, true); err != nil {
+		return fmt.Errorf("exceptions: %w", err)
 	}
 	if strings.TrimSpace(e.Reason) == "" {
 		return fmt.Errorf("exceptions (%s): reason is required", e.Rule)
@@ -87,10 +88,52 @@ func (e *Exception) matches(f manifest.Finding) bool {
 }
 
 func ruleMatches(pattern, rule string) bool {
-	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
-		return strings.HasPrefix(rule, prefix)
+	if family, ok := strings.CutSuffix(pattern, "/*"); ok {
+		return strings.HasPrefix(rule, family+"/")
 	}
 	return pattern == rule
+}
+
+// Unwaivable reports whether rule means that a check could not run or was
+// cut short: render/*, config/*, policy/eval-error, secrets/scan-error and
+// any resource-limit rule. A repository's configuration and annotations
+// can neither waive nor downgrade them; only trusted configuration can.
+func Unwaivable(rule string) bool {
+	family, name, _ := strings.Cut(rule, "/")
+	return family == "render" || family == "config" || rule == "policy/eval-error" ||
+		rule == "secrets/scan-error" || strings.HasSuffix(name, "resource-limit")
+}
+
+// dynamicRule reports whether rule is named by the objects checked, so
+// that no registry lists it: Gatekeeper constraints.
+func dynamicRule(rule string) bool { return strings.HasPrefix(rule, "policy/gatekeeper/") }
+
+// checkRules refuses exceptions and severity overrides that name no rule
+// a check can report, and, in repository configuration, those that would
+// waive or downgrade a rule meaning a check could not run.
+func (c *Config) checkRules(trusted bool, known []string) error {
+	for _, e := range c.Exceptions {
+		if err := checkRule(e.Rule, trusted, known); err != nil {
+			return &manifest.SourceError{File: c.name(), Line: e.line, Err: fmt.Errorf("exceptions: %w", err)}
+		}
+	}
+	for _, rule := range slices.Sorted(maps.Keys(c.Severity)) {
+		if err := checkRule(rule, trusted, known); err != nil {
+			return &manifest.SourceError{File: c.name(), Line: c.severityLines[rule], Err: fmt.Errorf("severity: %w", err)}
+		}
+	}
+	return nil
+}
+
+func checkRule(pattern string, trusted bool, known []string) error {
+	matched := slices.DeleteFunc(slices.Clone(known), func(id string) bool { return !ruleMatches(pattern, id) })
+	if len(matched) == 0 && !dynamicRule(pattern) {
+		return fmt.Errorf("rule %q: no check reports it (see the rules list)", pattern)
+	}
+	if !trusted && len(matched) > 0 && !slices.ContainsFunc(matched, func(id string) bool { return !Unwaivable(id) }) {
+		return fmt.Errorf("rule %q means a check could not run; a repository cannot waive or downgrade it, only trusted configuration can", pattern)
+	}
+	return nil
 }
 
 func globMatches(pattern, s string) bool {
@@ -103,35 +146,52 @@ func globMatches(pattern, s string) bool {
 
 func orAny(want, got string) bool { return want == "" || want == got }
 
-// waivers applies the configuration's exceptions and severity overrides
-// and the objects' ignore annotations to findings.
-type waivers struct {
-	file       string
-	exceptions []Exception
-	severity   map[string]manifest.Severity
-	now        time.Time
+// Override is a severity override of a configuration, as applied by a
+// Check: the rule, its new severity, where it is set, and how many
+// findings it changed.
+type Override struct {
+	Rule     string            `json:"rule"`
+	Severity manifest.Severity `json:"severity"`
+	By       string            `json:"by"`
+	Findings int               `json:"findings"`
 }
 
-func newWaivers(cfg *Config, now time.Time) *waivers {
-	w := &waivers{file: ConfigFileName, now: now}
-	if cfg != nil {
-		w.exceptions = cfg.Exceptions
-		w.severity = cfg.Severity
-		w.file = cfg.name()
+// waivers applies the configuration's exceptions and severity overrides
+// and the objects' ignore annotations to findings. Repository
+// configuration (trusted unset) never touches an Unwaivable rule, and
+// with repository unset nothing of the repository's applies.
+type waivers struct {
+	cfg        *Config // nil: none
+	trusted    bool
+	repository bool // apply the repository's exceptions and annotations
+	now        time.Time
+	overrides  map[string]*Override
+}
+
+func newWaivers(cfg *Config, trusted, repository bool, now time.Time) *waivers {
+	if cfg != nil && !trusted && !repository {
+		cfg = nil
 	}
-	return w
+	return &waivers{cfg: cfg, trusted: trusted, repository: repository, now: now, overrides: map[string]*Override{}}
+}
+
+func (w *waivers) exceptions() []Exception {
+	if w.cfg == nil {
+		return nil
+	}
+	return w.cfg.Exceptions
 }
 
 // expiredFindings reports each expired exception once per Check.
 func (w *waivers) expiredFindings() []manifest.Finding {
 	var out []manifest.Finding
-	for _, e := range w.exceptions {
+	for _, e := range w.exceptions() {
 		if e.expired(w.now) {
 			out = append(out, manifest.Finding{
 				Rule:     "config/expired-exception",
 				Severity: manifest.SeverityWarning,
 				Message:  fmt.Sprintf("the exception for %s expired on %s (reason given: %s); its findings count again", e.Rule, e.Expires, e.Reason),
-				File:     w.file,
+				File:     w.cfg.name(),
 				Line:     e.line,
 			})
 		}
@@ -139,13 +199,33 @@ func (w *waivers) expiredFindings() []manifest.Finding {
 	return out
 }
 
-// apply splits the findings of one target's objects into those that count
-// and those waived.
+// ignoredFindings says when the repository's exceptions and severity
+// overrides were left out (Options.RepositoryExceptions unset), so that
+// nothing is ignored silently.
+func ignoredFindings(cfg *Config, trusted, repository bool) []manifest.Finding {
+	if cfg == nil || trusted || repository || len(cfg.Exceptions)+len(cfg.Severity) == 0 {
+		return nil
+	}
+	return []manifest.Finding{{
+		Rule:     "config/repository-exceptions-ignored",
+		Severity: manifest.SeverityInfo,
+		Message:  fmt.Sprintf("the repository's %d exceptions and %d severity overrides were not applied: the caller does not take exceptions from the repository", len(cfg.Exceptions), len(cfg.Severity)),
+		File:     cfg.name(),
+	}}
+}
+
+// apply splits findings into those that count and those waived.
 func (w *waivers) apply(findings []manifest.Finding, objects []*manifest.Object) (kept []manifest.Finding, waived []Waived) {
-	annotated, kept := annotationWaivers(objects)
+	var annotated map[manifest.ObjectRef]objectWaiver
+	if w.trusted || w.repository {
+		annotated, kept = annotationWaivers(objects)
+	}
 	for _, f := range findings {
-		if sev, ok := w.severity[f.Rule]; ok {
-			f.Severity = sev
+		if w.cfg != nil && (w.trusted || !Unwaivable(f.Rule)) {
+			if sev, ok := w.cfg.Severity[f.Rule]; ok {
+				f.Severity = sev
+				w.overridden(f.Rule, sev)
+			}
 		}
 		if wv, ok := w.waive(f, annotated); ok {
 			waived = append(waived, wv)
@@ -156,13 +236,34 @@ func (w *waivers) apply(findings []manifest.Finding, objects []*manifest.Object)
 	return kept, waived
 }
 
+func (w *waivers) overridden(rule string, sev manifest.Severity) {
+	o, ok := w.overrides[rule]
+	if !ok {
+		o = &Override{Rule: rule, Severity: sev, By: w.cfg.location(w.cfg.severityLines[rule])}
+		w.overrides[rule] = o
+	}
+	o.Findings++
+}
+
+// applied lists the severity overrides that changed findings, by rule.
+func (w *waivers) applied() []Override {
+	out := make([]Override, 0, len(w.overrides))
+	for _, rule := range slices.Sorted(maps.Keys(w.overrides)) {
+		out = append(out, *w.overrides[rule])
+	}
+	return out
+}
+
 func (w *waivers) waive(f manifest.Finding, annotated map[manifest.ObjectRef]objectWaiver) (Waived, bool) {
-	for _, e := range w.exceptions {
+	if !w.trusted && Unwaivable(f.Rule) {
+		return Waived{}, false
+	}
+	for _, e := range w.exceptions() {
 		if !e.expired(w.now) && e.matches(f) {
-			return Waived{Finding: f, Reason: e.Reason, By: fmt.Sprintf("%s:%d", w.file, e.line)}, true
+			return Waived{Finding: f, Reason: e.Reason, By: w.cfg.location(e.line)}, true
 		}
 	}
-	if f.Object == nil {
+	if f.Object == nil || Unwaivable(f.Rule) {
 		return Waived{}, false
 	}
 	ow, ok := annotated[*f.Object]
@@ -203,9 +304,26 @@ func annotationWaivers(objects []*manifest.Object) (map[manifest.ObjectRef]objec
 		}
 		var rules []string
 		for r := range strings.SplitSeq(a[IgnoreAnnotation], ",") {
-			if r = strings.TrimSpace(r); r != "" {
-				rules = append(rules, r)
+			if r = strings.TrimSpace(r); r == "" {
+				continue
 			}
+			err := checkRulePattern(r, true)
+			if err == nil && Unwaivable(r) {
+				err = fmt.Errorf("rule %q means a check could not run, and an annotation cannot waive it", r)
+			}
+			if err != nil {
+				findings = append(findings, manifest.Finding{
+					Rule:     "config/invalid-exception",
+					Severity: manifest.SeverityError,
+					Message:  fmt.Sprintf("%s: %s: %v", ref, IgnoreAnnotation, err),
+					Target:   obj.Origin.Target,
+					Object:   &ref,
+					File:     obj.Origin.File,
+					Line:     obj.Origin.Line,
+				})
+				continue
+			}
+			rules = append(rules, r)
 		}
 		out[ref] = objectWaiver{rules: rules, reason: reason}
 	}

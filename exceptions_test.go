@@ -2,11 +2,13 @@ package syncgate
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -71,10 +73,11 @@ func TestExceptions(t *testing.T) {
 			allowed:  true,
 		},
 		{
+			// An annotation is the repository's word: it cannot waive a
+			// render rule, and says so on each object that tries.
 			name:        "annotation",
 			annotations: map[string]any{IgnoreAnnotation: "policy/x, render/duplicate-object", IgnoreReasonAnnotation: "two tools own it"},
-			waivedBy:    "annotation " + IgnoreAnnotation,
-			allowed:     true,
+			want:        []string{"config/invalid-exception", "config/invalid-exception", "render/duplicate-object"},
 		},
 		{
 			name:        "annotation without reason",
@@ -96,11 +99,11 @@ func TestExceptions(t *testing.T) {
 				t.Fatal(err)
 			}
 			opts.Config = cfg
-			g, err := New(opts)
+			g, err := New(context.Background(), opts)
 			if err != nil {
 				t.Fatal(err)
 			}
-			d, err := g.CheckObjects(context.Background(), duplicatePair(tt.annotations))
+			d, err := g.CheckObjects(context.Background(), objectsOf(duplicatePair(tt.annotations)))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,5 +160,175 @@ func TestExceptionExpiresAtEndOfDay(t *testing.T) {
 	}
 	if !e.expired(day.Add(2 * time.Hour)) {
 		t.Error("not expired the day after")
+	}
+}
+
+// A pod whose imagePullPolicy is no enum value: one schema/enum finding, a
+// rule a repository may waive, beside the unwaivable duplicate.
+func enumPod() *manifest.Object {
+	content := map[string]any{
+		"apiVersion": "v1", "kind": "Pod",
+		"metadata": map[string]any{"name": "web", "namespace": "web"},
+		"spec": map[string]any{"containers": []any{map[string]any{
+			"name": "web", "image": "nginx:1.27", "imagePullPolicy": "Sometimes",
+			"resources": map[string]any{
+				"requests": map[string]any{"cpu": "1", "memory": "1Gi"},
+				"limits":   map[string]any{"cpu": "1", "memory": "1Gi"},
+			},
+		}}},
+	}
+	return manifest.NewObject(content, manifest.Origin{File: "apps/web/pod.yaml", Line: 1, Target: "apps/web"})
+}
+
+// The repository's configuration cannot waive or downgrade what means a
+// check could not run; the caller's trusted configuration can, and every
+// override it applies is reported.
+func TestTrust(t *testing.T) {
+	tests := []struct {
+		name       string
+		trusted    string // the caller's configuration
+		repository string // the repository's .syncgate.yaml
+		noRepo     bool   // Options.RepositoryExceptions unset
+		// want are the error-severity rules that count, or wantErr the
+		// configuration error.
+		want      []string
+		waived    []string
+		overrides []Override
+		wantErr   string
+	}{
+		{
+			name:       "repository waives a schema rule",
+			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n",
+			want:       []string{"render/duplicate-object"},
+			waived:     []string{"schema/enum"},
+		},
+		{
+			name:       "repository prefix leaves the render rule alone",
+			repository: "exceptions:\n  - rule: schema/*\n    reason: known\n",
+			want:       []string{"render/duplicate-object"},
+			waived:     []string{"schema/enum"},
+		},
+		{
+			name:       "repository waives a render rule",
+			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n  - rule: render/duplicate-object\n    reason: mine\n",
+			wantErr:    ConfigFileName + ":4: exceptions: rule \"render/duplicate-object\" means a check could not run",
+		},
+		{
+			name:       "repository waives the render family",
+			repository: "exceptions:\n  - rule: render/*\n    reason: mine\n",
+			wantErr:    ConfigFileName + ":2: exceptions: rule \"render/*\" means a check could not run",
+		},
+		{
+			name:       "repository downgrades a render rule",
+			repository: "severity:\n  schema/enum: warning\n  render/failed: info\n",
+			wantErr:    ConfigFileName + ":3: severity: rule \"render/failed\" means a check could not run",
+		},
+		{
+			name:       "unknown rule",
+			repository: "exceptions:\n  - rule: schema/no-such-rule\n    reason: typo\n",
+			wantErr:    ConfigFileName + ":2: exceptions: rule \"schema/no-such-rule\": no check reports it",
+		},
+		{
+			name:       "unknown rule family",
+			repository: "severity:\n  schemas/*: info\n",
+			wantErr:    "severity: rule \"schemas/*\": name one rule, without a wildcard",
+		},
+		{
+			name:      "trusted waives a render rule",
+			trusted:   "exceptions:\n  - rule: render/duplicate-object\n    reason: the platform team owns it\n",
+			want:      []string{"schema/enum"},
+			waived:    []string{"render/duplicate-object"},
+			overrides: []Override{},
+		},
+		{
+			name:      "trusted downgrades, and the override is reported",
+			trusted:   "severity:\n  render/duplicate-object: warning\n  schema/enum: info\n",
+			overrides: []Override{{Rule: "render/duplicate-object", Severity: "warning", By: "trusted.yaml:2", Findings: 1}, {Rule: "schema/enum", Severity: "info", By: "trusted.yaml:3", Findings: 1}},
+		},
+		{
+			name:       "trusted replaces the repository's",
+			trusted:    "kubernetesVersion: \"1.35\"\n",
+			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n",
+			want:       []string{"render/duplicate-object", "schema/enum"},
+		},
+		{
+			name:       "repository exceptions turned off",
+			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n",
+			noRepo:     true,
+			want:       []string{"render/duplicate-object", "schema/enum"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := DefaultOptions()
+			opts.RepositoryExceptions = !tt.noRepo
+			g, err := New(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in := Objects{Targets: objectsOf(append(duplicatePair(nil), enumPod())).Targets}
+			if tt.trusted != "" {
+				if in.Trusted, err = ParseConfig("trusted.yaml", []byte(tt.trusted)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if tt.repository != "" {
+				if in.Repository, err = ParseConfig(ConfigFileName, []byte(tt.repository)); err != nil {
+					if tt.wantErr != "" && strings.Contains(err.Error(), tt.wantErr) {
+						return
+					}
+					t.Fatal(err)
+				}
+			}
+			d, err := g.CheckObjects(context.Background(), in)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var errors, waived []string
+			for _, f := range d.Findings {
+				if f.Severity == manifest.SeverityError {
+					errors = append(errors, f.Rule)
+				}
+			}
+			for _, w := range d.Waived {
+				waived = append(waived, w.Rule)
+			}
+			if diff := cmp.Diff(tt.want, errors); diff != "" {
+				t.Errorf("errors (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.waived, waived); diff != "" {
+				t.Errorf("waived (-want +got):\n%s", diff)
+			}
+			if tt.overrides != nil {
+				if diff := cmp.Diff(tt.overrides, d.Overrides, cmpopts.EquateEmpty()); diff != "" {
+					t.Errorf("overrides (-want +got):\n%s", diff)
+				}
+			}
+			if got := slices.ContainsFunc(d.Findings, func(f manifest.Finding) bool { return f.Rule == "config/repository-exceptions-ignored" }); got != tt.noRepo {
+				t.Errorf("config/repository-exceptions-ignored reported: %v, want %v", got, tt.noRepo)
+			}
+		})
+	}
+}
+
+func TestRulePatterns(t *testing.T) {
+	for _, tt := range []struct{ config, want string }{
+		{"exceptions:\n  - rule: \"*\"\n    reason: all of it\n", ConfigFileName + ":2: exceptions: rule \"*\": a wildcard may only end a rule prefix"},
+		{"exceptions:\n  - rule: \"\"\n    reason: none\n", ConfigFileName + ":2: exceptions: rule is required"},
+		{"exceptions:\n  - rule: schema*\n    reason: typo\n", ConfigFileName + ":2: exceptions: rule \"schema*\": a wildcard may only end a rule prefix"},
+		{"exceptions:\n  - rule: \"/*\"\n    reason: none\n", ConfigFileName + ":2: exceptions: rule \"/*\": name a rule family"},
+		{"exceptions:\n  - rule: ok/rule\n    reason: fine\n  - rule: \"*/deny\"\n    reason: x\n", ConfigFileName + ":4: exceptions: rule \"*/deny\": a wildcard may only end a rule prefix"},
+		{"severity:\n  schema/*: info\n", ConfigFileName + ":2: severity: rule \"schema/*\": name one rule"},
+	} {
+		_, err := ParseConfig(ConfigFileName, []byte(tt.config))
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ParseConfig(%q) = %v, want an error containing %q", tt.config, err, tt.want)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package syncgate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,99 +14,79 @@ import (
 
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
+	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
 )
 
-// Options configure a Gate. Start from DefaultOptions.
+// Options configure a Gate: the options of each stage, and what the Gate
+// adds around them. Start from DefaultOptions.
 type Options struct {
-	// KubernetesVersion is the version templates and checks assume; the
-	// repository's config may set it, and this field wins when non-empty.
-	KubernetesVersion string
-	// LoadRestrictions bounds the files a kustomization may read.
-	LoadRestrictions render.LoadRestrictions
-	// AllowRemote lets kustomizations use remote bases. Off by default.
-	AllowRemote bool
-	// Jobs is how many targets render at once; 0 means GOMAXPROCS.
-	Jobs int
-	// Limits bound every YAML file read.
-	Limits manifest.Limits
-	// FailOn is the least severity that blocks: error (the default) or warning.
-	FailOn manifest.Severity
-	// Isolation, when non-nil, renders repositories opened with OpenDir in
-	// worker processes within these limits: the choice for untrusted
-	// input. Workers are this program re-executed, so its main must call
-	// ServeWorker first. Nil renders in-process.
-	Isolation *Isolation
+	// Render configures rendering. Its KubernetesVersion and Validate's
+	// are one setting: set either, or both to the same version.
+	Render render.Options
+	// Validate configures schema validation. CRDs given here validate
+	// custom objects beside those the repository renders.
+	Validate validate.Options
+	// Policy configures Rego evaluation; its Dirs, on disk unless FS is
+	// set, are compiled once by New, with the bundled library when
+	// Bundled is set.
+	Policy policy.Options
+	// Secrets configures the secrets stage.
+	Secrets secrets.Options
 	// Stages are the checks run on rendered objects: DefaultOptions has
 	// all of them, and none runs only the render and duplicate checks.
 	Stages []Stage
-	// CRDs are files or directories on disk of CustomResourceDefinitions
-	// whose schemas validate custom objects, beside the CRDs found among
-	// the rendered objects themselves.
-	CRDs []string
-	// SchemaLocations are kubeconform schema locations tried after the
-	// embedded schemas and the CRDs; http(s) ones need AllowRemote.
-	SchemaLocations []string
-	// MissingSchemas is what an object no schema covers is: warning (the
-	// default), error or ignore.
-	MissingSchemas validate.MissingSchemas
-	// NoCRDCatalog turns off the bundled CRD catalogue (validate.CRDCatalog).
-	NoCRDCatalog bool
-	// Policies are directories of Rego policies in conftest's conventions
-	// and Gatekeeper templates, compiled once by New.
-	Policies []string
-	// PolicyNamespaces are the policy packages evaluated; empty means main.
-	PolicyNamespaces []string
-	// AllNamespaces evaluates every package of Policies.
-	AllNamespaces bool
-	// DefaultPolicies adds the bundled library of best-practice checks.
-	DefaultPolicies bool
-	// PolicyTimeout and PolicyMemory bound the evaluation of one object:
-	// its time, and the heap it may add (bytes). Zero means the policy
-	// package's defaults, policy.DefaultTimeout and DefaultMaxMemory. An evaluation over
-	// either is a blocking policy/eval-error.
-	PolicyTimeout time.Duration
-	PolicyMemory  uint64
-	// SOPSAgeKeys is the content of an age identity file: with it, SOPS
-	// files are decrypted in memory to verify their MAC and to check the
-	// decrypted objects; their values are never shown.
-	SOPSAgeKeys string
-	// DisabledCredentialRules are gitleaks rule IDs not to run.
-	DisabledCredentialRules []string
-	// Config replaces the repository's .syncgate.yaml when non-nil.
+	// Isolation, when non-nil, renders and evaluates policies in worker
+	// processes within these limits: the choice for untrusted input. It
+	// needs repositories on disk (Source.Dir). Workers are this program
+	// re-executed, so its main must call ServeWorker first. Nil works
+	// in-process, where policy evaluation is bounded by its deadline and
+	// OPA's own limits only.
+	Isolation *Isolation
+	// FailOn is the least severity that blocks: error (the default) or
+	// warning.
+	FailOn manifest.Severity
+	// Config is trusted configuration: it replaces each repository's own
+	// .syncgate.yaml and may waive any rule. A Source's Trusted config
+	// replaces it in turn.
 	Config *Config
-	// Logger receives debug messages; nil discards them.
+	// RepositoryExceptions applies a repository's own exceptions, severity
+	// overrides and ignore annotations; they never waive or downgrade a
+	// rule meaning that a check could not run (see Unwaivable).
+	// DefaultOptions sets it.
+	RepositoryExceptions bool
+	// Logger receives debug messages, and is the stages' logger where
+	// theirs is nil; nil discards them.
 	Logger *slog.Logger
 }
 
 // DefaultOptions are safe for untrusted repositories.
 func DefaultOptions() Options {
-	ro := render.DefaultOptions()
 	return Options{
-		LoadRestrictions: ro.LoadRestrictions,
-		Jobs:             ro.Jobs,
-		Limits:           ro.Limits,
-		FailOn:           manifest.SeverityError,
-		Stages:           slices.Clone(Stages),
-		MissingSchemas:   validate.MissingSchemasWarning,
-		DefaultPolicies:  true,
+		Render:               render.DefaultOptions(),
+		Validate:             validate.DefaultOptions(),
+		Policy:               policy.DefaultOptions(),
+		Secrets:              secrets.DefaultOptions(),
+		Stages:               AllStages(),
+		FailOn:               manifest.SeverityError,
+		RepositoryExceptions: true,
 	}
 }
 
-// Isolation bounds rendering one target in a worker process: resident
-// memory, CPU time and wall time, and the size of the rendered result.
+// Isolation bounds a worker process: resident memory, CPU and wall time
+// per target, and the size of a rendered result.
 type Isolation = isolate.Limits
 
 // DefaultIsolation returns limits that fit large real repositories with
-// wide margins: 2 GiB, two minutes of CPU and of wall time, 256 MiB of
-// output per target.
+// wide margins.
 func DefaultIsolation() Isolation { return isolate.DefaultLimits() }
 
-// ServeWorker makes this process a render worker, serving until its Gate
-// closes and then exiting, when a Gate with Isolation started it; it
-// returns at once otherwise. Programs that set Options.Isolation call it
-// first thing in main:
+// ServeWorker makes this process a worker, serving until its Gate closes
+// and then exiting, when a Gate with Isolation started it; it returns at
+// once otherwise. Programs that set Options.Isolation call it first thing
+// in main:
 //
 //	func main() {
 //		syncgate.ServeWorker()
@@ -118,39 +99,40 @@ func ServeWorker() { isolate.Main() }
 type Gate struct {
 	opts     Options
 	renderer *render.Renderer
-	workers  *isolate.Pool // nil: render in-process
+	workers  *isolate.Pool // nil: in-process
 	stages   stages
 }
 
-// New validates opts and builds a Gate.
-func New(opts Options) (*Gate, error) {
+// New validates opts, compiles the policies and loads the CRDs, and
+// returns a Gate. Cancelling ctx stops the compilation.
+func New(ctx context.Context, opts Options) (*Gate, error) {
 	if opts.FailOn == "" {
 		opts.FailOn = manifest.SeverityError
 	}
 	if _, err := manifest.ParseSeverity(string(opts.FailOn)); err != nil {
 		return nil, fmt.Errorf("syncgate: fail-on: %w", err)
 	}
+	rv, vv := opts.Render.KubernetesVersion, opts.Validate.KubernetesVersion
+	if rv != "" && vv != "" && rv != vv {
+		return nil, fmt.Errorf("syncgate: Kubernetes version: rendering assumes %s, validation %s", rv, vv)
+	}
+	opts.Render.KubernetesVersion = cmp.Or(rv, vv)
+	opts.Validate.KubernetesVersion = opts.Render.KubernetesVersion
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
-	ropts := render.Options{
-		LoadRestrictions: opts.LoadRestrictions,
-		AllowRemote:      opts.AllowRemote,
-		KubeVersion:      opts.KubernetesVersion,
-		Limits:           opts.Limits,
-		Jobs:             opts.Jobs,
-		Logger:           opts.Logger,
-	}
-	r, err := render.New(ropts)
+	opts.Render.Logger = cmp.Or(opts.Render.Logger, opts.Logger)
+	opts.Policy.Logger = cmp.Or(opts.Policy.Logger, opts.Logger)
+	r, err := render.New(opts.Render)
 	if err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	g := &Gate{opts: opts, renderer: r}
-	if err := g.buildStages(); err != nil {
+	if err := g.buildStages(ctx); err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	if opts.Isolation != nil {
-		if g.workers, err = isolate.NewPool(ropts, *opts.Isolation); err != nil {
+		if g.workers, err = isolate.NewPool(opts.Render, *opts.Isolation); err != nil {
 			return nil, fmt.Errorf("syncgate: %w", err)
 		}
 	}
@@ -165,48 +147,36 @@ func (g *Gate) Close() error {
 	return g.workers.Close()
 }
 
-// Decision is the answer for one revision.
-type Decision struct {
-	// Allowed is false when any finding is at or above Options.FailOn.
-	Allowed bool
-	// Findings are sorted deterministically.
-	Findings []manifest.Finding
-	// Waived are the findings exceptions accepted, sorted like Findings.
-	Waived []Waived
-	// Targets are the rendered targets, sorted by name.
-	Targets []TargetResult
-	// Stats count and time the run.
-	Stats Stats
-}
-
-// TargetResult summarises one target.
-type TargetResult struct {
-	Name    string      `json:"name"`
-	Kind    render.Kind `json:"kind"`
-	Path    string      `json:"path"`
-	Objects int         `json:"objects"`
-	// Error is why the target failed to render, or "".
-	Error string `json:"error"`
-}
-
-// Stats count and time a Check.
-type Stats struct {
-	Targets int
-	Objects int
-	// Render is the time spent rendering; Validate, Policy and Secrets
-	// the time spent in each stage, summed over targets; Total the whole
-	// Check.
-	Render   time.Duration
-	Validate time.Duration
-	Policy   time.Duration
-	Secrets  time.Duration
-	Total    time.Duration
+// Objects are objects rendered elsewhere, per target, with the
+// configuration that decides them: what an operator or a server hands the
+// Gate right before it applies them.
+type Objects struct {
+	// Targets are the rendered targets; a Result's Err is reported as the
+	// target's render failure.
+	Targets []*render.Result
+	// Trusted is the caller's configuration; it replaces Options.Config
+	// and Repository, and may waive any rule.
+	Trusted *Config
+	// Repository is the configuration of the repository the objects come
+	// from, when no trusted configuration is given.
+	Repository *Config
+	// FS is where the paths the configuration names (policies, CRDs,
+	// schema locations) are read; nil allows none.
+	FS fs.FS
 }
 
 // Targets discovers the targets of src and applies its configuration. A
 // path that names a file, as a pre-commit hook passes them, selects the
 // targets of the whole repository whose inputs hold that file.
 func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error) {
+	cfg, _, err := g.configOf(src)
+	if err != nil {
+		return nil, err
+	}
+	return g.targets(ctx, src, cfg)
+}
+
+func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.Target, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -214,12 +184,12 @@ func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error
 	if err != nil {
 		return nil, err
 	}
-	targets, err := g.discover(src, dirs)
+	targets, err := discover(src, cfg, dirs)
 	if err != nil {
 		return nil, err
 	}
 	if len(files) > 0 {
-		all, err := g.discover(src, []string{"."})
+		all, err := discover(src, cfg, []string{"."})
 		if err != nil {
 			return nil, err
 		}
@@ -235,7 +205,7 @@ func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error
 
 // discover finds the targets under dirs; targets the configuration
 // declares replace those discovered at the same path.
-func (g *Gate) discover(src *Source, dirs []string) ([]render.Target, error) {
+func discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
 	var targets []render.Target
 	for _, p := range dirs {
 		found, err := render.Discover(src.FS, p)
@@ -244,7 +214,6 @@ func (g *Gate) discover(src *Source, dirs []string) ([]render.Target, error) {
 		}
 		targets = append(targets, found...)
 	}
-	cfg := g.config(src)
 	if cfg == nil {
 		return targets, nil
 	}
@@ -298,69 +267,113 @@ func underAny(p string, dirs []string) bool {
 	return false
 }
 
-func (g *Gate) config(src *Source) *Config {
-	if g.opts.Config != nil {
-		return g.opts.Config
+// configOf returns the configuration that decides a check of src, and
+// whether it is trusted: src.Trusted, else Options.Config, else the
+// repository's own .syncgate.yaml.
+func (g *Gate) configOf(src *Source) (*Config, bool, error) {
+	if cfg := cmp.Or(src.Trusted, g.opts.Config); cfg != nil {
+		return cfg, true, nil
 	}
-	return src.Config
+	cfg, err := src.RepositoryConfig()
+	return cfg, false, err
 }
 
 // Render renders targets of src, in the order given: in worker processes
-// when the Gate has Isolation and src is a directory, else in-process.
-func (g *Gate) Render(ctx context.Context, src *Source, targets []render.Target) []*render.Result {
-	targets = g.withKubeVersion(src, targets)
-	if g.workers != nil && src.Root() != "" {
-		return g.workers.RenderAll(ctx, src.Root(), targets)
+// when the Gate has Isolation, else in-process. A Gate with Isolation
+// cannot render a Source without a directory on disk.
+func (g *Gate) Render(ctx context.Context, src *Source, targets []render.Target) ([]*render.Result, error) {
+	cfg, _, err := g.configOf(src)
+	if err != nil {
+		return nil, err
 	}
-	return g.renderer.RenderAll(ctx, src.FS, targets)
+	results, _, err := g.render(ctx, src, g.kubernetesVersion(cfg), targets, nil)
+	return results, err
 }
 
-// kubeVersion is the Kubernetes version of src's checks: the option, else
-// the repository's configuration, else "" for the newest.
-func (g *Gate) kubeVersion(src *Source) string {
-	if cfg := g.config(src); g.opts.KubernetesVersion == "" && cfg != nil {
-		return cfg.KubernetesVersion
+// render renders targets, and with eval non-nil has the workers evaluate
+// policies on them: the i-th Checked holds the findings on targets[i].
+func (g *Gate) render(ctx context.Context, src *Source, version string, targets []render.Target, eval *isolate.Evaluation) ([]*render.Result, []isolate.Checked, error) {
+	targets = slices.Clone(targets)
+	for i := range targets {
+		targets[i].KubernetesVersion = cmp.Or(targets[i].KubernetesVersion, version)
 	}
-	return g.opts.KubernetesVersion
+	if g.workers == nil {
+		return g.renderer.RenderAll(ctx, src.FS, targets), nil, nil
+	}
+	if src.Dir == "" {
+		return nil, nil, errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
+	}
+	results, checked := g.workers.RenderAll(ctx, src.Dir, targets, eval)
+	return results, checked, nil
 }
 
-// withKubeVersion applies the configured Kubernetes version to targets
-// that do not set their own.
-func (g *Gate) withKubeVersion(src *Source, targets []render.Target) []render.Target {
-	version := g.kubeVersion(src)
-	out := slices.Clone(targets)
-	for i := range out {
-		if out[i].KubeVersion == "" {
-			out[i].KubeVersion = version
-		}
+// kubernetesVersion is the Kubernetes version of a check: the option, else
+// the configuration's, else "" for the newest.
+func (g *Gate) kubernetesVersion(cfg *Config) string {
+	if v := g.opts.Render.KubernetesVersion; v != "" || cfg == nil {
+		return v
 	}
-	return out
+	return cfg.KubernetesVersion
 }
 
 // Check renders every target of src and checks every object.
 func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	start := time.Now()
-	targets, err := g.Targets(ctx, src)
+	cfg, trusted, err := g.configOf(src)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := g.targets(ctx, src, cfg)
 	if err != nil {
 		return nil, err
 	}
 	d := &Decision{}
-	r, err := g.newRun(ctx, g.config(src), src, g.kubeVersion(src), &d.Stats)
-	if err != nil {
-		return nil, err
-	}
-	dirs, _, err := splitPaths(src)
+	version := g.kubernetesVersion(cfg)
+	r, err := g.newRun(ctx, cfg, trusted, src.FS, version, &d.Stats)
 	if err != nil {
 		return nil, err
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
-	files := r.scanFiles(ctx, dirs)
+	files := r.scanFiles(ctx, src.Paths)
 	renderStart := time.Now()
-	results := g.Render(ctx, src, targets)
+	results, checked, err := g.render(ctx, src, version, targets, r.eval)
+	if err != nil {
+		files()
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
+		files()
 		return nil, err
 	}
 	d.Stats.Render = time.Since(renderStart)
+	r.isolated = map[string]isolate.Checked{}
+	for i, c := range checked {
+		r.isolated[targets[i].Name] = c
+	}
+	return g.finish(ctx, d, r, results, files, start)
+}
+
+// CheckObjects checks objects rendered elsewhere, as an operator calls the
+// gate right before it applies them.
+func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) {
+	start := time.Now()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	cfg, trusted := cmp.Or(in.Trusted, g.opts.Config), true
+	if cfg == nil {
+		cfg, trusted = in.Repository, false
+	}
+	d := &Decision{}
+	r, err := g.newRun(ctx, cfg, trusted, in.FS, g.kubernetesVersion(cfg), &d.Stats)
+	if err != nil {
+		return nil, err
+	}
+	return g.finish(ctx, d, r, in.Targets, func() []manifest.Finding { return nil }, start)
+}
+
+// finish checks rendered results and decides.
+func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*render.Result, files func() []manifest.Finding, start time.Time) (*Decision, error) {
 	var objects []*manifest.Object
 	for _, res := range results {
 		objects = append(objects, res.Objects...)
@@ -379,34 +392,11 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	w := newWaivers(g.config(src), start)
-	d.add(w.apply(findings, objects))
-	d.Findings = append(d.Findings, w.expiredFindings()...)
+	d.add(r.waivers.apply(findings, objects))
+	d.Findings = append(d.Findings, r.waivers.expiredFindings()...)
+	d.Findings = append(d.Findings, ignoredFindings(r.cfg, r.waivers.trusted, g.opts.RepositoryExceptions)...)
+	d.Overrides = r.waivers.applied()
 	d.Stats.Targets = len(d.Targets)
-	d.Stats.Objects = len(objects)
-	g.decide(d)
-	d.Stats.Total = time.Since(start)
-	return d, nil
-}
-
-// CheckObjects checks objects that were rendered elsewhere, as an operator
-// calls the gate right before it applies them.
-func (g *Gate) CheckObjects(ctx context.Context, objects []*manifest.Object) (*Decision, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	start := time.Now()
-	d := &Decision{}
-	r, err := g.newRun(ctx, g.opts.Config, nil, g.opts.KubernetesVersion, &d.Stats)
-	if err != nil {
-		return nil, err
-	}
-	r.rendered(ctx, objects)
-	findings := append(r.findings, g.checkObjects(ctx, r, objects)...)
-	findings = append(findings, r.secretFindings(nil)...)
-	w := newWaivers(g.opts.Config, start)
-	d.add(w.apply(findings, objects))
-	d.Findings = append(d.Findings, w.expiredFindings()...)
 	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
@@ -421,23 +411,22 @@ func (d *Decision) add(findings []manifest.Finding, waived []Waived) {
 func (g *Gate) decide(d *Decision) {
 	manifest.SortFindings(d.Findings)
 	SortWaived(d.Waived)
-	d.Allowed = true
-	for _, f := range d.Findings {
-		if f.Severity.Rank() >= g.opts.FailOn.Rank() {
-			d.Allowed = false
-		}
-	}
+	d.Allowed = !slices.ContainsFunc(d.Findings, func(f manifest.Finding) bool { return f.Severity.Rank() >= g.opts.FailOn.Rank() })
 }
 
 // renderFindings turns a render error into findings, one per file the
 // error names, so that no cause is lost.
 func renderFindings(t render.Target, err error) []manifest.Finding {
+	whole := manifest.Finding{Rule: "render/failed", Severity: manifest.SeverityError, Target: t.Name, File: t.Path, Message: err.Error()}
+	if errors.Is(err, manifest.ErrLimit) {
+		whole.Rule = "render/resource-limit"
+	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return []manifest.Finding{{Rule: "render/failed", Severity: manifest.SeverityError, Target: t.Name, File: t.Path, Message: err.Error()}}
+		return []manifest.Finding{whole}
 	}
 	sources := manifest.SourceErrors(err)
 	if len(sources) == 0 {
-		return []manifest.Finding{{Rule: "render/failed", Severity: manifest.SeverityError, Target: t.Name, File: t.Path, Message: err.Error()}}
+		return []manifest.Finding{whole}
 	}
 	findings := make([]manifest.Finding, 0, len(sources))
 	for _, se := range sources {
@@ -482,9 +471,4 @@ func location(o manifest.Origin) string {
 		return fmt.Sprintf("%s:%d", o.File, o.Line)
 	}
 	return o.File
-}
-
-// FS returns a Source over an in-memory or embedded repository.
-func FS(fsys fs.FS, paths ...string) *Source {
-	return &Source{FS: fsys, Paths: paths}
 }

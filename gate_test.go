@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
 )
 
 // Gates with Isolation render in this test binary, re-executed.
@@ -26,7 +27,7 @@ func checkDir(t *testing.T, dir string) *Decision {
 
 func checkDirWith(t *testing.T, opts Options, dir string) *Decision {
 	t.Helper()
-	g, err := New(opts)
+	g, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +143,7 @@ targets:
 	}
 	opts := DefaultOptions()
 	opts.Config = cfg
-	g, err := New(opts)
+	g, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +194,7 @@ func FuzzParseConfig(f *testing.F) {
 }
 
 func TestCheckObjectsFindsDuplicates(t *testing.T) {
-	g, err := New(DefaultOptions())
+	g, err := New(context.Background(), DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +202,7 @@ func TestCheckObjectsFindsDuplicates(t *testing.T) {
 		return manifest.NewObject(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "a"}},
 			manifest.Origin{File: "f.yaml", Line: line, Target: "t"})
 	}
-	d, err := g.CheckObjects(context.Background(), []*manifest.Object{obj(1), obj(9)})
+	d, err := g.CheckObjects(context.Background(), objectsOf([]*manifest.Object{obj(1), obj(9)}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestCheckObjectsFindsDuplicates(t *testing.T) {
 func TestNewRejectsBadFailOn(t *testing.T) {
 	opts := DefaultOptions()
 	opts.FailOn = "fatal"
-	if _, err := New(opts); err == nil {
+	if _, err := New(context.Background(), opts); err == nil {
 		t.Error("New accepted fail-on fatal")
 	}
 }
@@ -222,7 +223,7 @@ func TestNewRejectsBadFailOn(t *testing.T) {
 // object's origin.
 func TestCheckPolicies(t *testing.T) {
 	opts := DefaultOptions()
-	opts.Policies = []string{"policy/testdata/basic"}
+	opts.Policy.Dirs = []string{"policy/testdata/basic"}
 	opts.FailOn = manifest.SeverityWarning
 	d := checkDirWith(t, opts, "examples/broken")
 	var warned []string
@@ -250,7 +251,7 @@ func TestTargetsOfChangedFiles(t *testing.T) {
 		{files: []string{"components/monitoring/kustomization.yaml"}, want: []string{"apps/api/overlays/prod", "apps/api/overlays/staging"}},
 		{files: []string{"README.md"}, want: nil},
 	}
-	g, err := New(DefaultOptions())
+	g, err := New(context.Background(), DefaultOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,4 +268,9 @@ func TestTargetsOfChangedFiles(t *testing.T) {
 			t.Errorf("targets of %v (-want +got):\n%s", tt.files, diff)
 		}
 	}
+}
+
+// objectsOf hands objects to CheckObjects as one target's.
+func objectsOf(objects []*manifest.Object) Objects {
+	return Objects{Targets: []*render.Result{{Target: render.Target{Name: "t"}, Objects: objects}}}
 }

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
-	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -72,19 +72,22 @@ func (c *StageConfig) check() error {
 	return fmt.Errorf("missingSchemas: %q: want error, warning or ignore", c.MissingSchemas)
 }
 
-// repoStages are the stage settings of one Check's repository.
+// repoStages are the stage settings of one check's repository.
 type repoStages struct {
+	fsys            fs.FS
 	policies        []*policy.Engine
+	policyOpts      *policy.Options  // how policies were compiled; nil: none
 	scanner         *secrets.Scanner // nil: the Gate's
 	crds            []*manifest.Object
 	schemaLocations []string
 	missingSchemas  validate.MissingSchemas
 }
 
-// repoStages builds what cfg adds to the Gate's stages for src; nil when
-// it adds nothing. Policies are compiled for each Check, since the
-// repository's files change from one revision to the next.
-func (g *Gate) repoStages(ctx context.Context, cfg *Config, src *Source) (*repoStages, error) {
+// repoStages builds what cfg adds to the Gate's stages, reading every
+// path it names from fsys; nil when it adds nothing. Policies are
+// compiled for each check, since a repository's files change from one
+// revision to the next.
+func (g *Gate) repoStages(ctx context.Context, cfg *Config, fsys fs.FS) (*repoStages, error) {
 	if cfg == nil {
 		return nil, nil
 	}
@@ -92,96 +95,35 @@ func (g *Gate) repoStages(ctx context.Context, cfg *Config, src *Source) (*repoS
 	if len(sc.Policies)+len(sc.CRDs)+len(sc.SchemaLocations)+len(sc.Secrets.DisabledCredentialRules) == 0 && sc.MissingSchemas == "" {
 		return nil, nil
 	}
-	repo := &repoStages{missingSchemas: validate.MissingSchemas(sc.MissingSchemas)}
-	root := ""
-	if src != nil {
-		root = src.Root()
+	if fsys == nil && len(sc.Policies)+len(sc.CRDs)+len(sc.SchemaLocations) > 0 {
+		return nil, fmt.Errorf("%s: policies, crds and schemaLocations name files, and this check has no repository to read them from", cfg.name())
 	}
-	needsRoot := len(sc.Policies) > 0 || len(sc.SchemaLocations) > 0
-	if needsRoot && root == "" {
-		return nil, fmt.Errorf("%s: policies and schemaLocations need a repository opened with OpenDir", cfg.name())
-	}
-	for _, loc := range sc.SchemaLocations {
-		if u, err := url.Parse(loc); err == nil && u.Scheme != "" {
-			repo.schemaLocations = append(repo.schemaLocations, loc)
-			continue
-		}
-		repo.schemaLocations = append(repo.schemaLocations, filepath.Join(root, filepath.FromSlash(loc)))
-	}
+	repo := &repoStages{fsys: fsys, missingSchemas: validate.MissingSchemas(sc.MissingSchemas), schemaLocations: sc.SchemaLocations}
 	if g.stages.policyOn && len(sc.Policies) > 0 {
-		dirs := make([]string, len(sc.Policies))
-		for i, p := range sc.Policies {
-			dirs[i] = filepath.Join(root, filepath.FromSlash(p))
-			if err := insideRoot(root, dirs[i]); err != nil {
-				return nil, fmt.Errorf("%s: policies: %w", cfg.name(), err)
-			}
-		}
-		opts := g.stages.policyOpts
+		opts := g.opts.Policy
 		opts.Bundled = false
-		e, err := policy.Load(ctx, dirs, opts)
+		opts.FS = fsys
+		opts.Dirs = sc.Policies
+		e, err := policy.Load(ctx, opts)
 		if err != nil {
 			return nil, fmt.Errorf("%s: policies: %w", cfg.name(), err)
 		}
 		repo.policies = append(repo.policies, e)
+		repo.policyOpts = &opts
 	}
-	if g.stages.validateOn && src != nil {
-		for _, p := range sc.CRDs {
-			objs, err := readCRDs(src.FS, path.Clean(filepath.ToSlash(p)), g.opts.Limits)
-			if err != nil {
-				return nil, fmt.Errorf("%s: crds: %w", cfg.name(), err)
-			}
-			repo.crds = append(repo.crds, objs...)
+	if g.stages.validateOn && len(sc.CRDs) > 0 {
+		var err error
+		if repo.crds, err = validate.ReadCRDs(fsys, sc.CRDs, g.opts.Render.Limits); err != nil {
+			return nil, fmt.Errorf("%s: crds: %w", cfg.name(), err)
 		}
 	}
 	if g.stages.secrets != nil && len(sc.Secrets.DisabledCredentialRules) > 0 {
-		opts := g.stages.secretsOpts
-		opts.DisabledCredentialRules = append(append([]string(nil), opts.DisabledCredentialRules...), sc.Secrets.DisabledCredentialRules...)
+		opts := g.opts.Secrets
+		opts.DisabledCredentialRules = append(slices.Clone(opts.DisabledCredentialRules), sc.Secrets.DisabledCredentialRules...)
 		var err error
 		if repo.scanner, err = secrets.New(opts); err != nil {
 			return nil, fmt.Errorf("%s: secrets: %w", cfg.name(), err)
 		}
 	}
 	return repo, nil
-}
-
-// insideRoot refuses a directory that, through symbolic links, leaves root.
-func insideRoot(root, dir string) error {
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return err
-	}
-	real, err := filepath.EvalSymlinks(dir)
-	if err != nil {
-		return err
-	}
-	if rel, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(rel) && rel != "." {
-		return fmt.Errorf("%s leaves the repository root", dir)
-	}
-	return nil
-}
-
-// readCRDs decodes the CRD files of p in fsys: a file, or a directory's
-// .yaml, .yml and .json files, recursively.
-func readCRDs(fsys fs.FS, p string, limits manifest.Limits) ([]*manifest.Object, error) {
-	var objects []*manifest.Object
-	err := fs.WalkDir(fsys, p, func(file string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		ext := strings.ToLower(path.Ext(file))
-		if d.IsDir() || (file != p && ext != ".yaml" && ext != ".yml" && ext != ".json") {
-			return nil
-		}
-		data, err := fs.ReadFile(fsys, file)
-		if err != nil {
-			return err
-		}
-		objs, err := manifest.DecodeObjects(file, data, limits)
-		if err != nil {
-			return err
-		}
-		objects = append(objects, objs...)
-		return nil
-	})
-	return objects, err
 }

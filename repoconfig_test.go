@@ -55,7 +55,7 @@ spec:
 		"app/gadget.yaml": "apiVersion: example.io/v1\nkind: Gadget\nmetadata:\n  name: g\n  namespace: shop\n",
 	})
 	opts := DefaultOptions()
-	opts.DefaultPolicies = false
+	opts.Policy.Bundled = false
 	d := checkDirWith(t, opts, dir)
 	var got []string
 	for _, f := range d.Findings {

@@ -34,6 +34,16 @@ var gateRules = []manifest.Rule{
 		Remediation: "Fix what the exception waived, or renew it with a new date and reason.",
 	},
 	{
+		ID: "config/invalid-exception", Severity: manifest.SeverityError,
+		Summary:     "An object's syncgate.io/ignore annotation names a rule it cannot waive: a malformed rule pattern, or a rule meaning a check could not run (render/*, config/*, policy/eval-error, secrets/scan-error, resource limits).",
+		Remediation: "Fix what the rule reports; only the caller's trusted configuration can waive such a rule.",
+	},
+	{
+		ID: "config/repository-exceptions-ignored", Severity: manifest.SeverityInfo,
+		Summary:     "The caller turned off the repository's own exceptions and severity overrides, so those in .syncgate.yaml were not applied.",
+		Remediation: "Nothing to do in the repository; ask the gate's owner to add the exception to the trusted configuration if it is needed.",
+	},
+	{
 		ID: "config/exception-without-reason", Severity: manifest.SeverityWarning,
 		Summary:     "An object has the syncgate.io/ignore annotation without syncgate.io/ignore-reason, so it waives nothing.",
 		Remediation: "Say why in syncgate.io/ignore-reason, or remove the annotation.",
@@ -44,7 +54,7 @@ var gateRules = []manifest.Rule{
 // rendering, configuration, schema validation, the bundled policies and
 // secrets. It compiles the bundled library once to read its rules.
 func Rules() []manifest.Rule {
-	return sortRules(slices.Concat(gateRules, validate.Rules(), secrets.Rules, policyRules(policy.Rules())))
+	return sortRules(slices.Concat(gateRules, validate.Rules(), secrets.Rules(), policyRules(policy.Rules())))
 }
 
 // Rules lists the rules this Gate can report: rendering, configuration,
@@ -52,7 +62,7 @@ func Rules() []manifest.Rule {
 // read from its compiled engine rather than compiling the bundled library
 // again.
 func (g *Gate) Rules() []manifest.Rule {
-	rules := slices.Concat(gateRules, validate.Rules(), secrets.Rules)
+	rules := slices.Concat(gateRules, validate.Rules(), secrets.Rules())
 	if g.stages.policies != nil {
 		rules = append(rules, policyRules(append(g.stages.policies.Rules(), policy.EvalErrorRule))...)
 	}

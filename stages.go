@@ -5,16 +5,16 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/internal/parallel"
-	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
@@ -32,12 +32,12 @@ const (
 	StageSecrets  Stage = "secrets"
 )
 
-// Stages lists every stage.
-var Stages = []Stage{StageValidate, StagePolicy, StageSecrets}
+// AllStages lists every stage.
+func AllStages() []Stage { return []Stage{StageValidate, StagePolicy, StageSecrets} }
 
 // ParseStage checks a stage name.
 func ParseStage(s string) (Stage, error) {
-	if slices.Contains(Stages, Stage(s)) {
+	if slices.Contains(AllStages(), Stage(s)) {
 		return Stage(s), nil
 	}
 	return "", fmt.Errorf("unknown stage %q (want validate, policy or secrets)", s)
@@ -45,18 +45,18 @@ func ParseStage(s string) (Stage, error) {
 
 // stages holds what the checking stages compiled once in New.
 type stages struct {
-	validateOpts validate.Options
-	policyOpts   policy.Options
-	secretsOpts  secrets.Options
-	mu           sync.Mutex
-	validators   map[string]*validate.Validator // by validatorKey
-	policies     *policy.Engine                 // nil: no policies
-	secrets      *secrets.Scanner               // nil: stage off
-	validateOn   bool
-	policyOn     bool
+	mu         sync.Mutex
+	validators map[string]*validate.Validator // by validatorKey
+	policies   *policy.Engine                 // nil: no policies
+	secrets    *secrets.Scanner               // nil: stage off
+	validateOn bool
+	policyOn   bool
+	// policyDirs are Options.Policy.Dirs made absolute, for workers.
+	policyDirs []string
+	runs       atomic.Uint64
 }
 
-func (g *Gate) buildStages() error {
+func (g *Gate) buildStages(ctx context.Context) error {
 	on := func(s Stage) bool { return slices.Contains(g.opts.Stages, s) }
 	for _, s := range g.opts.Stages {
 		if _, err := ParseStage(string(s)); err != nil {
@@ -66,44 +66,26 @@ func (g *Gate) buildStages() error {
 	st := &g.stages
 	st.validators = map[string]*validate.Validator{}
 	if st.validateOn = on(StageValidate); st.validateOn {
-		crds, err := readCRDFiles(g.opts.CRDs, g.opts.Limits)
-		if err != nil {
-			return fmt.Errorf("crds: %w", err)
-		}
-		st.validateOpts = validate.Options{
-			CRDs:            crds,
-			SchemaLocations: g.opts.SchemaLocations,
-			AllowRemote:     g.opts.AllowRemote,
-			MissingSchemas:  g.opts.MissingSchemas,
-			NoCRDCatalog:    g.opts.NoCRDCatalog,
-			Jobs:            g.opts.Jobs,
-		}
-		if _, err := g.validator(g.opts.KubernetesVersion, nil); err != nil {
+		if _, err := g.validator(g.opts.Validate.KubernetesVersion, nil); err != nil {
 			return err
 		}
 	}
-	st.policyOpts = policy.Options{
-		Namespaces:    g.opts.PolicyNamespaces,
-		AllNamespaces: g.opts.AllNamespaces,
-		Bundled:       g.opts.DefaultPolicies,
-		Timeout:       g.opts.PolicyTimeout,
-		MaxMemory:     g.opts.PolicyMemory,
-		Jobs:          g.opts.Jobs,
-		Logger:        g.opts.Logger,
-	}
-	if st.policyOn = on(StagePolicy); st.policyOn && (g.opts.DefaultPolicies || len(g.opts.Policies) > 0) {
+	popts := g.opts.Policy
+	if st.policyOn = on(StagePolicy); st.policyOn && (popts.Bundled || len(popts.Dirs) > 0) {
 		var err error
-		if st.policies, err = policy.Load(context.Background(), g.opts.Policies, st.policyOpts); err != nil {
+		if st.policies, err = policy.Load(ctx, popts); err != nil {
 			return fmt.Errorf("policies: %w", err)
+		}
+		for _, d := range popts.Dirs {
+			if popts.FS == nil {
+				d, _ = filepath.Abs(d)
+			}
+			st.policyDirs = append(st.policyDirs, d)
 		}
 	}
 	if on(StageSecrets) {
-		st.secretsOpts = secrets.DefaultOptions()
-		st.secretsOpts.AgeKeys = g.opts.SOPSAgeKeys
-		st.secretsOpts.DisabledCredentialRules = g.opts.DisabledCredentialRules
-		st.secretsOpts.Limits = g.opts.Limits
 		var err error
-		if st.secrets, err = secrets.New(st.secretsOpts); err != nil {
+		if st.secrets, err = secrets.New(g.opts.Secrets); err != nil {
 			return err
 		}
 	}
@@ -117,52 +99,47 @@ func (g *Gate) validator(version string, repo *repoStages) (*validate.Validator,
 	if !st.validateOn {
 		return nil, nil
 	}
-	opts := st.validateOpts
+	opts := g.opts.Validate
 	opts.KubernetesVersion = version
+	key := []string{version, string(opts.MissingSchemas)}
 	if repo != nil {
-		opts.SchemaLocations = append(slices.Clone(opts.SchemaLocations), repo.schemaLocations...)
+		opts.RepositorySchemaLocations = repo.schemaLocations
+		opts.RepositoryFS = repo.fsys
 		opts.MissingSchemas = cmp.Or(repo.missingSchemas, opts.MissingSchemas)
+		key = append(key, string(opts.MissingSchemas))
+		if len(repo.schemaLocations) > 0 {
+			// A repository's locations are read from its file system,
+			// which differs from one check to the next.
+			return validate.New(opts)
+		}
 	}
-	key := strings.Join(append([]string{version, string(opts.MissingSchemas)}, opts.SchemaLocations...), "\x00")
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if v, ok := st.validators[key]; ok {
+	k := strings.Join(key, "\x00")
+	if v, ok := st.validators[k]; ok {
 		return v, nil
 	}
 	v, err := validate.New(opts)
 	if err != nil {
 		return nil, err
 	}
-	st.validators[key] = v
+	st.validators[k] = v
 	return v, nil
 }
 
-// readCRDFiles decodes the CRD files of paths on disk: files, or
-// directories' .yaml, .yml and .json files, recursively.
-func readCRDFiles(paths []string, limits manifest.Limits) ([]*manifest.Object, error) {
-	var objects []*manifest.Object
-	for _, p := range paths {
-		dir := filepath.Dir(p)
-		objs, err := readCRDs(os.DirFS(dir), filepath.Base(p), limits)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p, err)
-		}
-		for _, o := range objs {
-			o.Origin.File = filepath.ToSlash(filepath.Join(dir, o.Origin.File))
-		}
-		objects = append(objects, objs...)
-	}
-	return objects, nil
-}
-
-// run is one Check's state for the stages: the validator knows the CRDs
-// of every rendered target.
+// run is one check's state for the stages.
 type run struct {
+	cfg       *Config
+	waivers   *waivers
 	validator *validate.Validator
-	policies  []*policy.Engine
-	scanner   *secrets.Scanner // nil: stage off
-	fsys      fs.FS
-	findings  []manifest.Finding // about the run as a whole
+	policies  []*policy.Engine // evaluated in-process
+	// eval is what workers evaluate beside rendering when the Gate has
+	// Isolation; isolated are its findings by target name.
+	eval     *isolate.Evaluation
+	isolated map[string]isolate.Checked
+	scanner  *secrets.Scanner // nil: stage off
+	fsys     fs.FS
+	findings []manifest.Finding // about the run as a whole
 
 	// schemas is the validator before the rendered CRDs join it (nil:
 	// stage off); crds are those the repository's configuration names.
@@ -181,16 +158,17 @@ func (r *run) timed(d *time.Duration, start time.Time) {
 	r.mu.Unlock()
 }
 
-// newRun prepares the stages for one Check, before anything is rendered.
-func (g *Gate) newRun(ctx context.Context, cfg *Config, src *Source, version string, stats *Stats) (*run, error) {
-	r := &run{stats: stats, scanner: g.stages.secrets}
-	if src != nil {
-		r.fsys = src.FS
-	}
+// newRun prepares the stages for one check, before anything is rendered:
+// it compiles the repository's policies, loads its CRDs, and refuses a
+// configuration whose exceptions name rules no check reports or, from
+// the repository, rules it may not waive.
+func (g *Gate) newRun(ctx context.Context, cfg *Config, trusted bool, fsys fs.FS, version string, stats *Stats) (*run, error) {
+	r := &run{cfg: cfg, stats: stats, scanner: g.stages.secrets, fsys: fsys}
+	r.waivers = newWaivers(cfg, trusted, g.opts.RepositoryExceptions, time.Now())
 	if g.stages.policies != nil {
 		r.policies = append(r.policies, g.stages.policies)
 	}
-	repo, err := g.repoStages(ctx, cfg, src)
+	repo, err := g.repoStages(ctx, cfg, fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -199,8 +177,36 @@ func (g *Gate) newRun(ctx context.Context, cfg *Config, src *Source, version str
 		r.scanner = cmp.Or(repo.scanner, r.scanner)
 		r.crds = repo.crds
 	}
+	if cfg != nil {
+		if err := cfg.checkRules(trusted, g.ruleIDs(r.policies)); err != nil {
+			return nil, err
+		}
+	}
+	if g.workers != nil && len(r.policies) > 0 {
+		r.eval = &isolate.Evaluation{Run: g.stages.runs.Add(1), AgeKeys: g.opts.Secrets.AgeKeys}
+		if g.stages.policies != nil {
+			opts := g.opts.Policy
+			opts.Dirs = g.stages.policyDirs
+			r.eval.Policies = append(r.eval.Policies, isolate.Policies{Options: opts})
+		}
+		if repo != nil && repo.policyOpts != nil {
+			r.eval.Policies = append(r.eval.Policies, isolate.Policies{Options: *repo.policyOpts, InRepository: true})
+		}
+	}
 	r.schemas, err = g.validator(version, repo)
 	return r, err
+}
+
+// ruleIDs lists every rule a check with policies can report.
+func (g *Gate) ruleIDs(policies []*policy.Engine) []string {
+	var ids []string
+	for _, r := range slices.Concat(gateRules, validate.Rules(), secrets.Rules()) {
+		ids = append(ids, r.ID)
+	}
+	for _, e := range policies {
+		ids = append(ids, e.RuleIDs()...)
+	}
+	return ids
 }
 
 // rendered hands the validator the CRDs among every rendered object.
@@ -213,17 +219,21 @@ func (r *run) rendered(ctx context.Context, objects []*manifest.Object) {
 	r.timed(&r.stats.Validate, start)
 }
 
-// scanFiles starts the secrets stage on the raw files under dirs, which
-// needs nothing rendered, and returns a function that waits for its
+// scanFiles starts the secrets stage on the raw files of paths (all of
+// the repository when empty): the directories' files and the files named,
+// which needs nothing rendered. It returns a function that waits for the
 // findings; call it once.
-func (r *run) scanFiles(ctx context.Context, dirs []string) func() []manifest.Finding {
+func (r *run) scanFiles(ctx context.Context, paths []string) func() []manifest.Finding {
 	if r.scanner == nil || r.fsys == nil {
 		return func() []manifest.Finding { return nil }
+	}
+	if len(paths) == 0 {
+		paths = []string{"."}
 	}
 	done := make(chan []manifest.Finding, 1)
 	go func() {
 		start := time.Now()
-		found := r.scanner.Files(ctx, within{r.fsys, dirs})
+		found := r.scanner.Files(ctx, within{r.fsys, paths})
 		r.timed(&r.stats.Secrets, start)
 		done <- found
 	}()
@@ -235,9 +245,9 @@ func (r *run) scanFiles(ctx context.Context, dirs []string) func() []manifest.Fi
 // findings come in target order.
 func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, files func() []manifest.Finding) []manifest.Finding {
 	perTarget := make([][]manifest.Finding, len(results))
-	parallel.Do(len(results), g.opts.Jobs, func(i int) {
+	parallel.Do(len(results), g.opts.Render.Jobs, func(i int) {
 		if ctx.Err() == nil {
-			perTarget[i] = g.checkObjects(ctx, r, results[i].Objects)
+			perTarget[i] = g.checkObjects(ctx, r, results[i])
 		}
 	})
 	return append(slices.Concat(perTarget...), r.secretFindings(files())...)
@@ -245,22 +255,30 @@ func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Resul
 
 // checkObjects runs every stage on the objects of one target. Secrets
 // findings are kept apart, to be merged with those on raw files.
-func (g *Gate) checkObjects(ctx context.Context, r *run, objects []*manifest.Object) []manifest.Finding {
+func (g *Gate) checkObjects(ctx context.Context, r *run, res *render.Result) []manifest.Finding {
+	objects := res.Objects
 	findings := duplicateFindings(objects)
-	checked := objects
+	prepared := secrets.Prepared{Objects: objects}
 	if r.scanner != nil {
-		checked = r.scanner.Prepare(objects)
+		prepared = r.scanner.Prepare(objects)
 	}
-	mask := decryptedValues(objects, checked)
 	if r.validator != nil {
 		start := time.Now()
-		findings = append(findings, mask.findings(r.validator.Validate(ctx, checked))...)
+		findings = append(findings, prepared.Mask(r.validator.Validate(ctx, prepared.Objects))...)
 		r.timed(&r.stats.Validate, start)
 	}
-	for _, e := range r.policies {
-		start := time.Now()
-		findings = append(findings, mask.findings(e.Evaluate(ctx, checked))...)
-		r.timed(&r.stats.Policy, start)
+	if r.eval != nil {
+		checked := r.isolated[res.Target.Name]
+		findings = append(findings, checked.Findings...)
+		r.mu.Lock()
+		r.stats.Policy += checked.Time
+		r.mu.Unlock()
+	} else {
+		for _, e := range r.policies {
+			start := time.Now()
+			findings = append(findings, prepared.Mask(e.Evaluate(ctx, prepared.Objects))...)
+			r.timed(&r.stats.Policy, start)
+		}
 	}
 	if r.scanner != nil {
 		start := time.Now()
@@ -282,39 +300,8 @@ func (r *run) secretFindings(files []manifest.Finding) []manifest.Finding {
 	return secrets.Merge(files, r.secrets)
 }
 
-// masker hides the values of SOPS objects decrypted for the later stages,
-// whatever a message of theirs quotes.
-type masker struct{ set *redact.Set }
-
-func decryptedValues(raw, checked []*manifest.Object) masker {
-	var m masker
-	for i := range raw {
-		if checked[i] == raw[i] {
-			continue
-		}
-		if m.set == nil {
-			m.set = &redact.Set{}
-		}
-		for _, v := range secrets.Sensitive(checked[i]) {
-			m.set.Add(v)
-		}
-	}
-	return m
-}
-
-func (m masker) findings(findings []manifest.Finding) []manifest.Finding {
-	if m.set == nil {
-		return findings
-	}
-	for i := range findings {
-		findings[i].Message = m.set.Redact(findings[i].Message)
-		findings[i].Field = m.set.Redact(findings[i].Field)
-	}
-	return findings
-}
-
 // within is fsys with directory listings limited to the entries on the way
-// to, or under, paths: the raw files a Check of those paths covers. Files
+// to, or under, paths: the raw files a check of those paths covers. Files
 // outside stay readable by name, as a .sops.yaml at the root must be.
 type within struct {
 	fs.FS

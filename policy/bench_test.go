@@ -9,7 +9,7 @@ import (
 // of examples/broken; it reports objects per second.
 func BenchmarkEvaluateBundled(b *testing.B) {
 	targets := renderRepo(b, "../examples/broken")
-	e, err := Load(context.Background(), nil, DefaultOptions())
+	e, err := Load(context.Background(), DefaultOptions())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -38,7 +38,7 @@ func bundledFindings(t *testing.T, e *Engine, targets [][]*manifest.Object) []ma
 // Every bundled check fires on the broken example or the fixtures, and
 // none fires on the example that is meant to pass.
 func TestBundledOnExamples(t *testing.T) {
-	e, err := Load(context.Background(), nil, Options{Bundled: true, Namespaces: []string{"none"}})
+	e, err := Load(context.Background(), Options{Bundled: true, Namespaces: []string{"none"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestBundledOnExamples(t *testing.T) {
 
 // The bundled checks carry what the docs and reports need.
 func TestBundledRules(t *testing.T) {
-	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	e, err := Load(context.Background(), Options{Bundled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +92,7 @@ func TestBundledRules(t *testing.T) {
 // The library's Rego unit tests pass, and every check has at least one
 // test that makes it fire and one that keeps it quiet.
 func TestBundledRegoTests(t *testing.T) {
-	results, err := RunTests(context.Background(), nil, Options{Bundled: true})
+	results, err := RunTests(context.Background(), Options{Bundled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,7 +103,7 @@ func TestBundledRegoTests(t *testing.T) {
 		}
 		perCheck[strings.TrimPrefix(r.Package, "data.syncgate.checks_test.")]++
 	}
-	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	e, err := Load(context.Background(), Options{Bundled: true})
 	if err != nil {
 		t.Fatal(err)
 	}

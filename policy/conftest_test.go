@@ -19,7 +19,7 @@ import (
 // the same severities, the same rules, exceptions honoured.
 func TestConftestCompatibility(t *testing.T) {
 	suite := "../testdata/policy/conftest"
-	e, err := Load(context.Background(), []string{suite + "/policy"}, Options{})
+	e, err := Load(context.Background(), Options{Dirs: []string{suite + "/policy"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestConftestCompatibility(t *testing.T) {
 
 // --all-namespaces evaluates every package of the policy files.
 func TestAllNamespaces(t *testing.T) {
-	e, err := Load(context.Background(), []string{"../testdata/policy/conftest/policy"}, Options{AllNamespaces: true, Bundled: true})
+	e, err := Load(context.Background(), Options{Dirs: []string{"../testdata/policy/conftest/policy"}, AllNamespaces: true, Bundled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestAllNamespaces(t *testing.T) {
 // Rego v0 policies load with RegoVersion v0, as conftest --rego-version v0,
 // and fail to parse as v1 with an error naming the file.
 func TestRegoV0(t *testing.T) {
-	e, err := Load(context.Background(), []string{"testdata/rego-v0"}, Options{RegoVersion: "v0", Bundled: true})
+	e, err := Load(context.Background(), Options{Dirs: []string{"testdata/rego-v0"}, RegoVersion: "v0", Bundled: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,11 +86,11 @@ func TestRegoV0(t *testing.T) {
 	if diff := cmp.Diff([]string{"web must run as non-root"}, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
-	_, err = Load(context.Background(), []string{"testdata/rego-v0"}, Options{})
+	_, err = Load(context.Background(), Options{Dirs: []string{"testdata/rego-v0"}})
 	if sources := manifest.SourceErrors(err); len(sources) == 0 || sources[0].File != "testdata/rego-v0/main.rego" {
 		t.Errorf("v1 parse: got %v, want an error naming the file", err)
 	}
-	if _, err := Load(context.Background(), nil, Options{RegoVersion: "v2"}); err == nil {
+	if _, err := Load(context.Background(), Options{RegoVersion: "v2"}); err == nil {
 		t.Error("RegoVersion v2: want an error")
 	}
 }

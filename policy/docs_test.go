@@ -15,7 +15,7 @@ import (
 // docs/policies.md lists every bundled check; run go test -update to
 // regenerate it after changing the library.
 func TestPolicyDocs(t *testing.T) {
-	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	e, err := Load(context.Background(), Options{Bundled: true})
 	if err != nil {
 		t.Fatal(err)
 	}

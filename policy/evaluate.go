@@ -100,23 +100,15 @@ func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.O
 	return findings
 }
 
-// eval runs query within the Engine's bounds: its deadline, and the
-// memory guard's limit. An evaluation stopped by either fails with an
-// error that names the bound, so that the object is blocked, never passed.
+// eval runs query within the Engine's deadline. An evaluation stopped by
+// it fails with an error that names the bound, so that the object is
+// blocked, never passed.
 func (e *Engine) eval(ctx context.Context, query rego.PreparedEvalQuery, opts ...rego.EvalOption) (rego.ResultSet, error) {
-	ctx, release := guard.enter(ctx, e.opts.MaxMemory)
-	defer release()
 	ctx, cancel := context.WithTimeout(ctx, e.opts.Timeout)
 	defer cancel()
 	rs, err := query.Eval(ctx, opts...)
-	if err != nil {
-		var over *memoryLimitError
-		switch {
-		case errors.As(context.Cause(ctx), &over):
-			err = over
-		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
-		}
+	if err != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		err = fmt.Errorf("evaluation went over its %s deadline", e.opts.Timeout)
 	}
 	return rs, err
 }

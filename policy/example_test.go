@@ -11,7 +11,7 @@ import (
 // Load compiles the bundled library (and any policy directories) once;
 // Evaluate checks the objects of one render target.
 func ExampleLoad() {
-	engine, err := policy.Load(context.Background(), nil, policy.DefaultOptions())
+	engine, err := policy.Load(context.Background(), policy.DefaultOptions())
 	if err != nil {
 		panic(err)
 	}
@@ -34,7 +34,7 @@ func ExampleLoad() {
 
 // RunTests runs Rego unit tests as opa test does.
 func ExampleRunTests() {
-	results, err := policy.RunTests(context.Background(), []string{"../testdata/policy/tests/pass"}, policy.Options{})
+	results, err := policy.RunTests(context.Background(), policy.Options{Dirs: []string{"../testdata/policy/tests/pass"}})
 	if err != nil {
 		panic(err)
 	}

@@ -26,7 +26,7 @@ func FuzzEvaluate(f *testing.F) {
 		}
 	}
 	f.Add([]byte("apiVersion: constraints.gatekeeper.sh/v1beta1\nkind: K8sBlockNodePort\nmetadata: {name: x}\nspec: {match: {kinds: [7], namespaceSelector: {matchExpressions: [{}]}}, enforcementAction: 3}\n"))
-	e, err := Load(context.Background(), []string{"../testdata/gatekeeper/policies"}, Options{Bundled: true, Timeout: time.Second})
+	e, err := Load(context.Background(), Options{Dirs: []string{"../testdata/gatekeeper/policies"}, Bundled: true, Timeout: time.Second})
 	if err != nil {
 		f.Fatal(err)
 	}

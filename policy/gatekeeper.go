@@ -5,9 +5,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -59,41 +57,32 @@ type gatekeeper struct {
 }
 
 // loadGatekeeper reads the ConstraintTemplates and Constraints of the
-// .yaml files under dirs; other documents in those files are ignored.
-func loadGatekeeper(ctx context.Context, dirs []string, maxBytes int64) (*gatekeeper, error) {
+// .yaml files under opts.Dirs; other documents in those files are ignored.
+func loadGatekeeper(ctx context.Context, opts Options) (*gatekeeper, error) {
 	gk := &gatekeeper{templates: map[string]*template{}, compiled: map[[32]byte]*template{}}
 	var objects []*manifest.Object
-	for _, dir := range dirs {
-		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() || !(strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
-				return err
-			}
-			if !d.Type().IsRegular() {
-				return &manifest.SourceError{File: p, Err: errors.New("not a regular file: policies are read only from regular files")}
-			}
-			data, err := readBounded(p, maxBytes)
-			if err != nil {
-				return err
-			}
-			// A policy directory may hold other YAML (conftest data,
-			// CI files): only Gatekeeper documents are read from it, but
-			// a file that is not YAML at all is an error.
-			docs, err := manifest.Decode(p, data, manifest.DefaultLimits())
-			if err != nil {
-				return err
-			}
-			for _, doc := range docs {
-				if content, ok := doc.Value.(map[string]any); ok {
-					if obj := manifest.NewObject(content, manifest.Origin{File: p, Line: doc.Line}); obj.Group() == templateGroup || obj.Group() == constraintGroup {
-						objects = append(objects, obj)
-					}
+	err := walkPolicies(opts, func(file string, data []byte) error {
+		if strings.HasSuffix(file, ".rego") {
+			return nil
+		}
+		// A policy directory may hold other YAML (conftest data, CI
+		// files): only Gatekeeper documents are read from it, but a file
+		// that is not YAML at all is an error.
+		docs, err := manifest.Decode(file, data, manifest.DefaultLimits())
+		if err != nil {
+			return err
+		}
+		for _, doc := range docs {
+			if content, ok := doc.Value.(map[string]any); ok {
+				if obj := manifest.NewObject(content, manifest.Origin{File: file, Line: doc.Line}); obj.Group() == templateGroup || obj.Group() == constraintGroup {
+					objects = append(objects, obj)
 				}
 			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	for _, obj := range objects {
 		if obj.Group() == templateGroup && obj.Kind == "ConstraintTemplate" {

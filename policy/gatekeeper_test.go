@@ -71,7 +71,7 @@ func TestGatekeeper(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, err := Load(context.Background(), tt.dirs, Options{})
+			e, err := Load(context.Background(), Options{Dirs: tt.dirs})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func sortVerdicts(v []verdict) {
 // A template that calls http.send does not compile; the error names the
 // file and the template.
 func TestGatekeeperRefusesBuiltins(t *testing.T) {
-	_, err := Load(context.Background(), []string{"testdata/gatekeeper-http"}, Options{})
+	_, err := Load(context.Background(), Options{Dirs: []string{"testdata/gatekeeper-http"}})
 	sources := manifest.SourceErrors(err)
 	if len(sources) == 0 || sources[0].File != "testdata/gatekeeper-http/template.yaml" || !strings.Contains(err.Error(), "http.send") || !strings.Contains(err.Error(), "k8sexfiltrate") {
 		t.Fatalf("got %v, want a compile error naming the file, the template and http.send", err)
@@ -109,7 +109,7 @@ func TestGatekeeperRefusesBuiltins(t *testing.T) {
 
 // A constraint whose kind no template defines fails closed.
 func TestGatekeeperMissingTemplate(t *testing.T) {
-	e, err := Load(context.Background(), nil, Options{})
+	e, err := Load(context.Background(), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,7 +170,7 @@ func TestEnforcementAction(t *testing.T) {
 // Other YAML in a policy directory is left alone; the templates beside it
 // load.
 func TestGatekeeperMixedYAML(t *testing.T) {
-	e, err := Load(context.Background(), []string{"testdata/mixed-yaml"}, Options{})
+	e, err := Load(context.Background(), Options{Dirs: []string{"testdata/mixed-yaml"}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -35,7 +35,7 @@ func Rules() []Rule {
 }
 
 var stageRules = sync.OnceValue(func() []Rule {
-	e, err := Load(context.Background(), nil, Options{Bundled: true})
+	e, err := Load(context.Background(), Options{Bundled: true})
 	if err != nil {
 		// The library is embedded and its tests compile it.
 		panic(fmt.Sprintf("policy: bundled library: %v", err))
@@ -101,6 +101,40 @@ func (e *Engine) meta(ns, rule string) (Rule, bool) {
 	r, ok := e.rules["data."+ns]
 	return r, ok
 }
+
+// ruleIDs lists the IDs of the rules that evaluating namespaces (and the
+// bundled library, when on) can report, sorted: each deny, violation or
+// warn rule's custom.id, else policy/<package>/<rule>.
+func (e *Engine) ruleIDs(modules map[string]*ast.Module, namespaces []string) []string {
+	ids := []string{RuleEvalError}
+	for _, m := range modules {
+		ns := strings.TrimPrefix(m.Package.Path.String(), "data.")
+		if !slices.Contains(namespaces, ns) && !(e.opts.Bundled && strings.HasPrefix(ns, bundledPrefix+".")) {
+			continue
+		}
+		for _, r := range m.Rules {
+			name := r.Head.Name.String()
+			if len(r.Head.Reference) > 0 {
+				name = r.Head.Reference[0].String()
+			}
+			if _, ok := ruleSeverity(name); !ok {
+				continue
+			}
+			id := "policy/" + ns + "/" + name
+			if meta, ok := e.meta(ns, name); ok && meta.ID != "" {
+				id = meta.ID
+			}
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+// RuleIDs lists every rule ID the Engine can report, sorted, but those of
+// Gatekeeper constraints, which are named by the objects checked
+// (policy/gatekeeper/<kind>/<name>).
+func (e *Engine) RuleIDs() []string { return slices.Clone(e.ids) }
 
 // Rules lists the annotated rules and packages with an ID, sorted by ID:
 // the bundled library's checks and any user rule that names its ID.

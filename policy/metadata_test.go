@@ -16,7 +16,7 @@ import (
 // rule without one keeps policy/<package>/<rule>; cross-object rules see
 // the target's objects.
 func TestMetadata(t *testing.T) {
-	e, err := Load(context.Background(), []string{"testdata/metadata"}, Options{})
+	e, err := Load(context.Background(), Options{Dirs: []string{"testdata/metadata"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestMetadata(t *testing.T) {
 }
 
 func TestMetadataBadSeverity(t *testing.T) {
-	_, err := Load(context.Background(), []string{"testdata/bad-severity"}, Options{})
+	_, err := Load(context.Background(), Options{Dirs: []string{"testdata/bad-severity"}})
 	sources := manifest.SourceErrors(err)
 	if len(sources) != 1 || sources[0].File != "testdata/bad-severity/main.rego" || sources[0].Line != 3 || !strings.Contains(err.Error(), `"fatal"`) {
 		t.Fatalf("got %v, want the file, line 3 and the bad severity", err)
@@ -54,7 +54,7 @@ func TestMetadataBadSeverity(t *testing.T) {
 func TestPrintCaptured(t *testing.T) {
 	var logs bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	e, err := Load(context.Background(), []string{"testdata/print"}, Options{Logger: logger})
+	e, err := Load(context.Background(), Options{Dirs: []string{"testdata/print"}, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestPrintCaptured(t *testing.T) {
 
 // A message that quotes a Secret of the target shows no secret value.
 func TestMessagesRedacted(t *testing.T) {
-	e, err := Load(context.Background(), []string{"testdata/quote-secret"}, Options{})
+	e, err := Load(context.Background(), Options{Dirs: []string{"testdata/quote-secret"}})
 	if err != nil {
 		t.Fatal(err)
 	}

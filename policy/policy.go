@@ -27,8 +27,12 @@
 // hardened: no builtin that reaches the network or the environment or
 // depends on the time or chance compiles; a builtin error inside a rule
 // fails the check instead of leaving the rule undefined; every evaluation
-// has a deadline and a bound on the heap it may add; print output goes to
-// Options.Logger, never to stdout.
+// has a deadline; print output goes to Options.Logger, never to stdout.
+//
+// OPA has no bound on the memory one evaluation takes, and Go cannot tell
+// which goroutine holds which memory, so this package bounds none: a caller
+// that evaluates untrusted policies runs them in a process of their own
+// with a memory limit, as syncgate's render workers do.
 package policy
 
 import (
@@ -39,6 +43,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -54,6 +59,12 @@ import (
 
 // Options configure an Engine.
 type Options struct {
+	// Dirs are directories of policies (.rego files, and Gatekeeper
+	// templates and constraints in .yaml files), read from FS.
+	Dirs []string
+	// FS is the file system Dirs name paths in, such as a repository's;
+	// nil means the local disk.
+	FS fs.FS
 	// Namespaces are the policy packages evaluated; empty means main, as
 	// in conftest.
 	Namespaces []string
@@ -69,14 +80,6 @@ type Options struct {
 	// Timeout bounds the evaluation of one object; zero means
 	// DefaultTimeout.
 	Timeout time.Duration
-	// MaxMemory bounds, in bytes, the live heap that may be added while
-	// an evaluation runs (see memguard.go); past it the evaluation fails.
-	// Zero means DefaultMaxMemory, 512 MiB: no evaluation of the bundled library over the
-	// benchmark corpus (scale 10) added more than 13 MiB, while a rule
-	// that allocates fast is stopped with the process under 1 GiB, well
-	// inside what a CI runner gives a job, where the 5 s deadline alone
-	// let one reach 2.6 GiB.
-	MaxMemory uint64
 	// MaxFileBytes bounds one policy file; zero means 1 MiB.
 	MaxFileBytes int64
 	// Jobs is how many objects are evaluated at once; zero means GOMAXPROCS.
@@ -86,11 +89,8 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// The bounds of one object's evaluation when Options leave them zero.
-const (
-	DefaultTimeout   = 5 * time.Second
-	DefaultMaxMemory = 512 << 20
-)
+// DefaultTimeout bounds one object's evaluation when Options leave it zero.
+const DefaultTimeout = 5 * time.Second
 
 // DefaultOptions evaluate package main and the bundled library.
 func DefaultOptions() Options {
@@ -116,6 +116,7 @@ type Engine struct {
 	rules   map[string]Rule  // by annotated path, see ruleMeta
 	gk      *gatekeeper
 	opts    Options
+	ids     []string // every rule ID the engine can report, sorted
 }
 
 // namespaceQuery evaluates one package, or with nested set the deny rules
@@ -126,15 +127,14 @@ type namespaceQuery struct {
 	query     rego.PreparedEvalQuery
 }
 
-// Load compiles every .rego file (but _test.rego files) under dirs, and
-// the bundled library when opts.Bundled is set. Errors name the file and
-// line.
-func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
+// Load compiles every .rego file (but _test.rego files) under opts.Dirs,
+// and the bundled library when opts.Bundled is set. Errors name the file
+// and line.
+func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if len(opts.Namespaces) == 0 {
 		opts.Namespaces = []string{"main"}
 	}
 	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
-	opts.MaxMemory = cmp.Or(opts.MaxMemory, DefaultMaxMemory)
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}
@@ -147,7 +147,7 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if err := checkRegoVersion(opts.RegoVersion); err != nil {
 		return nil, err
 	}
-	modules, err := loadModules(dirs, opts, false)
+	modules, err := loadModules(opts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +159,7 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 	if e.rules, err = ruleMeta(compiler); err != nil {
 		return nil, err
 	}
-	if e.gk, err = loadGatekeeper(ctx, dirs, opts.MaxFileBytes); err != nil {
+	if e.gk, err = loadGatekeeper(ctx, opts); err != nil {
 		return nil, err
 	}
 	namespaces := slices.Sorted(slices.Values(opts.Namespaces))
@@ -171,6 +171,7 @@ func Load(ctx context.Context, dirs []string, opts Options) (*Engine, error) {
 			return nil, err
 		}
 	}
+	e.ids = e.ruleIDs(modules, namespaces)
 	if opts.Bundled {
 		if err := e.prepare(ctx, compiler, bundledPrefix, true); err != nil {
 			return nil, err
@@ -225,21 +226,27 @@ func capabilities() *ast.Capabilities {
 	return caps
 }
 
-// loadModules parses the policy files under dirs, and the bundled library
-// when opts.Bundled is set; with tests set it parses _test.rego files too.
-func loadModules(dirs []string, opts Options, tests bool) (map[string]*ast.Module, error) {
+// loadModules parses the policy files under opts.Dirs, and the bundled
+// library when opts.Bundled is set; with tests set it parses _test.rego
+// files too.
+func loadModules(opts Options, tests bool) (map[string]*ast.Module, error) {
 	modules := map[string]*ast.Module{}
 	if opts.Bundled {
 		if err := loadBundled(tests, modules); err != nil {
 			return nil, err
 		}
 	}
-	for _, dir := range dirs {
-		if err := loadDir(dir, opts, tests, modules); err != nil {
-			return nil, err
-		}
+	version := ast.RegoV1
+	if opts.RegoVersion == "v0" {
+		version = ast.RegoV0
 	}
-	return modules, nil
+	err := walkPolicies(opts, func(file string, data []byte) error {
+		if !wanted(file, tests) {
+			return nil
+		}
+		return parse(file, data, version, modules)
+	})
+	return modules, err
 }
 
 // userPackages are the packages of the policy files, sorted, but the
@@ -276,29 +283,50 @@ func loadBundled(tests bool, modules map[string]*ast.Module) error {
 	})
 }
 
-func loadDir(dir string, opts Options, tests bool, modules map[string]*ast.Module) error {
-	version := ast.RegoV1
-	if opts.RegoVersion == "v0" {
-		version = ast.RegoV0
+// walkPolicies calls fn with the name and content of every regular .rego,
+// .yaml and .yml file under opts.Dirs, each read within opts.MaxFileBytes.
+func walkPolicies(opts Options, fn func(file string, data []byte) error) error {
+	for _, dir := range opts.Dirs {
+		fsys, join := os.DirFS(dir), filepath.Join
+		if opts.FS != nil {
+			sub, err := fs.Sub(opts.FS, path.Clean(dir))
+			if err != nil {
+				return fmt.Errorf("%s: %w", dir, err)
+			}
+			fsys, join = sub, path.Join
+		}
+		err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+			file := join(dir, p)
+			if err != nil {
+				return fmt.Errorf("%s: %w", file, err)
+			}
+			if d.IsDir() || !policyFile(p) {
+				return nil
+			}
+			// A policy directory may sit in the repository under review: a
+			// link could show another file's content in a parse error.
+			if !d.Type().IsRegular() {
+				return &manifest.SourceError{File: file, Err: errors.New("not a regular file: policies are read only from regular files")}
+			}
+			data, err := readBounded(fsys, p, file, opts.MaxFileBytes)
+			if err != nil {
+				return err
+			}
+			return fn(file, data)
+		})
+		if err != nil {
+			return err
+		}
 	}
-	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() || !wanted(p, tests) {
-			return nil
-		}
-		// A policy directory may sit in the repository under review: a
-		// link could show another file's content in a parse error.
-		if !d.Type().IsRegular() {
-			return &manifest.SourceError{File: p, Err: errors.New("not a regular file: policies are read only from regular files")}
-		}
-		data, err := readBounded(p, opts.MaxFileBytes)
-		if err != nil {
-			return err
-		}
-		return parse(p, data, version, modules)
-	})
+	return nil
+}
+
+func policyFile(name string) bool {
+	switch path.Ext(name) {
+	case ".rego", ".yaml", ".yml":
+		return true
+	}
+	return false
 }
 
 func parse(file string, data []byte, version ast.RegoVersion, modules map[string]*ast.Module) error {
@@ -327,13 +355,15 @@ func compileError(err error) error {
 	return errors.Join(errs...)
 }
 
-func readBounded(file string, maxBytes int64) ([]byte, error) {
-	info, err := os.Stat(file)
+// readBounded reads name of fsys, refusing a file over maxBytes; file is
+// how errors name it.
+func readBounded(fsys fs.FS, name, file string, maxBytes int64) ([]byte, error) {
+	info, err := fs.Stat(fsys, name)
 	if err != nil {
 		return nil, err
 	}
 	if info.Size() > maxBytes {
 		return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("%w: policy file is %d bytes, the limit is %d", manifest.ErrLimit, info.Size(), maxBytes)}
 	}
-	return os.ReadFile(file)
+	return fs.ReadFile(fsys, name)
 }

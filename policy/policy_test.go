@@ -61,7 +61,7 @@ func TestEvaluate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir+"/"+tt.object.Kind, func(t *testing.T) {
-			e, err := Load(context.Background(), []string{"testdata/" + tt.dir}, Options{Timeout: 300 * time.Millisecond})
+			e, err := Load(context.Background(), Options{Dirs: []string{"testdata/" + tt.dir}, Timeout: 300 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +95,7 @@ func TestEvaluate(t *testing.T) {
 func TestLoadRefusesBuiltins(t *testing.T) {
 	for dir, builtin := range map[string]string{"http-send": "http.send", "lookup": "net.lookup_ip_addr", "runtime": "opa.runtime"} {
 		t.Run(dir, func(t *testing.T) {
-			_, err := Load(context.Background(), []string{"testdata/" + dir}, Options{})
+			_, err := Load(context.Background(), Options{Dirs: []string{"testdata/" + dir}})
 			sources := manifest.SourceErrors(err)
 			if len(sources) == 0 || sources[0].File != "testdata/"+dir+"/main.rego" || sources[0].Line == 0 || !strings.Contains(err.Error(), builtin) {
 				t.Fatalf("got %v, want an error naming %s at a line of testdata/%s/main.rego", err, builtin, dir)
@@ -115,7 +115,7 @@ func TestLoadRefusesLinks(t *testing.T) {
 	if err := os.Symlink(outside, filepath.Join(dir, "main.rego")); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(context.Background(), []string{dir}, Options{})
+	_, err := Load(context.Background(), Options{Dirs: []string{dir}})
 	if err == nil || !strings.Contains(err.Error(), "not a regular file") || strings.Contains(err.Error(), "canary") {
 		t.Fatalf("got %v, want a refusal that shows nothing of the target", err)
 	}

@@ -3,7 +3,6 @@ package policy
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -43,28 +42,25 @@ type TestResult struct {
 	Duration time.Duration
 }
 
-// RunTests runs the Rego unit tests in dirs, and those of the bundled
+// RunTests runs the Rego unit tests under opts.Dirs, and those of the bundled
 // library when opts.Bundled is set, with the policies beside them, under
 // the restrictions Load applies (refused builtins, strict compilation,
 // builtin errors raised, opts.Timeout per test). print() output is
 // captured into each result. A compile error is returned as an error
 // naming the file and line; failing tests are results, sorted by file,
 // line and name.
-func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, error) {
+func RunTests(ctx context.Context, opts Options) ([]TestResult, error) {
 	opts.Timeout = cmp.Or(opts.Timeout, DefaultTimeout)
-	opts.MaxMemory = cmp.Or(opts.MaxMemory, DefaultMaxMemory)
 	if opts.MaxFileBytes <= 0 {
 		opts.MaxFileBytes = 1 << 20
 	}
 	if err := checkRegoVersion(opts.RegoVersion); err != nil {
 		return nil, err
 	}
-	modules, err := loadModules(dirs, opts, true)
+	modules, err := loadModules(opts, true)
 	if err != nil {
 		return nil, err
 	}
-	ctx, release := guard.enter(ctx, opts.MaxMemory)
-	defer release()
 	runner := tester.NewRunner().
 		SetCompiler(newCompiler()).
 		SetTimeout(opts.Timeout).
@@ -97,12 +93,8 @@ func RunTests(ctx context.Context, dirs []string, opts Options) ([]TestResult, e
 		}
 		results = append(results, tr)
 	}
-	if ctx.Err() != nil {
-		var over *memoryLimitError
-		if errors.As(context.Cause(ctx), &over) {
-			return nil, fmt.Errorf("policy tests: %w", over)
-		}
-		return nil, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
 	slices.SortFunc(results, func(a, b TestResult) int {
 		return cmp.Or(strings.Compare(a.File, b.File), cmp.Compare(a.Line, b.Line), strings.Compare(a.Name, b.Name))

@@ -57,7 +57,7 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 		set:         t.Set,
 		releaseName: t.ReleaseName,
 		namespace:   t.Namespace,
-		kubeVersion: t.KubeVersion,
+		kubeVersion: t.KubernetesVersion,
 		apiVersions: r.opts.APIVersions,
 		includeCRDs: true, // Argo CD and Flux apply a chart's crds/
 	})
@@ -95,7 +95,7 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	// Helm's schema validation reads any local file and dials any URL a
 	// $ref names; l.schemas.check validates instead.
 	install.SkipSchemaValidation = true
-	if kubeVersion := cmp.Or(h.kubeVersion, r.opts.KubeVersion); kubeVersion != "" {
+	if kubeVersion := cmp.Or(h.kubeVersion, r.opts.KubernetesVersion); kubeVersion != "" {
 		kv, err := common.ParseKubeVersion(kubeVersion)
 		if err != nil {
 			return nil, fmt.Errorf("%s: invalid kube version %q: %w", h.chartDir, kubeVersion, err)

@@ -314,7 +314,7 @@ func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFil
 		chartDir:    chartDir,
 		releaseName: spec.ReleaseName,
 		namespace:   spec.Namespace,
-		kubeVersion: cmp.Or(spec.KubeVersion, k.target.KubeVersion),
+		kubeVersion: cmp.Or(spec.KubeVersion, k.target.KubernetesVersion),
 		apiVersions: spec.APIVersions,
 		includeCRDs: spec.IncludeCRDs,
 		skipHooks:   spec.SkipHooks,

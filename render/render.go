@@ -34,9 +34,9 @@ type Options struct {
 	// AllowRemote lets kustomizations name remote bases and resources.
 	// Off by default: a remote reference is then a render error.
 	AllowRemote bool
-	// KubeVersion is the Kubernetes version Helm templates see in
+	// KubernetesVersion is the Kubernetes version Helm templates see in
 	// .Capabilities.KubeVersion; empty keeps Helm's default.
-	KubeVersion string
+	KubernetesVersion string
 	// APIVersions are extra API versions for .Capabilities.APIVersions.
 	APIVersions []string
 	// Limits bound every YAML file read before any library sees it.

@@ -77,7 +77,7 @@ func TestRender(t *testing.T) {
 		{name: "helm-defaults", target: Target{Name: "helm/chart", Kind: KindHelm, Path: "helm/chart"}},
 		{name: "helm-layered", target: Target{Name: "helm/chart:prod", Kind: KindHelm, Path: "helm/chart",
 			ValuesFiles: []string{"helm/chart/values/prod.yaml"}, Set: []string{"image.tag=3.0.0", "localdep.enabled=false"},
-			ReleaseName: "demo", Namespace: "apps", KubeVersion: "1.31.4"}},
+			ReleaseName: "demo", Namespace: "apps", KubernetesVersion: "1.31.4"}},
 		{name: "manifests", target: Target{Name: "manifests/plain", Kind: KindManifests, Path: "manifests/plain"}},
 	}
 	for _, tt := range tests {

@@ -29,8 +29,8 @@ type Target struct {
 	ReleaseName string `json:"releaseName,omitempty"`
 	// Namespace is the Helm release namespace; "default" when empty.
 	Namespace string `json:"namespace,omitempty"`
-	// KubeVersion overrides Options.KubeVersion for this target.
-	KubeVersion string `json:"kubeVersion,omitempty"`
+	// KubernetesVersion overrides Options.KubernetesVersion for this target.
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 }
 
 // Defaults for Helm targets, the same as helm template's.

@@ -89,7 +89,7 @@ func TestCanaries(t *testing.T) {
 		var prepared []*manifest.Object
 		logs := captureStderr(t, func() {
 			findings = Merge(s.Files(context.Background(), fsys), s.Objects(context.Background(), fsys, rendered))
-			prepared = s.Prepare(rendered)
+			prepared = s.Prepare(rendered).Objects
 		})
 		out, err := json.Marshal(findings)
 		if err != nil {

@@ -93,7 +93,7 @@ func (s *Scanner) listFiles(ctx context.Context, fsys fs.FS) ([]string, []manife
 func (s *Scanner) readFiles(ctx context.Context, fsys fs.FS, names []string) []manifest.Finding {
 	rules := newSOPSRules(fsys, s.opts.Limits)
 	results := make([][]manifest.Finding, len(names))
-	parallel.Do(len(names), 0, func(i int) {
+	parallel.Do(len(names), s.opts.Jobs, func(i int) {
 		if ctx.Err() == nil {
 			results[i] = s.file(ctx, fsys, names[i], rules)
 		}
@@ -155,7 +155,7 @@ func (s *Scanner) textLeaks(ctx context.Context, name, text string) []leak {
 	}
 	pieces := splitDocuments(text, pieceBytes)
 	found := make([][]leak, len(pieces))
-	parallel.Do(len(pieces), 0, func(i int) {
+	parallel.Do(len(pieces), s.opts.Jobs, func(i int) {
 		for _, lk := range s.leaks(ctx, name, pieces[i].text) {
 			lk.line += pieces[i].line
 			found[i] = append(found[i], lk)

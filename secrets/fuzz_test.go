@@ -27,7 +27,7 @@ func addFixtureSeeds(f *testing.F, files ...string) {
 // names a registered rule and the file.
 func checkFindings(t *testing.T, file string, findings []manifest.Finding) {
 	for _, f := range findings {
-		if _, ok := manifest.RuleSeverity(Rules, f.Rule); !ok || !strings.HasPrefix(f.Rule, "secrets/") {
+		if _, ok := manifest.RuleSeverity(rules, f.Rule); !ok || !strings.HasPrefix(f.Rule, "secrets/") {
 			t.Fatalf("finding with unknown rule %q", f.Rule)
 		}
 		if f.File != file {

@@ -101,7 +101,7 @@ func TestPrepare(t *testing.T) {
 	objs := decodeFixture(t, "sops/valid.sops.yaml")
 	plain := decodeFixture(t, "placeholders/secrets.yaml")[0]
 	for _, withKey := range []bool{false, true} {
-		got := newScanner(t, withKey).Prepare(append(objs, plain))
+		got := newScanner(t, withKey).Prepare(append(objs, plain)).Objects
 		if len(got) != 2 || got[1] != plain {
 			t.Fatalf("key %v: Prepare changed an object that is not SOPS", withKey)
 		}

@@ -4,22 +4,52 @@ import (
 	"encoding/base64"
 	"maps"
 
+	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// Prepare returns the objects later stages (schema validation, policy)
-// should check, in the same order: a SOPS object without its sops key, as
-// Flux applies it, and decrypted in memory when the Scanner's age key is
-// one of its recipients; every other object as it is. A decrypted
-// object's values must never reach output: mask what Sensitive returns in
-// every message about it. An object that does not decrypt keeps its
-// ciphertext (Objects reports why).
-func (s *Scanner) Prepare(objects []*manifest.Object) []*manifest.Object {
-	out := make([]*manifest.Object, len(objects))
+// Prepared are the objects later stages (schema validation, policy)
+// check, with what their findings must not show.
+type Prepared struct {
+	// Objects are in the order given: a SOPS object without its sops key,
+	// as Flux applies it, and decrypted in memory when the Scanner's age
+	// key is one of its recipients; every other object as it is. An
+	// object that does not decrypt keeps its ciphertext (Objects reports
+	// why).
+	Objects []*manifest.Object
+	// decrypted holds the values of decrypted objects; nil when none.
+	decrypted *redact.Set
+}
+
+// Prepare readies objects for the later stages.
+func (s *Scanner) Prepare(objects []*manifest.Object) Prepared {
+	p := Prepared{Objects: make([]*manifest.Object, len(objects))}
 	for i, obj := range objects {
-		out[i] = s.prepare(obj)
+		p.Objects[i] = s.prepare(obj)
+		if p.Objects[i] == obj {
+			continue
+		}
+		if p.decrypted == nil {
+			p.decrypted = &redact.Set{}
+		}
+		for _, v := range Sensitive(p.Objects[i]) {
+			p.decrypted.Add(v)
+		}
 	}
-	return out
+	return p
+}
+
+// Mask hides the values of decrypted objects in the messages and fields
+// of findings about the prepared objects, whatever a stage quotes.
+func (p Prepared) Mask(findings []manifest.Finding) []manifest.Finding {
+	if p.decrypted == nil {
+		return findings
+	}
+	for i := range findings {
+		findings[i].Message = p.decrypted.Redact(findings[i].Message)
+		findings[i].Field = p.decrypted.Redact(findings[i].Field)
+	}
+	return findings
 }
 
 func (s *Scanner) prepare(obj *manifest.Object) *manifest.Object {

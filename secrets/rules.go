@@ -1,6 +1,10 @@
 package secrets
 
-import "github.com/syncgate/syncgate/manifest"
+import (
+	"slices"
+
+	"github.com/syncgate/syncgate/manifest"
+)
 
 // The rule IDs of this stage.
 const (
@@ -15,8 +19,11 @@ const (
 	RuleScanError       = "secrets/scan-error"
 )
 
-// Rules is the registry of this stage's rules, sorted by ID.
-var Rules = []manifest.Rule{
+// Rules lists this stage's rules, sorted by ID.
+func Rules() []manifest.Rule { return slices.Clone(rules) }
+
+// rules is the registry of this stage's rules, sorted by ID.
+var rules = []manifest.Rule{
 	{ID: RuleCredential, Severity: manifest.SeverityError, Summary: "A string matches a credential format of the gitleaks rule set (cloud keys, tokens, private keys).", Remediation: "Revoke the credential, remove it from the repository's history and load it from an encrypted Secret."},
 	{ID: RulePlaintextSecret, Severity: manifest.SeverityError, Summary: "A Secret, a SealedSecret's spec.template, a secretGenerator or a Helm values file holds a real value in plain text; base64 is not encryption.", Remediation: "Encrypt the file with SOPS, seal it with kubeseal, or reference an external secret store; keep only templates in a SealedSecret's spec.template."},
 	{ID: RuleScanError, Severity: manifest.SeverityError, Summary: "A file could not be checked (too large, unreadable); the stage fails closed.", Remediation: "Make the file readable and smaller than the limit, or move it out of the repository."},
@@ -31,7 +38,7 @@ var Rules = []manifest.Rule{
 // severityOf returns a rule's severity from the registry; an unregistered
 // rule counts as an error.
 func severityOf(id string) manifest.Severity {
-	if s, ok := manifest.RuleSeverity(Rules, id); ok {
+	if s, ok := manifest.RuleSeverity(rules, id); ok {
 		return s
 	}
 	return manifest.SeverityError

@@ -27,6 +27,9 @@ type Options struct {
 	Limits manifest.Limits
 	// MaxFiles bounds how many files Files reads; zero means 100000.
 	MaxFiles int
+	// Jobs is how many files, or pieces of a large file, are scanned at
+	// once; zero means GOMAXPROCS.
+	Jobs int
 }
 
 // DefaultOptions decrypt nothing and run every credential rule.
@@ -46,7 +49,6 @@ type Scanner struct {
 
 // New compiles the credential rules and parses the age identities.
 func New(opts Options) (*Scanner, error) {
-	silenceSOPS()
 	opts.Limits = opts.Limits.WithDefaults()
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = DefaultOptions().MaxFiles

@@ -9,7 +9,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/getsops/sops/v3"
@@ -27,20 +26,16 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// silenceOnce guards silenceSOPS.
-var silenceOnce sync.Once
-
-// silenceSOPS sends the log output of the sops packages nowhere. They log
-// to stderr through package-level loggers (a warning while decrypting
-// quotes the comment it failed on), and nothing this stage touches may
-// reach a log. This is the one place the stage changes state it does not
-// own.
-func silenceSOPS() {
-	silenceOnce.Do(func() {
-		for _, l := range logging.Loggers {
-			l.SetOutput(io.Discard)
-		}
-	})
+// SilenceSOPSLogging sends the log output of the sops packages nowhere,
+// for the whole process. They log to stderr through package-level
+// loggers, and a warning while decrypting quotes the comment it failed
+// on, which may be secret. The stage never changes state it does not own,
+// so a program that decrypts with AgeKeys calls this itself, once, as
+// syncgate's command does in main.
+func SilenceSOPSLogging() {
+	for _, l := range logging.Loggers {
+		l.SetOutput(io.Discard)
+	}
 }
 
 // parseAgeKeys parses the identities of an age key file and returns them

@@ -180,7 +180,7 @@ func TestCRDCatalogLoads(t *testing.T) {
 			t.Errorf("%s: the API server would refuse: %v", e.Name, findings)
 		}
 		for _, k := range e.Kinds {
-			m, err := v.crdKind(gvk{k.Group, k.Version, k.Kind})
+			m, err := v.crdKind(gvk{k.Group, k.Version, k.Kind}, "")
 			if err != nil || m == nil {
 				t.Errorf("%s: %s/%s %s: %v", e.Name, k.Group, k.Version, k.Kind, err)
 				continue

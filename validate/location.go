@@ -3,6 +3,7 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 	"sync"
 
@@ -21,6 +22,7 @@ type locations struct {
 	names   []string
 	version string // kubeconform's Kubernetes version, such as "1.37.0"
 	remote  bool
+	repo    fs.FS // where repository locations are read; nil: none
 
 	mu       sync.Mutex
 	compiled map[gvk]locationSchema
@@ -31,19 +33,36 @@ type locationSchema struct {
 	err    error
 }
 
-func newLocations(locs []string, version string, allowRemote bool) (*locations, error) {
-	l := &locations{version: version, remote: allowRemote, compiled: map[gvk]locationSchema{}}
-	for _, loc := range locs {
+func newLocations(opts Options, version string) (*locations, error) {
+	l := &locations{version: version, remote: opts.AllowRemote, repo: opts.RepositoryFS, compiled: map[gvk]locationSchema{}}
+	add := func(loc string, inRepo bool) error {
 		remote := strings.HasPrefix(loc, "http://") || strings.HasPrefix(loc, "https://")
-		if remote && !allowRemote {
-			return nil, fmt.Errorf("schema location %s: remote schema locations need --allow-remote", loc)
+		if remote && !opts.AllowRemote {
+			return fmt.Errorf("schema location %s: remote schema locations need --allow-remote", loc)
 		}
-		reg, err := registry.New(loc, "", true, false, false)
+		var reg registry.Registry
+		var err error
+		if inRepo && !remote {
+			reg, err = newRepoRegistry(opts.RepositoryFS, loc)
+		} else {
+			reg, err = registry.New(loc, "", true, false, false)
+		}
 		if err != nil {
-			return nil, fmt.Errorf("schema location %s: %w", loc, err)
+			return fmt.Errorf("schema location %s: %w", loc, err)
 		}
 		l.regs = append(l.regs, reg)
 		l.names = append(l.names, loc)
+		return nil
+	}
+	for _, loc := range opts.SchemaLocations {
+		if err := add(loc, false); err != nil {
+			return nil, err
+		}
+	}
+	for _, loc := range opts.RepositorySchemaLocations {
+		if err := add(loc, true); err != nil {
+			return nil, err
+		}
 	}
 	return l, nil
 }
@@ -105,6 +124,9 @@ func (l *locations) find(k gvk) (*jsonschema.Schema, error) {
 // only when remote locations are allowed.
 func (l *locations) loader() jsonschema.URLLoader {
 	sl := jsonschema.SchemeURLLoader{"file": jsonschema.FileLoader{}}
+	if l.repo != nil {
+		sl[repoScheme] = repoLoader{l.repo}
+	}
 	if l.remote {
 		if hl, err := loader.NewHTTPURLLoader(false, nil); err == nil {
 			sl["http"], sl["https"] = hl, hl

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"io/fs"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -55,6 +56,12 @@ type Options struct {
 	// CRDCatalog), whose kinds are otherwise checked against their CRDs
 	// when neither the rendered objects nor CRDs define them.
 	NoCRDCatalog bool
+	// RepositorySchemaLocations are schema locations a repository's own
+	// configuration names, tried after SchemaLocations: local ones are
+	// paths inside RepositoryFS, and nothing outside it is read.
+	RepositorySchemaLocations []string
+	// RepositoryFS is the repository RepositorySchemaLocations are in.
+	RepositoryFS fs.FS
 	// AllowRemote lets http(s) schema locations be fetched.
 	AllowRemote bool
 	// MissingSchemas is the policy for objects no schema covers.

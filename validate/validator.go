@@ -3,6 +3,7 @@ package validate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 
@@ -19,12 +20,13 @@ type Validator struct {
 	missing   manifest.Severity // "" when missing schemas are ignored
 	builtins  *builtins
 	locations *locations
-	// userCRDs are the CRDs of Options.CRDs; runCRDs those WithCRDs
-	// found among the rendered objects, consulted first.
+	// userCRDs are the CRDs of Options.CRDs. WithCRDs adds those found
+	// among rendered objects, by target: a target's own CRDs come first,
+	// then the user's, then the other targets' (in target order).
 	userCRDs        *crdSet
 	userCRDFindings []manifest.Finding
-	runCRDs         *crdSet
-	runCRDFindings  []manifest.Finding
+	targetCRDs      map[string]*crdSet
+	targetOrder     []string
 	// catalog is the bundled CRD catalogue, consulted last; nil when
 	// Options.NoCRDCatalog.
 	catalog *crdCatalog
@@ -45,7 +47,7 @@ func New(opts Options) (*Validator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("validate: kubernetes version: %w", err)
 	}
-	locs, err := newLocations(opts.SchemaLocations, kubeconformVersion(b.set.Version), opts.AllowRemote)
+	locs, err := newLocations(opts, kubeconformVersion(b.set.Version))
 	if err != nil {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
@@ -68,14 +70,27 @@ func (v *Validator) KubernetesVersion() string { return v.builtins.set.Version }
 
 // WithCRDs returns a Validator that also knows the CRDs among objects (a
 // whole rendered run: a repository that installs cert-manager and uses
-// Certificates needs no flag), preferred over the user's CRDs of the same
-// kind and version. The findings report CRDs the API server would refuse,
-// the user's first; call it once per run so that they are reported once.
+// Certificates needs no flag). An object is checked against the CRDs of
+// its own target (Origin.Target) first, then the user's, then those of
+// the other targets. The findings report CRDs the API server would
+// refuse, the user's first; call it once per run so that they are
+// reported once.
 func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*Validator, []manifest.Finding) {
-	run, findings := loadCRDs(ctx, v.builtins.defs, objects)
+	byTarget := map[string][]*manifest.Object{}
+	for _, obj := range objects {
+		if isCRD(obj) {
+			byTarget[obj.Origin.Target] = append(byTarget[obj.Origin.Target], obj)
+		}
+	}
 	nv := *v
-	nv.runCRDs, nv.runCRDFindings = run, findings
-	all := append(append([]manifest.Finding{}, v.userCRDFindings...), findings...)
+	nv.targetCRDs = make(map[string]*crdSet, len(byTarget))
+	nv.targetOrder = slices.Sorted(maps.Keys(byTarget))
+	all := slices.Clone(v.userCRDFindings)
+	for _, target := range nv.targetOrder {
+		set, findings := loadCRDs(ctx, v.builtins.defs, byTarget[target])
+		nv.targetCRDs[target] = set
+		all = append(all, findings...)
+	}
 	manifest.SortFindings(all)
 	return &nv, all
 }
@@ -113,7 +128,7 @@ func (v *Validator) validateObject(ctx context.Context, obj *manifest.Object) (f
 	if def := v.builtins.kinds[k].Definition; def != "" {
 		return append(findings, v.checkBuiltin(obj, content, def)...)
 	}
-	m, err := v.crdKind(k)
+	m, err := v.crdKind(k, obj.Origin.Target)
 	if err != nil {
 		return append(findings, finding(obj, RuleSchemaError, "", err.Error()))
 	}
@@ -144,11 +159,17 @@ type crdMatch struct {
 	kind *crdKind
 }
 
-// crdKind finds a kind among the run's CRDs, then the user's, then the
-// catalogue's: the repository's own CRDs and --crds win over the bundled
-// ones for the same group, version and kind.
-func (v *Validator) crdKind(k gvk) (*crdMatch, error) {
-	for _, set := range []*crdSet{v.runCRDs, v.userCRDs} {
+// crdKind finds a kind among the CRDs of target, then the user's, then
+// the other targets', then the catalogue's: the repository's own CRDs and
+// --crds win over the bundled ones for the same group, version and kind.
+func (v *Validator) crdKind(k gvk, target string) (*crdMatch, error) {
+	sets := []*crdSet{v.targetCRDs[target], v.userCRDs}
+	for _, t := range v.targetOrder {
+		if t != target {
+			sets = append(sets, v.targetCRDs[t])
+		}
+	}
+	for _, set := range sets {
 		if set == nil {
 			continue
 		}

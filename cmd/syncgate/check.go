@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncgate/syncgate"
-	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/report"
 )
 
@@ -43,7 +42,7 @@ goes to stderr, only when stderr is a terminal.`,
 			if err != nil {
 				return usageError(err)
 			}
-			sess, err := gf.open(args)
+			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -57,7 +56,11 @@ goes to stderr, only when stderr is a terminal.`,
 					return usageError(err)
 				}
 				prog.checked(src.Root(), d)
-				merged = merge(merged, d)
+				if merged == nil {
+					merged = d
+				} else {
+					merged.Merge(d)
+				}
 			}
 			out := cmd.OutOrStdout()
 			rules := report.Catalog(g.Rules())
@@ -117,22 +120,4 @@ func (rf reportFile) write(d *syncgate.Decision, quiet bool, rules report.Rules)
 		return fmt.Errorf("--report %s: %w", rf.path, err)
 	}
 	return nil
-}
-
-// merge combines the decisions of several repositories into one.
-func merge(a, b *syncgate.Decision) *syncgate.Decision {
-	if a == nil {
-		return b
-	}
-	a.Allowed = a.Allowed && b.Allowed
-	a.Findings = append(a.Findings, b.Findings...)
-	manifest.SortFindings(a.Findings)
-	a.Waived = append(a.Waived, b.Waived...)
-	syncgate.SortWaived(a.Waived)
-	a.Targets = append(a.Targets, b.Targets...)
-	a.Stats.Targets += b.Stats.Targets
-	a.Stats.Objects += b.Stats.Objects
-	a.Stats.Render += b.Stats.Render
-	a.Stats.Total += b.Stats.Total
-	return a
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -24,6 +25,8 @@ type gateFlags struct {
 	config            string
 	failOn            string
 	policies          []string
+	root              string
+	noRepoExceptions  bool
 	inProcess         bool
 	renderTimeout     time.Duration
 	renderMemory      int64
@@ -43,7 +46,6 @@ type checkFlags struct {
 	allNamespaces     bool
 	noDefaultPolicies bool
 	policyTimeout     time.Duration
-	policyMemory      uint64
 	sopsAgeKey        string
 }
 
@@ -56,18 +58,17 @@ func (f *gateFlags) registerChecks(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.crds, "crds", nil, "file or directory of CustomResourceDefinitions used as schemas (repeatable)")
 	fl.StringArrayVar(&c.schemaLocations, "schema-location", nil, "kubeconform schema location: a directory or template (repeatable; http(s) needs --allow-remote)")
 	fl.StringVar(&c.missingSchemas, "missing-schemas", string(validate.MissingSchemasWarning), "what an object without a schema is: error, warning or ignore")
-	fl.BoolVar(&c.crdCatalog, "crd-catalog", true, "validate Flux, Argo CD, cert-manager, Gateway API and other ecosystem kinds against the bundled CRD catalogue (see syncgate version)")
+	fl.BoolVar(&c.crdCatalog, "crd-catalog", true, "validate Flux, Argo CD, cert-manager, Gateway API and other ecosystem kinds against the bundled CRD catalogue")
 	fl.StringArrayVar(&c.namespaces, "namespace", nil, "Rego package of the --policy rules (repeatable; default main)")
 	fl.BoolVar(&c.allNamespaces, "all-namespaces", false, "evaluate every Rego package of the --policy directories")
 	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
 	fl.DurationVar(&c.policyTimeout, "policy-timeout", policy.DefaultTimeout, "most time the policies may take on one object")
-	fl.Uint64Var(&c.policyMemory, "policy-memory", policy.DefaultMaxMemory>>20, "most heap, in MiB, the policies may add while evaluating one object")
 	fl.StringVar(&c.sopsAgeKey, "sops-age-key", os.Getenv("SOPS_AGE_KEY_FILE"), "age identity file to decrypt SOPS files in memory and verify their MAC (default $SOPS_AGE_KEY_FILE)")
 }
 
 // apply sets the stage options from the flags.
 func (c *checkFlags) apply(opts *syncgate.Options) error {
-	opts.Stages = syncgate.Stages
+	opts.Stages = syncgate.AllStages()
 	if len(c.stages) > 0 {
 		opts.Stages = nil
 	}
@@ -81,23 +82,27 @@ func (c *checkFlags) apply(opts *syncgate.Options) error {
 		}
 		opts.Stages = append(opts.Stages, s)
 	}
-	opts.CRDs = c.crds
-	opts.SchemaLocations = c.schemaLocations
-	opts.MissingSchemas = validate.MissingSchemas(c.missingSchemas)
-	opts.NoCRDCatalog = !c.crdCatalog
-	opts.PolicyNamespaces = c.namespaces
-	opts.AllNamespaces = c.allNamespaces
-	opts.DefaultPolicies = !c.noDefaultPolicies
-	if c.policyTimeout <= 0 || c.policyMemory == 0 {
-		return errors.New("--policy-timeout and --policy-memory must be positive")
+	crds, err := validate.ReadCRDs(nil, c.crds, opts.Render.Limits)
+	if err != nil {
+		return fmt.Errorf("--crds: %w", err)
 	}
-	opts.PolicyTimeout, opts.PolicyMemory = c.policyTimeout, c.policyMemory<<20
+	opts.Validate.CRDs = crds
+	opts.Validate.SchemaLocations = c.schemaLocations
+	opts.Validate.MissingSchemas = validate.MissingSchemas(c.missingSchemas)
+	opts.Validate.NoCRDCatalog = !c.crdCatalog
+	opts.Policy.Namespaces = c.namespaces
+	opts.Policy.AllNamespaces = c.allNamespaces
+	opts.Policy.Bundled = !c.noDefaultPolicies
+	if c.policyTimeout <= 0 {
+		return errors.New("--policy-timeout must be positive")
+	}
+	opts.Policy.Timeout = c.policyTimeout
 	if c.sopsAgeKey != "" {
 		key, err := os.ReadFile(c.sopsAgeKey)
 		if err != nil {
 			return fmt.Errorf("--sops-age-key: %w", err)
 		}
-		opts.SOPSAgeKeys = string(key)
+		opts.Secrets.AgeKeys = string(key)
 	}
 	return nil
 }
@@ -108,29 +113,33 @@ func (f *gateFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.loadRestrictor, "load-restrictor", string(render.LoadRootOnly), "files a kustomization may read: rootOnly or none")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow remote kustomize bases")
 	fl.IntVar(&f.jobs, "jobs", 0, "targets rendered at once (default GOMAXPROCS)")
-	fl.StringVar(&f.config, "config", "", "configuration file (default .syncgate.yaml at the repository root)")
+	fl.StringVar(&f.config, "config", "", "trusted configuration file, used instead of the repository's .syncgate.yaml; it may waive any rule")
+	fl.BoolVar(&f.noRepoExceptions, "no-repo-exceptions", false, "apply none of the repository's own exceptions, severity overrides and ignore annotations")
+	fl.StringVar(&f.root, "root", "", "repository root: nothing outside it is read (default: the git top-level; outside git, the current directory when PATH is inside it, else PATH)")
 	fl.StringVar(&f.failOn, "fail-on", string(manifest.SeverityError), "least severity that fails: error or warning")
 	fl.StringArrayVar(&f.policies, "policy", nil, "directory of Rego policies in conftest's conventions (repeatable)")
 	limits := syncgate.DefaultIsolation()
-	fl.BoolVar(&f.inProcess, "in-process", false, "render in this process, without worker processes and their limits (trusted input only)")
-	fl.DurationVar(&f.renderTimeout, "render-timeout", limits.Wall, "most wall-clock and CPU time one target may take to render")
-	fl.Int64Var(&f.renderMemory, "render-memory", limits.Memory>>20, "most memory, in MiB, a render worker may use")
+	fl.BoolVar(&f.inProcess, "in-process", false, "render and evaluate policies in this process, without worker processes and their limits (trusted input only)")
+	fl.DurationVar(&f.renderTimeout, "render-timeout", limits.Wall, "most wall-clock and CPU time one target may take to render and evaluate policies on")
+	fl.Int64Var(&f.renderMemory, "render-memory", limits.Memory>>20, "most memory, in MiB, a worker rendering and evaluating policies may use")
 }
 
-func (f *gateFlags) gate() (*syncgate.Gate, error) {
+func (f *gateFlags) gate(ctx context.Context) (*syncgate.Gate, error) {
 	opts := syncgate.DefaultOptions()
-	opts.KubernetesVersion = f.kubernetesVersion
-	opts.LoadRestrictions = render.LoadRestrictions(f.loadRestrictor)
-	opts.AllowRemote = f.allowRemote
+	opts.Render.KubernetesVersion = f.kubernetesVersion
+	opts.Render.LoadRestrictions = render.LoadRestrictions(f.loadRestrictor)
+	opts.Render.AllowRemote = f.allowRemote
+	opts.Validate.AllowRemote = f.allowRemote
 	if f.jobs > 0 {
-		opts.Jobs = f.jobs
+		opts.Render.Jobs, opts.Validate.Jobs, opts.Policy.Jobs, opts.Secrets.Jobs = f.jobs, f.jobs, f.jobs, f.jobs
 	}
 	sev, err := manifest.ParseSeverity(f.failOn)
 	if err != nil {
 		return nil, usageError(err)
 	}
 	opts.FailOn = sev
-	opts.Policies = f.policies
+	opts.Policy.Dirs = f.policies
+	opts.RepositoryExceptions = !f.noRepoExceptions
 	opts.Stages = nil
 	if f.checks != nil {
 		if err := f.checks.apply(&opts); err != nil {
@@ -153,7 +162,7 @@ func (f *gateFlags) gate() (*syncgate.Gate, error) {
 		}
 		opts.Config = cfg
 	}
-	g, err := syncgate.New(opts)
+	g, err := syncgate.New(ctx, opts)
 	if err != nil {
 		return nil, usageError(err)
 	}
@@ -168,12 +177,12 @@ type session struct {
 
 // open builds the Gate and opens the repositories of paths; the caller
 // closes the session.
-func (f *gateFlags) open(paths []string) (*session, error) {
-	g, err := f.gate()
+func (f *gateFlags) open(ctx context.Context, paths []string) (*session, error) {
+	g, err := f.gate(ctx)
 	if err != nil {
 		return nil, err
 	}
-	sources, err := openSources(paths)
+	sources, err := openSources(f.root, paths)
 	if err != nil {
 		g.Close()
 		return nil, err
@@ -188,16 +197,28 @@ func (s *session) Close() {
 
 func usageError(err error) error { return &codeError{code: exitError, err: err} }
 
-// openSources opens the repository of each path; paths in the same
-// repository share one Source.
-func openSources(paths []string) ([]*syncgate.Source, error) {
+// openSources opens the repository of each path, under root when it is
+// set; paths in the same repository share one Source.
+func openSources(root string, paths []string) ([]*syncgate.Source, error) {
 	if len(paths) == 0 {
 		paths = []string{"."}
 	}
 	var sources []*syncgate.Source
 	byRoot := map[string]*syncgate.Source{}
 	for _, p := range paths {
-		src, err := syncgate.OpenDir(p)
+		r := root
+		if r == "" {
+			var err error
+			if r, err = syncgate.RootOf(p); err != nil {
+				closeAll(sources)
+				return nil, usageError(err)
+			}
+		}
+		src, err := syncgate.OpenRoot(r, p)
+		var outside *syncgate.OutsideRootError
+		if errors.As(err, &outside) {
+			err = fmt.Errorf("%w; set another root with --root DIR", err)
+		}
 		if err != nil {
 			closeAll(sources)
 			return nil, usageError(err)

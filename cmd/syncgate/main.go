@@ -5,9 +5,13 @@ import (
 	"os"
 
 	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/secrets"
 )
 
 func main() {
 	syncgate.ServeWorker()
+	// The sops packages log through their own loggers, which may quote a
+	// decrypted file: this program silences them once, for itself.
+	secrets.SilenceSOPSLogging()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }

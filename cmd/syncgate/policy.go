@@ -30,7 +30,7 @@ func newPolicyTestCmd() *cobra.Command {
 			"unless --no-default-policies is given, as opa test does, under the restrictions syncgate\n" +
 			"evaluates policies with. Exits 1 when a test fails.",
 		RunE: func(cmd *cobra.Command, dirs []string) error {
-			results, err := policy.RunTests(cmd.Context(), dirs, policy.Options{Bundled: !noDefault, RegoVersion: regoVersion})
+			results, err := policy.RunTests(cmd.Context(), policy.Options{Dirs: dirs, Bundled: !noDefault, RegoVersion: regoVersion})
 			if err != nil {
 				return err
 			}

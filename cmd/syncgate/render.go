@@ -26,7 +26,7 @@ same bytes as "kustomize build PATH" for a kustomization, or as
 target discovered under PATH.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sess, err := gf.open(args)
+			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
 				return err
 			}
@@ -52,9 +52,13 @@ target discovered under PATH.`,
 			if err != nil {
 				return usageError(err)
 			}
+			results, err := g.Render(cmd.Context(), src, targets)
+			if err != nil {
+				return usageError(err)
+			}
 			failed := 0
 			out := cmd.OutOrStdout()
-			for i, res := range g.Render(cmd.Context(), src, targets) {
+			for i, res := range results {
 				if res.Err != nil {
 					failed++
 					fmt.Fprintf(cmd.ErrOrStderr(), "syncgate: %s: %v\n", res.Target.Name, res.Err)

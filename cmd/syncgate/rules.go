@@ -25,7 +25,7 @@ too.`,
 				return usageError(fmt.Errorf("unknown output format %q (want text or json)", output))
 			}
 			gf.inProcess = true // nothing is rendered
-			g, err := gf.gate()
+			g, err := gf.gate(cmd.Context())
 			if err != nil {
 				return err
 			}

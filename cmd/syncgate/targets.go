@@ -18,7 +18,7 @@ func newTargetsCmd() *cobra.Command {
 		Short: "List the targets discovered under PATH and how each renders",
 		Args:  cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			sess, err := gf.open(args)
+			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
 				return err
 			}

@@ -27,7 +27,7 @@ func main() {
 	opts := syncgate.DefaultOptions()
 	limits := syncgate.DefaultIsolation()
 	opts.Isolation = &limits
-	gate, err := syncgate.New(opts)
+	gate, err := syncgate.New(context.Background(), opts)
 	if err != nil {
 		log.Fatal(err)
 	}

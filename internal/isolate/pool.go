@@ -98,24 +98,35 @@ func NewPool(opts render.Options, limits Limits) (*Pool, error) {
 }
 
 // RenderAll renders targets of the repository in directory root, as
-// render.Renderer.RenderAll does.
-func (p *Pool) RenderAll(ctx context.Context, root string, targets []render.Target) []*render.Result {
-	return render.Each(ctx, cap(p.idle), targets, func(ctx context.Context, t render.Target) (*render.Result, error) {
-		return p.Render(ctx, root, t)
+// render.Renderer.RenderAll does, and with eval non-nil evaluates its
+// policies on each rendered target in the same worker: the i-th Checked
+// holds the findings on targets[i].
+func (p *Pool) RenderAll(ctx context.Context, root string, targets []render.Target, eval *Evaluation) ([]*render.Result, []Checked) {
+	checked := make([]Checked, len(targets))
+	index := make(map[string]int, len(targets))
+	for i, t := range targets {
+		index[t.Name] = i
+	}
+	results := render.Each(ctx, cap(p.idle), targets, func(ctx context.Context, t render.Target) (*render.Result, error) {
+		res, c, err := p.Render(ctx, root, t, eval)
+		checked[index[t.Name]] = c
+		return res, err
 	})
+	return results, checked
 }
 
-// Render renders one target of the repository in directory root. A target
-// that overruns a limit gets an error that wraps manifest.ErrLimit and
-// names the limit.
-func (p *Pool) Render(ctx context.Context, root string, t render.Target) (*render.Result, error) {
+// Render renders one target of the repository in directory root, and
+// with eval non-nil evaluates policies on its objects. A target that
+// overruns a limit, while rendering or evaluating, gets an error that
+// wraps manifest.ErrLimit and names the limit.
+func (p *Pool) Render(ctx context.Context, root string, t render.Target, eval *Evaluation) (*render.Result, Checked, error) {
 	w, err := p.take(ctx)
 	if err != nil {
-		return nil, err
+		return nil, Checked{}, err
 	}
-	res, err := w.render(ctx, request{Root: root, Options: p.opts, Target: t}, p.limits)
+	res, checked, err := w.render(ctx, request{Root: root, Options: p.opts, Target: t, Eval: eval.wire()}, p.limits)
 	p.put(w)
-	return res, err
+	return res, checked, err
 }
 
 // take waits for a job slot and returns its worker, started if need be.
@@ -262,7 +273,15 @@ type outcome struct {
 
 // render sends one request and waits for its response, sampling the
 // worker's CPU time and memory until it comes.
-func (w *worker) render(ctx context.Context, req request, limits Limits) (*render.Result, error) {
+func (w *worker) render(ctx context.Context, req request, limits Limits) (*render.Result, Checked, error) {
+	res, err := w.roundTrip(ctx, req, limits)
+	if err != nil {
+		return nil, Checked{}, err
+	}
+	return &render.Result{Target: req.Target, YAML: res.YAML, Objects: res.Objects}, Checked{res.Findings, res.PolicyTime}, nil
+}
+
+func (w *worker) roundTrip(ctx context.Context, req request, limits Limits) (*response, error) {
 	w.output.reset()
 	if err := writeFrame(w.requests, req); err != nil {
 		return nil, w.fail(req.Target)
@@ -292,7 +311,7 @@ func (w *worker) render(ctx context.Context, req request, limits Limits) (*rende
 			if o.resp.Err != nil {
 				return nil, o.resp.Err.err()
 			}
-			return &render.Result{Target: req.Target, YAML: o.resp.YAML, Objects: o.resp.Objects}, nil
+			return &o.resp, nil
 		case <-wall.C:
 			w.kill(done)
 			return nil, limitError(req.Target, "wall-time limit of "+limits.Wall.String())
@@ -355,7 +374,7 @@ func size(n int64) string {
 }
 
 func limitError(t render.Target, limit string) error {
-	return &manifest.SourceError{File: t.Path, Err: fmt.Errorf("%w: rendering went over the %s and was stopped", manifest.ErrLimit, limit)}
+	return &manifest.SourceError{File: t.Path, Err: fmt.Errorf("%w: rendering and checking in a worker went over the %s and was stopped", manifest.ErrLimit, limit)}
 }
 
 // tail keeps the last bytes a worker printed, for telling why it died.

@@ -62,7 +62,7 @@ func TestPoolMatchesInProcess(t *testing.T) {
 				t.Fatal(err)
 			}
 			want := r.RenderAll(context.Background(), root.FS(), targets)
-			got := pool.RenderAll(context.Background(), absDir(t, dir), targets)
+			got, _ := pool.RenderAll(context.Background(), absDir(t, dir), targets, nil)
 			for i := range want {
 				if diff := cmp.Diff(summarise(want[i]), summarise(got[i])); diff != "" {
 					t.Errorf("%s: pool differs from in-process (-in-process +pool):\n%s", targets[i].Name, diff)
@@ -119,12 +119,12 @@ func TestPoolLimits(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pool := newPool(t, tt.limits)
-			_, err := pool.Render(context.Background(), absDir(t, tt.root), tt.target)
+			_, _, err := pool.Render(context.Background(), absDir(t, tt.root), tt.target, nil)
 			if !errors.Is(err, manifest.ErrLimit) || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got error %v, want a limit error naming %q", err, tt.want)
 			}
 			ok := render.Target{Name: "small", Kind: render.KindManifests, Path: "small"}
-			res, err := pool.Render(context.Background(), absDir(t, "testdata"), ok)
+			res, _, err := pool.Render(context.Background(), absDir(t, "testdata"), ok, nil)
 			if err != nil || len(res.Objects) == 0 {
 				t.Fatalf("after the limit, rendering a good target: %v", err)
 			}
@@ -138,7 +138,7 @@ func TestPoolCancel(t *testing.T) {
 	pool := newPool(t, DefaultLimits())
 	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 	defer cancel()
-	_, err := pool.Render(ctx, absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"})
+	_, _, err := pool.Render(ctx, absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"}, nil)
 	if !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("got %v, want context.DeadlineExceeded", err)
 	}
@@ -149,7 +149,7 @@ func TestPoolCancel(t *testing.T) {
 func TestPoolNeedsServingProgram(t *testing.T) {
 	pool := newPool(t, DefaultLimits())
 	pool.exe = "/bin/true"
-	_, err := pool.Render(context.Background(), absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"})
+	_, _, err := pool.Render(context.Background(), absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "must call syncgate.ServeWorker") {
 		t.Fatalf("got %v, want an error asking for ServeWorker", err)
 	}

@@ -7,51 +7,131 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"time"
 
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
 )
 
 // The protocol between a pool and its workers: one request frame in, one
 // response frame out, each a length-prefixed gob value.
 
-// request asks a worker to render one target of the repository at Root.
+// request asks a worker to render one target of the repository at Root,
+// and to evaluate policies on it when Eval is set.
 type request struct {
 	Root    string
 	Options options
 	Target  render.Target
+	Eval    *evaluation
+}
+
+// Evaluation is what a worker evaluates on each target it renders: policy
+// sets, on the objects as the Gate's later stages see them (SOPS objects
+// decrypted with AgeKeys, their values masked in every finding), so that
+// policies, maybe the repository's own, run within the worker's limits.
+type Evaluation struct {
+	// Run names one check: a worker compiles each policy set once per run
+	// and keeps it for the run's later targets.
+	Run uint64
+	// Policies are the policy sets. Dirs are absolute paths on disk, or,
+	// for a set whose InRepository is set, paths inside the repository;
+	// FS and Logger are not sent (print output is dropped).
+	Policies []Policies
+	// AgeKeys is secrets.Options.AgeKeys.
+	AgeKeys string
+}
+
+// Policies is one policy set of an Evaluation.
+type Policies struct {
+	Options      policy.Options
+	InRepository bool
+}
+
+// evaluation is an Evaluation as sent to a worker.
+type evaluation struct {
+	Run      uint64
+	Policies []policySpec
+	AgeKeys  string
+}
+
+// policySpec is policy.Options without what cannot cross a process
+// boundary.
+type policySpec struct {
+	Dirs          []string
+	InRepository  bool
+	Namespaces    []string
+	AllNamespaces bool
+	RegoVersion   string
+	Bundled       bool
+	Timeout       time.Duration
+	MaxFileBytes  int64
+	Jobs          int
+}
+
+func (e *Evaluation) wire() *evaluation {
+	if e == nil {
+		return nil
+	}
+	out := &evaluation{Run: e.Run, AgeKeys: e.AgeKeys}
+	for _, p := range e.Policies {
+		o := p.Options
+		out.Policies = append(out.Policies, policySpec{o.Dirs, p.InRepository, o.Namespaces, o.AllNamespaces, o.RegoVersion, o.Bundled, o.Timeout, o.MaxFileBytes, o.Jobs})
+	}
+	return out
+}
+
+// options returns the spec's policy.Options, reading repository sets
+// from repo.
+func (s policySpec) options(repo fs.FS) policy.Options {
+	o := policy.Options{Dirs: s.Dirs, Namespaces: s.Namespaces, AllNamespaces: s.AllNamespaces, RegoVersion: s.RegoVersion, Bundled: s.Bundled, Timeout: s.Timeout, MaxFileBytes: s.MaxFileBytes, Jobs: s.Jobs}
+	if s.InRepository {
+		o.FS = repo
+	}
+	return o
+}
+
+// Checked is what a worker's evaluation found on one target.
+type Checked struct {
+	Findings []manifest.Finding
+	// Time is how long the evaluation took.
+	Time time.Duration
 }
 
 // options are the fields of render.Options a worker needs; the logger and
 // job count stay with the pool.
 type options struct {
-	LoadRestrictions render.LoadRestrictions
-	AllowRemote      bool
-	KubeVersion      string
-	APIVersions      []string
-	Limits           manifest.Limits
+	LoadRestrictions  render.LoadRestrictions
+	AllowRemote       bool
+	KubernetesVersion string
+	APIVersions       []string
+	Limits            manifest.Limits
 }
 
 func wireOptions(o render.Options) options {
-	return options{o.LoadRestrictions, o.AllowRemote, o.KubeVersion, o.APIVersions, o.Limits}
+	return options{o.LoadRestrictions, o.AllowRemote, o.KubernetesVersion, o.APIVersions, o.Limits}
 }
 
 func (o options) render() render.Options {
 	return render.Options{
-		LoadRestrictions: o.LoadRestrictions,
-		AllowRemote:      o.AllowRemote,
-		KubeVersion:      o.KubeVersion,
-		APIVersions:      o.APIVersions,
-		Limits:           o.Limits,
-		Jobs:             1,
+		LoadRestrictions:  o.LoadRestrictions,
+		AllowRemote:       o.AllowRemote,
+		KubernetesVersion: o.KubernetesVersion,
+		APIVersions:       o.APIVersions,
+		Limits:            o.Limits,
+		Jobs:              1,
 	}
 }
 
-// response is a rendered target, or why it failed.
+// response is a rendered target and its evaluation's findings, or why it
+// failed.
 type response struct {
-	YAML    []byte
-	Objects []*manifest.Object
-	Err     *remoteError
+	YAML       []byte
+	Objects    []*manifest.Object
+	Findings   []manifest.Finding
+	PolicyTime time.Duration
+	Err        *remoteError
 }
 
 // remoteError carries a render error across the process boundary with its

@@ -5,13 +5,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"reflect"
 	"runtime/debug"
 	"strconv"
+	"time"
 
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
+	"github.com/syncgate/syncgate/secrets"
 )
 
 // workerEnv marks a process a Pool started as its worker; the value is the
@@ -66,6 +71,7 @@ func serve(memory string) int {
 	// the address-space limit stops a single allocation that outruns the
 	// pool's sampling.
 	debug.SetMaxStack(maxStack)
+	secrets.SilenceSOPSLogging()
 	if err := limitAddressSpace(limit); err != nil && !errors.Is(err, errors.ErrUnsupported) {
 		fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
 		return 1
@@ -93,10 +99,16 @@ func serve(memory string) int {
 
 // jobs keeps a worker's Renderer from one job to the next while the
 // options stay the same, so that its cache of checked files serves every
-// target that reads the same base.
+// target that reads the same base; and the policy sets and secrets
+// scanner of the current run.
 type jobs struct {
 	opts     options
 	renderer *render.Renderer
+
+	run      uint64
+	engines  map[int]*policy.Engine // by index in the run's Policies
+	scanner  *secrets.Scanner
+	scanKeys string
 }
 
 // handle renders one target in this process.
@@ -123,5 +135,45 @@ func (j *jobs) handle(req request) response {
 	if err != nil {
 		return response{Err: toRemote(err)}
 	}
-	return response{YAML: res.YAML, Objects: res.Objects}
+	resp := response{YAML: res.YAML, Objects: res.Objects}
+	if req.Eval != nil {
+		start := time.Now()
+		resp.Findings, err = j.evaluate(req.Eval, root.FS(), res.Objects)
+		resp.PolicyTime = time.Since(start)
+		if err != nil {
+			return response{Err: toRemote(err)}
+		}
+	}
+	return resp
+}
+
+// evaluate runs the policy sets of eval on the objects of one target, as
+// the Gate does in-process.
+func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object) ([]manifest.Finding, error) {
+	if j.run != eval.Run {
+		j.run, j.engines = eval.Run, map[int]*policy.Engine{}
+	}
+	if j.scanner == nil || j.scanKeys != eval.AgeKeys {
+		opts := secrets.DefaultOptions()
+		opts.AgeKeys = eval.AgeKeys
+		s, err := secrets.New(opts)
+		if err != nil {
+			return nil, err
+		}
+		j.scanner, j.scanKeys = s, eval.AgeKeys
+	}
+	prepared := j.scanner.Prepare(objects)
+	var findings []manifest.Finding
+	for i, spec := range eval.Policies {
+		e, ok := j.engines[i]
+		if !ok {
+			var err error
+			if e, err = policy.Load(context.Background(), spec.options(repo)); err != nil {
+				return nil, err
+			}
+			j.engines[i] = e
+		}
+		findings = append(findings, prepared.Mask(e.Evaluate(context.Background(), prepared.Objects))...)
+	}
+	return findings, nil
 }

@@ -1,0 +1,75 @@
+package syncgate
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// Decision is the answer for one revision.
+type Decision struct {
+	// Allowed is false when any finding is at or above Options.FailOn.
+	Allowed bool
+	// Findings are sorted deterministically.
+	Findings []manifest.Finding
+	// Waived are the findings exceptions accepted, sorted like Findings.
+	Waived []Waived
+	// Overrides are the severity overrides that changed findings, by rule.
+	Overrides []Override
+	// Targets are the rendered targets, sorted by name.
+	Targets []TargetResult
+	// Stats count and time the run.
+	Stats Stats
+}
+
+// TargetResult summarises one target.
+type TargetResult struct {
+	Name    string      `json:"name"`
+	Kind    render.Kind `json:"kind"`
+	Path    string      `json:"path"`
+	Objects int         `json:"objects"`
+	// Error is why the target failed to render, or "".
+	Error string `json:"error"`
+}
+
+// Stats count and time a check.
+type Stats struct {
+	Targets int
+	Objects int
+	// Render is the time spent rendering; Validate, Policy and Secrets
+	// the time spent in each stage, summed over targets; Total the whole
+	// check.
+	Render   time.Duration
+	Validate time.Duration
+	Policy   time.Duration
+	Secrets  time.Duration
+	Total    time.Duration
+}
+
+// Merge adds the decision of another check, such as another repository's
+// or another shard's, to d: d allows only if both allow, and findings,
+// waivers, overrides and targets stay sorted, and Stats add up.
+func (d *Decision) Merge(other *Decision) {
+	d.Allowed = d.Allowed && other.Allowed
+	d.Findings = append(d.Findings, other.Findings...)
+	manifest.SortFindings(d.Findings)
+	d.Waived = append(d.Waived, other.Waived...)
+	SortWaived(d.Waived)
+	d.Overrides = append(d.Overrides, other.Overrides...)
+	slices.SortStableFunc(d.Overrides, func(a, b Override) int {
+		return strings.Compare(a.Rule+"\x00"+a.By, b.Rule+"\x00"+b.By)
+	})
+	d.Targets = append(d.Targets, other.Targets...)
+	slices.SortStableFunc(d.Targets, func(a, b TargetResult) int { return strings.Compare(a.Name, b.Name) })
+	s, o := &d.Stats, other.Stats
+	s.Targets += o.Targets
+	s.Objects += o.Objects
+	s.Render += o.Render
+	s.Validate += o.Validate
+	s.Policy += o.Policy
+	s.Secrets += o.Secrets
+	s.Total += o.Total
+}
