@@ -28,3 +28,47 @@ func BenchmarkValidate(b *testing.B) {
 	}
 	b.ReportMetric(float64(len(objs)*b.N)/b.Elapsed().Seconds(), "objects/s")
 }
+
+// BenchmarkNew builds a Validator, as a Gate does once per Kubernetes
+// version, with and without the CRD catalogue: the catalogue's part is
+// its index, nothing is decompressed.
+func BenchmarkNew(b *testing.B) {
+	for _, off := range []bool{false, true} {
+		b.Run(map[bool]string{false: "catalog", true: "no-catalog"}[off], func(b *testing.B) {
+			for b.Loop() {
+				if _, err := New(Options{NoCRDCatalog: off}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkCatalogFirstUse is what the first object of a catalogue kind
+// costs a fresh Validator: decompressing its project, loading its CRD and
+// compiling its schema and CEL rules.
+func BenchmarkCatalogFirstUse(b *testing.B) {
+	objs := decodeObjects(b, "ks.yaml", []byte(`apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  interval: 10m
+  path: ./apps
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`))
+	ctx := context.Background()
+	for b.Loop() {
+		v, err := New(Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if f := v.Validate(ctx, objs); len(f) > 0 {
+			b.Fatal(f)
+		}
+	}
+}

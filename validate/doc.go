@@ -2,7 +2,10 @@
 // server would, before they reach it: JSON-schema validation against the
 // embedded schemas of the target Kubernetes minor (strict, as kubectl's
 // server-side field validation), CRDs taken from files or from the
-// rendered set with their CEL rules, kubeconform-style schema locations,
+// rendered set with their CEL rules, then the bundled CRD catalogue of the
+// GitOps ecosystem (CRDCatalog; Options.NoCRDCatalog turns it off, and a
+// repository's own CRD of a kind wins over it), kubeconform-style schema
+// locations,
 // the apiserver's semantic checks on names, labels, annotations,
 // quantities and list-map keys, its native checks the schemas do not carry
 // (containers, ports and volumes of every pod template, found by shape in

@@ -1,3 +1,4 @@
 package validate
 
 //go:generate go run ./internal/schemagen -out internal/builtin/data
+//go:generate go run ./internal/catalogen -dir internal/catalog

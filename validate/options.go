@@ -34,7 +34,8 @@ func (m MissingSchemas) severity() (manifest.Severity, error) {
 }
 
 // Options configure a Validator. The zero value is usable: newest
-// Kubernetes version, no CRDs, no schema locations, missing schemas warn.
+// Kubernetes version, no CRDs but the bundled catalogue, no schema
+// locations, missing schemas warn.
 type Options struct {
 	// KubernetesVersion selects the embedded schema set ("1.33", "v1.33",
 	// "1.33.4"); "" means the newest. Deprecated and removed APIs are
@@ -51,6 +52,12 @@ type Options struct {
 	// "dir/{{ .ResourceKind }}{{ .KindSuffix }}.json". http(s) locations
 	// need AllowRemote.
 	SchemaLocations []string
+	// NoCRDCatalog turns off the bundled CRD catalogue (Flux, Argo CD,
+	// Argo Rollouts, cert-manager, Gateway API, Prometheus operator,
+	// SealedSecrets, External Secrets, Kyverno, Gatekeeper; see
+	// CRDCatalog), whose kinds are otherwise checked against their CRDs
+	// when neither the rendered objects nor CRDs define them.
+	NoCRDCatalog bool
 	// RepositorySchemaLocations are schema locations a repository's own
 	// configuration names, tried after SchemaLocations: local ones are
 	// paths inside RepositoryFS, and nothing outside it is read.

@@ -28,6 +28,9 @@ type Validator struct {
 	userCRDFindings []manifest.Finding
 	targetCRDs      map[string]*crdSet
 	targetOrder     []string
+	// catalog is the bundled CRD catalogue, consulted last; nil when
+	// Options.NoCRDCatalog.
+	catalog *crdCatalog
 }
 
 // New loads the embedded schemas of the target version, the user's CRDs
@@ -53,6 +56,9 @@ func New(opts Options) (*Validator, error) {
 		return nil, fmt.Errorf("validate: %w", err)
 	}
 	v := &Validator{opts: opts, missing: missing, builtins: b, locations: locs}
+	if !opts.NoCRDCatalog {
+		v.catalog = newCRDCatalog(b.defs)
+	}
 	v.userCRDs, v.userCRDFindings = loadCRDs(context.Background(), b.defs, opts.CRDs)
 	// CRD directories hold other files too (a kustomization, webhook
 	// patches' companions, samples); only CRDs matter here.
@@ -136,7 +142,11 @@ func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk
 	if def != "" {
 		return v.checkBuiltin(obj, content, def)
 	}
-	if m := v.crdKind(k, obj.Origin.Target); m != nil {
+	m, err := v.crdKind(k, obj.Origin.Target)
+	if err != nil {
+		return []manifest.Finding{finding(obj, RuleSchemaError, "", err.Error())}
+	}
+	if m != nil {
 		return checkCustom(ctx, obj, content, m)
 	}
 	sch, err := v.locations.schema(k)
@@ -163,8 +173,9 @@ type crdMatch struct {
 }
 
 // crdKind finds a kind among the CRDs of target, then the user's, then
-// the other targets'.
-func (v *Validator) crdKind(k gvk, target string) *crdMatch {
+// the other targets', then the catalogue's: the repository's own CRDs and
+// --crds win over the bundled ones for the same group, version and kind.
+func (v *Validator) crdKind(k gvk, target string) (*crdMatch, error) {
 	sets := []*crdSet{v.targetCRDs[target], v.userCRDs}
 	for _, t := range v.targetOrder {
 		if t != target {
@@ -176,10 +187,10 @@ func (v *Validator) crdKind(k gvk, target string) *crdMatch {
 			continue
 		}
 		if ck, ok := set.kinds[k]; ok {
-			return &crdMatch{set, ck}
+			return &crdMatch{set, ck}, nil
 		}
 	}
-	return nil
+	return v.catalog.lookup(k)
 }
 
 // checkBuiltin validates a built-in object: its schema, then the API

@@ -41,6 +41,7 @@ type checkFlags struct {
 	crds              []string
 	schemaLocations   []string
 	missingSchemas    string
+	crdCatalog        bool
 	namespaces        []string
 	allNamespaces     bool
 	noDefaultPolicies bool
@@ -57,6 +58,7 @@ func (f *gateFlags) registerChecks(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.crds, "crds", nil, "file or directory of CustomResourceDefinitions used as schemas (repeatable)")
 	fl.StringArrayVar(&c.schemaLocations, "schema-location", nil, "kubeconform schema location: a directory or template (repeatable; http(s) needs --allow-remote)")
 	fl.StringVar(&c.missingSchemas, "missing-schemas", string(validate.MissingSchemasWarning), "what an object without a schema is: error, warning or ignore")
+	fl.BoolVar(&c.crdCatalog, "crd-catalog", true, "validate Flux, Argo CD, cert-manager, Gateway API and other ecosystem kinds against the bundled CRD catalogue")
 	fl.StringArrayVar(&c.namespaces, "policy-namespace", nil, "Rego package of the --policy rules (repeatable; default main)")
 	fl.BoolVar(&c.allNamespaces, "all-policy-namespaces", false, "evaluate every Rego package of the --policy directories")
 	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
@@ -87,6 +89,7 @@ func (c *checkFlags) apply(opts *syncgate.Options) error {
 	opts.Validate.CRDs = crds
 	opts.Validate.SchemaLocations = c.schemaLocations
 	opts.Validate.MissingSchemas = validate.MissingSchemas(c.missingSchemas)
+	opts.Validate.NoCRDCatalog = !c.crdCatalog
 	opts.Policy.Namespaces = c.namespaces
 	opts.Policy.AllNamespaces = c.allNamespaces
 	opts.Policy.Bundled = !c.noDefaultPolicies
