@@ -31,6 +31,10 @@ type StageConfig struct {
 	// MissingSchemas is what an object no schema covers is: error,
 	// warning or ignore; empty keeps the Gate's setting.
 	MissingSchemas string `yaml:"missingSchemas"`
+	// CRDCatalog, when false, turns off the bundled CRD catalogue of the
+	// ecosystem's kinds (Flux, Argo CD, cert-manager, ...): objects of
+	// those kinds are then checked only against the repository's CRDs.
+	CRDCatalog *bool `yaml:"crdCatalog"`
 	// Secrets configures the secrets stage.
 	Secrets SecretsConfig `yaml:"secrets"`
 }
@@ -81,6 +85,7 @@ type repoStages struct {
 	crds            []*manifest.Object
 	schemaLocations []string
 	missingSchemas  validate.MissingSchemas
+	noCRDCatalog    bool
 }
 
 // repoStages builds what cfg adds to the Gate's stages, reading every
@@ -92,13 +97,14 @@ func (g *Gate) repoStages(ctx context.Context, cfg *Config, fsys fs.FS) (*repoSt
 		return nil, nil
 	}
 	sc := cfg.StageConfig
-	if len(sc.Policies)+len(sc.CRDs)+len(sc.SchemaLocations)+len(sc.Secrets.DisabledCredentialRules) == 0 && sc.MissingSchemas == "" {
+	if len(sc.Policies)+len(sc.CRDs)+len(sc.SchemaLocations)+len(sc.Secrets.DisabledCredentialRules) == 0 && sc.MissingSchemas == "" && sc.CRDCatalog == nil {
 		return nil, nil
 	}
 	if fsys == nil && len(sc.Policies)+len(sc.CRDs)+len(sc.SchemaLocations) > 0 {
 		return nil, fmt.Errorf("%s: policies, crds and schemaLocations name files, and this check has no repository to read them from", cfg.name())
 	}
 	repo := &repoStages{fsys: fsys, missingSchemas: validate.MissingSchemas(sc.MissingSchemas), schemaLocations: sc.SchemaLocations}
+	repo.noCRDCatalog = sc.CRDCatalog != nil && !*sc.CRDCatalog
 	if g.stages.policyOn && len(sc.Policies) > 0 {
 		opts := g.opts.Policy
 		opts.Bundled = false

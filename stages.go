@@ -106,7 +106,8 @@ func (g *Gate) validator(version string, repo *repoStages) (*validate.Validator,
 		opts.RepositorySchemaLocations = repo.schemaLocations
 		opts.RepositoryFS = repo.fsys
 		opts.MissingSchemas = cmp.Or(repo.missingSchemas, opts.MissingSchemas)
-		key = append(key, string(opts.MissingSchemas))
+		opts.NoCRDCatalog = opts.NoCRDCatalog || repo.noCRDCatalog
+		key = append(key, string(opts.MissingSchemas), fmt.Sprint(opts.NoCRDCatalog))
 		if len(repo.schemaLocations) > 0 {
 			// A repository's locations are read from its file system,
 			// which differs from one check to the next.

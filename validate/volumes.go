@@ -11,10 +11,20 @@ import (
 // ValidateVolumeMounts do: volume names are unique DNS labels, and a mount
 // names a volume of the pod (a volume with an invalid name does not count,
 // as on the server). Duplicate volumes of a built-in kind are reported by
-// the list-map key check.
+// the list-map key check. A StatefulSet's volumeClaimTemplates (and those
+// of any workload shaped like one) are volumes of its pods too, as the
+// server adds them before it validates the template.
 func volumeFindings(obj *manifest.Object, ps podSpec, builtin bool) []manifest.Finding {
 	var errs field.ErrorList
 	volumes := map[string]bool{}
+	spec, _ := obj.Content["spec"].(map[string]any)
+	for _, claim := range items(spec["volumeClaimTemplates"]) {
+		if md, ok := claim.m["metadata"].(map[string]any); ok {
+			if name, ok := md["name"].(string); ok && name != "" {
+				volumes[name] = true
+			}
+		}
+	}
 	for _, vol := range items(ps.spec["volumes"]) {
 		p := ps.path.Child("volumes").Index(vol.i).Child("name")
 		name, _ := vol.m["name"].(string)

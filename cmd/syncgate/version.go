@@ -43,12 +43,13 @@ type engineVersion struct {
 	Version string `json:"version"`
 }
 
-// schemaVersions are the schema data built into the binary. A bundled CRD
-// catalogue, when validate has one, is reported here beside Kubernetes,
-// as a field of its own and a line of the text output.
+// schemaVersions are the schema data built into the binary.
 type schemaVersions struct {
 	// Kubernetes are the minors with embedded schemas, oldest first.
 	Kubernetes []string `json:"kubernetes"`
+	// CRDCatalog are the projects of the bundled CRD catalogue and the
+	// module versions their CRDs come from.
+	CRDCatalog []engineVersion `json:"crdCatalog"`
 }
 
 // unknownVersion stands for a version the build information does not hold.
@@ -59,6 +60,9 @@ const unknownVersion = "unknown"
 // "unknown" for every module.
 func buildVersions(info *debug.BuildInfo) versionInfo {
 	v := versionInfo{Syncgate: unknownVersion, Go: runtime.Version(), Schemas: schemaVersions{Kubernetes: validate.KubernetesVersions()}}
+	for _, p := range validate.CRDCatalog() {
+		v.Schemas.CRDCatalog = append(v.Schemas.CRDCatalog, engineVersion{Name: p.Name, Module: p.Module, Version: p.Version})
+	}
 	deps := map[string]*debug.Module{}
 	if info != nil {
 		v.Syncgate, v.Go = info.Main.Version, info.GoVersion
@@ -93,6 +97,9 @@ func (v versionInfo) writeText(w io.Writer) error {
 		fmt.Fprintf(&b, "%s: %s\n", e.Name, e.Version)
 	}
 	fmt.Fprintf(&b, "kubernetes-schemas: %s\n", strings.Join(v.Schemas.Kubernetes, ", "))
+	for _, p := range v.Schemas.CRDCatalog {
+		fmt.Fprintf(&b, "crd-catalog/%s: %s %s\n", p.Name, p.Module, p.Version)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }
