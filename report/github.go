@@ -26,18 +26,32 @@ func writeGitHub(w io.Writer, d *syncgate.Decision, _ Options) error {
 		if !ok {
 			command = "error"
 		}
-		var props []string
-		if f.File != "" {
-			props = append(props, "file="+githubProperty(f.File))
-			if f.Line > 0 {
-				props = append(props, "line="+strconv.Itoa(f.Line))
-			}
-		}
+		props := githubLocation(f)
 		props = append(props, "title="+githubProperty(f.Rule))
 		ew.printf("::%s %s::%s\n", command, strings.Join(props, ","), githubData(standalone(f)))
 	}
+	for _, wv := range d.Waived {
+		props := githubLocation(wv.Finding)
+		props = append(props, "title="+githubProperty("waived "+wv.Rule))
+		ew.printf("::notice %s::%s\n", strings.Join(props, ","), githubData(waivedText(wv)))
+	}
+	for _, o := range d.Overrides {
+		ew.printf("::notice title=%s::%s\n", githubProperty("severity override "+o.Rule), githubData(overrideText(o)))
+	}
 	ew.printf("syncgate %s: %s\n", verdict(d), summary(d))
 	return ew.err
+}
+
+// githubLocation is the file and line properties of a finding's command.
+func githubLocation(f manifest.Finding) []string {
+	var props []string
+	if f.File != "" {
+		props = append(props, "file="+githubProperty(f.File))
+		if f.Line > 0 {
+			props = append(props, "line="+strconv.Itoa(f.Line))
+		}
+	}
+	return props
 }
 
 // githubData escapes a command's message as the runner decodes it, which

@@ -17,6 +17,16 @@ type jsonDecision struct {
 	Targets  []jsonTarget  `json:"targets"`
 	Findings []jsonFinding `json:"findings"`
 	Waived   []jsonWaived  `json:"waived"`
+	// Overrides are the severity overrides the check applied.
+	Overrides []jsonOverride `json:"overrides"`
+}
+
+// jsonOverride is a severity override and how many findings it changed.
+type jsonOverride struct {
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"`
+	By       string `json:"by"`
+	Findings int    `json:"findings"`
 }
 
 type jsonSummary struct {
@@ -69,7 +79,11 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 			Waived: len(d.Waived), DurationMs: d.Stats.Total.Milliseconds()},
 		Targets:  make([]jsonTarget, len(d.Targets)),
 		Findings: make([]jsonFinding, len(d.Findings)),
-		Waived:   make([]jsonWaived, len(d.Waived)),
+		Waived:    make([]jsonWaived, len(d.Waived)),
+		Overrides: make([]jsonOverride, len(d.Overrides)),
+	}
+	for i, o := range d.Overrides {
+		out.Overrides[i] = jsonOverride{Rule: o.Rule, Severity: string(o.Severity), By: o.By, Findings: o.Findings}
 	}
 	for i, t := range d.Targets {
 		out.Targets[i] = jsonTarget{Name: t.Name, Kind: string(t.Kind), Objects: t.Objects, Error: t.Error}

@@ -35,6 +35,12 @@ type contract struct {
 		Reason string `json:"reason"`
 		By     string `json:"by"`
 	} `json:"waived"`
+	Overrides []struct {
+		Rule     string `json:"rule"`
+		Severity string `json:"severity"`
+		By       string `json:"by"`
+		Findings int    `json:"findings"`
+	} `json:"overrides"`
 }
 
 type contractFinding struct {
@@ -73,7 +79,7 @@ func TestJSONContract(t *testing.T) {
 			if err := json.Unmarshal(out.Bytes(), &raw); err != nil {
 				t.Fatal(err)
 			}
-			wantKeys(t, "top level", raw, "allowed", "summary", "targets", "findings", "waived")
+			wantKeys(t, "top level", raw, "allowed", "summary", "targets", "findings", "waived", "overrides")
 			wantKeys(t, "summary", raw["summary"], "targets", "objects", "errors", "warnings", "waived", "durationMs")
 			for _, target := range raw["targets"].([]any) {
 				wantKeys(t, "target", target, "name", "kind", "objects", "error")

@@ -45,7 +45,13 @@ type junitCase struct {
 	Line      int           `xml:"line,attr,omitempty"`
 	Failure   *junitProblem `xml:"failure"`
 	Error     *junitProblem `xml:"error"`
+	Skipped   *junitSkipped `xml:"skipped"`
 	SystemOut string        `xml:"system-out,omitempty"`
+}
+
+// junitSkipped marks a waived finding's case, with the exception's reason.
+type junitSkipped struct {
+	Message string `xml:"message,attr"`
 }
 
 type junitProblem struct {
@@ -102,6 +108,10 @@ func writeJUnit(w io.Writer, d *syncgate.Decision, _ Options) error {
 		root.Errors += s.Errors
 		root.Suites = append(root.Suites, s)
 	}
+	if s, ok := junitExceptions(d); ok {
+		root.Tests += s.Tests
+		root.Suites = append(root.Suites, s)
+	}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
@@ -141,4 +151,29 @@ func junitText(f manifest.Finding) string {
 		fmt.Fprintf(&b, "field: %s\n", f.Field)
 	}
 	return b.String()
+}
+
+// exceptionsSuite names the suite of what exceptions and overrides did.
+const exceptionsSuite = "(exceptions)"
+
+// junitExceptions is a suite with one skipped case per waived finding,
+// and the severity overrides as its properties; false when there are
+// neither.
+func junitExceptions(d *syncgate.Decision) (junitSuite, bool) {
+	if len(d.Waived)+len(d.Overrides) == 0 {
+		return junitSuite{}, false
+	}
+	s := junitSuite{Name: exceptionsSuite}
+	if len(d.Overrides) > 0 {
+		s.Properties = &junitProperties{}
+		for _, o := range d.Overrides {
+			s.Properties.Property = append(s.Properties.Property, junitProperty{Name: "override " + o.Rule, Value: overrideText(o)})
+		}
+	}
+	for _, wv := range d.Waived {
+		s.Cases = append(s.Cases, junitCase{Name: junitCaseName(wv.Finding), Classname: exceptionsSuite, File: wv.File, Line: wv.Line,
+			Skipped: &junitSkipped{Message: waivedText(wv)}})
+	}
+	s.Tests = len(s.Cases)
+	return s, true
 }

@@ -72,10 +72,27 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 			ew.printf("- …and %d more\n", more)
 		}
 	}
+	writeMarkdownList(ew, "Waived", d.Waived, waivedText)
+	writeMarkdownList(ew, "Severity overrides", d.Overrides, overrideText)
 	if s := summarize(d.Findings); s.telling() {
 		writeMarkdownRules(ew, s)
 	}
 	return ew.err
+}
+
+// writeMarkdownList writes a heading and one list item per entry, capped
+// like the findings table; nothing when there are none.
+func writeMarkdownList[T any](ew *errWriter, heading string, entries []T, text func(T) string) {
+	if len(entries) == 0 {
+		return
+	}
+	ew.printf("\n#### %s\n\n", heading)
+	for _, e := range entries[:min(len(entries), markdownRows)] {
+		ew.printf("- %s\n", markdownEscape(truncate(text(e), markdownCell)))
+	}
+	if more := len(entries) - markdownRows; more > 0 {
+		ew.printf("- …and %d more\n", more)
+	}
 }
 
 // writeMarkdownRules ends the summary with the findings counted by rule,

@@ -285,3 +285,18 @@ func (e *errWriter) printf(format string, args ...any) {
 		_, e.err = fmt.Fprintf(e.w, format, args...)
 	}
 }
+
+// waivedText says what waived a finding: its reason and the exception or
+// annotation that carries it.
+func waivedText(w syncgate.Waived) string {
+	where := w.Rule
+	if loc := location(w.Finding); loc != "" {
+		where += " " + loc
+	}
+	return fmt.Sprintf("%s %s: waived: %s (by %s)", where, describe(w.Finding), w.Reason, w.By)
+}
+
+// overrideText says what a severity override did.
+func overrideText(o syncgate.Override) string {
+	return fmt.Sprintf("%s set to %s on %d findings (by %s)", o.Rule, o.Severity, o.Findings, o.By)
+}

@@ -32,8 +32,15 @@ type sarifLog struct {
 }
 
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool       sarifTool       `json:"tool"`
+	Results    []sarifResult   `json:"results"`
+	Properties *sarifRunExtras `json:"properties,omitempty"`
+}
+
+// sarifRunExtras holds what SARIF has no place for: the severity
+// overrides the check applied.
+type sarifRunExtras struct {
+	Overrides []string `json:"syncgateOverrides"`
 }
 
 type sarifTool struct {
@@ -71,6 +78,14 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// Suppressions mark a waived finding: code scanning shows it as
+	// dismissed, with the exception's reason.
+	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
+}
+
+type sarifSuppression struct {
+	Kind          string `json:"kind"`
+	Justification string `json:"justification"`
 }
 
 type sarifLocation struct {
@@ -113,7 +128,11 @@ func sarifLevel(s manifest.Severity) string {
 // without either at the repository root.
 func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 	worst := map[string]manifest.Severity{}
-	for _, f := range d.Findings {
+	all := slices.Clone(d.Findings)
+	for _, wv := range d.Waived {
+		all = append(all, wv.Finding)
+	}
+	for _, f := range all {
 		if seen, ok := worst[f.Rule]; !ok || f.Severity.Rank() > seen.Rank() {
 			worst[f.Rule] = f.Severity
 		}
@@ -129,8 +148,8 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 	for _, t := range d.Targets {
 		targetPaths[t.Name] = t.Path
 	}
-	results := make([]sarifResult, len(d.Findings))
-	for i, f := range d.Findings {
+	results := make([]sarifResult, len(all))
+	for i, f := range all {
 		index, _ := slices.BinarySearch(ids, f.Rule)
 		results[i] = sarifResult{
 			RuleID:              f.Rule,
@@ -140,10 +159,22 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 			Locations:           sarifLocations(f, targetPaths[f.Target]),
 			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
 		}
+		if i >= len(d.Findings) {
+			wv := d.Waived[i-len(d.Findings)]
+			results[i].Suppressions = []sarifSuppression{{Kind: "external", Justification: wv.Reason + " (by " + wv.By + ")"}}
+		}
+	}
+	var extras *sarifRunExtras
+	for _, o := range d.Overrides {
+		if extras == nil {
+			extras = &sarifRunExtras{}
+		}
+		extras.Overrides = append(extras.Overrides, overrideText(o))
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
 		Tool:    sarifTool{Driver: sarifDriver{Name: toolName, InformationURI: toolURI, Version: opts.ToolVersion, Rules: rules}},
-		Results: results,
+		Results:    results,
+		Properties: extras,
 	}}}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

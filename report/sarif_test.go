@@ -52,16 +52,29 @@ func TestSARIFStructure(t *testing.T) {
 			if !slices.IsSorted(ids) || len(slices.Compact(slices.Clone(ids))) != len(ids) {
 				t.Errorf("rule IDs not sorted and unique: %q", ids)
 			}
+			// Waived findings are results too, suppressed with their reason.
 			var want []string
 			for _, f := range d.Findings {
 				want = append(want, f.Rule)
+			}
+			for _, w := range d.Waived {
+				want = append(want, w.Rule)
 			}
 			slices.Sort(want)
 			if want = slices.Compact(want); !slices.Equal(ids, want) {
 				t.Errorf("rules %q, want one per rule ID present %q", ids, want)
 			}
-			if len(run.Results) != len(d.Findings) {
-				t.Fatalf("%d results for %d findings", len(run.Results), len(d.Findings))
+			if len(run.Results) != len(d.Findings)+len(d.Waived) {
+				t.Fatalf("%d results for %d findings and %d waived", len(run.Results), len(d.Findings), len(d.Waived))
+			}
+			suppressed := 0
+			for _, r := range run.Results {
+				if len(r.Suppressions) == 1 && r.Suppressions[0].Kind == "external" && r.Suppressions[0].Justification != "" {
+					suppressed++
+				}
+			}
+			if suppressed != len(d.Waived) {
+				t.Errorf("%d suppressed results, want one per waived finding (%d)", suppressed, len(d.Waived))
 			}
 			for _, r := range run.Results {
 				if r.RuleIndex < 0 || r.RuleIndex >= len(ids) || ids[r.RuleIndex] != r.RuleID {

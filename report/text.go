@@ -56,6 +56,8 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 			ew.printf("%s%s\n", indent, textLine(f, paint, indent+"    "))
 		}
 	}
+	writeTextList(ew, paint, "waived", d.Waived, waivedText)
+	writeTextList(ew, paint, "severity overrides", d.Overrides, overrideText)
 	if s := summarize(all); s.telling() {
 		writeTextRules(ew, s, paint)
 	}
@@ -138,4 +140,16 @@ func printable(s, indent string) string {
 		}
 	}
 	return b.String()
+}
+
+// writeTextList writes a heading and one indented line per entry; nothing
+// when there are none.
+func writeTextList[T any](ew *errWriter, paint func(code, s string) string, heading string, entries []T, text func(T) string) {
+	if len(entries) == 0 {
+		return
+	}
+	ew.printf("%s\n", paint(ansiBold, heading))
+	for _, e := range entries {
+		ew.printf("  %s\n", printable(text(e), "    "))
+	}
 }
