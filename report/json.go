@@ -77,8 +77,8 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 		Allowed: d.Allowed,
 		Summary: jsonSummary{Targets: d.Stats.Targets, Objects: d.Stats.Objects, Errors: c.errors, Warnings: c.warnings,
 			Waived: len(d.Waived), DurationMs: d.Stats.Total.Milliseconds()},
-		Targets:  make([]jsonTarget, len(d.Targets)),
-		Findings: make([]jsonFinding, len(d.Findings)),
+		Targets:   make([]jsonTarget, len(d.Targets)),
+		Findings:  make([]jsonFinding, len(d.Findings)),
 		Waived:    make([]jsonWaived, len(d.Waived)),
 		Overrides: make([]jsonOverride, len(d.Overrides)),
 	}

@@ -60,7 +60,7 @@ func blocked() *syncgate.Decision {
 			Reason: "the ingress controller binds the node's ports", By: ".syncgate.yaml:12",
 		}},
 		Overrides: []syncgate.Override{{Rule: "schema/deprecated-api", Severity: manifest.SeverityWarning, By: ".syncgate.yaml:7", Findings: 1}},
-		Stats: syncgate.Stats{Targets: 5, Objects: 25, Render: 900 * time.Millisecond, Total: 1234 * time.Millisecond},
+		Stats:     syncgate.Stats{Targets: 5, Objects: 25, Render: 900 * time.Millisecond, Total: 1234 * time.Millisecond},
 	}
 }
 

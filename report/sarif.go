@@ -172,7 +172,7 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 		extras.Overrides = append(extras.Overrides, overrideText(o))
 	}
 	log := sarifLog{Schema: sarifSchema, Version: sarifVersion, Runs: []sarifRun{{
-		Tool:    sarifTool{Driver: sarifDriver{Name: toolName, InformationURI: toolURI, Version: opts.ToolVersion, Rules: rules}},
+		Tool:       sarifTool{Driver: sarifDriver{Name: toolName, InformationURI: toolURI, Version: opts.ToolVersion, Rules: rules}},
 		Results:    results,
 		Properties: extras,
 	}}}
