@@ -25,7 +25,7 @@ func validateShort(t *testing.T, v *Validator, objs []*manifest.Object) []string
 	t.Helper()
 	var got []string
 	for _, f := range v.Validate(context.Background(), objs) {
-		got = append(got, short(f)+" "+f.Message)
+		got = append(got, short(f)+" "+apiserverWording(f))
 	}
 	return got
 }

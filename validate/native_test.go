@@ -53,8 +53,10 @@ containers: [{name: app, image: "app:1"}]
 		// reports it; in a custom kind this check does.
 		{name: "two containers of one name", stream: deployment(`containers: [{name: app, image: "app:1"}, {name: app, image: "app:2"}]`),
 			want: []string{`schema/duplicate-key spec.template.spec.containers[1].name: Duplicate value: "app"`}},
+		// The catalogue's Rollout schema keys containers by name, so its
+		// list-map check reports the duplicate too.
 		{name: "Rollout: two containers of one name", stream: rollout(`containers: [{name: app, image: "app:1"}, {name: app, image: "app:2"}]`),
-			want: []string{p + `containers[1].name: Duplicate value: "app"`}},
+			want: []string{p + `containers[1].name: Duplicate value: "app"`, `schema/duplicate-key spec.template.spec.containers[1]: Duplicate value: name="app"`}},
 		{name: "Rollout: no image", stream: rollout("containers: [{name: app}]\n"),
 			want: []string{p + "containers[0].image: Required value"}},
 		{name: "Knative: name left to the controller", stream: "apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata: {name: hello}\nspec:\n  template:\n    spec:\n      containers: [{image: \"hello:1\"}]\n"},

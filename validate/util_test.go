@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/syncgate/syncgate/manifest"
 )
 
 func itoa(i int) string { return strconv.Itoa(i) }
@@ -114,9 +115,18 @@ func messagesOf(t *testing.T, stream string) []string {
 	}
 	var out []string
 	for _, f := range v.Validate(context.Background(), decodeObjects(t, "test.yaml", []byte(stream))) {
-		out = append(out, f.Rule+" "+f.Message)
+		out = append(out, f.Rule+" "+apiserverWording(f))
 	}
 	return out
+}
+
+// apiserverWording is a finding as the API server words its errors: the
+// field path, then the message.
+func apiserverWording(f manifest.Finding) string {
+	if f.Field == "" {
+		return f.Message
+	}
+	return f.Field + ": " + f.Message
 }
 
 // messageCase is one case of a rule's table test: an object and the

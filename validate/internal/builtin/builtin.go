@@ -23,15 +23,15 @@ package builtin
 
 import (
 	"bytes"
-	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/syncgate/syncgate/internal/gzjson"
 )
 
 //go:embed data/*.json.gz
@@ -143,16 +143,8 @@ func Load(version string) (*Set, error) {
 	if minor == "" || err != nil {
 		return nil, fmt.Errorf("kubernetes version %q has no built-in schemas; supported: %s", version, strings.Join(Versions(), ", "))
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("built-in schemas %s: %w", minor, err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("built-in schemas %s: %w", minor, err)
-	}
 	var set Set
-	if err := json.Unmarshal(raw, &set); err != nil {
+	if err := gzjson.Decode(b, &set); err != nil {
 		return nil, fmt.Errorf("built-in schemas %s: %w", minor, err)
 	}
 	return &set, nil

@@ -13,14 +13,13 @@
 package catalog
 
 import (
-	"bytes"
-	"compress/gzip"
 	"embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"path"
 	"slices"
+
+	"github.com/syncgate/syncgate/internal/gzjson"
 )
 
 //go:embed data/*.json.gz
@@ -70,16 +69,8 @@ func Load(name string) (map[string]json.RawMessage, error) {
 	if err != nil {
 		return nil, fmt.Errorf("CRD catalogue: no project %q", name)
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, fmt.Errorf("CRD catalogue %s: %w", name, err)
-	}
-	raw, err := io.ReadAll(zr)
-	if err != nil {
-		return nil, fmt.Errorf("CRD catalogue %s: %w", name, err)
-	}
 	var f File
-	if err := json.Unmarshal(raw, &f); err != nil {
+	if err := gzjson.Decode(b, &f); err != nil {
 		return nil, fmt.Errorf("CRD catalogue %s: %w", name, err)
 	}
 	out := make(map[string]json.RawMessage, len(f.CRDs))
