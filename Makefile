@@ -59,6 +59,9 @@ apiserver:
 labels: apiserver
 	SYNCGATE_APISERVER_REQUIRED=1 $(GO) test -count=1 -run '^TestApiserverLabels$$' ./validate -update
 
-# How often syncgate agrees with the API server's labels, per category.
+# What syncgate reports on real trees (testdata/real, fetched from Go modules),
+# per tree and per rule against testdata/real/baseline.tsv; then how often it
+# agrees with the API server's labels, per category.
 accuracy:
+	bash scripts/accuracy.sh
 	$(GO) test -count=1 -run '^TestApiserverAgreement$$' -v ./validate

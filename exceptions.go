@@ -95,13 +95,15 @@ func ruleMatches(pattern, rule string) bool {
 }
 
 // Unwaivable reports whether rule means that a check could not run or was
-// cut short: render/*, config/*, policy/eval-error, secrets/scan-error and
-// any resource-limit rule. A repository's configuration and annotations
-// can neither waive nor downgrade them; only trusted configuration can.
+// cut short: render/* but render/duplicate-object (a finding about what
+// rendered, as a schema finding is), config/*, policy/eval-error,
+// secrets/scan-error and any resource-limit rule. A repository's
+// configuration and annotations can neither waive nor downgrade them; only
+// trusted configuration can.
 func Unwaivable(rule string) bool {
 	family, name, _ := strings.Cut(rule, "/")
-	return family == "render" || family == "config" || rule == "policy/eval-error" ||
-		rule == "secrets/scan-error" || strings.HasSuffix(name, "resource-limit")
+	return family == "render" && rule != "render/duplicate-object" || family == "config" ||
+		rule == "policy/eval-error" || rule == "secrets/scan-error" || strings.HasSuffix(name, "resource-limit")
 }
 
 // dynamicRule reports whether rule is named by the objects checked, so

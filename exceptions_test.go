@@ -2,6 +2,7 @@ package syncgate
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -11,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
 )
 
 // Two copies of one ConfigMap give one render/duplicate-object finding, the
@@ -73,11 +75,14 @@ func TestExceptions(t *testing.T) {
 			allowed:  true,
 		},
 		{
-			// An annotation is the repository's word: it cannot waive a
-			// render rule, and says so on each object that tries.
+			// An annotation is the repository's word: it cannot waive a rule
+			// that means a check could not run, and says so on each object
+			// that tries; the duplicate it may waive.
 			name:        "annotation",
-			annotations: map[string]any{IgnoreAnnotation: "policy/x, render/duplicate-object", IgnoreReasonAnnotation: "two tools own it"},
-			want:        []string{"config/invalid-exception", "config/invalid-exception", "render/duplicate-object"},
+			annotations: map[string]any{IgnoreAnnotation: "render/failed, render/duplicate-object", IgnoreReasonAnnotation: "two tools own it"},
+			want:        []string{"config/invalid-exception", "config/invalid-exception"},
+			waivedBy:    "annotation " + IgnoreAnnotation,
+			allowed:     false,
 		},
 		{
 			name:        "annotation without reason",
@@ -199,24 +204,26 @@ func TestTrust(t *testing.T) {
 		{
 			name:       "repository waives a schema rule",
 			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n",
-			want:       []string{"render/duplicate-object"},
+			want:       []string{"render/failed"},
 			waived:     []string{"schema/enum"},
 		},
 		{
 			name:       "repository prefix leaves the render rule alone",
 			repository: "exceptions:\n  - rule: schema/*\n    reason: known\n",
-			want:       []string{"render/duplicate-object"},
+			want:       []string{"render/failed"},
 			waived:     []string{"schema/enum"},
 		},
 		{
 			name:       "repository waives a render rule",
-			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n  - rule: render/duplicate-object\n    reason: mine\n",
-			wantErr:    ConfigFileName + ":4: exceptions: rule \"render/duplicate-object\" means a check could not run",
+			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n  - rule: render/failed\n    reason: mine\n",
+			wantErr:    ConfigFileName + ":4: exceptions: rule \"render/failed\" means a check could not run",
 		},
 		{
+			// The family holds render/duplicate-object, which a repository
+			// may waive; render/failed stays.
 			name:       "repository waives the render family",
 			repository: "exceptions:\n  - rule: render/*\n    reason: mine\n",
-			wantErr:    ConfigFileName + ":2: exceptions: rule \"render/*\" means a check could not run",
+			want:       []string{"render/failed", "schema/enum"},
 		},
 		{
 			name:       "repository downgrades a render rule",
@@ -235,27 +242,27 @@ func TestTrust(t *testing.T) {
 		},
 		{
 			name:      "trusted waives a render rule",
-			trusted:   "exceptions:\n  - rule: render/duplicate-object\n    reason: the platform team owns it\n",
+			trusted:   "exceptions:\n  - rule: render/failed\n    reason: the platform team owns it\n",
 			want:      []string{"schema/enum"},
-			waived:    []string{"render/duplicate-object"},
+			waived:    []string{"render/failed"},
 			overrides: []Override{},
 		},
 		{
 			name:      "trusted downgrades, and the override is reported",
-			trusted:   "severity:\n  render/duplicate-object: warning\n  schema/enum: info\n",
-			overrides: []Override{{Rule: "render/duplicate-object", Severity: "warning", By: "trusted.yaml:2", Findings: 1}, {Rule: "schema/enum", Severity: "info", By: "trusted.yaml:3", Findings: 1}},
+			trusted:   "severity:\n  render/failed: warning\n  schema/enum: info\n",
+			overrides: []Override{{Rule: "render/failed", Severity: "warning", By: "trusted.yaml:2", Findings: 1}, {Rule: "schema/enum", Severity: "info", By: "trusted.yaml:3", Findings: 1}},
 		},
 		{
 			name:       "trusted replaces the repository's",
 			trusted:    "kubernetesVersion: \"1.35\"\n",
 			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n",
-			want:       []string{"render/duplicate-object", "schema/enum"},
+			want:       []string{"render/failed", "schema/enum"},
 		},
 		{
 			name:       "repository exceptions turned off",
 			repository: "exceptions:\n  - rule: schema/enum\n    reason: known\n",
 			noRepo:     true,
-			want:       []string{"render/duplicate-object", "schema/enum"},
+			want:       []string{"render/failed", "schema/enum"},
 		},
 	}
 	for _, tt := range tests {
@@ -266,7 +273,8 @@ func TestTrust(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			in := Objects{Targets: objectsOf(append(duplicatePair(nil), enumPod())).Targets}
+			broken := &render.Result{Target: render.Target{Name: "apps/broken"}, Err: errors.New("kustomization.yaml: missing resource")}
+			in := Objects{Targets: append(objectsOf([]*manifest.Object{enumPod()}).Targets, broken)}
 			if tt.trusted != "" {
 				if in.Trusted, err = ParseConfig("trusted.yaml", []byte(tt.trusted)); err != nil {
 					t.Fatal(err)

@@ -441,11 +441,17 @@ func renderFindings(t render.Target, err error) []manifest.Finding {
 }
 
 // duplicateFindings reports objects defined twice in one target: the
-// operator would apply only one of them.
+// operator would apply only one of them. The repeats of one file's objects
+// in another file are one mistake, so they are one finding, on the first
+// repeat: a directory holding both install.yaml and namespace-install.yaml
+// gets one finding, not one per object.
 func duplicateFindings(objects []*manifest.Object) []manifest.Finding {
 	type key struct{ group, kind, namespace, name string }
+	type files struct{ repeat, first string }
 	first := map[key]*manifest.Object{}
-	var findings []manifest.Finding
+	var order []files
+	repeats := map[files][]*manifest.Object{}
+	firsts := map[files]*manifest.Object{}
 	for _, obj := range objects {
 		k := key{obj.Group(), obj.Kind, obj.Namespace, obj.Name}
 		prev, seen := first[k]
@@ -453,11 +459,26 @@ func duplicateFindings(objects []*manifest.Object) []manifest.Finding {
 			first[k] = obj
 			continue
 		}
-		ref := obj.Ref()
+		pair := files{obj.Origin.File, prev.Origin.File}
+		if _, ok := repeats[pair]; !ok {
+			order = append(order, pair)
+			firsts[pair] = prev
+		}
+		repeats[pair] = append(repeats[pair], obj)
+	}
+	findings := make([]manifest.Finding, 0, len(order))
+	for _, pair := range order {
+		objs := repeats[pair]
+		obj, ref := objs[0], objs[0].Ref()
+		msg := fmt.Sprintf("%s is defined more than once (first in %s)", ref, location(firsts[pair].Origin))
+		if len(objs) > 1 {
+			msg = fmt.Sprintf("%s and %d more objects of this file are defined more than once (first in %s, from %s)",
+				ref, len(objs)-1, pair.first, location(firsts[pair].Origin))
+		}
 		findings = append(findings, manifest.Finding{
 			Rule:     "render/duplicate-object",
 			Severity: manifest.SeverityError,
-			Message:  fmt.Sprintf("%s is defined more than once (first in %s)", ref, location(prev.Origin)),
+			Message:  msg,
 			Target:   obj.Origin.Target,
 			Object:   &ref,
 			File:     obj.Origin.File,

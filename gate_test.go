@@ -211,6 +211,39 @@ func TestCheckObjectsFindsDuplicates(t *testing.T) {
 	}
 }
 
+// The repeats of one file's objects in another are one finding per pair of
+// files, on the first repeat, as install.yaml and namespace-install.yaml in
+// one directory are one mistake.
+func TestDuplicateFindingsGroupByFile(t *testing.T) {
+	cm := func(name, file string, line int) *manifest.Object {
+		return manifest.NewObject(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": name}},
+			manifest.Origin{File: file, Line: line, Target: "t"})
+	}
+	objects := []*manifest.Object{
+		cm("a", "install.yaml", 1), cm("b", "install.yaml", 5), cm("c", "install.yaml", 9),
+		cm("a", "ns-install.yaml", 1), cm("b", "ns-install.yaml", 5), cm("c", "ns-install.yaml", 9),
+		cm("b", "extra.yaml", 3),
+		cm("c", "install.yaml", 20),
+	}
+	type finding struct {
+		File    string
+		Line    int
+		Message string
+	}
+	want := []finding{
+		{"ns-install.yaml", 1, "ConfigMap/a and 2 more objects of this file are defined more than once (first in install.yaml, from install.yaml:1)"},
+		{"extra.yaml", 3, "ConfigMap/b is defined more than once (first in install.yaml:5)"},
+		{"install.yaml", 20, "ConfigMap/c is defined more than once (first in install.yaml:9)"},
+	}
+	var got []finding
+	for _, f := range duplicateFindings(objects) {
+		got = append(got, finding{f.File, f.Line, f.Message})
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+}
+
 func TestNewRejectsBadFailOn(t *testing.T) {
 	opts := DefaultOptions()
 	opts.FailOn = "fatal"

@@ -35,7 +35,7 @@ var gateRules = []manifest.Rule{
 	},
 	{
 		ID: "config/invalid-exception", Severity: manifest.SeverityError,
-		Summary:     "An object's syncgate.io/ignore annotation names a rule it cannot waive: a malformed rule pattern, or a rule meaning a check could not run (render/*, config/*, policy/eval-error, secrets/scan-error, resource limits).",
+		Summary:     "An object's syncgate.io/ignore annotation names a rule it cannot waive: a malformed rule pattern, or a rule meaning a check could not run (render/* but render/duplicate-object, config/*, policy/eval-error, secrets/scan-error, resource limits).",
 		Remediation: "Fix what the rule reports; only the caller's trusted configuration can waive such a rule.",
 	},
 	{

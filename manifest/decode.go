@@ -8,7 +8,6 @@ import (
 	"math"
 	"regexp"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"go.yaml.in/yaml/v3"
@@ -259,11 +258,11 @@ func (c *converter) convert(n *yaml.Node, depth int, inAlias bool) (any, error) 
 
 func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]any, error) {
 	m := make(map[string]any, len(n.Content)/2)
-	// explicit maps each written-out key, lower-cased, to its spelling:
-	// keys that differ only in case are refused, since Go's encoding/json
-	// matches struct fields case-insensitively and would read one as the
-	// other ({"kind": "Pod", "Kind": "Secret"}).
-	explicit := make(map[string]string, len(n.Content)/2)
+	// explicit holds each written-out key. Keys that differ only in case
+	// are distinct, as in the API server, which decodes case-sensitively
+	// (CRDs such as prometheus-operator's have both proxyURL and proxyUrl),
+	// so whatever reads objects into Go types must be case-sensitive too.
+	explicit := make(map[string]bool, len(n.Content)/2)
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		keyNode, valueNode := n.Content[i], n.Content[i+1]
@@ -275,10 +274,10 @@ func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]a
 		if err != nil {
 			return nil, err
 		}
-		if err := c.checkKey(keyNode, key, explicit); err != nil {
-			return nil, err
+		if explicit[key] {
+			return nil, c.fail(keyNode, "duplicate key %q", key)
 		}
-		explicit[strings.ToLower(key)] = key
+		explicit[key] = true
 		v, err := c.convert(valueNode, depth+1, inAlias)
 		if err != nil {
 			return nil, err
@@ -286,7 +285,7 @@ func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]a
 		m[key] = v
 	}
 	for _, merge := range merges {
-		if err := c.merge(m, explicit, merge, depth, inAlias); err != nil {
+		if err := c.merge(m, merge, depth, inAlias); err != nil {
 			return nil, err
 		}
 	}
@@ -295,7 +294,7 @@ func (c *converter) mapping(n *yaml.Node, depth int, inAlias bool) (map[string]a
 
 // merge applies a "<<" merge key: keys written out in the mapping win, and
 // earlier merge sources win over later ones, as YAML 1.1 specifies.
-func (c *converter) merge(m map[string]any, explicit map[string]string, src *yaml.Node, depth int, inAlias bool) error {
+func (c *converter) merge(m map[string]any, src *yaml.Node, depth int, inAlias bool) error {
 	v, err := c.convert(src, depth+1, inAlias)
 	if err != nil {
 		return err
@@ -310,28 +309,12 @@ func (c *converter) merge(m map[string]any, explicit map[string]string, src *yam
 			return c.fail(src, "merge key value is a %s, not a mapping", describe(s))
 		}
 		for k, val := range sm {
-			if spelling, ok := explicit[strings.ToLower(k)]; ok && spelling != k {
-				return c.fail(src, "merged key %q differs only in case from key %q", k, spelling)
-			}
 			if _, set := m[k]; !set {
 				m[k] = val
 			}
 		}
 	}
 	return nil
-}
-
-// checkKey refuses a key written twice, or twice in different cases.
-func (c *converter) checkKey(n *yaml.Node, key string, explicit map[string]string) error {
-	spelling, ok := explicit[strings.ToLower(key)]
-	switch {
-	case !ok:
-		return nil
-	case spelling == key:
-		return c.fail(n, "duplicate key %q", key)
-	default:
-		return c.fail(n, "keys %q and %q differ only in case", spelling, key)
-	}
 }
 
 func (c *converter) key(n *yaml.Node) (string, error) {

@@ -76,9 +76,14 @@ data:
 					"base": map[string]any{"x": "1", "y": "2"}, "data": map[string]any{"x": "1", "y": "3"}}}},
 		},
 		{name: "duplicate key", input: "apiVersion: v1\nkind: Pod\nkind: Secret\n", wantErr: `f.yaml:3: duplicate key "kind"`},
-		{name: "case-variant keys", input: "apiVersion: v1\nkind: Pod\nKind: Secret\n", wantErr: `f.yaml:3: keys "kind" and "Kind" differ only in case`},
-		{name: "case-variant keys in json", input: `{"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a", "Name": "b"}}`, wantErr: `f.yaml:1: keys "name" and "Name" differ only in case`},
-		{name: "case-variant merged key", input: "apiVersion: v1\nkind: Pod\nb: &b {Kind: Secret}\nc:\n  kind: x\n  <<: *b\n", wantErr: `f.yaml:6: merged key "Kind" differs only in case from key "kind"`},
+		{
+			// The API server decodes case-sensitively: these are two keys.
+			name:  "case-variant keys are distinct",
+			input: "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: m}\ndata: {proxyURL: a, proxyUrl: b}\n",
+			want: []*Object{{APIVersion: "v1", Kind: "ConfigMap", Name: "m", Origin: Origin{File: "f.yaml", Line: 1},
+				Content: map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "m"},
+					"data": map[string]any{"proxyURL": "a", "proxyUrl": "b"}}}},
+		},
 		{name: "NUL byte", input: "apiVersion: v1\nkind: Pod\nmetadata: {name: \"a\x00\"}\n", wantErr: "f.yaml:3: file holds a NUL byte at byte 44"},
 		{name: "invalid UTF-8", input: "apiVersion: v1\nkind: Pod\n\nmetadata: {name: \"\xff\"}\n", wantErr: "f.yaml:4: file holds invalid UTF-8 at byte 44"},
 		{name: "syntax error names the line", input: "apiVersion: v1\nkind: Pod\nmetadata:\n  name: [a\n", wantErr: "f.yaml:"},

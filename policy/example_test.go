@@ -29,7 +29,6 @@ func ExampleLoad() {
 	}
 	// Output:
 	// warning policy/service-nodeport: Service web is of type NodePort
-	// error policy/service-selector-no-match: Service web selects no pod template in this target (selector {"app": "web"})
 }
 
 // RunTests runs Rego unit tests as opa test does.

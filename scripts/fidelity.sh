@@ -40,16 +40,10 @@
 #
 # Input trees:
 #   examples/gitops-repo, examples/broken, every directory under testdata/render/
-#   and, unless FIDELITY_EXTERNAL=0, real-world trees taken from Go modules (copied
-#   read-write to bench/.work/trees/<name>, each made its own git top-level with
-#   `git init` so that its own dir is the root; never commit any of it):
-#     helm-testcharts  helm.sh/helm/v4@v4.3.1         pkg/cmd/testdata/testcharts
-#     gateway-api      sigs.k8s.io/gateway-api@v1.6.3 config/
-#     kueue            sigs.k8s.io/kueue@v0.17.0      config/ charts/
-#     cluster-api      sigs.k8s.io/cluster-api@v1.14.2 core/config bootstrap/kubeadm/config
-#                                                     controlplane/kubeadm/config cmd/clusterctl/config
-#     (cluster-api's hack/observability is left out: it uses helmCharts, which needs
-#      `kustomize build --enable-helm` and the network.)
+#   and, unless FIDELITY_EXTERNAL=0, the real trees of testdata/real/trees.txt marked
+#   "fidelity", taken from Go modules by scripts/trees.sh (git-ignored, never committed).
+#   (cluster-api's hack/observability is left out: it uses helmCharts, which needs
+#    `kustomize build --enable-helm` and the network.)
 #
 # Environment:
 #   FIDELITY_EXTERNAL=0    skip the external trees
@@ -67,7 +61,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 REPO=$PWD
 WORK=$REPO/bench/.work
 OUT=$WORK/fidelity
-TREES=$WORK/trees
 TIMEOUT=${FIDELITY_TIMEOUT:-120}
 
 die() { echo "fidelity: $*" >&2; exit 2; }
@@ -78,40 +71,7 @@ for tool in go git jq cmp diff timeout flock; do
 done
 
 source "$REPO/scripts/peers.sh"
-
-# ---------------------------------------------------------------- external trees
-# module_dir MOD@VER: download (cached) and print the module's directory. Run outside any
-# module so that go.mod/go.sum of this repo are never touched.
-module_dir() {
-  local json dir
-  json=$(cd / && GOWORK=off GOFLAGS=-mod=mod go mod download -json "$1") || { note "go mod download $1 failed"; return 1; }
-  dir=$(jq -r '.Dir // empty' <<<"$json")
-  [[ -n $dir && -d $dir ]] || { note "go mod download $1: no Dir ($(jq -r '.Error // empty' <<<"$json"))"; return 1; }
-  printf '%s\n' "$dir"
-}
-
-# external_tree NAME MOD@VER SRC[:DEST] ...: copy SRC dirs of the module into trees/NAME/DEST
-# (DEST defaults to SRC; "." copies into the tree's top). Skipped when already done.
-external_tree() {
-  local name=$1 mod=$2; shift 2
-  local dest=$TREES/$name stamp=$TREES/.$name.stamp want="$mod $*" dir spec src to
-  if [[ -d $dest && -f $stamp && $(<"$stamp") == "$want" ]]; then
-    EXTERNAL+=("bench/.work/trees/$name"); return 0
-  fi
-  dir=$(module_dir "$mod") || { note "skipping external tree $name"; return 0; }
-  rm -rf "$dest" "$stamp"
-  mkdir -p "$dest"
-  for spec in "$@"; do
-    src=${spec%%:*}; to=${spec#*:}
-    [[ -d $dir/$src ]] || { note "$mod has no $src, skipping tree $name"; rm -rf "$dest"; return 0; }
-    mkdir -p "$dest/$to"
-    cp -r "$dir/$src/." "$dest/$to/"
-  done
-  chmod -R u+w "$dest"
-  git -C "$dest" init -q # own git top-level => the tree's own dir is syncgate's root
-  printf '%s\n' "$want" >"$stamp"
-  EXTERNAL+=("bench/.work/trees/$name")
-}
+source "$REPO/scripts/trees.sh"
 
 # ---------------------------------------------------------------- comparison
 N_SAME=0 N_DIFF=0 N_BOTH=0 N_PEER=0 N_SG=0
@@ -257,7 +217,7 @@ build_syncgate
 
 export HELM_CACHE_HOME=$WORK/helm-home/cache HELM_CONFIG_HOME=$WORK/helm-home/config HELM_DATA_HOME=$WORK/helm-home/data
 
-declare -a INPUTS=() EXTERNAL=()
+declare -a INPUTS=()
 if [[ -n ${FIDELITY_TREES:-} ]]; then
   read -r -a INPUTS <<<"$FIDELITY_TREES"
 else
@@ -265,13 +225,7 @@ else
     [[ -d $t ]] && INPUTS+=("${t%/}")
   done
   if [[ ${FIDELITY_EXTERNAL:-1} != 0 ]]; then
-    mkdir -p "$TREES"
-    external_tree helm-testcharts helm.sh/helm/v4@$HELM_VERSION pkg/cmd/testdata/testcharts:.
-    external_tree gateway-api sigs.k8s.io/gateway-api@v1.6.3 config
-    external_tree kueue sigs.k8s.io/kueue@v0.17.0 config charts
-    external_tree cluster-api sigs.k8s.io/cluster-api@v1.14.2 \
-      core/config bootstrap/kubeadm/config controlplane/kubeadm/config cmd/clusterctl/config
-    INPUTS+=("${EXTERNAL[@]}")
+    mapfile -t -O "${#INPUTS[@]}" INPUTS < <(real_trees fidelity)
   fi
 fi
 ((${#INPUTS[@]})) || die "no input trees"

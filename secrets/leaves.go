@@ -15,6 +15,14 @@ import (
 // encValue matches a value SOPS encrypted: ciphertext, not a credential.
 var encValue = regexp.MustCompile(`^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag:[A-Za-z0-9+/=]+,type:[a-z]+\]$`)
 
+// apiNameFields name parts of the Kubernetes API, never a secret, yet look
+// like one to gitleaks' generic rule: the "api" of apiGroups next to a long
+// dotted group name (apiGroups: visibility.kueue.x-k8s.io).
+var apiNameFields = map[string]bool{
+	"apiVersion": true, "kind": true, "apiGroup": true, "apiGroups": true,
+	"resources": true, "verbs": true, "nonResourceURLs": true,
+}
+
 // leaf is one string of an object, with its field path and the name a
 // credential rule sees it under.
 type leaf struct {
@@ -44,7 +52,7 @@ func leavesOf(obj *manifest.Object) []leaf {
 				walk(item, joinIndex(field, i), label)
 			}
 		case string:
-			if !encValue.MatchString(x) {
+			if !encValue.MatchString(x) && !apiNameFields[label] {
 				out = append(out, leaf{field: field, label: label, value: x})
 			}
 		}

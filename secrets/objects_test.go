@@ -81,6 +81,7 @@ func TestObjects(t *testing.T) {
 		want    []string
 	}{
 		{"placeholders", "placeholders/secrets.yaml", false, []string{}},
+		{"API names are not credentials", "false-positives/api-names.yaml", false, []string{}},
 		{"valid SOPS object", "sops/valid.sops.yaml", true, []string{}},
 		{"partial SOPS object", "sops/partial.sops.yaml", true, []string{"sops/partial.sops.yaml:1 secrets/sops-partial stringData.DB_HOST_PASSWORD"}},
 		{"SOPS object without a MAC", "sops/no-mac.sops.yaml", false, []string{"sops/no-mac.sops.yaml:1 secrets/sops-metadata sops"}},

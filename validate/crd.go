@@ -13,6 +13,7 @@ import (
 	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	celconfig "k8s.io/apiserver/pkg/apis/cel"
+	sigsjson "sigs.k8s.io/json"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -124,9 +125,10 @@ func decodeCRD(obj *manifest.Object) (*apiextensionsv1.CustomResourceDefinition,
 	if err != nil {
 		return nil, nil, err
 	}
+	// Case-sensitive, as the API server reads it: a "Spec" key is not spec.
 	crd := &apiextensionsv1.CustomResourceDefinition{}
-	if err := json.Unmarshal(data, crd); err != nil {
-		return nil, nil, fmt.Errorf("not a CustomResourceDefinition: %s", jsonErrorText(err))
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, crd); err != nil {
+		return nil, nil, fmt.Errorf("not a CustomResourceDefinition: %w", err)
 	}
 	apiextensionsv1.SetObjectDefaults_CustomResourceDefinition(crd)
 	internal := &apiextensions.CustomResourceDefinition{}
@@ -142,15 +144,6 @@ func decodeCRD(obj *manifest.Object) (*apiextensionsv1.CustomResourceDefinition,
 		}
 	}
 	return crd, internal, nil
-}
-
-// jsonErrorText names where a CRD did not fit the Go types without
-// quoting the JSON it was given.
-func jsonErrorText(err error) string {
-	if te, ok := err.(*json.UnmarshalTypeError); ok {
-		return fmt.Sprintf("%s: got %s, want %s", te.Field, te.Value, te.Type)
-	}
-	return err.Error()
 }
 
 // schema returns the compiled JSON schema of a kind.

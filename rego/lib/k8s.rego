@@ -113,6 +113,14 @@ expression_matches(expr, labels) if {
 # objects are every object of the render target.
 objects := data.syncgate.objects
 
+# custom_resource(obj) holds for objects of an API group that is not
+# Kubernetes' own (core, apps, batch, ... and *.k8s.io).
+custom_resource(obj) if {
+	group := split(obj.apiVersion, "/")[0]
+	contains(group, ".")
+	not endswith(group, ".k8s.io")
+}
+
 # workloads are the objects of the target that run pods.
 workloads contains obj if {
 	some obj in objects
