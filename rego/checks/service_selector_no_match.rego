@@ -7,9 +7,10 @@
 #   Deployment's pod-template-hash, a Job's job-name) match any template.
 #   A target that runs no workload is left alone (its pods come from another
 #   target), and so is a selector that names a custom resource of the
-#   namespace, its kind, or matches its labels: an operator makes those pods
-#   (prometheus-operator labels them prometheus: NAME,
-#   app.kubernetes.io/name: thanos-ruler, and passes labels on).
+#   namespace or its kind: an operator makes those pods (prometheus-operator
+#   labels them prometheus: NAME, app.kubernetes.io/name: thanos-ruler). A
+#   custom resource that merely carries the selector's labels does not count:
+#   charts give their ServiceMonitors the labels of their Services.
 # custom:
 #   id: policy/service-selector-no-match
 #   severity: error
@@ -40,11 +41,6 @@ operator_pods(selector) if {
 	some obj in operator_resources
 	some value in selector
 	value in {obj.metadata.name, kebab_case(obj.kind)}
-}
-
-operator_pods(selector) if {
-	some obj in operator_resources
-	k8s.labels_match(selector, object.get(obj, ["metadata", "labels"], {}))
 }
 
 operator_resources contains obj if {

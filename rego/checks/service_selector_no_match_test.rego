@@ -37,9 +37,9 @@ test_operator_made_pods_pass if {
 	objects := [fixtures.deployment, prom, ruler, by_name, by_kind]
 	count(check.deny) == 0 with input as by_name with data.syncgate.objects as objects
 	count(check.deny) == 0 with input as by_kind with data.syncgate.objects as objects
-	labelled := fixtures.set(prom, "/metadata/labels", {"prometheus": "shards"})
-	by_label := fixtures.set(fixtures.service, "/spec/selector", {"prometheus": "shards"})
-	count(check.deny) == 0 with input as by_label with data.syncgate.objects as [fixtures.deployment, labelled, by_label]
+	monitor := {"apiVersion": "monitoring.coreos.com/v1", "kind": "ServiceMonitor", "metadata": {"name": "web-monitor", "namespace": "shop", "labels": {"app": "webb"}}}
+	labelled := fixtures.set(fixtures.service, "/spec/selector/app", "webb")
+	count(check.deny) == 1 with input as labelled with data.syncgate.objects as [fixtures.deployment, monitor, labelled]
 	typo := fixtures.set(fixtures.service, "/spec/selector", {"prometheus": "mian"})
 	count(check.deny) == 1 with input as typo with data.syncgate.objects as [fixtures.deployment, prom, typo]
 }
