@@ -154,7 +154,7 @@ func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk
 	case err != nil:
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", err.Error())}
 	case sch != nil:
-		return append(validateWith(obj, content, sch), metadataFindings(obj)...)
+		return append(validateWith(obj, content, sch), metadataFindings(obj, v.KubernetesVersion())...)
 	}
 	if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
 		return []manifest.Finding{f}
@@ -201,7 +201,7 @@ func (v *Validator) checkBuiltin(obj *manifest.Object, content map[string]any, d
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("embedded schema %s: %v", def, err))}
 	}
 	findings := validateWith(obj, content, sch)
-	findings = append(findings, metadataFindings(obj)...)
+	findings = append(findings, metadataFindings(obj, v.KubernetesVersion())...)
 	findings = append(findings, v.builtins.walk(obj, def)...)
 	return findings
 }

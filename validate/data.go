@@ -1,0 +1,122 @@
+package validate
+
+import (
+	"encoding/base64"
+	"encoding/json"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// redacted stands for a Secret's value in messages, as on the server.
+const redacted = "<secret contents redacted>"
+
+// dataFindings checks the keys and values of a ConfigMap or Secret as the
+// API server's ValidateConfigMap and ValidateSecret do: keys are config
+// keys (alphanumerics, '-', '_', '.'), a ConfigMap key is in data or
+// binaryData, not both, a Secret's data values are base64 (the server
+// cannot even decode the object otherwise), and the Secret types that
+// need keys have them (stringData counts: the server merges it into data
+// first). Secret values never appear in a message. A SOPS-encrypted
+// Secret is checked by the secrets stage once decrypted, not here.
+func dataFindings(obj *manifest.Object) []manifest.Finding {
+	if obj.Group() != "" || obj.Kind != "ConfigMap" && obj.Kind != "Secret" {
+		return nil
+	}
+	if _, encrypted := obj.Content["sops"]; encrypted {
+		return nil
+	}
+	dataPath := field.NewPath("data")
+	var errs field.ErrorList
+	data, _ := obj.Content["data"].(map[string]any)
+	if obj.Kind == "ConfigMap" {
+		binary, _ := obj.Content["binaryData"].(map[string]any)
+		errs = append(errs, configKeys(data, dataPath)...)
+		errs = append(errs, configKeys(binary, field.NewPath("binaryData"))...)
+		for _, k := range sortedKeys(data) {
+			if _, dup := binary[k]; dup {
+				errs = append(errs, field.Invalid(dataPath.Key(k), k, "duplicate of key present in binaryData"))
+			}
+		}
+		return fieldFindings(obj, RuleData, errs)
+	}
+	stringData, _ := obj.Content["stringData"].(map[string]any)
+	errs = append(errs, configKeys(data, dataPath)...)
+	errs = append(errs, configKeys(stringData, dataPath)...)
+	values := map[string][]byte{}
+	for _, k := range sortedKeys(data) {
+		s, ok := data[k].(string)
+		if !ok {
+			continue // null or not a string: the schema's
+		}
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			errs = append(errs, field.Invalid(dataPath.Key(k), redacted, err.Error()))
+			continue
+		}
+		values[k] = b
+	}
+	for k, v := range stringData {
+		if s, ok := v.(string); ok {
+			values[k] = []byte(s)
+		}
+	}
+	errs = append(errs, secretType(obj, values, dataPath)...)
+	return fieldFindings(obj, RuleData, errs)
+}
+
+// configKeys reports keys that are not valid config keys.
+func configKeys(m map[string]any, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, k := range sortedKeys(m) {
+		for _, msg := range validation.IsConfigMapKey(k) {
+			errs = append(errs, field.Invalid(p.Key(k), k, msg))
+		}
+	}
+	return errs
+}
+
+// secretType checks the keys a Secret's type requires.
+func secretType(obj *manifest.Object, values map[string][]byte, p *field.Path) field.ErrorList {
+	typ, _ := obj.Content["type"].(string)
+	var errs field.ErrorList
+	jsonKey := func(key string) {
+		v, ok := values[key]
+		if !ok {
+			errs = append(errs, field.Required(p.Key(key), ""))
+			return
+		}
+		if err := json.Unmarshal(v, &map[string]any{}); err != nil {
+			errs = append(errs, field.Invalid(p.Key(key), redacted, err.Error()))
+		}
+	}
+	switch typ {
+	case "kubernetes.io/service-account-token":
+		if annotations, _ := mapAt(obj.Content, "metadata", "annotations"); stringOf(annotations["kubernetes.io/service-account.name"]) == "" {
+			errs = append(errs, field.Required(field.NewPath("metadata", "annotations").Key("kubernetes.io/service-account.name"), ""))
+		}
+	case "kubernetes.io/dockercfg":
+		jsonKey(".dockercfg")
+	case "kubernetes.io/dockerconfigjson":
+		jsonKey(".dockerconfigjson")
+	case "kubernetes.io/basic-auth":
+		_, user := values["username"]
+		_, password := values["password"]
+		if !user && !password {
+			errs = append(errs, field.Required(p.Key("username"), ""), field.Required(p.Key("password"), ""))
+		}
+	case "kubernetes.io/ssh-auth":
+		if len(values["ssh-privatekey"]) == 0 {
+			errs = append(errs, field.Required(p.Key("ssh-privatekey"), ""))
+		}
+	case "kubernetes.io/tls":
+		for _, k := range []string{"tls.crt", "tls.key"} {
+			if _, ok := values[k]; !ok {
+				errs = append(errs, field.Required(p.Key(k), ""))
+			}
+		}
+	}
+	return errs
+}
