@@ -3,6 +3,7 @@ package validate
 import (
 	"encoding/base64"
 	"encoding/json"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -19,13 +20,11 @@ const redacted = "<secret contents redacted>"
 // binaryData, not both, a Secret's data values are base64 (the server
 // cannot even decode the object otherwise), and the Secret types that
 // need keys have them (stringData counts: the server merges it into data
-// first). Secret values never appear in a message. A SOPS-encrypted
-// Secret is checked by the secrets stage once decrypted, not here.
+// first). Secret values never appear in a message. Values SOPS left
+// encrypted (ENC[...], when syncgate has no key to decrypt them) count as
+// present but are not decoded.
 func dataFindings(obj *manifest.Object) []manifest.Finding {
 	if obj.Group() != "" || obj.Kind != "ConfigMap" && obj.Kind != "Secret" {
-		return nil
-	}
-	if _, encrypted := obj.Content["sops"]; encrypted {
 		return nil
 	}
 	dataPath := field.NewPath("data")
@@ -46,10 +45,15 @@ func dataFindings(obj *manifest.Object) []manifest.Finding {
 	errs = append(errs, configKeys(data, dataPath)...)
 	errs = append(errs, configKeys(stringData, dataPath)...)
 	values := map[string][]byte{}
+	encrypted := map[string]bool{}
 	for _, k := range sortedKeys(data) {
 		s, ok := data[k].(string)
 		if !ok {
 			continue // null or not a string: the schema's
+		}
+		if sopsEncrypted(s) {
+			values[k], encrypted[k] = nil, true
+			continue
 		}
 		b, err := base64.StdEncoding.DecodeString(s)
 		if err != nil {
@@ -60,10 +64,10 @@ func dataFindings(obj *manifest.Object) []manifest.Finding {
 	}
 	for k, v := range stringData {
 		if s, ok := v.(string); ok {
-			values[k] = []byte(s)
+			values[k], encrypted[k] = []byte(s), sopsEncrypted(s)
 		}
 	}
-	errs = append(errs, secretType(obj, values, dataPath)...)
+	errs = append(errs, secretType(obj, values, encrypted, dataPath)...)
 	return fieldFindings(obj, RuleData, errs)
 }
 
@@ -78,14 +82,23 @@ func configKeys(m map[string]any, p *field.Path) field.ErrorList {
 	return errs
 }
 
-// secretType checks the keys a Secret's type requires.
-func secretType(obj *manifest.Object, values map[string][]byte, p *field.Path) field.ErrorList {
+// sopsEncrypted reports a value SOPS encrypted.
+func sopsEncrypted(s string) bool {
+	return strings.HasPrefix(s, "ENC[") && strings.HasSuffix(s, "]")
+}
+
+// secretType checks the keys a Secret's type requires; encrypted values
+// are present but cannot be checked.
+func secretType(obj *manifest.Object, values map[string][]byte, encrypted map[string]bool, p *field.Path) field.ErrorList {
 	typ, _ := obj.Content["type"].(string)
 	var errs field.ErrorList
 	jsonKey := func(key string) {
 		v, ok := values[key]
 		if !ok {
 			errs = append(errs, field.Required(p.Key(key), ""))
+			return
+		}
+		if encrypted[key] {
 			return
 		}
 		if err := json.Unmarshal(v, &map[string]any{}); err != nil {
@@ -108,7 +121,7 @@ func secretType(obj *manifest.Object, values map[string][]byte, p *field.Path) f
 			errs = append(errs, field.Required(p.Key("username"), ""), field.Required(p.Key("password"), ""))
 		}
 	case "kubernetes.io/ssh-auth":
-		if len(values["ssh-privatekey"]) == 0 {
+		if len(values["ssh-privatekey"]) == 0 && !encrypted["ssh-privatekey"] {
 			errs = append(errs, field.Required(p.Key("ssh-privatekey"), ""))
 		}
 	case "kubernetes.io/tls":
