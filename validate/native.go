@@ -14,7 +14,8 @@ import (
 // policy}/validation): containers, ports, volumes, env, probes,
 // resources and the rest of every pod template's spec; workload counts,
 // strategies, restart policies, selectors and schedules; Service specs;
-// ConfigMap and Secret data; template labels and finalizers. Their field
+// ConfigMap and Secret data; template labels and finalizers; references
+// to scale targets and roles; claims' access modes. Their field
 // paths and messages are the API server's. builtin says the object's kind
 // has an embedded schema, whose walk already reported what list-map keys
 // and required fields find; the checks that only the API server's own
@@ -41,6 +42,8 @@ func nativeFindings(obj *manifest.Object, builtin bool) []manifest.Finding {
 		findings = append(findings, dataFindings(obj)...)
 		findings = append(findings, templateMetaFindings(obj)...)
 		findings = append(findings, finalizerFindings(obj)...)
+		findings = append(findings, referenceFindings(obj)...)
+		findings = append(findings, claimFindings(obj)...)
 	}
 	return findings
 }

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"fmt"
 	"math"
 	"path"
 	"strings"
@@ -39,11 +40,7 @@ func podSpecFindings(obj *manifest.Object, ps podSpec) []manifest.Finding {
 		}
 	}
 	errs = append(errs, tolerations(s, p.Child("tolerations"))...)
-	for _, c := range items(s["topologySpreadConstraints"]) {
-		if n, ok := intValue(c.m["maxSkew"]); ok && n <= 0 {
-			errs = append(errs, field.Invalid(p.Child("topologySpreadConstraints").Index(c.i).Child("maxSkew"), n, "must be greater than zero"))
-		}
-	}
+	errs = append(errs, spreadConstraints(s, p.Child("topologySpreadConstraints"))...)
 	if sc, ok := s["securityContext"].(map[string]any); ok {
 		errs = append(errs, idFields(sc, p.Child("securityContext"))...)
 	}
@@ -64,7 +61,38 @@ func podSpecFindings(obj *manifest.Object, ps podSpec) []manifest.Finding {
 	for _, v := range items(s["volumes"]) {
 		errs = append(errs, volumeSources(v.m, p.Child("volumes").Index(v.i))...)
 	}
-	return fieldFindings(obj, RulePodSpec, errs)
+	findings := fieldFindings(obj, RulePodSpec, errs)
+	return append(findings, fieldFindings(obj, RuleDuplicateKey, repeatedSpreadConstraints(s, p.Child("topologySpreadConstraints")))...)
+}
+
+// spreadConstraints checks that each topology spread constraint allows
+// some skew.
+func spreadConstraints(s map[string]any, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, c := range items(s["topologySpreadConstraints"]) {
+		if n, ok := intValue(c.m["maxSkew"]); ok && n <= 0 {
+			errs = append(errs, field.Invalid(p.Index(c.i).Child("maxSkew"), n, "must be greater than zero"))
+		}
+	}
+	return errs
+}
+
+// repeatedSpreadConstraints reports a topology spread constraint whose
+// topologyKey and whenUnsatisfiable a later one repeats. The server names
+// the earlier one, with the pair as a pseudo-field.
+func repeatedSpreadConstraints(s map[string]any, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	constraints := items(s["topologySpreadConstraints"])
+	for i, c := range constraints {
+		key, when := stringOf(c.m["topologyKey"]), stringOf(c.m["whenUnsatisfiable"])
+		for _, later := range constraints[i+1:] {
+			if stringOf(later.m["topologyKey"]) == key && stringOf(later.m["whenUnsatisfiable"]) == when {
+				errs = append(errs, field.Duplicate(p.Index(c.i).Child("{topologyKey, whenUnsatisfiable}"), fmt.Sprintf("{%s, %s}", key, when)))
+				break
+			}
+		}
+	}
+	return errs
 }
 
 // tolerations checks a pod's tolerations as ValidateTolerations does.

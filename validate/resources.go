@@ -17,16 +17,25 @@ import (
 // a domain-qualified extended resource), quantities not negative (whole
 // for extended resources), requests no larger than limits, and extended
 // resources, which cannot be overcommitted, requested exactly at their
-// limit. A quantity that does not parse is schema/quantity's.
+// limit, and resource claims named once each and among the pod's
+// resourceClaims. A quantity that does not parse is schema/quantity's.
 func resourceFindings(obj *manifest.Object, ps podSpec) []manifest.Finding {
 	var errs field.ErrorList
+	podClaims := map[string]bool{}
+	for _, c := range items(ps.spec["resourceClaims"]) {
+		if name := stringOf(c.m["name"]); name != "" {
+			podClaims[name] = true
+		}
+	}
 	for _, list := range containerLists {
 		for _, c := range items(ps.spec[list]) {
 			res, ok := c.m["resources"].(map[string]any)
 			if !ok {
 				continue
 			}
-			errs = append(errs, resourceRequirements(res, ps.path.Child(list).Index(c.i).Child("resources"))...)
+			rp := ps.path.Child(list).Index(c.i).Child("resources")
+			errs = append(errs, resourceRequirements(res, rp)...)
+			errs = append(errs, resourceClaims(res, podClaims, rp.Child("claims"))...)
 		}
 	}
 	return fieldFindings(obj, RuleResources, errs)
@@ -137,4 +146,39 @@ func extendedResource(name string) bool {
 		return false
 	}
 	return len(validation.IsQualifiedName("requests."+name)) == 0
+}
+
+// resourceClaims checks a container's resource claims as
+// validateResourceClaimNames does: each names a claim of the pod, once
+// (a claim, or one request of it).
+func resourceClaims(res map[string]any, podClaims map[string]bool, p *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	seen := map[string]bool{}
+	for _, c := range items(res["claims"]) {
+		name, request := stringOf(c.m["name"]), stringOf(c.m["request"])
+		cp := p.Index(c.i)
+		if name == "" {
+			errs = append(errs, field.Required(cp, ""))
+			continue
+		}
+		key := name
+		if request != "" {
+			key += "/" + request
+		}
+		if seen[name] || seen[key] {
+			errs = append(errs, field.Duplicate(cp, key))
+		}
+		seen[key] = true
+		if !podClaims[name] {
+			e := field.NotFound(cp, name)
+			e.Detail = "must be one of the names in pod.spec.resourceClaims"
+			if len(podClaims) == 0 {
+				e.Detail += " which is empty"
+			} else {
+				e.Detail += ": " + strings.Join(sortedKeys(podClaims), ", ")
+			}
+			errs = append(errs, e)
+		}
+	}
+	return errs
 }

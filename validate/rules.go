@@ -41,6 +41,7 @@ const (
 	RuleWorkload       = "schema/workload"
 	RuleSchedule       = "schema/schedule"
 	RuleData           = "schema/data"
+	RuleReference      = "schema/reference"
 )
 
 // Rules lists every rule of this stage, sorted by ID.
@@ -70,6 +71,7 @@ var rules = []manifest.Rule{
 	{ID: RulePort, Severity: manifest.SeverityError, Summary: "A container or Service port is out of range (containerPort and Service ports 1-65535, hostPort 0-65535), a targetPort is neither a port number nor a port name, or port names are missing, invalid or repeated.", Remediation: "Use port numbers 1-65535; name every port of a Service with more than one, each name once."},
 	{ID: RuleProbe, Severity: manifest.SeverityError, Summary: "A liveness, readiness or startup probe has no handler or more than one, an invalid port, a negative timing or threshold, or a successThreshold other than 1 on a liveness or startup probe.", Remediation: "Give each probe exactly one of exec, httpGet, tcpSocket or grpc, with a valid port; keep timings non-negative."},
 	{ID: RuleQuantity, Severity: manifest.SeverityError, Summary: "A resource quantity does not parse (resources requests and limits, storage sizes).", Remediation: "Write quantities such as 500m, 1.5, 128Mi or 2Gi."},
+	{ID: RuleReference, Severity: manifest.SeverityError, Summary: "A HorizontalPodAutoscaler's scaleTargetRef lacks a kind, a name or an API group in its apiVersion, or a RoleBinding's roleRef names a kind other than Role or ClusterRole (a ClusterRoleBinding's, other than ClusterRole).", Remediation: "Complete the reference: apiVersion apps/v1, kind Deployment and a name for a scale target; kind Role or ClusterRole for a role."},
 	{ID: RuleRemovedAPI, Severity: manifest.SeverityError, Summary: "The object's apiVersion is no longer served by the target Kubernetes version.", Remediation: "Move to the replacement API named in the message."},
 	{ID: RuleRequired, Severity: manifest.SeverityError, Summary: "A required field is missing.", Remediation: "Add the field."},
 	{ID: RuleResources, Severity: manifest.SeverityError, Summary: "A container's requests or limits name a resource containers cannot ask for, are negative, or request more than the limit (extended resources: other than the limit).", Remediation: "Use cpu, memory, ephemeral-storage, hugepages-<size> or a domain-qualified extended resource; keep requests at or below limits."},
@@ -80,7 +82,7 @@ var rules = []manifest.Rule{
 	{ID: RuleType, Severity: manifest.SeverityError, Summary: "A field has the wrong type (a string where an integer belongs, a map where a list belongs).", Remediation: "Write the value with the type the message names; quote or unquote it."},
 	{ID: RuleUnknownField, Severity: manifest.SeverityError, Summary: "A field is not in the schema: misspelt, mis-indented, or from another API version.", Remediation: "Remove the field or move it to where it belongs."},
 	{ID: RuleUnknownKind, Severity: manifest.SeverityError, Summary: "The object's group is one of Kubernetes' own but no Kubernetes version serves its kind, or its kind in that version: a typo the API server refuses.", Remediation: "Use the kind and apiVersion the message suggests (kinds are case-sensitive)."},
-	{ID: RuleVolume, Severity: manifest.SeverityError, Summary: "A volume mount names no volume of its pod, or two volumes share a name.", Remediation: "Add the volume to spec.volumes or fix the mount's name; give each volume its own name."},
+	{ID: RuleVolume, Severity: manifest.SeverityError, Summary: "A volume mount names no volume of its pod, two volumes share a name, or a PersistentVolumeClaim (or a StatefulSet's claim template) has no access modes.", Remediation: "Add the volume to spec.volumes or fix the mount's name; give each volume its own name; give each claim accessModes such as [ReadWriteOnce]."},
 	{ID: RuleWorkload, Severity: manifest.SeverityError, Summary: "A workload's spec is invalid after defaulting: negative counts or limits, a Deployment strategy that cannot roll, a restart policy the kind does not allow, an empty or invalid selector, a Job selector that was not generated, HorizontalPodAutoscaler or PodDisruptionBudget bounds that contradict each other.", Remediation: "Fix the field as the message says."},
 }
 

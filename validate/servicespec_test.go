@@ -73,7 +73,9 @@ func TestServiceNameByVersion(t *testing.T) {
 // TestDataRule checks schema/data against the API server's
 // ValidateConfigMap and ValidateSecret, and that no Secret value shows.
 func TestDataRule(t *testing.T) {
-	cm := func(body string) string { return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n" + body }
+	cm := func(body string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n" + body
+	}
 	secret := func(typ, body string) string {
 		return "apiVersion: v1\nkind: Secret\nmetadata: {name: s}\ntype: " + typ + "\n" + body
 	}

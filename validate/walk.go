@@ -116,11 +116,13 @@ func (w *walker) visit(value any, nd *node, path, prop string) {
 		}
 	case []any:
 		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 {
-			rule := RuleDuplicateKey
-			if warnOnlyDuplicates[prop] {
-				rule = RuleDuplicateEntry
+			rule, special := duplicateRules[prop]
+			if !special {
+				rule = RuleDuplicateKey
 			}
-			w.duplicates(v, nd.ListMapKeys, path, rule)
+			if rule != "" {
+				w.duplicates(v, nd.ListMapKeys, path, rule)
+			}
 		}
 		if nd.Items != nil {
 			for i, item := range v {
@@ -148,18 +150,22 @@ func (w *walker) quantity(value any, path string) {
 	}
 }
 
-// warnOnlyDuplicates are the keyed lists whose repeated keys the API
-// server accepts with a warning (pkg/api/pod/warnings.go): a later env var
-// hides an earlier one, a repeated container port or host alias or image
-// pull secret is redundant. Their duplicates are RuleDuplicateEntry
-// warnings, not errors.
-var warnOnlyDuplicates = map[string]bool{
-	"io.k8s.api.core.v1.Container.env":            true,
-	"io.k8s.api.core.v1.Container.ports":          true,
-	"io.k8s.api.core.v1.EphemeralContainer.env":   true,
-	"io.k8s.api.core.v1.EphemeralContainer.ports": true,
-	"io.k8s.api.core.v1.PodSpec.hostAliases":      true,
-	"io.k8s.api.core.v1.PodSpec.imagePullSecrets": true,
+// duplicateRules are the keyed lists whose repeated keys are not plain
+// RuleDuplicateKey errors. The API server accepts repeated env vars (a
+// later one hides an earlier), container ports, host aliases and image
+// pull secrets with a warning (pkg/api/pod/warnings.go): RuleDuplicateEntry
+// warnings. Topology spread constraints and resource claims are checked
+// natively (podSpecFindings, resourceFindings), where the server names
+// them differently: "" leaves them to those checks.
+var duplicateRules = map[string]string{
+	"io.k8s.api.core.v1.Container.env":                     RuleDuplicateEntry,
+	"io.k8s.api.core.v1.Container.ports":                   RuleDuplicateEntry,
+	"io.k8s.api.core.v1.EphemeralContainer.env":            RuleDuplicateEntry,
+	"io.k8s.api.core.v1.EphemeralContainer.ports":          RuleDuplicateEntry,
+	"io.k8s.api.core.v1.PodSpec.hostAliases":               RuleDuplicateEntry,
+	"io.k8s.api.core.v1.PodSpec.imagePullSecrets":          RuleDuplicateEntry,
+	"io.k8s.api.core.v1.PodSpec.topologySpreadConstraints": "",
+	"io.k8s.api.core.v1.ResourceRequirements.claims":       "",
 }
 
 // duplicates reports, as rule, items of a keyed list that repeat an
