@@ -10,8 +10,8 @@ import (
 // referenceFindings checks the references to other objects that the API
 // server validates beyond the schema: a HorizontalPodAutoscaler's
 // scaleTargetRef (ValidateCrossVersionObjectReference: its apiVersion
-// names a group) and a RoleBinding's or ClusterRoleBinding's roleRef (a
-// Role or ClusterRole). A reference that is missing altogether is
+// names a group, but for a ReplicationController) and a RoleBinding's or
+// ClusterRoleBinding's roleRef (a Role or ClusterRole). A reference that is missing altogether is
 // defaulted to an empty one, whose kind and name the server then reports;
 // the schema reports the missing reference itself. Whether the object
 // referred to exists depends on the cluster and is not checked.
@@ -24,7 +24,9 @@ func referenceFindings(obj *manifest.Object) []manifest.Finding {
 		if !ok {
 			errs = append(errs, field.Required(p.Child("kind"), ""), field.Required(p.Child("name"), ""))
 		}
-		if apiVersion, isString := ref["apiVersion"].(string); isString || !ok {
+		// ReplicationControllers, the only core kind that scales, may
+		// name the core group.
+		if apiVersion, isString := ref["apiVersion"].(string); (isString || !ok) && ref["kind"] != "ReplicationController" {
 			if gv, err := schema.ParseGroupVersion(apiVersion); err != nil {
 				errs = append(errs, field.Invalid(p.Child("apiVersion"), apiVersion, err.Error()))
 			} else if gv.Group == "" {

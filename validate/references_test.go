@@ -13,7 +13,8 @@ func TestReferenceRule(t *testing.T) {
 	}
 	runMessageCases(t, []messageCase{
 		{name: "valid scale target", stream: hpa("  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n")},
-		{name: "scale target without group", stream: hpa("  scaleTargetRef: {apiVersion: v1, kind: ReplicationController, name: web}\n"),
+		{name: "ReplicationController in the core group", stream: hpa("  scaleTargetRef: {apiVersion: v1, kind: ReplicationController, name: web}\n")},
+		{name: "scale target without group", stream: hpa("  scaleTargetRef: {apiVersion: v1, kind: Deployment, name: web}\n"),
 			want: []string{`schema/reference spec.scaleTargetRef.apiVersion: Invalid value: "v1": apiVersion must specify API group`}},
 		{name: "missing scale target", stream: hpa(""),
 			want: []string{
