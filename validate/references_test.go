@@ -1,6 +1,10 @@
 package validate
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 // TestReferenceRule checks schema/reference against the API server's
 // scaleTargetRef and roleRef checks.
@@ -58,4 +62,53 @@ func TestNativeListDuplicates(t *testing.T) {
 				`schema/resources spec.containers[0].resources.claims[1]: Not found: "gpu": must be one of the names in pod.spec.resourceClaims which is empty`,
 			}},
 	})
+}
+
+// TestUnservedCRDVersion checks that an object whose kind a given CRD
+// defines, but not in the object's version or not served there, is an
+// error, as the API server has no such kind; a kind no given CRD defines
+// stays a missing schema.
+func TestUnservedCRDVersion(t *testing.T) {
+	const crd = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: gadgets.example.com}
+spec:
+  group: example.com
+  names: {kind: Gadget, plural: gadgets, singular: gadget, listKind: GadgetList}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+    - name: v1alpha1
+      served: false
+      storage: false
+      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+`
+	v, err := New(Options{CRDs: decodeObjects(t, "crd.yaml", []byte(crd))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, apiVersion, kind string
+		want                   []string
+	}{
+		{"served", "example.com/v1", "Gadget", nil},
+		{"not served", "example.com/v1alpha1", "Gadget", []string{`schema/unknown-kind apiVersion: no matches for kind "Gadget" in version "example.com/v1alpha1": CustomResourceDefinition gadgets.example.com serves v1`}},
+		{"not defined", "example.com/v2", "Gadget", []string{`schema/unknown-kind apiVersion: no matches for kind "Gadget" in version "example.com/v2": CustomResourceDefinition gadgets.example.com serves v1`}},
+		{"other kind", "example.com/v1", "Widget", []string{"schema/missing-schema no schema for example.com/v1 Widget in Kubernetes 1.37, the CRDs or the schema locations"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			stream := "apiVersion: " + tt.apiVersion + "\nkind: " + tt.kind + "\nmetadata: {name: g, namespace: shop}\n"
+			var got []string
+			for _, f := range v.Validate(t.Context(), decodeObjects(t, "g.yaml", []byte(stream))) {
+				got = append(got, f.Rule+" "+apiserverWording(f))
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
