@@ -23,7 +23,7 @@ func checkCustom(ctx context.Context, obj *manifest.Object, content map[string]a
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("schema of CRD %s: %v", m.kind.crd, err))}
 	}
 	findings := validateWith(obj, content, sch)
-	findings = append(findings, metadataFindings(obj)...)
+	findings = append(findings, metadataFindings(obj, "")...)
 	if m.kind.structural == nil {
 		return findings
 	}

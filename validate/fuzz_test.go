@@ -11,11 +11,17 @@ import (
 
 // FuzzCRD feeds untrusted YAML through CRD loading (the apiserver's CRD
 // validation, structural schemas, CEL compilation, the JSON-schema
-// conversion) and validates the same objects against the result: nothing
-// may panic or hang, whatever the repository holds.
+// conversion) and validates the same objects against the result, native
+// checks (cron schedules, selectors, quantities, IPs) included: nothing
+// may panic or hang, whatever the repository holds. The API server judge's
+// cases seed the native checks.
 func FuzzCRD(f *testing.F) {
+	globs := []string{filepath.Join("..", "testdata", "apiserver", "cases", "*", "*.yaml")}
 	for _, dir := range []string{"crds", "valid", "invalid"} {
-		names, _ := filepath.Glob(filepath.Join(corpusDir, dir, "*.yaml"))
+		globs = append(globs, filepath.Join(corpusDir, dir, "*.yaml"))
+	}
+	for _, glob := range globs {
+		names, _ := filepath.Glob(glob)
 		for _, n := range names {
 			if data, err := os.ReadFile(n); err == nil {
 				f.Add(data)

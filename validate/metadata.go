@@ -18,7 +18,9 @@ import (
 // custom resources included) to that rule. From the name functions of
 // k8s.io/kubernetes pkg/apis/{core,rbac,batch}/validation: Namespace names
 // are DNS-1123 labels, Service names DNS-1035 labels, RBAC objects and
-// PersistentVolumes need only be path segments.
+// PersistentVolumes need only be path segments. Service names are
+// DNS-1123 labels from Kubernetes 1.36 on (RelaxedServiceNameValidation,
+// on by default since then): see nameRule.
 var nameRules = map[gvkKind]apivalidation.ValidateNameFunc{
 	{"", "Namespace"}:                                   apivalidation.NameIsDNSLabel,
 	{"", "Service"}:                                     apivalidation.NameIsDNS1035Label,
@@ -31,6 +33,22 @@ var nameRules = map[gvkKind]apivalidation.ValidateNameFunc{
 }
 
 type gvkKind struct{ group, kind string }
+
+// relaxedServiceNames is the first Kubernetes minor that accepts Service
+// names that are DNS-1123 labels (a leading digit) rather than DNS-1035
+// ones.
+const relaxedServiceNames = "1.36"
+
+// nameRule returns the name rule of a kind in a Kubernetes version.
+func nameRule(k gvkKind, version string) apivalidation.ValidateNameFunc {
+	if k == (gvkKind{"", "Service"}) && version != "" && atLeast(version, relaxedServiceNames) {
+		return apivalidation.NameIsDNSLabel
+	}
+	if fn, ok := nameRules[k]; ok {
+		return fn
+	}
+	return apivalidation.NameIsDNSSubdomain
+}
 
 // cronJobMaxName is the longest CronJob name: the controller appends an
 // 11-character suffix to name its Jobs, whose names must be labels.
@@ -49,7 +67,9 @@ func cronJobName(name string, prefix bool) []string {
 // Metadata that does not even decode is left to the schema check.
 // An object without metadata has no name, which the API server requires:
 // it is checked as an empty metadata.
-func metadataFindings(obj *manifest.Object) []manifest.Finding {
+// version is the target Kubernetes minor, "" where no built-in kind's
+// rules apply.
+func metadataFindings(obj *manifest.Object, version string) []manifest.Finding {
 	raw, ok := obj.Content["metadata"].(map[string]any)
 	if !ok && obj.Content["metadata"] != nil {
 		return nil
@@ -58,10 +78,7 @@ func metadataFindings(obj *manifest.Object) []manifest.Finding {
 	if !ok {
 		return nil
 	}
-	nameFn, ok := nameRules[gvkKind{obj.Group(), obj.Kind}]
-	if !ok {
-		nameFn = apivalidation.NameIsDNSSubdomain
-	}
+	nameFn := nameRule(gvkKind{obj.Group(), obj.Kind}, version)
 	generated := meta.Name == "" && meta.GenerateName != ""
 	if generated {
 		meta.Name = generatedName(meta.GenerateName)

@@ -10,22 +10,40 @@ import (
 )
 
 // nativeFindings runs the API server's own checks that OpenAPI schemas do
-// not carry (k8s.io/kubernetes pkg/apis/{core,apps,batch}/validation):
-// containers, ports and volumes of every pod template, workload selectors
-// against their templates, Service ports and selectors. Their field paths
-// and messages are the API server's. builtin says the object's kind has an
-// embedded schema, whose walk already reported what list-map keys and
-// required fields find.
+// not carry (k8s.io/kubernetes pkg/apis/{core,apps,batch,autoscaling,
+// policy}/validation): containers, ports, volumes, env, probes,
+// resources and the rest of every pod template's spec; workload counts,
+// strategies, restart policies, selectors and schedules; Service specs;
+// ConfigMap and Secret data; template labels and finalizers; references
+// to scale targets and roles; claims' access modes. Their field
+// paths and messages are the API server's. builtin says the object's kind
+// has an embedded schema, whose walk already reported what list-map keys
+// and required fields find; the checks that only the API server's own
+// kinds get run only then.
 func nativeFindings(obj *manifest.Object, builtin bool) []manifest.Finding {
 	var findings []manifest.Finding
 	for _, ps := range podSpecs(obj) {
 		findings = append(findings, containerFindings(obj, ps, builtin)...)
 		findings = append(findings, containerPortFindings(obj, ps)...)
 		findings = append(findings, volumeFindings(obj, ps, builtin)...)
+		if builtin {
+			findings = append(findings, envFindings(obj, ps)...)
+			findings = append(findings, probeFindings(obj, ps)...)
+			findings = append(findings, resourceFindings(obj, ps)...)
+			findings = append(findings, podSpecFindings(obj, ps)...)
+		}
 	}
 	if builtin {
 		findings = append(findings, selectorFindings(obj)...)
 		findings = append(findings, serviceFindings(obj)...)
+		findings = append(findings, serviceSpecFindings(obj)...)
+		findings = append(findings, workloadFindings(obj)...)
+		findings = append(findings, scheduleFindings(obj)...)
+		findings = append(findings, dataFindings(obj)...)
+		findings = append(findings, templateMetaFindings(obj)...)
+		findings = append(findings, finalizerFindings(obj)...)
+		findings = append(findings, referenceFindings(obj)...)
+		findings = append(findings, claimFindings(obj)...)
 	}
 	return findings
 }

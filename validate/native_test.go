@@ -145,9 +145,16 @@ containers: [{name: app, image: "app:1"}]
 // TestSelectorRule checks schema/selector against the API server's
 // selector-versus-template checks of apps, batch and core.
 func TestSelectorRule(t *testing.T) {
-	const pod = "    spec:\n      restartPolicy: Never\n      containers: [{name: app, image: \"app:1\"}]\n"
+	const pod = "    spec:\n      containers: [{name: app, image: \"app:1\"}]\n"
+	// A Job runs its pods to completion, and a selector of its own needs
+	// manualSelector.
+	const jobPod = "    spec:\n      restartPolicy: Never\n      containers: [{name: app, image: \"app:1\"}]\n"
 	workload := func(apiVersion, kind, selector, labels string) string {
-		return fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata: {name: web}\nspec:\n  selector: %s\n  template:\n    metadata: {labels: %s}\n%s", apiVersion, kind, selector, labels, pod)
+		spec, template := "", pod
+		if kind == "Job" {
+			spec, template = "  manualSelector: true\n", jobPod
+		}
+		return fmt.Sprintf("apiVersion: %s\nkind: %s\nmetadata: {name: web}\nspec:\n%s  selector: %s\n  template:\n    metadata: {labels: %s}\n%s", apiVersion, kind, spec, selector, labels, template)
 	}
 	const msg = "schema/selector spec.template.metadata.labels: Invalid value: %s: `selector` does not match template `labels`"
 	runMessageCases(t, []messageCase{
@@ -164,7 +171,7 @@ func TestSelectorRule(t *testing.T) {
 			want: []string{fmt.Sprintf(msg, `{"app":"api"}`)}},
 		{name: "ReplicationController", stream: workload("v1", "ReplicationController", "{app: web}", "{app: api}"),
 			want: []string{fmt.Sprintf(msg, `{"app":"api"}`)}},
-		{name: "Job with a generated selector", stream: "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n" + pod},
+		{name: "Job with a generated selector", stream: "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  template:\n" + jobPod},
 	})
 }
 

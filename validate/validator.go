@@ -7,6 +7,7 @@ import (
 	"maps"
 	"runtime"
 	"slices"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
@@ -154,9 +155,12 @@ func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk
 	case err != nil:
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", err.Error())}
 	case sch != nil:
-		return append(validateWith(obj, content, sch), metadataFindings(obj)...)
+		return append(validateWith(obj, content, sch), metadataFindings(obj, v.KubernetesVersion())...)
 	}
 	if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
+		return []manifest.Finding{f}
+	}
+	if f, ok := v.unservedVersionFinding(obj, k); ok {
 		return []manifest.Finding{f}
 	}
 	if v.missing == "" {
@@ -165,6 +169,38 @@ func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk
 	f := finding(obj, RuleMissingSchema, "", fmt.Sprintf("no schema for %s %s in Kubernetes %s, the CRDs or the schema locations", k.apiVersion(), k.kind, v.KubernetesVersion()))
 	f.Severity = v.missing
 	return []manifest.Finding{f}
+}
+
+// unservedVersionFinding reports an object whose kind a CRD of its own
+// target, or one the user gave, defines, but not in the object's version
+// (or with that version not served): the API server has no such kind.
+// CRDs of other targets and of the catalogue are left out: the cluster
+// may run other versions of them.
+func (v *Validator) unservedVersionFinding(obj *manifest.Object, k gvk) (manifest.Finding, bool) {
+	var served []string
+	crd := ""
+	for _, set := range []*crdSet{v.targetCRDs[obj.Origin.Target], v.userCRDs} {
+		if set == nil {
+			continue
+		}
+		for other, ck := range set.kinds {
+			if other.group != k.group || other.kind != k.kind {
+				continue
+			}
+			if !slices.Contains(served, other.version) {
+				served = append(served, other.version)
+			}
+			if crd == "" || ck.crd < crd {
+				crd = ck.crd
+			}
+		}
+	}
+	if len(served) == 0 {
+		return manifest.Finding{}, false
+	}
+	slices.Sort(served)
+	msg := fmt.Sprintf("no matches for kind %q in version %q: CustomResourceDefinition %s serves %s", k.kind, k.apiVersion(), crd, strings.Join(served, ", "))
+	return finding(obj, RuleUnknownKind, "apiVersion", msg), true
 }
 
 type crdMatch struct {
@@ -201,7 +237,7 @@ func (v *Validator) checkBuiltin(obj *manifest.Object, content map[string]any, d
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("embedded schema %s: %v", def, err))}
 	}
 	findings := validateWith(obj, content, sch)
-	findings = append(findings, metadataFindings(obj)...)
+	findings = append(findings, metadataFindings(obj, v.KubernetesVersion())...)
 	findings = append(findings, v.builtins.walk(obj, def)...)
 	return findings
 }

@@ -79,7 +79,7 @@ func (nd *node) prepare() {
 // list-map keys, over a built-in object.
 func (b *builtins) walk(obj *manifest.Object, def string) []manifest.Finding {
 	w := walker{obj: obj, nodes: b.nodes}
-	w.visit(obj.Content, b.nodes.get(def), "")
+	w.visit(obj.Content, b.nodes.get(def), "", "")
 	return w.findings
 }
 
@@ -89,14 +89,18 @@ type walker struct {
 	findings []manifest.Finding
 }
 
-func (w *walker) visit(value any, nd *node, path string) {
+// visit checks value against nd. prop names the definition's property
+// that holds value ("io.k8s.api.core.v1.Container.env"), "" for list
+// items and the root.
+func (w *walker) visit(value any, nd *node, path, prop string) {
+	def := ""
 	for nd != nil && nd.Ref != "" {
-		name := strings.TrimPrefix(nd.Ref, "#/definitions/")
-		if name == quantityDef {
+		def = strings.TrimPrefix(nd.Ref, "#/definitions/")
+		if def == quantityDef {
 			w.quantity(value, path)
 			return
 		}
-		nd = w.nodes.get(name)
+		nd = w.nodes.get(def)
 	}
 	if nd == nil || value == nil {
 		return
@@ -105,18 +109,24 @@ func (w *walker) visit(value any, nd *node, path string) {
 	case map[string]any:
 		for key, child := range v {
 			if p, ok := nd.Properties[key]; ok {
-				w.visit(child, p, join(path, key))
+				w.visit(child, p, join(path, key), def+"."+key)
 			} else if nd.additional != nil {
-				w.visit(child, nd.additional, join(path, key))
+				w.visit(child, nd.additional, join(path, key), "")
 			}
 		}
 	case []any:
 		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 {
-			w.duplicates(v, nd.ListMapKeys, path)
+			rule, special := duplicateRules[prop]
+			if !special {
+				rule = RuleDuplicateKey
+			}
+			if rule != "" {
+				w.duplicates(v, nd.ListMapKeys, path, rule)
+			}
 		}
 		if nd.Items != nil {
 			for i, item := range v {
-				w.visit(item, nd.Items, fmt.Sprintf("%s[%d]", path, i))
+				w.visit(item, nd.Items, fmt.Sprintf("%s[%d]", path, i), "")
 			}
 		}
 	}
@@ -140,9 +150,27 @@ func (w *walker) quantity(value any, path string) {
 	}
 }
 
-// duplicates reports items of a keyed list that repeat an earlier item's
-// key. A key field the item leaves out counts as unset.
-func (w *walker) duplicates(items []any, keys []string, path string) {
+// duplicateRules are the keyed lists whose repeated keys are not plain
+// RuleDuplicateKey errors. The API server accepts repeated env vars (a
+// later one hides an earlier), container ports, host aliases and image
+// pull secrets with a warning (pkg/api/pod/warnings.go): RuleDuplicateEntry
+// warnings. Topology spread constraints and resource claims are checked
+// natively (podSpecFindings, resourceFindings), where the server names
+// them differently: "" leaves them to those checks.
+var duplicateRules = map[string]string{
+	"io.k8s.api.core.v1.Container.env":                     RuleDuplicateEntry,
+	"io.k8s.api.core.v1.Container.ports":                   RuleDuplicateEntry,
+	"io.k8s.api.core.v1.EphemeralContainer.env":            RuleDuplicateEntry,
+	"io.k8s.api.core.v1.EphemeralContainer.ports":          RuleDuplicateEntry,
+	"io.k8s.api.core.v1.PodSpec.hostAliases":               RuleDuplicateEntry,
+	"io.k8s.api.core.v1.PodSpec.imagePullSecrets":          RuleDuplicateEntry,
+	"io.k8s.api.core.v1.PodSpec.topologySpreadConstraints": "",
+	"io.k8s.api.core.v1.ResourceRequirements.claims":       "",
+}
+
+// duplicates reports, as rule, items of a keyed list that repeat an
+// earlier item's key. A key field the item leaves out counts as unset.
+func (w *walker) duplicates(items []any, keys []string, path, rule string) {
 	seen := map[string]bool{}
 	for i, item := range items {
 		m, ok := item.(map[string]any)
@@ -170,7 +198,7 @@ func (w *walker) duplicates(items []any, keys []string, path string) {
 			}
 			msg = "Duplicate value: " + strings.Join(desc, ", ")
 		}
-		w.findings = append(w.findings, finding(w.obj, RuleDuplicateKey, field, msg))
+		w.findings = append(w.findings, finding(w.obj, rule, field, msg))
 	}
 }
 
