@@ -105,4 +105,3 @@ func writeReview(w http.ResponseWriter, resp *admissionv1.AdmissionResponse) {
 	// write error means the client left.
 	_ = json.NewEncoder(w).Encode(out)
 }
-
