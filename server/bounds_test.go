@@ -5,10 +5,12 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -157,6 +159,109 @@ func TestGracefulShutdown(t *testing.T) {
 		t.Error("the review in flight was allowed")
 	}
 	if err := <-stopped; err != nil {
+		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestSlowloris opens a connection and never finishes its headers: the
+// server closes it, and keeps serving others. It runs without TLS, so that
+// the header timeout is the only bound a connection meets.
+func TestSlowloris(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Load = testLoader("testdata/policy")
+	opts.ReadHeaderTimeout = 100 * time.Millisecond
+	addr := servePlain(t, opts)
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Write([]byte("POST /v1/admission HTTP/1.1\r\nHost: syncgate\r\nX-Slow: ")); err != nil {
+		t.Fatal(err)
+	}
+	// Read returns once the server gives up on the headers: EOF or a
+	// reset, never data.
+	n, err := conn.Read(make([]byte, 1))
+	if err == nil {
+		t.Fatalf("read %d bytes from a connection that never sent its headers", n)
+	}
+	resp, err := http.Post("http://"+addr+"/v1/admission", "application/json", strings.NewReader(reviewJSON("s-1", "CREATE", "apps", configMap("fine"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if !decodeResponse(t, string(body)).Allowed {
+		t.Error("a normal review after the slow client was denied")
+	}
+}
+
+// servePlain serves over plain HTTP on loopback until the test ends, and
+// returns its address once the policies are loaded.
+func servePlain(t *testing.T, opts Options) string {
+	t.Helper()
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Load(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln, nil) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Serve: %v", err)
+		}
+	})
+	return ln.Addr().String()
+}
+
+// TestMetricsListener serves /metrics on a plain HTTP listener of its own,
+// and not on the API's.
+func TestMetricsListener(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Load = testLoader("testdata/policy")
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, api, metrics) }()
+	get := func(addr, path string) int {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(metrics.Addr().String(), "/metrics"); code != http.StatusOK {
+		t.Errorf("/metrics on the metrics listener: %d", code)
+	}
+	if code := get(api.Addr().String(), "/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the API listener: %d, want 404", code)
+	}
+	if code := get(api.Addr().String(), "/healthz"); code != http.StatusOK {
+		t.Errorf("/healthz: %d", code)
+	}
+	cancel()
+	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
 	}
 }

@@ -203,7 +203,9 @@ func (s *Server) Serve(ctx context.Context, api, metrics net.Listener) error {
 	}
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
+	watching := make(chan struct{})
 	go func() {
+		defer close(watching)
 		// The fingerprint is taken before the build, so that a change
 		// made while it compiles is seen at the next poll.
 		sum, err := fingerprint(s.opts.Watch)
@@ -222,7 +224,9 @@ func (s *Server) Serve(ctx context.Context, api, metrics net.Listener) error {
 	case <-ctx.Done():
 	case serveErr = <-errs:
 	}
+	// No set is built or swapped in once the watcher has returned.
 	stopWatch()
+	<-watching
 	shutdownCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ShutdownTimeout)
 	defer cancel()
 	for _, srv := range servers {
