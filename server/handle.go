@@ -58,9 +58,9 @@ type outcome struct {
 // record counts and logs a request's outcome.
 func (s *Server) record(o outcome, start time.Time) {
 	elapsed := time.Since(start)
-	kind := s.kinds.label(o.kind)
-	if o.kind == "" {
-		kind = ""
+	kind := ""
+	if o.kind != "" {
+		kind = s.kinds.label(o.kind)
 	}
 	s.metrics.requests.WithLabelValues(o.endpoint, o.verdict, kind).Inc()
 	s.metrics.duration.WithLabelValues(o.endpoint, o.verdict, kind).Observe(elapsed.Seconds())
