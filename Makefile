@@ -2,7 +2,7 @@
 GO ?= go
 FUZZTIME ?= 20s
 
-.PHONY: build test fmt-check vet unit fuzz bench fidelity generate apiserver labels accuracy
+.PHONY: build test fmt-check vet unit fuzz bench bench-serve image fidelity generate apiserver labels accuracy
 
 build:
 	$(GO) build -o bin/syncgate ./cmd/syncgate
@@ -33,6 +33,8 @@ fuzz:
 	$(GO) test ./secrets -run '^$$' -fuzz '^FuzzSealedSecret$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./validate -run '^$$' -fuzz '^FuzzCRD$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./policy -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeReview$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeStream$$' -fuzztime $(FUZZTIME)
 
 # Go benchmarks, then syncgate against the peer pipeline (kustomize/helm, conftest,
 # gitleaks) on the generated corpus: bench/results/<date>.md. bench/render.sh compares
@@ -40,6 +42,15 @@ fuzz:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./render ./validate ./policy ./secrets .
 	bash bench/pipeline.sh
+
+# syncgate serve against opa run --server on the same Rego, over TLS under hey:
+# bench/results/serve-<date>.md.
+bench-serve:
+	bash bench/serve.sh
+
+# A static, non-root, distroless image of syncgate (Dockerfile).
+image:
+	docker build -t syncgate:dev .
 
 # Byte-for-byte comparison with kustomize build v5.8.2 and helm template v4.3.1.
 fidelity:

@@ -125,6 +125,19 @@ func (f *gateFlags) register(cmd *cobra.Command) {
 }
 
 func (f *gateFlags) gate(ctx context.Context) (*syncgate.Gate, error) {
+	opts, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	g, err := syncgate.New(ctx, opts)
+	if err != nil {
+		return nil, usageError(err)
+	}
+	return g, nil
+}
+
+// options maps the flags to Gate options, reading the files they name.
+func (f *gateFlags) options() (syncgate.Options, error) {
 	opts := syncgate.DefaultOptions()
 	opts.Render.KubernetesVersion = f.kubernetesVersion
 	opts.Render.LoadRestrictions = render.LoadRestrictions(f.loadRestrictor)
@@ -135,7 +148,7 @@ func (f *gateFlags) gate(ctx context.Context) (*syncgate.Gate, error) {
 	}
 	sev, err := manifest.ParseSeverity(f.failOn)
 	if err != nil {
-		return nil, usageError(err)
+		return opts, usageError(err)
 	}
 	opts.FailOn = sev
 	opts.Policy.Dirs = f.policies
@@ -143,12 +156,12 @@ func (f *gateFlags) gate(ctx context.Context) (*syncgate.Gate, error) {
 	opts.Stages = nil
 	if f.checks != nil {
 		if err := f.checks.apply(&opts); err != nil {
-			return nil, usageError(err)
+			return opts, usageError(err)
 		}
 	}
 	if !f.inProcess {
 		if f.renderTimeout <= 0 || f.renderMemory <= 0 {
-			return nil, usageError(errors.New("--render-timeout and --render-memory must be positive"))
+			return opts, usageError(errors.New("--render-timeout and --render-memory must be positive"))
 		}
 		limits := syncgate.DefaultIsolation()
 		limits.Wall, limits.CPU = f.renderTimeout, f.renderTimeout
@@ -158,15 +171,11 @@ func (f *gateFlags) gate(ctx context.Context) (*syncgate.Gate, error) {
 	if f.config != "" {
 		cfg, err := syncgate.LoadConfig(f.config)
 		if err != nil {
-			return nil, usageError(err)
+			return opts, usageError(err)
 		}
 		opts.Config = cfg
 	}
-	g, err := syncgate.New(ctx, opts)
-	if err != nil {
-		return nil, usageError(err)
-	}
-	return g, nil
+	return opts, nil
 }
 
 // session is a Gate and the repositories it works on.

@@ -1,0 +1,97 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+func TestDenyMessage(t *testing.T) {
+	obj := manifest.ObjectRef{APIVersion: "v1", Kind: "ConfigMap", Namespace: "apps", Name: "cm"}
+	other := manifest.ObjectRef{APIVersion: "v1", Kind: "Secret", Namespace: "apps", Name: "s"}
+	many := make([]manifest.Finding, 200)
+	for i := range many {
+		many[i] = manifest.Finding{Rule: fmt.Sprintf("policy/r%03d", i), Object: &obj, Message: strings.Repeat("é", 400)}
+	}
+	tests := []struct {
+		name     string
+		findings []manifest.Finding
+		want     string // the whole message, or its end when wantLen is set
+		wantEnd  bool
+	}{
+		{
+			name: "fields and other objects",
+			findings: []manifest.Finding{
+				{Rule: "schema/type", Object: &obj, Field: "data.a", Message: "want a string"},
+				{Rule: "render/duplicate-object", Object: &other, Message: "defined twice"},
+			},
+			want: "syncgate denied ConfigMap/apps/cm: 2 blocking finding(s)\n" +
+				"- schema/type data.a: want a string\n" +
+				"- render/duplicate-object (Secret/apps/s): defined twice",
+		},
+		{
+			name:     "bounded",
+			findings: many,
+			want:     "\n... and 193 more",
+			wantEnd:  true,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := denyMessage(obj, tt.findings)
+			if len(got) > maxMessage || !utf8.ValidString(got) {
+				t.Errorf("message of %d bytes, valid UTF-8 %v", len(got), utf8.ValidString(got))
+			}
+			if tt.wantEnd {
+				if !strings.HasSuffix(got, tt.want) {
+					t.Errorf("message ends %q, want %q", got[max(0, len(got)-40):], tt.want)
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("message (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	var findings []manifest.Finding
+	for i := range 20 {
+		findings = append(findings, manifest.Finding{Rule: fmt.Sprintf("policy/w%02d", i), Message: strings.Repeat("x", 300)})
+	}
+	got := warnings(findings)
+	if len(got) != maxWarnings {
+		t.Fatalf("%d warnings, want %d", len(got), maxWarnings)
+	}
+	if got[maxWarnings-1] != "syncgate: 5 more warning(s)" {
+		t.Errorf("last warning %q", got[maxWarnings-1])
+	}
+	for _, w := range got {
+		if len(w) > maxWarning {
+			t.Errorf("warning of %d bytes", len(w))
+		}
+	}
+	if diff := cmp.Diff([]string{"policy/a: b"}, warnings([]manifest.Finding{{Rule: "policy/a", Message: "b"}})); diff != "" {
+		t.Errorf("one warning (-want +got):\n%s", diff)
+	}
+}
+
+func TestKindLabel(t *testing.T) {
+	var k kinds
+	for i := range maxKinds {
+		if got := k.label(fmt.Sprintf("Kind%d", i)); got != fmt.Sprintf("Kind%d", i) {
+			t.Fatalf("label %d: %q", i, got)
+		}
+	}
+	for in, want := range map[string]string{"Kind0": "Kind0", "OneTooMany": "other", "no spaces": "other", "": "other"} {
+		if got := k.label(in); got != want {
+			t.Errorf("label(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
