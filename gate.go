@@ -330,7 +330,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	}
 	d := &Decision{}
 	version := g.kubernetesVersion(cfg)
-	r, err := g.newRun(ctx, cfg, trusted, src.FS, version, &d.Stats)
+	r, err := g.newRun(ctx, cfg, trusted, src.FS, src.FS, version, &d.Stats)
 	if err != nil {
 		return nil, err
 	}
@@ -366,7 +366,7 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 		cfg, trusted = in.Repository, false
 	}
 	d := &Decision{}
-	r, err := g.newRun(ctx, cfg, trusted, in.FS, g.kubernetesVersion(cfg), &d.Stats)
+	r, err := g.newRun(ctx, cfg, trusted, in.FS, in.FS, g.kubernetesVersion(cfg), &d.Stats)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +380,7 @@ func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*rende
 		objects = append(objects, res.Objects...)
 	}
 	r.rendered(ctx, objects)
-	findings := r.findings
+	findings := append(slices.Clone(r.findings), r.extra...)
 	for _, res := range results {
 		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
 		if res.Err != nil {

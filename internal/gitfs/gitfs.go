@@ -481,3 +481,48 @@ func (d *dir) ReadDir(n int) ([]fs.DirEntry, error) {
 	d.offset += n
 	return rest[:n], nil
 }
+
+// ReadLink returns the target of a symbolic link, as fs.ReadLinkFS
+// requires (os.CopyFS copies links as links).
+func (f *FS) ReadLink(name string) (string, error) {
+	e, err := f.lstat("readlink", name)
+	if err != nil {
+		return "", err
+	}
+	if e.Mode != filemode.Symlink {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: fs.ErrInvalid}
+	}
+	target, err := f.blob(e)
+	if err != nil {
+		return "", &fs.PathError{Op: "readlink", Path: name, Err: err}
+	}
+	return string(target), nil
+}
+
+// Lstat describes a file without following a final symbolic link.
+func (f *FS) Lstat(name string) (fs.FileInfo, error) {
+	e, err := f.lstat("lstat", name)
+	if err != nil {
+		return nil, err
+	}
+	if e == nil || e.Mode != filemode.Symlink {
+		return f.Stat(name)
+	}
+	return f.info(path.Base(name), fs.ModeSymlink|0o777, 0), nil
+}
+
+// lstat finds name's own entry, following links in its directories only.
+func (f *FS) lstat(op, name string) (*object.TreeEntry, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: op, Path: name, Err: fs.ErrInvalid}
+	}
+	if name == "." {
+		return nil, nil
+	}
+	links := 0
+	e, _, err := f.resolveDirs(name, &links)
+	if err != nil {
+		return nil, &fs.PathError{Op: op, Path: name, Err: err}
+	}
+	return e, nil
+}

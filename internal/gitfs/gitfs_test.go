@@ -330,3 +330,36 @@ func TestSubmoduleSkipped(t *testing.T) {
 		t.Errorf("Skipped (-want +got):\n%s", diff)
 	}
 }
+
+// TestCopyFS: a revision copies out with its links, as worker processes
+// need it on disk.
+func TestCopyFS(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit(t, repo, dir, "files", map[string]string{"base/x.yaml": "x: 1\n", "overlay/x.yaml": "symlink:../base/x.yaml"})
+	r, err := gitfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Commit("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := r.FS(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	if err := os.CopyFS(out, fsys); err != nil {
+		t.Fatal(err)
+	}
+	if target, err := os.Readlink(filepath.Join(out, "overlay", "x.yaml")); err != nil || target != "../base/x.yaml" {
+		t.Errorf("link = %q, %v", target, err)
+	}
+	if data, err := os.ReadFile(filepath.Join(out, "overlay", "x.yaml")); err != nil || string(data) != "x: 1\n" {
+		t.Errorf("through the link: %q, %v", data, err)
+	}
+}

@@ -1,0 +1,459 @@
+package syncgate
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/syncgate/syncgate/change"
+	"github.com/syncgate/syncgate/internal/isolate"
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// Revisions are the two sides of a pre-merge check.
+type Revisions struct {
+	// Base is the revision the change applies to, such as a pull
+	// request's target branch. Its .syncgate.yaml, and the policies and
+	// CRDs that names, decide the check unless Head.Trusted or
+	// Options.Config is set: a change cannot weaken its own gate.
+	Base *Source
+	// Head is the changed revision; its Paths select what to check.
+	Head *Source
+	// Change configures the object diff.
+	Change change.Options
+}
+
+// Diff is what a change does to the cluster: the targets whose inputs
+// changed, rendered at base and at head, and their objects' changes.
+type Diff struct {
+	// Targets are the targets rendered, sorted by name.
+	Targets []TargetDiff
+	// Objects are the objects added, removed or modified, sorted.
+	Objects []change.Object
+	// Unaffected counts the targets not rendered: none of their inputs
+	// changed.
+	Unaffected int
+	// Files are the files that differ between base and head, sorted.
+	Files []string
+}
+
+// TargetDiff is one target of a Diff.
+type TargetDiff struct {
+	Name string `json:"name"`
+	// Change is added or removed for a target on one side only, else
+	// modified (its inputs changed, whether or not its objects did).
+	Change change.Kind `json:"change"`
+	// Error says why the change is unknown: the target failed to render
+	// at base or at head.
+	Error string `json:"error,omitempty"`
+}
+
+// Diff renders the targets whose inputs differ between base and head on
+// both sides, matches their objects, and checks head and the change: the
+// findings are those of a check of those targets at head plus the
+// change/* rules. Decision.Diff holds the changes.
+func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
+	d, _, err := g.diff(ctx, rev)
+	return d, err
+}
+
+// diffRun is what a diff found beyond its decision, for CheckChange.
+type diffRun struct {
+	cfg      *Config
+	affected []render.Target // at base
+	files    []string
+}
+
+func (g *Gate) diff(ctx context.Context, rev Revisions) (*Decision, *diffRun, error) {
+	start := time.Now()
+	cfg, err := g.baseConfig(rev)
+	if err != nil {
+		return nil, nil, err
+	}
+	if g.workers != nil {
+		// Workers read a repository from disk: a revision in memory is
+		// copied out for them.
+		base, done, err := onDisk(rev.Base)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer done()
+		head, done2, err := onDisk(rev.Head)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer done2()
+		rev.Base, rev.Head = base, head
+	}
+	files, err := changedFiles(ctx, rev.Base.FS, rev.Head.FS)
+	if err != nil {
+		return nil, nil, err
+	}
+	headTargets, err := g.targets(ctx, rev.Head, cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("head: %w", err)
+	}
+	baseTargets, err := g.targets(ctx, existing(rev.Base, rev.Head.Paths), cfg)
+	if err != nil {
+		return nil, nil, fmt.Errorf("base: %w", err)
+	}
+	heads, bases := affected(rev.Head.FS, headTargets, rev.Base.FS, baseTargets, files)
+
+	d := &Decision{}
+	version := g.kubernetesVersion(cfg)
+	r, err := g.newRun(ctx, cfg, true, rev.Head.FS, rev.Base.FS, version, &d.Stats)
+	if err != nil {
+		return nil, nil, err
+	}
+	if r.eval != nil {
+		// Workers read a repository's policies from the repository they
+		// render, the head: point them at the base's instead.
+		for i, p := range r.eval.Policies {
+			if p.InRepository {
+				p.InRepository = false
+				p.Options.Dirs = slices.Clone(p.Options.Dirs)
+				for j, d := range p.Options.Dirs {
+					p.Options.Dirs[j] = filepath.Join(rev.Base.Dir, filepath.FromSlash(d))
+				}
+				p.Options.FS = nil
+				r.eval.Policies[i] = p
+			}
+		}
+	}
+	// The raw files' secrets check covers the changed files only.
+	scan := func() []manifest.Finding { return nil }
+	if inHead := existingFiles(rev.Head.FS, files); len(inHead) > 0 {
+		scan = r.scanFiles(ctx, inHead)
+	}
+	renderStart := time.Now()
+	headResults, checked, err := g.render(ctx, rev.Head, version, heads, r.eval)
+	if err != nil {
+		scan()
+		return nil, nil, err
+	}
+	baseResults, _, err := g.render(ctx, rev.Base, version, bases, nil)
+	if err != nil {
+		scan()
+		return nil, nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		scan()
+		return nil, nil, err
+	}
+	d.Stats.Render = time.Since(renderStart)
+	r.isolated = map[string]isolate.Checked{}
+	for i, c := range checked {
+		r.isolated[heads[i].Name] = c
+	}
+	diff, findings, err := g.compare(ctx, r, baseResults, headResults, rev.Change)
+	if err != nil {
+		scan()
+		return nil, nil, err
+	}
+	diff.Unaffected = len(headTargets) - len(heads)
+	diff.Files = files
+	r.extra = append(findings, configChanges(cfg, files)...)
+	d, err = g.finish(ctx, d, r, headResults, scan, start)
+	if err != nil {
+		return nil, nil, err
+	}
+	d.Diff = diff
+	return d, &diffRun{cfg: cfg, affected: bases, files: files}, nil
+}
+
+// baseConfig is the configuration that decides a pre-merge check: the
+// caller's, else the base revision's, else none; never the head's.
+func (g *Gate) baseConfig(rev Revisions) (*Config, error) {
+	if cfg := cmp.Or(rev.Head.Trusted, g.opts.Config); cfg != nil {
+		return cfg, nil
+	}
+	cfg, err := rev.Base.RepositoryConfig()
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	if cfg == nil {
+		// An empty trusted configuration, so that the head's is not read.
+		cfg = &Config{}
+	}
+	return cfg, nil
+}
+
+// existing is src limited to those of paths it has; a path added by the
+// change has no targets at base.
+func existing(src *Source, paths []string) *Source {
+	out := &Source{FS: src.FS, Dir: src.Dir, Trusted: src.Trusted}
+	for _, p := range paths {
+		if _, err := fs.Stat(src.FS, p); err == nil {
+			out.Paths = append(out.Paths, p)
+		}
+	}
+	if len(paths) > 0 && len(out.Paths) == 0 {
+		out.FS = fstestEmpty{}
+	}
+	return out
+}
+
+// fstestEmpty is a repository with nothing in it.
+type fstestEmpty struct{}
+
+func (fstestEmpty) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
+
+func existingFiles(fsys fs.FS, files []string) []string {
+	var out []string
+	for _, f := range files {
+		if _, err := fs.Stat(fsys, f); err == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// affected picks the targets to render on each side: those on one side
+// only, those whose definition changed, and those with a changed input at
+// base or head. A changed .syncgate.yaml affects every target.
+func affected(headFS fs.FS, heads []render.Target, baseFS fs.FS, bases []render.Target, files []string) ([]render.Target, []render.Target) {
+	byName := map[string]render.Target{}
+	for _, t := range bases {
+		byName[t.Name] = t
+	}
+	names := map[string]bool{}
+	for _, t := range heads {
+		b, ok := byName[t.Name]
+		if !ok || !reflect.DeepEqual(b, t) || affectedByAny(headFS, t, files) || affectedByAny(baseFS, b, files) {
+			names[t.Name] = true
+		}
+	}
+	headNames := map[string]bool{}
+	for _, t := range heads {
+		headNames[t.Name] = true
+	}
+	for _, t := range bases {
+		if !headNames[t.Name] {
+			names[t.Name] = true
+		}
+	}
+	keep := func(ts []render.Target) []render.Target {
+		return slices.DeleteFunc(slices.Clone(ts), func(t render.Target) bool { return !names[t.Name] })
+	}
+	return keep(heads), keep(bases)
+}
+
+// compare matches the objects of each target at base and head and checks
+// the changes, with the CEL transition rules of the CRDs at head.
+func (g *Gate) compare(ctx context.Context, r *run, bases, heads []*render.Result, opts change.Options) (*Diff, []manifest.Finding, error) {
+	byName := map[string]*render.Result{}
+	for _, b := range bases {
+		byName[b.Target.Name] = b
+	}
+	diff := &Diff{}
+	var findings []manifest.Finding
+	seen := map[string]bool{}
+	for _, h := range heads {
+		seen[h.Target.Name] = true
+		td := TargetDiff{Name: h.Target.Name, Change: change.Modified}
+		b, ok := byName[h.Target.Name]
+		var baseObjs []*manifest.Object
+		switch {
+		case !ok:
+			td.Change = change.Added
+		case b.Err != nil:
+			td.Error = "base failed to render: " + b.Err.Error()
+			findings = append(findings, manifest.Finding{Rule: change.RuleBaseRender, Severity: manifest.SeverityWarning,
+				Target: h.Target.Name, File: h.Target.Path, Message: td.Error})
+		default:
+			baseObjs = b.Objects
+		}
+		if h.Err != nil && td.Error == "" {
+			td.Error = "head failed to render: " + h.Err.Error()
+		}
+		diff.Targets = append(diff.Targets, td)
+		if td.Error != "" {
+			continue
+		}
+		objs, err := change.Compare(h.Target.Name, baseObjs, h.Objects, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		diff.Objects = append(diff.Objects, objs...)
+	}
+	for _, b := range bases {
+		if seen[b.Target.Name] {
+			continue
+		}
+		td := TargetDiff{Name: b.Target.Name, Change: change.Removed}
+		if b.Err != nil {
+			td.Error = "base failed to render: " + b.Err.Error()
+		} else {
+			objs, err := change.Compare(b.Target.Name, b.Objects, nil, opts)
+			if err != nil {
+				return nil, nil, err
+			}
+			diff.Objects = append(diff.Objects, objs...)
+		}
+		diff.Targets = append(diff.Targets, td)
+	}
+	slices.SortFunc(diff.Targets, func(a, b TargetDiff) int { return strings.Compare(a.Name, b.Name) })
+	change.Sort(diff.Objects)
+	findings = append(findings, change.Check(diff.Objects)...)
+	findings = append(findings, g.transitions(ctx, r, heads, diff.Objects)...)
+	return diff, findings, nil
+}
+
+// transitions evaluates the CRDs' CEL transition rules on modified
+// custom objects, with the CRDs rendered at head.
+func (g *Gate) transitions(ctx context.Context, r *run, heads []*render.Result, objects []change.Object) []manifest.Finding {
+	if r.schemas == nil {
+		return nil
+	}
+	var all []*manifest.Object
+	for _, h := range heads {
+		all = append(all, h.Objects...)
+	}
+	v, _ := r.schemas.WithCRDs(ctx, append(all, r.crds...))
+	var findings []manifest.Finding
+	for _, o := range objects {
+		if o.Change != change.Modified {
+			continue
+		}
+		for _, f := range v.Transition(ctx, o.Base, o.Head) {
+			f.Rule, f.Severity = change.RuleCELTransition, manifest.SeverityError
+			findings = append(findings, f)
+		}
+	}
+	return findings
+}
+
+// configChanges reports the changes to the files that configure the
+// gate: they take effect after the merge.
+func configChanges(cfg *Config, files []string) []manifest.Finding {
+	dirs := slices.Concat(cfg.Policies, cfg.CRDs)
+	var findings []manifest.Finding
+	for _, f := range files {
+		if f != ConfigFileName && !slices.ContainsFunc(dirs, func(d string) bool { return render.Affects([]string{path.Clean(d)}, f) }) {
+			continue
+		}
+		findings = append(findings, manifest.Finding{Rule: RuleConfigChanged, Severity: manifest.SeverityInfo, File: f,
+			Message: "the change edits the gate's configuration; the base revision's decides this check, and the change takes effect after the merge"})
+	}
+	return findings
+}
+
+// RuleConfigChanged is the rule of changes to the gate's own
+// configuration in a pre-merge check.
+const RuleConfigChanged = "config/changed"
+
+// changedFiles lists the files that differ between two trees, sorted;
+// .git is not part of a tree.
+func changedFiles(ctx context.Context, a, b fs.FS) ([]string, error) {
+	as, err := listFiles(ctx, a)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	bs, err := listFiles(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("head: %w", err)
+	}
+	var out []string
+	for name, ae := range as {
+		be, ok := bs[name]
+		if !ok {
+			out = append(out, name)
+			continue
+		}
+		same, err := sameFile(a, b, name, ae, be)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			out = append(out, name)
+		}
+	}
+	for name := range bs {
+		if _, ok := as[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func listFiles(ctx context.Context, fsys fs.FS) (map[string]fs.DirEntry, error) {
+	files := map[string]fs.DirEntry{}
+	err := fs.WalkDir(fsys, ".", func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if e.Name() == ".git" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		files[p] = e
+		return nil
+	})
+	return files, err
+}
+
+// sameFile compares a file on both sides: sizes first, then contents.
+func sameFile(a, b fs.FS, name string, ae, be fs.DirEntry) (bool, error) {
+	if ae.Type() != be.Type() {
+		return false, nil
+	}
+	ai, aerr := ae.Info()
+	bi, berr := be.Info()
+	if aerr == nil && berr == nil && ae.Type().IsRegular() && ai.Size() != bi.Size() {
+		return false, nil
+	}
+	ad, aerr := fs.ReadFile(a, name)
+	bd, berr := fs.ReadFile(b, name)
+	if errors.Is(aerr, fs.ErrNotExist) || errors.Is(berr, fs.ErrNotExist) {
+		// Skipped (an LFS pointer) or a dangling link on one side.
+		return errors.Is(aerr, fs.ErrNotExist) && errors.Is(berr, fs.ErrNotExist), nil
+	}
+	if err := cmp.Or(aerr, berr); err != nil {
+		return false, fmt.Errorf("compare %s: %w", name, err)
+	}
+	return bytes.Equal(ad, bd), nil
+}
+
+// onDisk returns src itself when it has a directory, else a copy of its
+// tree in a temporary directory, for worker processes to read; cleanup
+// removes the copy.
+func onDisk(src *Source) (*Source, func(), error) {
+	if src.Dir != "" {
+		return src, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "syncgate-rev-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := os.CopyFS(dir, src.FS); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("copy the revision for worker processes: %w", err)
+	}
+	out, err := OpenRoot(dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	out.Paths, out.Trusted = src.Paths, src.Trusted
+	return out, func() { out.Close(); cleanup() }, nil
+}
