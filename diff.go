@@ -32,6 +32,9 @@ type Revisions struct {
 	Head *Source
 	// Change configures the object diff.
 	Change change.Options
+	// HeadIgnored, when set, reports the files of a working-tree head
+	// that git ignores (build outputs, binaries): they are not compared.
+	HeadIgnored func(name string, dir bool) bool
 }
 
 // Diff is what a change does to the cluster: the targets whose inputs
@@ -96,7 +99,7 @@ func (g *Gate) diff(ctx context.Context, rev Revisions) (*Decision, *diffRun, er
 		defer done2()
 		rev.Base, rev.Head = base, head
 	}
-	files, err := changedFiles(ctx, rev.Base.FS, rev.Head.FS)
+	files, err := changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -356,13 +359,13 @@ func configChanges(cfg *Config, files []string) []manifest.Finding {
 const RuleConfigChanged = "config/changed"
 
 // changedFiles lists the files that differ between two trees, sorted;
-// .git is not part of a tree.
-func changedFiles(ctx context.Context, a, b fs.FS) ([]string, error) {
-	as, err := listFiles(ctx, a)
+// .git is not part of a tree, nor what ignored reports in b.
+func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bool) ([]string, error) {
+	as, err := listFiles(ctx, a, nil)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
-	bs, err := listFiles(ctx, b)
+	bs, err := listFiles(ctx, b, ignored)
 	if err != nil {
 		return nil, fmt.Errorf("head: %w", err)
 	}
@@ -390,7 +393,7 @@ func changedFiles(ctx context.Context, a, b fs.FS) ([]string, error) {
 	return out, nil
 }
 
-func listFiles(ctx context.Context, fsys fs.FS) (map[string]fs.DirEntry, error) {
+func listFiles(ctx context.Context, fsys fs.FS, ignored func(string, bool) bool) (map[string]fs.DirEntry, error) {
 	files := map[string]fs.DirEntry{}
 	err := fs.WalkDir(fsys, ".", func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
@@ -399,13 +402,18 @@ func listFiles(ctx context.Context, fsys fs.FS) (map[string]fs.DirEntry, error) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if e.IsDir() {
-			if e.Name() == ".git" {
+		if p == "." {
+			return nil
+		}
+		if e.Name() == ".git" || (ignored != nil && ignored(p, e.IsDir())) {
+			if e.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		files[p] = e
+		if !e.IsDir() {
+			files[p] = e
+		}
 		return nil
 	})
 	return files, err

@@ -38,6 +38,9 @@ func writeGitHub(w io.Writer, d *syncgate.Decision, _ Options) error {
 	for _, o := range d.Overrides {
 		ew.printf("::notice title=%s::%s\n", githubProperty("severity override "+o.Rule), githubData(overrideText(o)))
 	}
+	if d.Diff != nil {
+		ew.printf("syncgate diff: %s\n", diffSummary(d.Diff))
+	}
 	ew.printf("syncgate %s: %s\n", verdict(d), summary(d))
 	return ew.err
 }

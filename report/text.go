@@ -35,6 +35,9 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 		}
 		return code + s + ansiReset
 	}
+	if d.Diff != nil {
+		writeTextDiff(ew, d.Diff, paint)
+	}
 	var all []manifest.Finding // every finding shown, for the by-rule summary
 	for _, g := range groupByTarget(d) {
 		var shown []manifest.Finding

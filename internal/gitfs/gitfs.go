@@ -17,6 +17,7 @@ import (
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/go-git/go-git/v5/plumbing/object"
 )
 
@@ -46,6 +47,24 @@ func Open(dir string) (*Repo, error) {
 		r.Dir = wt.Filesystem.Root()
 	}
 	return r, nil
+}
+
+// Ignored returns a function that reports whether a path of the working
+// tree (slash-separated, relative to Dir) is one the repository's
+// .gitignore files leave out: what a commit of the tree would not hold.
+func (r *Repo) Ignored() (func(name string, dir bool) bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	wt, err := r.repo.Worktree()
+	if err != nil {
+		return nil, fmt.Errorf("working tree: %w", err)
+	}
+	patterns, err := gitignore.ReadPatterns(wt.Filesystem, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read .gitignore files: %w", err)
+	}
+	m := gitignore.NewMatcher(append(patterns, wt.Excludes...))
+	return func(name string, dir bool) bool { return m.Match(strings.Split(name, "/"), dir) }, nil
 }
 
 // RevisionError is a revision that could not be read; Hint says what to do.
