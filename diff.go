@@ -9,14 +9,11 @@ import (
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/syncgate/syncgate/change"
-	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -32,6 +29,9 @@ type Revisions struct {
 	Head *Source
 	// Change configures the object diff.
 	Change change.Options
+	// NewOnly makes CheckChange block on new findings only: those the
+	// base had too stay reported, at most as warnings.
+	NewOnly bool
 	// HeadIgnored, when set, reports the files of a working-tree head
 	// that git ignores (build outputs, binaries): they are not compared.
 	HeadIgnored func(name string, dir bool) bool
@@ -67,112 +67,187 @@ type TargetDiff struct {
 // findings are those of a check of those targets at head plus the
 // change/* rules. Decision.Diff holds the changes.
 func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
-	d, _, err := g.diff(ctx, rev)
-	return d, err
+	p, done, err := g.plan(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var diff *Diff
+	d, _, err := g.check(ctx, checkSpec{
+		src: p.rev.Head, cfg: p.cfg, trusted: true, cfgFS: p.rev.Base.FS, cfgDir: p.rev.Base.Dir,
+		targets: p.heads, scan: existingFiles(p.rev.Head.FS, p.files),
+		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
+			diff, findings, err = g.change(ctx, r, p, headResults)
+			return findings, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Diff = diff
+	return d, nil
 }
 
-// diffRun is what a diff found beyond its decision, for CheckChange.
-type diffRun struct {
-	cfg      *Config
-	affected []render.Target // at base
-	files    []string
+// CheckChange checks head as Check does, decided by the base revision's
+// configuration, policies and CRDs, and marks each finding new or
+// existing (Finding.New): existing when the base had the same rule on the
+// same target, object and field (lines may move). Targets none of whose
+// inputs changed have only existing findings; change/* and config/changed
+// findings are new. Decision.Diff holds what the change does.
+func (g *Gate) CheckChange(ctx context.Context, rev Revisions) (*Decision, error) {
+	p, done, err := g.plan(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	head, base := p.rev.Head, p.rev.Base
+	scan := head.Paths
+	if len(scan) == 0 {
+		scan = []string{"."}
+	}
+	var diff *Diff
+	d, _, err := g.check(ctx, checkSpec{
+		src: head, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.all, scan: scan,
+		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
+			diff, findings, err = g.change(ctx, r, p, headResults)
+			return findings, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	before, _, err := g.check(ctx, checkSpec{
+		src: base, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.bases, scan: existingFiles(base.FS, p.files),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	markNew(d, before, p)
+	if rev.NewOnly {
+		for i, f := range d.Findings {
+			if !*f.New && f.Severity.Rank() > manifest.SeverityWarning.Rank() {
+				d.Findings[i].Severity = manifest.SeverityWarning
+			}
+		}
+		g.decide(d)
+	}
+	d.Diff = diff
+	return d, nil
 }
 
-func (g *Gate) diff(ctx context.Context, rev Revisions) (*Decision, *diffRun, error) {
-	start := time.Now()
-	cfg, err := g.baseConfig(rev)
-	if err != nil {
+// findingKey is what makes a finding the same at base and head: not its
+// line, which moves, nor its message, which may quote a line.
+type findingKey struct{ rule, target, kind, namespace, name, field, file string }
+
+func keyOfFinding(f manifest.Finding) findingKey {
+	k := findingKey{rule: f.Rule, target: f.Target, field: f.Field}
+	if f.Object != nil {
+		k.kind, k.namespace, k.name = f.Object.Kind, f.Object.Namespace, f.Object.Name
+	} else {
+		k.file = f.File
+	}
+	return k
+}
+
+// markNew sets New on every finding of d, from the findings at base of
+// the affected targets and changed files.
+func markNew(d, base *Decision, p *plan) {
+	had := map[findingKey]bool{}
+	for _, f := range base.Findings {
+		had[keyOfFinding(f)] = true
+	}
+	for _, w := range base.Waived {
+		had[keyOfFinding(w.Finding)] = true
+	}
+	affected := map[string]bool{}
+	for _, t := range p.heads {
+		affected[t.Name] = true
+	}
+	for i := range d.Findings {
+		f := &d.Findings[i]
+		var isNew bool
+		switch {
+		case strings.HasPrefix(f.Rule, "change/") || f.Rule == RuleConfigChanged:
+			isNew = true
+		case f.Target != "" && !affected[f.Target]:
+		case f.Target == "" && f.File != "" && !slices.Contains(p.files, f.File):
+		default:
+			isNew = !had[keyOfFinding(*f)]
+		}
+		f.New = &isNew
+	}
+}
+
+// plan is what a pre-merge check compares.
+type plan struct {
+	rev Revisions // on disk when the Gate has workers
+	cfg *Config
+	// files differ between base and head; heads and bases are the
+	// targets they affect on each side, of all the head's.
+	files        []string
+	heads, bases []render.Target
+	all          []render.Target
+}
+
+// plan reads the base's configuration, finds the changed files and the
+// targets they affect. Call done when the check is over.
+func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), err error) {
+	p = &plan{rev: rev}
+	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
-	if g.workers != nil {
-		// Workers read a repository from disk: a revision in memory is
-		// copied out for them.
-		base, done, err := onDisk(rev.Base)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer done()
-		head, done2, err := onDisk(rev.Head)
-		if err != nil {
-			return nil, nil, err
-		}
-		defer done2()
-		rev.Base, rev.Head = base, head
-	}
-	files, err := changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored)
-	if err != nil {
+	if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored); err != nil {
 		return nil, nil, err
 	}
-	headTargets, err := g.targets(ctx, rev.Head, cfg)
-	if err != nil {
+	if p.all, err = g.targets(ctx, rev.Head, p.cfg); err != nil {
 		return nil, nil, fmt.Errorf("head: %w", err)
 	}
-	baseTargets, err := g.targets(ctx, existing(rev.Base, rev.Head.Paths), cfg)
+	baseTargets, err := g.targets(ctx, existing(rev.Base, rev.Head.Paths), p.cfg)
 	if err != nil {
 		return nil, nil, fmt.Errorf("base: %w", err)
 	}
-	heads, bases := affected(rev.Head.FS, headTargets, rev.Base.FS, baseTargets, files)
-
-	d := &Decision{}
-	version := g.kubernetesVersion(cfg)
-	r, err := g.newRun(ctx, cfg, true, rev.Head.FS, rev.Base.FS, version, &d.Stats)
-	if err != nil {
-		return nil, nil, err
-	}
-	if r.eval != nil {
-		// Workers read a repository's policies from the repository they
-		// render, the head: point them at the base's instead.
-		for i, p := range r.eval.Policies {
-			if p.InRepository {
-				p.InRepository = false
-				p.Options.Dirs = slices.Clone(p.Options.Dirs)
-				for j, d := range p.Options.Dirs {
-					p.Options.Dirs[j] = filepath.Join(rev.Base.Dir, filepath.FromSlash(d))
-				}
-				p.Options.FS = nil
-				r.eval.Policies[i] = p
-			}
+	p.heads, p.bases = affected(rev.Head.FS, p.all, rev.Base.FS, baseTargets, p.files)
+	done = func() {}
+	if g.workers != nil {
+		// Workers read a repository from disk: a revision in memory is
+		// copied out for them.
+		base, doneBase, err := onDisk(rev.Base)
+		if err != nil {
+			return nil, nil, err
 		}
+		head, doneHead, err := onDisk(rev.Head)
+		if err != nil {
+			doneBase()
+			return nil, nil, err
+		}
+		p.rev.Base, p.rev.Head = base, head
+		done = func() { doneHead(); doneBase() }
 	}
-	// The raw files' secrets check covers the changed files only.
-	scan := func() []manifest.Finding { return nil }
-	if inHead := existingFiles(rev.Head.FS, files); len(inHead) > 0 {
-		scan = r.scanFiles(ctx, inHead)
+	return p, done, nil
+}
+
+// change renders the affected targets at base and compares them with
+// those rendered at head.
+func (g *Gate) change(ctx context.Context, r *run, p *plan, heads []*render.Result) (*Diff, []manifest.Finding, error) {
+	bases, _, err := g.render(ctx, p.rev.Base, g.kubernetesVersion(p.cfg), p.bases, nil)
+	if err == nil {
+		err = ctx.Err()
 	}
-	renderStart := time.Now()
-	headResults, checked, err := g.render(ctx, rev.Head, version, heads, r.eval)
-	if err != nil {
-		scan()
-		return nil, nil, err
-	}
-	baseResults, _, err := g.render(ctx, rev.Base, version, bases, nil)
-	if err != nil {
-		scan()
-		return nil, nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		scan()
-		return nil, nil, err
-	}
-	d.Stats.Render = time.Since(renderStart)
-	r.isolated = map[string]isolate.Checked{}
-	for i, c := range checked {
-		r.isolated[heads[i].Name] = c
-	}
-	diff, findings, err := g.compare(ctx, r, baseResults, headResults, rev.Change)
-	if err != nil {
-		scan()
-		return nil, nil, err
-	}
-	diff.Unaffected = len(headTargets) - len(heads)
-	diff.Files = files
-	r.extra = append(findings, configChanges(cfg, files)...)
-	d, err = g.finish(ctx, d, r, headResults, scan, start)
 	if err != nil {
 		return nil, nil, err
 	}
-	d.Diff = diff
-	return d, &diffRun{cfg: cfg, affected: bases, files: files}, nil
+	affected := map[string]bool{}
+	for _, t := range p.heads {
+		affected[t.Name] = true
+	}
+	heads = slices.DeleteFunc(slices.Clone(heads), func(res *render.Result) bool { return !affected[res.Target.Name] })
+	diff, findings, err := g.compare(ctx, r, bases, heads, p.rev.Change)
+	if err != nil {
+		return nil, nil, err
+	}
+	diff.Unaffected = len(p.all) - len(p.heads)
+	diff.Files = p.files
+	return diff, append(findings, configChanges(p.cfg, p.files)...), nil
 }
 
 // baseConfig is the configuration that decides a pre-merge check: the

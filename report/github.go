@@ -27,7 +27,7 @@ func writeGitHub(w io.Writer, d *syncgate.Decision, _ Options) error {
 			command = "error"
 		}
 		props := githubLocation(f)
-		props = append(props, "title="+githubProperty(f.Rule))
+		props = append(props, "title="+githubProperty(newMark(f)+f.Rule))
 		ew.printf("::%s %s::%s\n", command, strings.Join(props, ","), githubData(standalone(f)))
 	}
 	for _, wv := range d.Waived {

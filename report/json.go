@@ -89,6 +89,8 @@ type jsonFinding struct {
 	Field    string      `json:"field"`
 	File     string      `json:"file"`
 	Line     int         `json:"line"`
+	// New is set in a pre-merge check only.
+	New *bool `json:"new,omitempty"`
 }
 
 // jsonWaived is a finding an exception accepted, with the exception's
@@ -139,7 +141,7 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 
 func newJSONFinding(f manifest.Finding) jsonFinding {
 	jf := jsonFinding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, Target: f.Target,
-		Field: f.Field, File: f.File, Line: f.Line}
+		Field: f.Field, File: f.File, Line: f.Line, New: f.New}
 	if f.Object != nil {
 		jf.Object = &jsonObject{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name}
 	}

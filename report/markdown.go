@@ -65,7 +65,7 @@ func writeMarkdownFindings(ew *errWriter, d *syncgate.Decision) {
 			if f.Field != "" {
 				message = f.Field + ": " + message
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", markdownEscape(string(f.Severity)), markdownEscape(f.Rule), markdownEscape(object),
+			ew.printf("| %s | %s | %s | %s | %s |\n", markdownEscape(newMark(f)+string(f.Severity)), markdownEscape(f.Rule), markdownEscape(object),
 				markdownEscape(where), markdownEscape(truncate(message, markdownCell)))
 		}
 		if more := len(findings) - markdownRows; more > 0 {

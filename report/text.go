@@ -106,6 +106,7 @@ var severityColours = map[manifest.Severity]string{
 // added, and the lines of a multi-line message are indented under it.
 func textLine(f manifest.Finding, paint func(code, s string) string, indent string) string {
 	var b strings.Builder
+	b.WriteString(newMark(f))
 	b.WriteString(f.Rule)
 	if loc := location(f); loc != "" {
 		fmt.Fprintf(&b, " %s", loc)
