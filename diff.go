@@ -77,6 +77,15 @@ func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
 		src: p.rev.Head, cfg: p.cfg, trusted: true, cfgFS: p.rev.Base.FS, cfgDir: p.rev.Base.Dir,
 		targets: p.heads, scan: existingFiles(p.rev.Head.FS, p.files),
 		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
+			// The CRDs of unaffected targets also validate the affected
+			// targets' custom objects, as in a check of every target.
+			crds, _, err := g.render(ctx, p.rev.Head, g.kubernetesVersion(p.cfg), crdTargets(p.rev.Head.FS, p.all, p.heads), nil)
+			if err != nil {
+				return nil, err
+			}
+			for _, res := range crds {
+				r.crds = append(r.crds, res.Objects...)
+			}
 			diff, findings, err = g.change(ctx, r, p, headResults)
 			return findings, err
 		},
@@ -86,6 +95,44 @@ func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
 	}
 	d.Diff = diff
 	return d, nil
+}
+
+// crdTargets are the targets of all, not in affected, with an input file
+// that mentions CustomResourceDefinition.
+func crdTargets(fsys fs.FS, all, affected []render.Target) []render.Target {
+	var out []render.Target
+	for _, t := range all {
+		if slices.ContainsFunc(affected, func(a render.Target) bool { return a.Name == t.Name }) {
+			continue
+		}
+		if mentionsCRD(fsys, render.Inputs(fsys, t)) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// crdMarker is what every CRD's YAML holds.
+var crdMarker = []byte("CustomResourceDefinition")
+
+func mentionsCRD(fsys fs.FS, inputs []string) bool {
+	found := false
+	for _, in := range inputs {
+		fs.WalkDir(fsys, in, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || found || e.IsDir() {
+				return nil
+			}
+			if data, err := fs.ReadFile(fsys, p); err == nil && bytes.Contains(data, crdMarker) {
+				found = true
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if found {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckChange checks head as Check does, decided by the base revision's
@@ -240,8 +287,8 @@ func (g *Gate) change(ctx context.Context, r *run, p *plan, heads []*render.Resu
 	for _, t := range p.heads {
 		affected[t.Name] = true
 	}
-	heads = slices.DeleteFunc(slices.Clone(heads), func(res *render.Result) bool { return !affected[res.Target.Name] })
-	diff, findings, err := g.compare(ctx, r, bases, heads, p.rev.Change)
+	changed := slices.DeleteFunc(slices.Clone(heads), func(res *render.Result) bool { return !affected[res.Target.Name] })
+	diff, findings, err := g.compare(ctx, r, bases, changed, heads, p.rev.Change)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -301,8 +348,10 @@ func existingFiles(fsys fs.FS, files []string) []string {
 
 // affected picks the targets to render on each side: those on one side
 // only, those whose definition changed, and those with a changed input at
-// base or head. A changed .syncgate.yaml affects every target.
+// base or head. The head's .syncgate.yaml does not decide a pre-merge
+// check, so its change affects no target by itself.
 func affected(headFS fs.FS, heads []render.Target, baseFS fs.FS, bases []render.Target, files []string) ([]render.Target, []render.Target) {
+	files = slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == ConfigFileName })
 	byName := map[string]render.Target{}
 	for _, t := range bases {
 		byName[t.Name] = t
@@ -330,8 +379,9 @@ func affected(headFS fs.FS, heads []render.Target, baseFS fs.FS, bases []render.
 }
 
 // compare matches the objects of each target at base and head and checks
-// the changes, with the CEL transition rules of the CRDs at head.
-func (g *Gate) compare(ctx context.Context, r *run, bases, heads []*render.Result, opts change.Options) (*Diff, []manifest.Finding, error) {
+// the changes, with the CEL transition rules of the CRDs among all, the
+// results rendered at head.
+func (g *Gate) compare(ctx context.Context, r *run, bases, heads, all []*render.Result, opts change.Options) (*Diff, []manifest.Finding, error) {
 	byName := map[string]*render.Result{}
 	for _, b := range bases {
 		byName[b.Target.Name] = b
@@ -386,7 +436,7 @@ func (g *Gate) compare(ctx context.Context, r *run, bases, heads []*render.Resul
 	slices.SortFunc(diff.Targets, func(a, b TargetDiff) int { return strings.Compare(a.Name, b.Name) })
 	change.Sort(diff.Objects)
 	findings = append(findings, change.Check(diff.Objects)...)
-	findings = append(findings, g.transitions(ctx, r, heads, diff.Objects)...)
+	findings = append(findings, g.transitions(ctx, r, all, diff.Objects)...)
 	return diff, findings, nil
 }
 
