@@ -249,9 +249,11 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	if p.all, err = g.targets(ctx, rev.Head, p.cfg); err != nil {
 		return nil, nil, fmt.Errorf("head: %w", err)
 	}
-	baseTargets, err := g.targets(ctx, existing(rev.Base, rev.Head.Paths), p.cfg)
-	if err != nil {
-		return nil, nil, fmt.Errorf("base: %w", err)
+	var baseTargets []render.Target
+	if base, ok := existing(rev.Base, rev.Head.Paths); ok {
+		if baseTargets, err = g.targets(ctx, base, p.cfg); err != nil {
+			return nil, nil, fmt.Errorf("base: %w", err)
+		}
 	}
 	p.heads, p.bases = affected(rev.Head.FS, p.all, rev.Base.FS, baseTargets, p.files)
 	done = func() {}
@@ -314,26 +316,17 @@ func (g *Gate) baseConfig(rev Revisions) (*Config, error) {
 	return cfg, nil
 }
 
-// existing is src limited to those of paths it has; a path added by the
-// change has no targets at base.
-func existing(src *Source, paths []string) *Source {
+// existing is src limited to those of paths it has; false when paths
+// name parts of the repository none of which src has, such as a
+// directory the change adds.
+func existing(src *Source, paths []string) (*Source, bool) {
 	out := &Source{FS: src.FS, Dir: src.Dir, Trusted: src.Trusted}
 	for _, p := range paths {
 		if _, err := fs.Stat(src.FS, p); err == nil {
 			out.Paths = append(out.Paths, p)
 		}
 	}
-	if len(paths) > 0 && len(out.Paths) == 0 {
-		out.FS = fstestEmpty{}
-	}
-	return out
-}
-
-// fstestEmpty is a repository with nothing in it.
-type fstestEmpty struct{}
-
-func (fstestEmpty) Open(name string) (fs.File, error) {
-	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+	return out, len(paths) == 0 || len(out.Paths) > 0
 }
 
 func existingFiles(fsys fs.FS, files []string) []string {

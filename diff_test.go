@@ -324,3 +324,28 @@ func TestNewOnlyAllows(t *testing.T) {
 		t.Errorf("allowed = %v, findings = %v; want allowed with one existing finding", d.Allowed, d.Findings)
 	}
 }
+
+// TestDiffNewDirectory: a path the change adds has no targets at base, so
+// its objects are added.
+func TestDiffNewDirectory(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gitCommit(t, repo, dir, "base", map[string]string{"apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n"})
+	gitCommit(t, repo, dir, "head", map[string]string{"apps/b/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: b}\n"})
+	rev := revisions(t, dir)
+	rev.Head.Paths, rev.Base.Paths = []string{"apps/b"}, []string{"apps/b"}
+	d, err := fixtureGate(t).Diff(context.Background(), rev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, o := range d.Diff.Objects {
+		got = append(got, fmt.Sprintf("%s %s %s", o.Target, o.Change, o.Ref()))
+	}
+	if diff := cmp.Diff([]string{"apps/b added ConfigMap/b"}, got); diff != "" {
+		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+}
