@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -243,9 +244,6 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
-	if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored); err != nil {
-		return nil, nil, err
-	}
 	if p.all, err = g.targets(ctx, rev.Head, p.cfg); err != nil {
 		return nil, nil, fmt.Errorf("head: %w", err)
 	}
@@ -255,16 +253,20 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 			return nil, nil, fmt.Errorf("base: %w", err)
 		}
 	}
+	roots := scope(rev, p.cfg, p.all, baseTargets)
+	if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots); err != nil {
+		return nil, nil, err
+	}
 	p.heads, p.bases = affected(rev.Head.FS, p.all, rev.Base.FS, baseTargets, p.files)
 	done = func() {}
 	if g.workers != nil {
 		// Workers read a repository from disk: a revision in memory is
-		// copied out for them.
-		base, doneBase, err := onDisk(rev.Base)
+		// copied out for them, as far as the check reads it.
+		base, doneBase, err := onDisk(rev.Base, roots)
 		if err != nil {
 			return nil, nil, err
 		}
-		head, doneHead, err := onDisk(rev.Head)
+		head, doneHead, err := onDisk(rev.Head, roots)
 		if err != nil {
 			doneBase()
 			return nil, nil, err
@@ -476,14 +478,43 @@ func configChanges(cfg *Config, files []string) []manifest.Finding {
 // configuration in a pre-merge check.
 const RuleConfigChanged = "config/changed"
 
-// changedFiles lists the files that differ between two trees, sorted;
-// .git is not part of a tree, nor what ignored reports in b.
-func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bool) ([]string, error) {
-	as, err := listFiles(ctx, a, nil)
+// scope is what a pre-merge check of the head's Paths reads: the paths,
+// the inputs of their targets on both sides, and the configuration with
+// what it names; nil for the whole repository. Outermost paths only,
+// sorted.
+func scope(rev Revisions, cfg *Config, heads, bases []render.Target) []string {
+	if len(rev.Head.Paths) == 0 {
+		return nil
+	}
+	roots := slices.Concat([]string{ConfigFileName}, cfg.Policies, cfg.CRDs, rev.Head.Paths)
+	for _, t := range heads {
+		roots = append(roots, render.Inputs(rev.Head.FS, t)...)
+	}
+	for _, t := range bases {
+		roots = append(roots, render.Inputs(rev.Base.FS, t)...)
+	}
+	for i, r := range roots {
+		roots[i] = path.Clean(r)
+	}
+	slices.Sort(roots)
+	roots = slices.Compact(roots)
+	if slices.Contains(roots, ".") {
+		return nil
+	}
+	return slices.DeleteFunc(roots, func(r string) bool {
+		return slices.ContainsFunc(roots, func(o string) bool { return strings.HasPrefix(r, o+"/") })
+	})
+}
+
+// changedFiles lists the files under roots (all when nil) that differ
+// between two trees, sorted; .git is not part of a tree, nor what
+// ignored reports in b.
+func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bool, roots []string) ([]string, error) {
+	as, err := listFiles(ctx, a, nil, roots)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
 	}
-	bs, err := listFiles(ctx, b, ignored)
+	bs, err := listFiles(ctx, b, ignored, roots)
 	if err != nil {
 		return nil, fmt.Errorf("head: %w", err)
 	}
@@ -511,9 +542,24 @@ func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bo
 	return out, nil
 }
 
-func listFiles(ctx context.Context, fsys fs.FS, ignored func(string, bool) bool) (map[string]fs.DirEntry, error) {
+func listFiles(ctx context.Context, fsys fs.FS, ignored func(string, bool) bool, roots []string) (map[string]fs.DirEntry, error) {
 	files := map[string]fs.DirEntry{}
-	err := fs.WalkDir(fsys, ".", func(p string, e fs.DirEntry, err error) error {
+	if roots == nil {
+		roots = []string{"."}
+	}
+	for _, root := range roots {
+		if _, err := fs.Stat(fsys, root); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := walkFiles(ctx, fsys, root, ignored, files); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func walkFiles(ctx context.Context, fsys fs.FS, root string, ignored func(string, bool) bool, files map[string]fs.DirEntry) error {
+	return fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -534,7 +580,6 @@ func listFiles(ctx context.Context, fsys fs.FS, ignored func(string, bool) bool)
 		}
 		return nil
 	})
-	return files, err
 }
 
 // sameFile compares a file on both sides: sizes first, then contents.
@@ -560,9 +605,9 @@ func sameFile(a, b fs.FS, name string, ae, be fs.DirEntry) (bool, error) {
 }
 
 // onDisk returns src itself when it has a directory, else a copy of its
-// tree in a temporary directory, for worker processes to read; cleanup
-// removes the copy.
-func onDisk(src *Source) (*Source, func(), error) {
+// tree under roots (all when nil) in a temporary directory, for worker
+// processes to read; cleanup removes the copy.
+func onDisk(src *Source, roots []string) (*Source, func(), error) {
 	if src.Dir != "" {
 		return src, func() {}, nil
 	}
@@ -571,7 +616,7 @@ func onDisk(src *Source) (*Source, func(), error) {
 		return nil, nil, err
 	}
 	cleanup := func() { os.RemoveAll(dir) }
-	if err := os.CopyFS(dir, src.FS); err != nil {
+	if err := copyOut(dir, src.FS, roots); err != nil {
 		cleanup()
 		return nil, nil, fmt.Errorf("copy the revision for worker processes: %w", err)
 	}
@@ -582,4 +627,43 @@ func onDisk(src *Source) (*Source, func(), error) {
 	}
 	out.Paths, out.Trusted = src.Paths, src.Trusted
 	return out, func() { out.Close(); cleanup() }, nil
+}
+
+// copyOut copies the files and directories of fsys under roots (all when
+// nil) into dir.
+func copyOut(dir string, fsys fs.FS, roots []string) error {
+	if roots == nil {
+		return os.CopyFS(dir, fsys)
+	}
+	for _, root := range roots {
+		info, err := fs.Stat(fsys, root)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(root))
+		if info.IsDir() {
+			sub, err := fs.Sub(fsys, root)
+			if err != nil {
+				return err
+			}
+			if err := os.CopyFS(target, sub); err != nil {
+				return err
+			}
+			continue
+		}
+		data, err := fs.ReadFile(fsys, root)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
