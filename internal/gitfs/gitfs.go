@@ -4,6 +4,7 @@ package gitfs
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -136,7 +137,7 @@ func (r *Repo) shallow() bool {
 // MergeBase resolves the best common ancestor of base and head, as git
 // merge-base does; head "" is HEAD.
 func (r *Repo) MergeBase(base, head string) (*object.Commit, error) {
-	head = cmpOr(head, "HEAD")
+	head = cmp.Or(head, "HEAD")
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	b, err := r.commit(base)
@@ -168,13 +169,6 @@ func (r *Repo) MergeBase(base, head string) (*object.Commit, error) {
 	return bases[0], nil
 }
 
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
-}
-
 // FS returns the tree of commit c as a read-only file system.
 func (r *Repo) FS(c *object.Commit) (*FS, error) {
 	r.mu.Lock()
@@ -183,8 +177,13 @@ func (r *Repo) FS(c *object.Commit) (*FS, error) {
 	if err != nil {
 		return nil, fmt.Errorf("commit %s: tree: %w", c.Hash, err)
 	}
-	return &FS{repo: r, tree: tree, when: c.Committer.When, skipped: map[string]string{}}, nil
+	return &FS{repo: r, tree: tree, when: c.Committer.When, skipped: map[string]string{},
+		trees: map[string]*object.Tree{}, blobs: map[plumbing.Hash][]byte{}}, nil
 }
+
+// maxCached bounds the bytes of file contents an FS keeps: rendering
+// and input tracking read the same kustomizations many times.
+const maxCached = 256 << 20
 
 // FS is one commit's tree. Submodules and Git LFS pointers are skipped,
 // never followed: they are absent from directory listings and do not
@@ -196,6 +195,9 @@ type FS struct {
 
 	mu      sync.Mutex
 	skipped map[string]string // path: why
+	trees   map[string]*object.Tree
+	blobs   map[plumbing.Hash][]byte
+	cached  int
 }
 
 // Skipped lists the submodules and LFS pointers met so far, sorted, as
@@ -293,32 +295,61 @@ func (f *FS) resolveDirs(name string, links *int) (*object.TreeEntry, string, er
 	return e, name, nil
 }
 
+// subtree returns the tree of a directory, kept once decoded.
 func (f *FS) subtree(dir string) (*object.Tree, error) {
 	if dir == "." {
 		return f.tree, nil
 	}
+	f.mu.Lock()
+	t, ok := f.trees[dir]
+	f.mu.Unlock()
+	if ok {
+		return t, nil
+	}
+	parent, err := f.subtree(path.Dir(dir))
+	if err != nil {
+		return nil, err
+	}
 	f.repo.mu.Lock()
-	defer f.repo.mu.Unlock()
-	t, err := f.tree.Tree(dir)
+	t, err = parent.Tree(path.Base(dir))
+	f.repo.mu.Unlock()
 	if err != nil {
 		return nil, fs.ErrNotExist
 	}
+	f.mu.Lock()
+	f.trees[dir] = t
+	f.mu.Unlock()
 	return t, nil
 }
 
+// blob returns a file's contents, kept while they fit maxCached.
 func (f *FS) blob(e *object.TreeEntry) ([]byte, error) {
+	f.mu.Lock()
+	data, ok := f.blobs[e.Hash]
+	f.mu.Unlock()
+	if ok {
+		return data, nil
+	}
 	f.repo.mu.Lock()
-	defer f.repo.mu.Unlock()
 	b, err := f.repo.repo.BlobObject(e.Hash)
+	if err == nil {
+		var rd io.ReadCloser
+		if rd, err = b.Reader(); err == nil {
+			data, err = io.ReadAll(rd)
+			rd.Close()
+		}
+	}
+	f.repo.mu.Unlock()
 	if err != nil {
 		return nil, err
 	}
-	rd, err := b.Reader()
-	if err != nil {
-		return nil, err
+	f.mu.Lock()
+	if f.cached+len(data) <= maxCached {
+		f.blobs[e.Hash] = data
+		f.cached += len(data)
 	}
-	defer rd.Close()
-	return io.ReadAll(rd)
+	f.mu.Unlock()
+	return data, nil
 }
 
 // Open opens a file or directory of the tree.
