@@ -3,7 +3,6 @@ package syncgate
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"go/ast"
 	"go/parser"
@@ -17,10 +16,9 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
+	"github.com/syncgate/syncgate/internal/golden"
 	"github.com/syncgate/syncgate/manifest"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // configSchemaFile is the JSON Schema of .syncgate.yaml that editors use to
 // complete and check the file. It is generated from the Config types and
@@ -29,7 +27,7 @@ const configSchemaFile = "docs/syncgate.schema.json"
 
 func TestConfigSchemaUpToDate(t *testing.T) {
 	got := configSchema(t)
-	if *update {
+	if golden.Update() {
 		if err := os.WriteFile(configSchemaFile, got, 0o644); err != nil {
 			t.Fatal(err)
 		}

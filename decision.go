@@ -23,6 +23,9 @@ type Decision struct {
 	Targets []TargetResult
 	// Stats count and time the run.
 	Stats Stats
+	// Diff is what the change does, from Gate.Diff and Gate.CheckChange;
+	// nil for a check of one revision.
+	Diff *Diff
 }
 
 // TargetResult summarises one target.

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -319,7 +320,6 @@ func (g *Gate) kubernetesVersion(cfg *Config) string {
 
 // Check renders every target of src and checks every object.
 func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
-	start := time.Now()
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -328,30 +328,92 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
+	scan := src.Paths
+	if len(scan) == 0 {
+		scan = []string{"."}
+	}
+	d, _, err := g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
+	return d, err
+}
+
+// checkSpec is what one check renders and checks, and with what.
+type checkSpec struct {
+	src     *Source
+	cfg     *Config
+	trusted bool
+	// cfgFS is where the paths cfg names are read: src.FS, or the base
+	// revision in a pre-merge check; cfgDir is its root on disk, for
+	// worker processes, when it is not src's.
+	cfgFS  fs.FS
+	cfgDir string
+	// targets are rendered and checked; scan are the raw files (and
+	// directories) the secrets stage reads, none when empty.
+	targets []render.Target
+	scan    []string
+	// more, when set, adds findings on the rendered results.
+	more func(r *run, results []*render.Result) ([]manifest.Finding, error)
+}
+
+// check renders the targets of spec and checks every object; it returns
+// the rendered results too.
+func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, []*render.Result, error) {
+	start := time.Now()
+	src := spec.src
 	d := &Decision{}
-	version := g.kubernetesVersion(cfg)
-	r, err := g.newRun(ctx, cfg, trusted, src.FS, version, &d.Stats)
+	version := g.kubernetesVersion(spec.cfg)
+	r, err := g.newRun(ctx, spec.cfg, spec.trusted, src.FS, spec.cfgFS, version, &d.Stats)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	if r.eval != nil && spec.cfgDir != "" {
+		r.eval.Policies = policiesFrom(r.eval.Policies, spec.cfgDir)
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
-	files := r.scanFiles(ctx, src.Paths)
+	files := func() []manifest.Finding { return nil }
+	if len(spec.scan) > 0 {
+		files = r.scanFiles(ctx, spec.scan)
+	}
 	renderStart := time.Now()
-	results, checked, err := g.render(ctx, src, version, targets, r.eval)
+	results, checked, err := g.render(ctx, src, version, spec.targets, r.eval)
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		files()
-		return nil, err
-	}
-	if err := ctx.Err(); err != nil {
-		files()
-		return nil, err
+		return nil, nil, err
 	}
 	d.Stats.Render = time.Since(renderStart)
 	r.isolated = map[string]isolate.Checked{}
 	for i, c := range checked {
-		r.isolated[targets[i].Name] = c
+		r.isolated[spec.targets[i].Name] = c
 	}
-	return g.finish(ctx, d, r, results, files, start)
+	if spec.more != nil {
+		if r.extra, err = spec.more(r, results); err != nil {
+			files()
+			return nil, nil, err
+		}
+	}
+	d, err = g.finish(ctx, d, r, results, files, start)
+	return d, results, err
+}
+
+// policiesFrom has workers read the repository's policies from dir, the
+// base revision's on disk, rather than from the repository they render.
+func policiesFrom(sets []isolate.Policies, dir string) []isolate.Policies {
+	out := slices.Clone(sets)
+	for i, p := range out {
+		if !p.InRepository {
+			continue
+		}
+		p.InRepository = false
+		p.Options.FS = nil
+		p.Options.Dirs = slices.Clone(p.Options.Dirs)
+		for j, d := range p.Options.Dirs {
+			p.Options.Dirs[j] = filepath.Join(dir, filepath.FromSlash(d))
+		}
+		out[i] = p
+	}
+	return out
 }
 
 // CheckObjects checks objects rendered elsewhere, as an operator calls the
@@ -366,7 +428,7 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 		cfg, trusted = in.Repository, false
 	}
 	d := &Decision{}
-	r, err := g.newRun(ctx, cfg, trusted, in.FS, g.kubernetesVersion(cfg), &d.Stats)
+	r, err := g.newRun(ctx, cfg, trusted, in.FS, in.FS, g.kubernetesVersion(cfg), &d.Stats)
 	if err != nil {
 		return nil, err
 	}
@@ -380,7 +442,7 @@ func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*rende
 		objects = append(objects, res.Objects...)
 	}
 	r.rendered(ctx, objects)
-	findings := r.findings
+	findings := append(slices.Clone(r.findings), r.extra...)
 	for _, res := range results {
 		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
 		if res.Err != nil {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/secrets"
@@ -44,6 +45,11 @@ var gateRules = []manifest.Rule{
 		Remediation: "Nothing to do in the repository; ask the gate's owner to add the exception to the trusted configuration if it is needed.",
 	},
 	{
+		ID: RuleConfigChanged, Severity: manifest.SeverityInfo,
+		Summary:     "A pre-merge check found the change editing the gate's own configuration: .syncgate.yaml or the policies and CRDs it names. The base revision's configuration decides the check; the change takes effect after the merge.",
+		Remediation: "Nothing to do; a reviewer should read the configuration change, since the gate did not apply it.",
+	},
+	{
 		ID: "config/exception-without-reason", Severity: manifest.SeverityWarning,
 		Summary:     "An object has the syncgate.io/ignore annotation without syncgate.io/ignore-reason, so it waives nothing.",
 		Remediation: "Say why in syncgate.io/ignore-reason, or remove the annotation.",
@@ -54,7 +60,7 @@ var gateRules = []manifest.Rule{
 // rendering, configuration, schema validation, the bundled policies and
 // secrets. It compiles the bundled library once to read its rules.
 func Rules() []manifest.Rule {
-	return sortRules(slices.Concat(gateRules, validate.Rules(), secrets.Rules(), policyRules(policy.Rules())))
+	return sortRules(slices.Concat(gateRules, validate.Rules(), secrets.Rules(), change.Rules(), policyRules(policy.Rules())))
 }
 
 // Rules lists the rules this Gate can report: rendering, configuration,
@@ -62,7 +68,7 @@ func Rules() []manifest.Rule {
 // read from its compiled engine rather than compiling the bundled library
 // again.
 func (g *Gate) Rules() []manifest.Rule {
-	rules := slices.Concat(gateRules, validate.Rules(), secrets.Rules())
+	rules := slices.Concat(gateRules, validate.Rules(), secrets.Rules(), change.Rules())
 	if g.stages.policies != nil {
 		rules = append(rules, policyRules(append(g.stages.policies.Rules(), policy.EvalErrorRule))...)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
@@ -141,6 +142,7 @@ type run struct {
 	scanner  *secrets.Scanner // nil: stage off
 	fsys     fs.FS
 	findings []manifest.Finding // about the run as a whole
+	extra    []manifest.Finding // a pre-merge check's, on the change
 
 	// schemas is the validator before the rendered CRDs join it (nil:
 	// stage off); crds are those the repository's configuration names.
@@ -162,14 +164,15 @@ func (r *run) timed(d *time.Duration, start time.Time) {
 // newRun prepares the stages for one check, before anything is rendered:
 // it compiles the repository's policies, loads its CRDs, and refuses a
 // configuration whose exceptions name rules no check reports or, from
-// the repository, rules it may not waive.
-func (g *Gate) newRun(ctx context.Context, cfg *Config, trusted bool, fsys fs.FS, version string, stats *Stats) (*run, error) {
+// the repository, rules it may not waive. The paths cfg names are read
+// from cfgFS: fsys itself, or the base revision in a pre-merge check.
+func (g *Gate) newRun(ctx context.Context, cfg *Config, trusted bool, fsys, cfgFS fs.FS, version string, stats *Stats) (*run, error) {
 	r := &run{cfg: cfg, stats: stats, scanner: g.stages.secrets, fsys: fsys}
 	r.waivers = newWaivers(cfg, trusted, g.opts.RepositoryExceptions, time.Now())
 	if g.stages.policies != nil {
 		r.policies = append(r.policies, g.stages.policies)
 	}
-	repo, err := g.repoStages(ctx, cfg, fsys)
+	repo, err := g.repoStages(ctx, cfg, cfgFS)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +204,7 @@ func (g *Gate) newRun(ctx context.Context, cfg *Config, trusted bool, fsys fs.FS
 // ruleIDs lists every rule a check with policies can report.
 func (g *Gate) ruleIDs(policies []*policy.Engine) []string {
 	var ids []string
-	for _, r := range slices.Concat(gateRules, validate.Rules(), secrets.Rules()) {
+	for _, r := range slices.Concat(gateRules, validate.Rules(), secrets.Rules(), change.Rules()) {
 		ids = append(ids, r.ID)
 	}
 	for _, e := range policies {

@@ -58,6 +58,9 @@ type Finding struct {
 	File string `json:"file,omitempty"`
 	// Line is the 1-based line in File, or 0 when unknown.
 	Line int `json:"line,omitempty"`
+	// New, in a pre-merge check, says whether the change brings the
+	// finding: false when the base revision had it too. Nil elsewhere.
+	New *bool `json:"new,omitempty"`
 }
 
 // SortFindings sorts findings into the one deterministic order every

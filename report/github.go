@@ -27,7 +27,7 @@ func writeGitHub(w io.Writer, d *syncgate.Decision, _ Options) error {
 			command = "error"
 		}
 		props := githubLocation(f)
-		props = append(props, "title="+githubProperty(f.Rule))
+		props = append(props, "title="+githubProperty(newMark(f)+f.Rule))
 		ew.printf("::%s %s::%s\n", command, strings.Join(props, ","), githubData(standalone(f)))
 	}
 	for _, wv := range d.Waived {
@@ -37,6 +37,9 @@ func writeGitHub(w io.Writer, d *syncgate.Decision, _ Options) error {
 	}
 	for _, o := range d.Overrides {
 		ew.printf("::notice title=%s::%s\n", githubProperty("severity override "+o.Rule), githubData(overrideText(o)))
+	}
+	if d.Diff != nil {
+		ew.printf("syncgate diff: %s\n", diffSummary(d.Diff))
 	}
 	ew.printf("syncgate %s: %s\n", verdict(d), summary(d))
 	return ew.err

@@ -19,6 +19,41 @@ type jsonDecision struct {
 	Waived   []jsonWaived  `json:"waived"`
 	// Overrides are the severity overrides the check applied.
 	Overrides []jsonOverride `json:"overrides"`
+	// Objects and Diff are a diff's, absent from a check of one revision.
+	Objects *[]jsonChange `json:"objects,omitempty"`
+	Diff    *jsonDiff     `json:"diff,omitempty"`
+}
+
+// jsonChange is one object a change adds, removes or modifies.
+type jsonChange struct {
+	Target     string      `json:"target"`
+	APIVersion string      `json:"apiVersion"`
+	Kind       string      `json:"kind"`
+	Namespace  string      `json:"namespace"`
+	Name       string      `json:"name"`
+	Change     string      `json:"change"`
+	Fields     []jsonField `json:"fields"`
+}
+
+// jsonField is one field a modification changes, as YAML text.
+type jsonField struct {
+	Path   string `json:"path"`
+	Change string `json:"change"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+}
+
+// jsonDiff is what a diff rendered.
+type jsonDiff struct {
+	Targets    []jsonTargetDiff `json:"targets"`
+	Unaffected int              `json:"unaffected"`
+	Files      []string         `json:"files"`
+}
+
+type jsonTargetDiff struct {
+	Name   string `json:"name"`
+	Change string `json:"change"`
+	Error  string `json:"error"`
 }
 
 // jsonOverride is a severity override and how many findings it changed.
@@ -54,6 +89,8 @@ type jsonFinding struct {
 	Field    string      `json:"field"`
 	File     string      `json:"file"`
 	Line     int         `json:"line"`
+	// New is set in a pre-merge check only.
+	New *bool `json:"new,omitempty"`
 }
 
 // jsonWaived is a finding an exception accepted, with the exception's
@@ -94,6 +131,9 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 	for i, w := range d.Waived {
 		out.Waived[i] = jsonWaived{jsonFinding: newJSONFinding(w.Finding), Reason: w.Reason, By: w.By}
 	}
+	if d.Diff != nil {
+		out.Objects, out.Diff = jsonDiffOf(d.Diff)
+	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(out)
@@ -101,9 +141,29 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 
 func newJSONFinding(f manifest.Finding) jsonFinding {
 	jf := jsonFinding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, Target: f.Target,
-		Field: f.Field, File: f.File, Line: f.Line}
+		Field: f.Field, File: f.File, Line: f.Line, New: f.New}
 	if f.Object != nil {
 		jf.Object = &jsonObject{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name}
 	}
 	return jf
+}
+
+func jsonDiffOf(diff *syncgate.Diff) (*[]jsonChange, *jsonDiff) {
+	objects := make([]jsonChange, len(diff.Objects))
+	for i, o := range diff.Objects {
+		c := jsonChange{Target: o.Target, APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name,
+			Change: string(o.Change), Fields: make([]jsonField, len(o.Fields))}
+		for j, f := range o.Fields {
+			c.Fields[j] = jsonField{Path: f.Path, Change: string(f.Change), From: f.From, To: f.To}
+		}
+		objects[i] = c
+	}
+	jd := &jsonDiff{Targets: make([]jsonTargetDiff, len(diff.Targets)), Unaffected: diff.Unaffected, Files: diff.Files}
+	if jd.Files == nil {
+		jd.Files = []string{}
+	}
+	for i, t := range diff.Targets {
+		jd.Targets[i] = jsonTargetDiff{Name: t.Name, Change: string(t.Change), Error: t.Error}
+	}
+	return &objects, jd
 }

@@ -22,7 +22,17 @@ const markdownCell = 300
 // table of findings, most severe first, the targets that failed, and the
 // findings counted by rule.
 func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
+	if d.Diff != nil {
+		return writeMarkdownDiff(w, d)
+	}
 	ew := &errWriter{w: w}
+	writeMarkdownHeading(ew, d)
+	writeMarkdownFindings(ew, d)
+	return ew.err
+}
+
+// writeMarkdownHeading writes the verdict and the counts.
+func writeMarkdownHeading(ew *errWriter, d *syncgate.Decision) {
 	mark := "✅"
 	if !d.Allowed {
 		mark = "❌"
@@ -30,6 +40,11 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 	c := count(d.Findings)
 	ew.printf("### %s syncgate: %s\n\n", mark, verdict(d))
 	ew.printf("%d targets, %d objects: %d errors, %d warnings, %d info\n", d.Stats.Targets, d.Stats.Objects, c.errors, c.warnings, c.infos)
+}
+
+// writeMarkdownFindings writes the findings table, the targets that
+// failed, waivers, overrides and the counts by rule.
+func writeMarkdownFindings(ew *errWriter, d *syncgate.Decision) {
 	if len(d.Findings) > 0 {
 		// Sort a copy: the most severe first, then the decision's order.
 		findings := slices.Clone(d.Findings)
@@ -50,7 +65,7 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 			if f.Field != "" {
 				message = f.Field + ": " + message
 			}
-			ew.printf("| %s | %s | %s | %s | %s |\n", markdownEscape(string(f.Severity)), markdownEscape(f.Rule), markdownEscape(object),
+			ew.printf("| %s | %s | %s | %s | %s |\n", markdownEscape(newMark(f)+string(f.Severity)), markdownEscape(f.Rule), markdownEscape(object),
 				markdownEscape(where), markdownEscape(truncate(message, markdownCell)))
 		}
 		if more := len(findings) - markdownRows; more > 0 {
@@ -77,7 +92,6 @@ func writeMarkdown(w io.Writer, d *syncgate.Decision, _ Options) error {
 	if s := summarize(d.Findings); s.telling() {
 		writeMarkdownRules(ew, s)
 	}
-	return ew.err
 }
 
 // writeMarkdownList writes a heading and one list item per entry, capped

@@ -300,3 +300,15 @@ func waivedText(w syncgate.Waived) string {
 func overrideText(o syncgate.Override) string {
 	return fmt.Sprintf("%s set to %s on %d findings (by %s)", o.Rule, o.Severity, o.Findings, o.By)
 }
+
+// newMark marks what a pre-merge check found new ("new ") or existing
+// ("existing "); "" outside a pre-merge check.
+func newMark(f manifest.Finding) string {
+	switch {
+	case f.New == nil:
+		return ""
+	case *f.New:
+		return "new "
+	}
+	return "existing "
+}

@@ -35,6 +35,9 @@ func writeText(w io.Writer, d *syncgate.Decision, opts Options) error {
 		}
 		return code + s + ansiReset
 	}
+	if d.Diff != nil {
+		writeTextDiff(ew, d.Diff, paint)
+	}
 	var all []manifest.Finding // every finding shown, for the by-rule summary
 	for _, g := range groupByTarget(d) {
 		var shown []manifest.Finding
@@ -103,6 +106,7 @@ var severityColours = map[manifest.Severity]string{
 // added, and the lines of a multi-line message are indented under it.
 func textLine(f manifest.Finding, paint func(code, s string) string, indent string) string {
 	var b strings.Builder
+	b.WriteString(newMark(f))
 	b.WriteString(f.Rule)
 	if loc := location(f); loc != "" {
 		fmt.Fprintf(&b, " %s", loc)

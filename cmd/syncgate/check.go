@@ -17,6 +17,8 @@ func newCheckCmd() *cobra.Command {
 	var output string
 	var reports []string
 	var quiet bool
+	var rf revisionFlags
+	var newOnly bool
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Render every target and check every object",
@@ -31,7 +33,12 @@ also writes the same decision to FILE, so one run feeds several consumers.
 Text is coloured only on a terminal and never with NO_COLOR set. --quiet
 prints nothing when the check allows, and only warnings, errors and the
 summary when it blocks; it does not change the other formats. Progress
-goes to stderr, only when stderr is a terminal.`,
+goes to stderr, only when stderr is a terminal.
+
+With --base REV, a pre-merge check: the base revision's .syncgate.yaml,
+policies and exceptions decide (a change cannot waive its own findings),
+each finding is marked new or existing, and --new-only blocks on new
+findings only.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Refuse bad formats before the check, which may take minutes.
 			format, err := report.ParseFormat(output)
@@ -41,6 +48,12 @@ goes to stderr, only when stderr is a terminal.`,
 			files, err := parseReports(reports)
 			if err != nil {
 				return usageError(err)
+			}
+			if rf.base != "" {
+				return checkChange(cmd, &gf, &rf, args, newOnly, format, files, quiet)
+			}
+			if newOnly || rf.head != "" || rf.mergeBase {
+				return usageError(errors.New("--head, --merge-base and --new-only need --base"))
 			}
 			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
@@ -62,20 +75,7 @@ goes to stderr, only when stderr is a terminal.`,
 					merged.Merge(d)
 				}
 			}
-			out := cmd.OutOrStdout()
-			rules := report.Catalog(g.Rules())
-			if err := report.Write(out, merged, format, reportOptions(out, quiet, rules)); err != nil {
-				return usageError(err)
-			}
-			for _, rf := range files {
-				if err := rf.write(merged, quiet, rules); err != nil {
-					return usageError(err)
-				}
-			}
-			if !merged.Allowed {
-				return &codeError{code: exitFindings, err: errBlocked}
-			}
-			return nil
+			return writeDecision(cmd, g, merged, format, files, quiet)
 		},
 	}
 	gf.register(cmd)
@@ -84,7 +84,49 @@ goes to stderr, only when stderr is a terminal.`,
 	fl.StringVarP(&output, "output", "o", string(report.Text), "output format: "+report.FormatList())
 	fl.StringArrayVar(&reports, "report", nil, "also write the decision to a file, as FORMAT=FILE (repeatable)")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "text output only when the check blocks, without info findings; no progress")
+	rf.register(cmd, "pre-merge check against this revision (branch, tag, SHA, HEAD~1, origin/main): its configuration decides, findings are marked new or existing")
+	fl.BoolVar(&newOnly, "new-only", false, "with --base, block only on new findings; existing ones are reported as warnings")
 	return cmd
+}
+
+// checkChange is check --base.
+func checkChange(cmd *cobra.Command, gf *gateFlags, rf *revisionFlags, args []string, newOnly bool, format report.Format, files []reportFile, quiet bool) error {
+	rev, skipped, closeRev, err := rf.revisions(gf.root, args)
+	if err != nil {
+		return err
+	}
+	defer closeRev()
+	rev.NewOnly = newOnly
+	g, err := gf.gate(cmd.Context())
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+	d, err := g.CheckChange(cmd.Context(), rev)
+	reportSkipped(cmd.ErrOrStderr(), skipped())
+	if err != nil {
+		return usageError(err)
+	}
+	return writeDecision(cmd, g, d, format, files, quiet)
+}
+
+// writeDecision writes the report and the --report files, and turns a
+// blocking decision into exit code 1.
+func writeDecision(cmd *cobra.Command, g *syncgate.Gate, d *syncgate.Decision, format report.Format, files []reportFile, quiet bool) error {
+	out := cmd.OutOrStdout()
+	rules := report.Catalog(g.Rules())
+	if err := report.Write(out, d, format, reportOptions(out, quiet, rules)); err != nil {
+		return usageError(err)
+	}
+	for _, rf := range files {
+		if err := rf.write(d, quiet, rules); err != nil {
+			return usageError(err)
+		}
+	}
+	if !d.Allowed {
+		return &codeError{code: exitFindings, err: errBlocked}
+	}
+	return nil
 }
 
 // reportFile is one --report FORMAT=FILE.

@@ -13,6 +13,10 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files with the current output")
 
+// Update reports whether the tests run with -update, for tests that
+// write generated files other than goldens.
+func Update() bool { return *update }
+
 // Assert compares got with the golden file at path, or writes it with -update.
 func Assert(t *testing.T, path string, got []byte) {
 	t.Helper()

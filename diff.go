@@ -1,0 +1,669 @@
+package syncgate
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"github.com/syncgate/syncgate/change"
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// Revisions are the two sides of a pre-merge check.
+type Revisions struct {
+	// Base is the revision the change applies to, such as a pull
+	// request's target branch. Its .syncgate.yaml, and the policies and
+	// CRDs that names, decide the check unless Head.Trusted or
+	// Options.Config is set: a change cannot weaken its own gate.
+	Base *Source
+	// Head is the changed revision; its Paths select what to check.
+	Head *Source
+	// Change configures the object diff.
+	Change change.Options
+	// NewOnly makes CheckChange block on new findings only: those the
+	// base had too stay reported, at most as warnings.
+	NewOnly bool
+	// HeadIgnored, when set, reports the files of a working-tree head
+	// that git ignores (build outputs, binaries): they are not compared.
+	HeadIgnored func(name string, dir bool) bool
+}
+
+// Diff is what a change does to the cluster: the targets whose inputs
+// changed, rendered at base and at head, and their objects' changes.
+type Diff struct {
+	// Targets are the targets rendered, sorted by name.
+	Targets []TargetDiff
+	// Objects are the objects added, removed or modified, sorted.
+	Objects []change.Object
+	// Unaffected counts the targets not rendered: none of their inputs
+	// changed.
+	Unaffected int
+	// Files are the files that differ between base and head, sorted.
+	Files []string
+}
+
+// TargetDiff is one target of a Diff.
+type TargetDiff struct {
+	Name string `json:"name"`
+	// Change is added or removed for a target on one side only, else
+	// modified (its inputs changed, whether or not its objects did).
+	Change change.Kind `json:"change"`
+	// Error says why the change is unknown: the target failed to render
+	// at base or at head.
+	Error string `json:"error,omitempty"`
+}
+
+// Diff renders the targets whose inputs differ between base and head on
+// both sides, matches their objects, and checks head and the change: the
+// findings are those of a check of those targets at head plus the
+// change/* rules. Decision.Diff holds the changes.
+func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
+	p, done, err := g.plan(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	var diff *Diff
+	d, _, err := g.check(ctx, checkSpec{
+		src: p.rev.Head, cfg: p.cfg, trusted: true, cfgFS: p.rev.Base.FS, cfgDir: p.rev.Base.Dir,
+		targets: p.heads, scan: existingFiles(p.rev.Head.FS, p.files),
+		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
+			// The CRDs of unaffected targets also validate the affected
+			// targets' custom objects, as in a check of every target.
+			crds, _, err := g.render(ctx, p.rev.Head, g.kubernetesVersion(p.cfg), crdTargets(p.rev.Head.FS, p.all, p.heads), nil)
+			if err != nil {
+				return nil, err
+			}
+			for _, res := range crds {
+				r.crds = append(r.crds, res.Objects...)
+			}
+			diff, findings, err = g.change(ctx, r, p, headResults)
+			return findings, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	d.Diff = diff
+	return d, nil
+}
+
+// crdTargets are the targets of all, not in affected, with an input file
+// that mentions CustomResourceDefinition.
+func crdTargets(fsys fs.FS, all, affected []render.Target) []render.Target {
+	var out []render.Target
+	for _, t := range all {
+		if slices.ContainsFunc(affected, func(a render.Target) bool { return a.Name == t.Name }) {
+			continue
+		}
+		if mentionsCRD(fsys, render.Inputs(fsys, t)) {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// crdMarker is what every CRD's YAML holds.
+var crdMarker = []byte("CustomResourceDefinition")
+
+func mentionsCRD(fsys fs.FS, inputs []string) bool {
+	found := false
+	for _, in := range inputs {
+		fs.WalkDir(fsys, in, func(p string, e fs.DirEntry, err error) error {
+			if err != nil || found || e.IsDir() {
+				return nil
+			}
+			if data, err := fs.ReadFile(fsys, p); err == nil && bytes.Contains(data, crdMarker) {
+				found = true
+				return fs.SkipAll
+			}
+			return nil
+		})
+		if found {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckChange checks head as Check does, decided by the base revision's
+// configuration, policies and CRDs, and marks each finding new or
+// existing (Finding.New): existing when the base had the same rule on the
+// same target, object and field (lines may move). Targets none of whose
+// inputs changed have only existing findings; change/* and config/changed
+// findings are new. Decision.Diff holds what the change does.
+func (g *Gate) CheckChange(ctx context.Context, rev Revisions) (*Decision, error) {
+	p, done, err := g.plan(ctx, rev)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	head, base := p.rev.Head, p.rev.Base
+	scan := head.Paths
+	if len(scan) == 0 {
+		scan = []string{"."}
+	}
+	var diff *Diff
+	d, _, err := g.check(ctx, checkSpec{
+		src: head, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.all, scan: scan,
+		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
+			diff, findings, err = g.change(ctx, r, p, headResults)
+			return findings, err
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	before, _, err := g.check(ctx, checkSpec{
+		src: base, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.bases, scan: existingFiles(base.FS, p.files),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	markNew(d, before, p)
+	if rev.NewOnly {
+		for i, f := range d.Findings {
+			if !*f.New && f.Severity.Rank() > manifest.SeverityWarning.Rank() {
+				d.Findings[i].Severity = manifest.SeverityWarning
+			}
+		}
+		g.decide(d)
+	}
+	d.Diff = diff
+	return d, nil
+}
+
+// findingKey is what makes a finding the same at base and head: not its
+// line, which moves, nor its message, which may quote a line.
+type findingKey struct{ rule, target, kind, namespace, name, field, file string }
+
+func keyOfFinding(f manifest.Finding) findingKey {
+	k := findingKey{rule: f.Rule, target: f.Target, field: f.Field}
+	if f.Object != nil {
+		k.kind, k.namespace, k.name = f.Object.Kind, f.Object.Namespace, f.Object.Name
+	} else {
+		k.file = f.File
+	}
+	return k
+}
+
+// markNew sets New on every finding of d, from the findings at base of
+// the affected targets and changed files.
+func markNew(d, base *Decision, p *plan) {
+	had := map[findingKey]bool{}
+	for _, f := range base.Findings {
+		had[keyOfFinding(f)] = true
+	}
+	for _, w := range base.Waived {
+		had[keyOfFinding(w.Finding)] = true
+	}
+	affected := map[string]bool{}
+	for _, t := range p.heads {
+		affected[t.Name] = true
+	}
+	for i := range d.Findings {
+		f := &d.Findings[i]
+		var isNew bool
+		switch {
+		case strings.HasPrefix(f.Rule, "change/") || f.Rule == RuleConfigChanged:
+			isNew = true
+		case f.Target != "" && !affected[f.Target]:
+		case f.Target == "" && f.File != "" && !slices.Contains(p.files, f.File):
+		default:
+			isNew = !had[keyOfFinding(*f)]
+		}
+		f.New = &isNew
+	}
+}
+
+// plan is what a pre-merge check compares.
+type plan struct {
+	rev Revisions // on disk when the Gate has workers
+	cfg *Config
+	// files differ between base and head; heads and bases are the
+	// targets they affect on each side, of all the head's.
+	files        []string
+	heads, bases []render.Target
+	all          []render.Target
+}
+
+// plan reads the base's configuration, finds the changed files and the
+// targets they affect. Call done when the check is over.
+func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), err error) {
+	p = &plan{rev: rev}
+	if p.cfg, err = g.baseConfig(rev); err != nil {
+		return nil, nil, err
+	}
+	if p.all, err = g.targets(ctx, rev.Head, p.cfg); err != nil {
+		return nil, nil, fmt.Errorf("head: %w", err)
+	}
+	var baseTargets []render.Target
+	if base, ok := existing(rev.Base, rev.Head.Paths); ok {
+		if baseTargets, err = g.targets(ctx, base, p.cfg); err != nil {
+			return nil, nil, fmt.Errorf("base: %w", err)
+		}
+	}
+	roots := scope(rev, p.cfg, p.all, baseTargets)
+	if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots); err != nil {
+		return nil, nil, err
+	}
+	p.heads, p.bases = affected(rev.Head.FS, p.all, rev.Base.FS, baseTargets, p.files)
+	done = func() {}
+	if g.workers != nil {
+		// Workers read a repository from disk: a revision in memory is
+		// copied out for them, as far as the check reads it.
+		base, doneBase, err := onDisk(rev.Base, roots)
+		if err != nil {
+			return nil, nil, err
+		}
+		head, doneHead, err := onDisk(rev.Head, roots)
+		if err != nil {
+			doneBase()
+			return nil, nil, err
+		}
+		p.rev.Base, p.rev.Head = base, head
+		done = func() { doneHead(); doneBase() }
+	}
+	return p, done, nil
+}
+
+// change renders the affected targets at base and compares them with
+// those rendered at head.
+func (g *Gate) change(ctx context.Context, r *run, p *plan, heads []*render.Result) (*Diff, []manifest.Finding, error) {
+	bases, _, err := g.render(ctx, p.rev.Base, g.kubernetesVersion(p.cfg), p.bases, nil)
+	if err == nil {
+		err = ctx.Err()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	affected := map[string]bool{}
+	for _, t := range p.heads {
+		affected[t.Name] = true
+	}
+	changed := slices.DeleteFunc(slices.Clone(heads), func(res *render.Result) bool { return !affected[res.Target.Name] })
+	diff, findings, err := g.compare(ctx, r, bases, changed, heads, p.rev.Change)
+	if err != nil {
+		return nil, nil, err
+	}
+	diff.Unaffected = len(p.all) - len(p.heads)
+	diff.Files = p.files
+	return diff, append(findings, configChanges(p.cfg, p.files)...), nil
+}
+
+// baseConfig is the configuration that decides a pre-merge check: the
+// caller's, else the base revision's, else none; never the head's.
+func (g *Gate) baseConfig(rev Revisions) (*Config, error) {
+	if cfg := cmp.Or(rev.Head.Trusted, g.opts.Config); cfg != nil {
+		return cfg, nil
+	}
+	cfg, err := rev.Base.RepositoryConfig()
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	if cfg == nil {
+		// An empty trusted configuration, so that the head's is not read.
+		cfg = &Config{}
+	}
+	return cfg, nil
+}
+
+// existing is src limited to those of paths it has; false when paths
+// name parts of the repository none of which src has, such as a
+// directory the change adds.
+func existing(src *Source, paths []string) (*Source, bool) {
+	out := &Source{FS: src.FS, Dir: src.Dir, Trusted: src.Trusted}
+	for _, p := range paths {
+		if _, err := fs.Stat(src.FS, p); err == nil {
+			out.Paths = append(out.Paths, p)
+		}
+	}
+	return out, len(paths) == 0 || len(out.Paths) > 0
+}
+
+func existingFiles(fsys fs.FS, files []string) []string {
+	var out []string
+	for _, f := range files {
+		if _, err := fs.Stat(fsys, f); err == nil {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// affected picks the targets to render on each side: those on one side
+// only, those whose definition changed, and those with a changed input at
+// base or head. The head's .syncgate.yaml does not decide a pre-merge
+// check, so its change affects no target by itself.
+func affected(headFS fs.FS, heads []render.Target, baseFS fs.FS, bases []render.Target, files []string) ([]render.Target, []render.Target) {
+	files = slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == ConfigFileName })
+	byName := map[string]render.Target{}
+	for _, t := range bases {
+		byName[t.Name] = t
+	}
+	names := map[string]bool{}
+	for _, t := range heads {
+		b, ok := byName[t.Name]
+		if !ok || !reflect.DeepEqual(b, t) || affectedByAny(headFS, t, files) || affectedByAny(baseFS, b, files) {
+			names[t.Name] = true
+		}
+	}
+	headNames := map[string]bool{}
+	for _, t := range heads {
+		headNames[t.Name] = true
+	}
+	for _, t := range bases {
+		if !headNames[t.Name] {
+			names[t.Name] = true
+		}
+	}
+	keep := func(ts []render.Target) []render.Target {
+		return slices.DeleteFunc(slices.Clone(ts), func(t render.Target) bool { return !names[t.Name] })
+	}
+	return keep(heads), keep(bases)
+}
+
+// compare matches the objects of each target at base and head and checks
+// the changes, with the CEL transition rules of the CRDs among all, the
+// results rendered at head.
+func (g *Gate) compare(ctx context.Context, r *run, bases, heads, all []*render.Result, opts change.Options) (*Diff, []manifest.Finding, error) {
+	byName := map[string]*render.Result{}
+	for _, b := range bases {
+		byName[b.Target.Name] = b
+	}
+	diff := &Diff{}
+	var findings []manifest.Finding
+	seen := map[string]bool{}
+	for _, h := range heads {
+		seen[h.Target.Name] = true
+		td := TargetDiff{Name: h.Target.Name, Change: change.Modified}
+		b, ok := byName[h.Target.Name]
+		var baseObjs []*manifest.Object
+		switch {
+		case !ok:
+			td.Change = change.Added
+		case b.Err != nil:
+			td.Error = "base failed to render: " + b.Err.Error()
+			findings = append(findings, manifest.Finding{Rule: change.RuleBaseRender, Severity: manifest.SeverityWarning,
+				Target: h.Target.Name, File: h.Target.Path, Message: td.Error})
+		default:
+			baseObjs = b.Objects
+		}
+		if h.Err != nil && td.Error == "" {
+			td.Error = "head failed to render: " + h.Err.Error()
+		}
+		diff.Targets = append(diff.Targets, td)
+		if td.Error != "" {
+			continue
+		}
+		objs, err := change.Compare(h.Target.Name, baseObjs, h.Objects, opts)
+		if err != nil {
+			return nil, nil, err
+		}
+		diff.Objects = append(diff.Objects, objs...)
+	}
+	for _, b := range bases {
+		if seen[b.Target.Name] {
+			continue
+		}
+		td := TargetDiff{Name: b.Target.Name, Change: change.Removed}
+		if b.Err != nil {
+			td.Error = "base failed to render: " + b.Err.Error()
+		} else {
+			objs, err := change.Compare(b.Target.Name, b.Objects, nil, opts)
+			if err != nil {
+				return nil, nil, err
+			}
+			diff.Objects = append(diff.Objects, objs...)
+		}
+		diff.Targets = append(diff.Targets, td)
+	}
+	slices.SortFunc(diff.Targets, func(a, b TargetDiff) int { return strings.Compare(a.Name, b.Name) })
+	change.Sort(diff.Objects)
+	findings = append(findings, change.Check(diff.Objects)...)
+	findings = append(findings, g.transitions(ctx, r, all, diff.Objects)...)
+	return diff, findings, nil
+}
+
+// transitions evaluates the CRDs' CEL transition rules on modified
+// custom objects, with the CRDs rendered at head.
+func (g *Gate) transitions(ctx context.Context, r *run, heads []*render.Result, objects []change.Object) []manifest.Finding {
+	if r.schemas == nil {
+		return nil
+	}
+	var all []*manifest.Object
+	for _, h := range heads {
+		all = append(all, h.Objects...)
+	}
+	v, _ := r.schemas.WithCRDs(ctx, append(all, r.crds...))
+	var findings []manifest.Finding
+	for _, o := range objects {
+		if o.Change != change.Modified {
+			continue
+		}
+		for _, f := range v.Transition(ctx, o.Base, o.Head) {
+			f.Rule, f.Severity = change.RuleCELTransition, manifest.SeverityError
+			findings = append(findings, f)
+		}
+	}
+	return findings
+}
+
+// configChanges reports the changes to the files that configure the
+// gate: they take effect after the merge.
+func configChanges(cfg *Config, files []string) []manifest.Finding {
+	dirs := slices.Concat(cfg.Policies, cfg.CRDs)
+	var findings []manifest.Finding
+	for _, f := range files {
+		if f != ConfigFileName && !slices.ContainsFunc(dirs, func(d string) bool { return render.Affects([]string{path.Clean(d)}, f) }) {
+			continue
+		}
+		findings = append(findings, manifest.Finding{Rule: RuleConfigChanged, Severity: manifest.SeverityInfo, File: f,
+			Message: "the change edits the gate's configuration; the base revision's decides this check, and the change takes effect after the merge"})
+	}
+	return findings
+}
+
+// RuleConfigChanged is the rule of changes to the gate's own
+// configuration in a pre-merge check.
+const RuleConfigChanged = "config/changed"
+
+// scope is what a pre-merge check of the head's Paths reads: the paths,
+// the inputs of their targets on both sides, and the configuration with
+// what it names; nil for the whole repository. Outermost paths only,
+// sorted.
+func scope(rev Revisions, cfg *Config, heads, bases []render.Target) []string {
+	if len(rev.Head.Paths) == 0 {
+		return nil
+	}
+	roots := slices.Concat([]string{ConfigFileName}, cfg.Policies, cfg.CRDs, rev.Head.Paths)
+	for _, t := range heads {
+		roots = append(roots, render.Inputs(rev.Head.FS, t)...)
+	}
+	for _, t := range bases {
+		roots = append(roots, render.Inputs(rev.Base.FS, t)...)
+	}
+	for i, r := range roots {
+		roots[i] = path.Clean(r)
+	}
+	slices.Sort(roots)
+	roots = slices.Compact(roots)
+	if slices.Contains(roots, ".") {
+		return nil
+	}
+	return slices.DeleteFunc(roots, func(r string) bool {
+		return slices.ContainsFunc(roots, func(o string) bool { return strings.HasPrefix(r, o+"/") })
+	})
+}
+
+// changedFiles lists the files under roots (all when nil) that differ
+// between two trees, sorted; .git is not part of a tree, nor what
+// ignored reports in b.
+func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bool, roots []string) ([]string, error) {
+	as, err := listFiles(ctx, a, nil, roots)
+	if err != nil {
+		return nil, fmt.Errorf("base: %w", err)
+	}
+	bs, err := listFiles(ctx, b, ignored, roots)
+	if err != nil {
+		return nil, fmt.Errorf("head: %w", err)
+	}
+	var out []string
+	for name, ae := range as {
+		be, ok := bs[name]
+		if !ok {
+			out = append(out, name)
+			continue
+		}
+		same, err := sameFile(a, b, name, ae, be)
+		if err != nil {
+			return nil, err
+		}
+		if !same {
+			out = append(out, name)
+		}
+	}
+	for name := range bs {
+		if _, ok := as[name]; !ok {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
+func listFiles(ctx context.Context, fsys fs.FS, ignored func(string, bool) bool, roots []string) (map[string]fs.DirEntry, error) {
+	files := map[string]fs.DirEntry{}
+	if roots == nil {
+		roots = []string{"."}
+	}
+	for _, root := range roots {
+		if _, err := fs.Stat(fsys, root); errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err := walkFiles(ctx, fsys, root, ignored, files); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+func walkFiles(ctx context.Context, fsys fs.FS, root string, ignored func(string, bool) bool, files map[string]fs.DirEntry) error {
+	return fs.WalkDir(fsys, root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if p == "." {
+			return nil
+		}
+		if e.Name() == ".git" || (ignored != nil && ignored(p, e.IsDir())) {
+			if e.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if !e.IsDir() {
+			files[p] = e
+		}
+		return nil
+	})
+}
+
+// sameFile compares a file on both sides: sizes first, then contents.
+func sameFile(a, b fs.FS, name string, ae, be fs.DirEntry) (bool, error) {
+	if ae.Type() != be.Type() {
+		return false, nil
+	}
+	ai, aerr := ae.Info()
+	bi, berr := be.Info()
+	if aerr == nil && berr == nil && ae.Type().IsRegular() && ai.Size() != bi.Size() {
+		return false, nil
+	}
+	ad, aerr := fs.ReadFile(a, name)
+	bd, berr := fs.ReadFile(b, name)
+	if errors.Is(aerr, fs.ErrNotExist) || errors.Is(berr, fs.ErrNotExist) {
+		// Skipped (an LFS pointer) or a dangling link on one side.
+		return errors.Is(aerr, fs.ErrNotExist) && errors.Is(berr, fs.ErrNotExist), nil
+	}
+	if err := cmp.Or(aerr, berr); err != nil {
+		return false, fmt.Errorf("compare %s: %w", name, err)
+	}
+	return bytes.Equal(ad, bd), nil
+}
+
+// onDisk returns src itself when it has a directory, else a copy of its
+// tree under roots (all when nil) in a temporary directory, for worker
+// processes to read; cleanup removes the copy.
+func onDisk(src *Source, roots []string) (*Source, func(), error) {
+	if src.Dir != "" {
+		return src, func() {}, nil
+	}
+	dir, err := os.MkdirTemp("", "syncgate-rev-")
+	if err != nil {
+		return nil, nil, err
+	}
+	cleanup := func() { os.RemoveAll(dir) }
+	if err := copyOut(dir, src.FS, roots); err != nil {
+		cleanup()
+		return nil, nil, fmt.Errorf("copy the revision for worker processes: %w", err)
+	}
+	out, err := OpenRoot(dir)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	out.Paths, out.Trusted = src.Paths, src.Trusted
+	return out, func() { out.Close(); cleanup() }, nil
+}
+
+// copyOut copies the files and directories of fsys under roots (all when
+// nil) into dir.
+func copyOut(dir string, fsys fs.FS, roots []string) error {
+	if roots == nil {
+		return os.CopyFS(dir, fsys)
+	}
+	for _, root := range roots {
+		info, err := fs.Stat(fsys, root)
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dir, filepath.FromSlash(root))
+		if info.IsDir() {
+			sub, err := fs.Sub(fsys, root)
+			if err != nil {
+				return err
+			}
+			if err := os.CopyFS(target, sub); err != nil {
+				return err
+			}
+			continue
+		}
+		data, err := fs.ReadFile(fsys, root)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(target, data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
