@@ -432,6 +432,9 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	if err != nil {
 		return nil, err
 	}
+	// The caller rendered the objects, so no worker evaluated policies
+	// alongside: evaluate them here, with the engines newRun compiled.
+	r.eval = nil
 	return g.finish(ctx, d, r, in.Targets, func() []manifest.Finding { return nil }, start)
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -98,6 +99,41 @@ func TestCheckIsolatedMatchesInProcess(t *testing.T) {
 				t.Errorf("targets differ (-in-process +isolated):\n%s", diff)
 			}
 		})
+	}
+}
+
+// CheckObjects is given rendered objects: with Isolation its policies are
+// still evaluated (no worker renders, so none evaluates alongside).
+func TestCheckObjectsIsolatedEvaluatesPolicies(t *testing.T) {
+	opts := DefaultOptions()
+	limits := DefaultIsolation()
+	opts.Isolation = &limits
+	isolated, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { isolated.Close() })
+	inProcess, err := New(context.Background(), DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := manifest.NewObject(map[string]any{
+		"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "p", "namespace": "shop"},
+		"spec": map[string]any{"containers": []any{map[string]any{"name": "c", "image": "nginx:latest"}}},
+	}, manifest.Origin{File: "pod.yaml", Line: 1, Target: "t"})
+	want, err := inProcess.CheckObjects(context.Background(), objectsOf([]*manifest.Object{pod}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := isolated.CheckObjects(context.Background(), objectsOf([]*manifest.Object{pod}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(want.Findings, func(f manifest.Finding) bool { return f.Rule == "policy/image-tag-latest" }) {
+		t.Fatalf("in-process findings %v lack policy/image-tag-latest", want.Findings)
+	}
+	if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
+		t.Errorf("findings differ (-in-process +isolated):\n%s", diff)
 	}
 }
 

@@ -3,6 +3,8 @@ package validate
 import (
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -102,7 +104,7 @@ func secretType(obj *manifest.Object, values map[string][]byte, encrypted map[st
 			return
 		}
 		if err := json.Unmarshal(v, &map[string]any{}); err != nil {
-			errs = append(errs, field.Invalid(p.Key(key), redacted, err.Error()))
+			errs = append(errs, field.Invalid(p.Key(key), redacted, jsonProblem(err)))
 		}
 	}
 	switch typ {
@@ -132,4 +134,14 @@ func secretType(obj *manifest.Object, values map[string][]byte, encrypted map[st
 		}
 	}
 	return errs
+}
+
+// jsonProblem says why a Secret's value is not a JSON object without
+// quoting it: encoding/json's syntax errors quote the offending character.
+func jsonProblem(err error) string {
+	var syntax *json.SyntaxError
+	if errors.As(err, &syntax) {
+		return fmt.Sprintf("not valid JSON (at byte %d)", syntax.Offset)
+	}
+	return "not a JSON object"
 }
