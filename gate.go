@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
@@ -35,6 +36,9 @@ type Options struct {
 	Policy policy.Options
 	// Secrets configures the secrets stage.
 	Secrets secrets.Options
+	// Engine configures discovery from Argo CD and Flux objects; its
+	// RepoURL, when set, wins over the configuration's repoURL.
+	Engine engine.Options
 	// Stages are the checks run on rendered objects: DefaultOptions has
 	// all of them, and none runs only the render and duplicate checks.
 	Stages []Stage
@@ -185,12 +189,12 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 	if err != nil {
 		return nil, err
 	}
-	targets, err := discover(src, cfg, dirs)
+	targets, err := g.discover(src, cfg, dirs)
 	if err != nil {
 		return nil, err
 	}
 	if len(files) > 0 {
-		all, err := discover(src, cfg, []string{"."})
+		all, err := g.discover(src, cfg, []string{"."})
 		if err != nil {
 			return nil, err
 		}
@@ -204,16 +208,26 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 	return slices.CompactFunc(targets, func(a, b render.Target) bool { return a.Name == b.Name }), nil
 }
 
-// discover finds the targets under dirs; targets the configuration
-// declares replace those discovered at the same path.
-func discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
+// discover finds the targets under dirs: those Argo CD and Flux objects
+// define, and those found by directory that no engine target covers;
+// targets the configuration declares replace those at the same path.
+func (g *Gate) discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
+	engineOpts := g.opts.Engine
+	if engineOpts.RepoURL == "" && cfg != nil {
+		engineOpts.RepoURL = cfg.RepoURL
+	}
+	engineOpts.Limits = g.opts.Render.Limits
 	var targets []render.Target
 	for _, p := range dirs {
 		found, err := render.Discover(src.FS, p)
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, found...)
+		defined, err := engine.Discover(src.FS, p, engineOpts)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, engine.Merge(found, defined)...)
 	}
 	if cfg == nil {
 		return targets, nil
