@@ -262,11 +262,19 @@ func splitPaths(src *Source) (dirs, files []string, err error) {
 	return dirs, files, nil
 }
 
-// affectedByAny reports whether any of files is an input of t; a change to
-// the configuration affects every target.
+// affectedByAny reports whether any of files is an input of t or defines
+// it; a change to the configuration affects every target.
 func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
 	if slices.Contains(files, ConfigFileName) {
 		return true
+	}
+	// An engine target also changes with the object that defines it; a
+	// skipped one only with it.
+	if file, _ := t.DefinedAt(); t.Engine != "" && slices.Contains(files, file) {
+		return true
+	}
+	if t.Skipped != "" {
+		return false
 	}
 	inputs := render.Inputs(fsys, t)
 	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(inputs, f) })
@@ -400,6 +408,10 @@ func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*rende
 		if res.Err != nil {
 			tr.Error = res.Err.Error()
 			findings = append(findings, renderFindings(res.Target, res.Err)...)
+		}
+		if t := res.Target; t.Skipped != "" {
+			file, line := t.DefinedAt()
+			findings = append(findings, manifest.Finding{Rule: "render/skipped", Severity: manifest.SeverityInfo, Target: t.Name, File: file, Line: line, Message: "not rendered: " + t.Skipped})
 		}
 		d.Targets = append(d.Targets, tr)
 	}

@@ -51,7 +51,7 @@ func (r *Renderer) postBuild(fsys fs.FS, t Target, resources []*resource.Resourc
 	if len(vars) == 0 {
 		return nil
 	}
-	file, line := definedAt(t)
+	file, line := t.DefinedAt()
 	for k := range vars {
 		if !varName.MatchString(k) {
 			return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("postBuild: variable name %q is invalid: it must match %s", k, varName)}
@@ -83,7 +83,7 @@ func (r *Renderer) postBuild(fsys fs.FS, t Target, resources []*resource.Resourc
 // loadVars adds the data of one substituteFrom object to vars. A Secret's
 // values are base64-decoded and added to secrets for redaction.
 func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string]string, secrets *redact.Set) error {
-	file, line := definedAt(t)
+	file, line := t.DefinedAt()
 	if src.File == "" {
 		if src.Optional {
 			return nil
@@ -170,12 +170,13 @@ func commonMetadata(m *Metadata, resources []*resource.Resource) error {
 	return nil
 }
 
-// definedAt splits a target's DefinedBy into file and line.
-func definedAt(t Target) (string, int) {
+// DefinedAt splits DefinedBy into file and line; a target no engine
+// object defines is at its path.
+func (t Target) DefinedAt() (file string, line int) {
 	i := strings.LastIndexByte(t.DefinedBy, ':')
 	if i < 0 {
 		return cmp.Or(t.DefinedBy, t.Path), 0
 	}
-	line, _ := strconv.Atoi(t.DefinedBy[i+1:])
+	line, _ = strconv.Atoi(t.DefinedBy[i+1:])
 	return t.DefinedBy[:i], line
 }
