@@ -66,6 +66,9 @@ func (repo *repository) fluxTarget(o object) render.Target {
 func (repo *repository) fluxSource(o object) string {
 	ref := mapOf(o.spec()["sourceRef"])
 	kind, name := str(ref["kind"]), str(ref["name"])
+	if kind == "" {
+		return "the Kustomization has no sourceRef"
+	}
 	if kind != "GitRepository" {
 		return fmt.Sprintf("source %s %s is not rendered: only GitRepository sources are", kind, name)
 	}
