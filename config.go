@@ -24,6 +24,9 @@ const ConfigFileName = ".syncgate.yaml"
 type Config struct {
 	// KubernetesVersion is the version templates and checks assume.
 	KubernetesVersion string `yaml:"kubernetesVersion"`
+	// RepoURL is the URL Argo CD and Flux clone this repository from:
+	// their objects whose source has this URL define targets.
+	RepoURL string `yaml:"repoURL"`
 	// Targets are declared explicitly; each replaces any discovered target
 	// with the same path.
 	Targets []TargetConfig `yaml:"targets"`

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
@@ -36,6 +37,9 @@ type Options struct {
 	Policy policy.Options
 	// Secrets configures the secrets stage.
 	Secrets secrets.Options
+	// Engine configures discovery from Argo CD and Flux objects; its
+	// RepoURL, when set, wins over the configuration's repoURL.
+	Engine engine.Options
 	// Stages are the checks run on rendered objects: DefaultOptions has
 	// all of them, and none runs only the render and duplicate checks.
 	Stages []Stage
@@ -186,12 +190,12 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 	if err != nil {
 		return nil, err
 	}
-	targets, err := discover(src, cfg, dirs)
+	targets, err := g.discover(src, cfg, dirs)
 	if err != nil {
 		return nil, err
 	}
 	if len(files) > 0 {
-		all, err := discover(src, cfg, []string{"."})
+		all, err := g.discover(src, cfg, []string{"."})
 		if err != nil {
 			return nil, err
 		}
@@ -205,16 +209,26 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 	return slices.CompactFunc(targets, func(a, b render.Target) bool { return a.Name == b.Name }), nil
 }
 
-// discover finds the targets under dirs; targets the configuration
-// declares replace those discovered at the same path.
-func discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
+// discover finds the targets under dirs: those Argo CD and Flux objects
+// define, and those found by directory that no engine target covers;
+// targets the configuration declares replace those at the same path.
+func (g *Gate) discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
+	engineOpts := g.opts.Engine
+	if engineOpts.RepoURL == "" && cfg != nil {
+		engineOpts.RepoURL = cfg.RepoURL
+	}
+	engineOpts.Limits = g.opts.Render.Limits
 	var targets []render.Target
 	for _, p := range dirs {
 		found, err := render.Discover(src.FS, p)
 		if err != nil {
 			return nil, err
 		}
-		targets = append(targets, found...)
+		defined, err := engine.Discover(src.FS, p, engineOpts)
+		if err != nil {
+			return nil, err
+		}
+		targets = append(targets, engine.Merge(found, defined)...)
 	}
 	if cfg == nil {
 		return targets, nil
@@ -249,11 +263,19 @@ func splitPaths(src *Source) (dirs, files []string, err error) {
 	return dirs, files, nil
 }
 
-// affectedByAny reports whether any of files is an input of t; a change to
-// the configuration affects every target.
+// affectedByAny reports whether any of files is an input of t or defines
+// it; a change to the configuration affects every target.
 func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
 	if slices.Contains(files, ConfigFileName) {
 		return true
+	}
+	// An engine target also changes with the object that defines it; a
+	// skipped one only with it.
+	if file, _ := t.DefinedAt(); t.Engine != "" && slices.Contains(files, file) {
+		return true
+	}
+	if t.Skipped != "" {
+		return false
 	}
 	inputs := render.Inputs(fsys, t)
 	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(inputs, f) })
@@ -451,6 +473,10 @@ func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*rende
 		if res.Err != nil {
 			tr.Error = res.Err.Error()
 			findings = append(findings, renderFindings(res.Target, res.Err)...)
+		}
+		if t := res.Target; t.Skipped != "" {
+			file, line := t.DefinedAt()
+			findings = append(findings, manifest.Finding{Rule: "render/skipped", Severity: manifest.SeverityInfo, Target: t.Name, File: file, Line: line, Message: "not rendered: " + t.Skipped})
 		}
 		d.Targets = append(d.Targets, tr)
 	}

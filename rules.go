@@ -25,6 +25,11 @@ var gateRules = []manifest.Rule{
 		Remediation: "Shrink the input the message names; raise --render-timeout or --render-memory only for a repository you trust.",
 	},
 	{
+		ID: "render/skipped", Severity: manifest.SeverityInfo,
+		Summary:     "An Argo CD or Flux object defines a target syncgate does not render: its source is another repository, a remote chart or an OCI artifact, a plugin, jsonnet, or several sources.",
+		Remediation: "Nothing to fix in the repository; check that source where it lives. Set repoURL (or --repo-url) when the source is this repository.",
+	},
+	{
 		ID: "render/duplicate-object", Severity: manifest.SeverityError,
 		Summary:     "A target defines the same object (group, kind, namespace, name) more than once; the operator would apply only one of them.",
 		Remediation: "Remove or rename one of the two definitions.",

@@ -37,9 +37,11 @@ const maxChartDepth = 10
 // version from Options first).
 type helmRender struct {
 	chartDir string // repository-relative
-	// inline values are layered first, then valuesFiles, then set.
+	// inline values are layered first, then valuesFiles, then values,
+	// then set.
 	inline      map[string]any
 	valuesFiles []string
+	values      map[string]any
 	set         []string
 	releaseName string
 	namespace   string
@@ -54,12 +56,13 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 	out, err := r.helmTemplate(ctx, fsys, helmRender{
 		chartDir:    t.Path,
 		valuesFiles: t.ValuesFiles,
+		values:      t.Values,
 		set:         t.Set,
 		releaseName: t.ReleaseName,
 		namespace:   t.Namespace,
 		kubeVersion: t.KubernetesVersion,
 		apiVersions: r.opts.APIVersions,
-		includeCRDs: true, // Argo CD and Flux apply a chart's crds/
+		includeCRDs: !t.SkipCRDs, // Argo CD and Flux apply a chart's crds/
 	})
 	if err != nil {
 		return nil, err
@@ -178,6 +181,7 @@ func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) 
 		}
 		vals = loader.MergeMaps(vals, m)
 	}
+	vals = loader.MergeMaps(vals, h.values)
 	for _, s := range h.set {
 		if err := strvals.ParseInto(s, vals); err != nil {
 			return nil, fmt.Errorf("%s: set %q: %w", h.chartDir, s, err)

@@ -41,6 +41,9 @@ type kustFS struct {
 	fsys   overlayFS
 	opts   Options
 	target Target
+	// topFile is the target's own kustomization, which takes the target's
+	// KustomizeEdits.
+	topFile string
 	// resourceFiles are the files the kustomizations read so far list as
 	// resources, by repository path: their objects get an origin marker.
 	resourceFiles map[string]bool
@@ -245,16 +248,28 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 	if err != nil {
 		return nil, k.note(err)
 	}
+	edits := k.target.Kustomize
+	if file != k.topFile {
+		edits = nil
+	}
+	remote := kf.remoteRefs()
+	if edits != nil {
+		remote = append(remote, slices.DeleteFunc(slices.Clone(edits.Components), func(c string) bool { return !isRemote(c) })...)
+	}
 	if !k.opts.AllowRemote {
-		for _, ref := range kf.remoteRefs() {
+		for _, ref := range remote {
 			return nil, k.note(&manifest.SourceError{File: file, Line: lineOf(data, ref),
 				Err: fmt.Errorf("remote reference %q refused: syncgate renders offline from the repository (allow with --allow-remote)", ref)})
 		}
 	}
-	for _, r := range kf.localRefs() {
+	refs := kf.localRefs()
+	if edits != nil {
+		refs = append(refs, edits.Components...)
+	}
+	for _, r := range refs {
 		k.resourceFiles[path.Join(path.Dir(file), r)] = true
 	}
-	if len(kf.helmCharts) == 0 && !kf.generators {
+	if len(kf.helmCharts) == 0 && !kf.generators && edits == nil {
 		return data, nil
 	}
 	var doc yaml.Node
@@ -265,6 +280,11 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 		return data, nil // empty: krusty reports it
 	}
 	root := doc.Content[0]
+	if edits != nil {
+		if err := edits.apply(root); err != nil {
+			return nil, k.note(&manifest.SourceError{File: file, Err: fmt.Errorf("applying %s's options: %w", k.target.DefinedBy, err)})
+		}
+	}
 	markGenerators(root, file)
 	if len(kf.helmCharts) > 0 {
 		if err := k.inflateHelmCharts(file, data, kf, root); err != nil {

@@ -26,16 +26,22 @@ import (
 var kustomizeState sync.RWMutex
 
 func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
-	kfile, err := findKustomization(fsys, t.Path)
-	if err != nil {
-		return nil, err
-	}
-	top, err := readKustomization(fsys, kfile)
-	if err != nil {
-		return nil, err
-	}
 	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
 		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{}}
+	kfile, err := findKustomization(fsys, t.Path)
+	if err != nil && t.Kustomize != nil && t.Kustomize.Generate {
+		if err = generateKustomization(kfs.fsys, t.Path); err == nil {
+			kfile, err = findKustomization(kfs.fsys, t.Path)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	kfs.topFile = kfile
+	top, err := readKustomization(kfs.fsys, kfile)
+	if err != nil {
+		return nil, err
+	}
 	opts := krusty.MakeDefaultOptions()
 	// Unspecified means: the kustomization's sortOptions, else legacy
 	// order, which is what the kustomize CLI and Argo CD print.
@@ -64,6 +70,18 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 		return nil, kustomizeError(kfs, kfile, err)
 	}
 	resources := resMap.Resources()
+	// Flux substitutes variables and sets its common metadata on the built
+	// objects, in that order.
+	if t.PostBuild != nil {
+		if err := r.postBuild(fsys, t, resources); err != nil {
+			return nil, err
+		}
+	}
+	if t.CommonMetadata != nil {
+		if err := commonMetadata(t.CommonMetadata, resources); err != nil {
+			return nil, fmt.Errorf("%s: commonMetadata: %w", t.Name, err)
+		}
+	}
 	origins := make([]manifest.Origin, len(resources))
 	for i, res := range resources {
 		if origins[i], err = kfs.takeOrigin(res, kfile); err != nil {

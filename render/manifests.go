@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"path"
+	"strings"
+
+	"github.com/gobwas/glob"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -13,18 +15,13 @@ import (
 // renderManifests reads every YAML or JSON file directly in the target's
 // directory, in name order. Every bad file is reported, not just the first.
 func (r *Renderer) renderManifests(fsys fs.FS, t Target) (*Result, error) {
-	entries, err := fs.ReadDir(fsys, t.Path)
+	files, err := manifestFiles(fsys, t)
 	if err != nil {
-		return nil, &manifest.SourceError{File: t.Path, Err: err}
+		return nil, err
 	}
 	res := &Result{Target: t}
 	var errs []error
-	for _, e := range entries {
-		// Symlinks are read, and refused when they leave the root.
-		if e.IsDir() || !isManifestFile(e.Name()) {
-			continue
-		}
-		file := path.Join(t.Path, e.Name())
+	for _, file := range files {
 		data, err := readBounded(fsys, file, r.opts.Limits)
 		if err != nil {
 			errs = append(errs, err)
@@ -51,6 +48,52 @@ func (r *Renderer) renderManifests(fsys fs.FS, t Target) (*Result, error) {
 		return nil, errors.Join(errs...)
 	}
 	return res, nil
+}
+
+// manifestFiles lists the files of a manifests target in path order: the
+// YAML and JSON files of its directory, or, with Directory options, of its
+// tree when Recurse is set, filtered by Include and Exclude as Argo CD
+// does (globs on the path relative to the target, "*" crossing "/").
+func manifestFiles(fsys fs.FS, t Target) ([]string, error) {
+	d := t.Directory
+	if d == nil {
+		d = &DirectoryOptions{}
+	}
+	var include, exclude *glob.Pattern
+	var err error
+	if d.Include != "" {
+		if include, err = glob.Compile(d.Include); err != nil {
+			return nil, &manifest.SourceError{File: t.DefinedBy, Err: fmt.Errorf("directory.include %q: %w", d.Include, err)}
+		}
+	}
+	if d.Exclude != "" {
+		if exclude, err = glob.Compile(d.Exclude); err != nil {
+			return nil, &manifest.SourceError{File: t.DefinedBy, Err: fmt.Errorf("directory.exclude %q: %w", d.Exclude, err)}
+		}
+	}
+	var files []string
+	err = fs.WalkDir(fsys, t.Path, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if e.IsDir() {
+			if p != t.Path && (!d.Recurse || strings.HasPrefix(e.Name(), ".")) {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		// Symlinks are read, and refused when they leave the root.
+		rel := strings.TrimPrefix(p, t.Path+"/")
+		if !isManifestFile(e.Name()) || include != nil && !include.Match(rel) || exclude != nil && exclude.Match(rel) {
+			return nil
+		}
+		files = append(files, p)
+		return nil
+	})
+	if err != nil {
+		return nil, &manifest.SourceError{File: t.Path, Err: err}
+	}
+	return files, nil
 }
 
 // readBounded reads a file of the repository, refusing files over the size

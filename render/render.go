@@ -107,6 +107,9 @@ func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Resul
 			res, err = nil, fmt.Errorf("%s: %s renderer panicked: %v", t.Name, t.Kind, p)
 		}
 	}()
+	if t.Skipped != "" {
+		return &Result{Target: t}, nil // listed, not rendered
+	}
 	switch t.Kind {
 	case KindKustomize:
 		res, err = r.renderKustomize(ctx, fsys, t)

@@ -31,6 +31,102 @@ type Target struct {
 	Namespace string `json:"namespace,omitempty"`
 	// KubernetesVersion overrides Options.KubernetesVersion for this target.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+
+	// Engine is the GitOps operator whose object defines the target
+	// (EngineArgoCD or EngineFlux), or "" for a target found by directory.
+	Engine string `json:"engine,omitempty"`
+	// DefinedBy is the file and line ("file:line") of that object.
+	DefinedBy string `json:"definedBy,omitempty"`
+	// Skipped, when set, is why the target is listed but not rendered: a
+	// source outside the repository, a plugin, an unsupported tool.
+	Skipped string `json:"skipped,omitempty"`
+	// Values are inline Helm values, layered after ValuesFiles and before
+	// Set, as Argo CD layers an Application's values.
+	Values map[string]any `json:"values,omitempty"`
+	// SkipCRDs leaves out a chart's crds/ directory.
+	SkipCRDs bool `json:"skipCRDs,omitempty"`
+	// Kustomize holds the edits an engine makes to the target's
+	// kustomization before building it.
+	Kustomize *KustomizeEdits `json:"kustomize,omitempty"`
+	// Directory selects the files of a manifests target.
+	Directory *DirectoryOptions `json:"directory,omitempty"`
+	// PostBuild is Flux's variable substitution on the built objects.
+	PostBuild *PostBuild `json:"postBuild,omitempty"`
+	// CommonMetadata are labels and annotations Flux sets on every object
+	// after the build.
+	CommonMetadata *Metadata `json:"commonMetadata,omitempty"`
+}
+
+// The engines that define targets.
+const (
+	EngineArgoCD = "argocd"
+	EngineFlux   = "flux"
+)
+
+// KustomizeEdits are the changes Argo CD (kustomize edit) and Flux
+// (kustomize-controller's generator) make to a target's kustomization.yaml
+// before the build. A directory without one gets one listing its files.
+type KustomizeEdits struct {
+	// Generate makes a kustomization.yaml when the directory has none, as
+	// Flux does: every YAML file below it, and each subdirectory with its
+	// own kustomization as a resource.
+	Generate   bool              `json:"generate,omitempty"`
+	Namespace  string            `json:"namespace,omitempty"`
+	NamePrefix string            `json:"namePrefix,omitempty"`
+	NameSuffix string            `json:"nameSuffix,omitempty"`
+	Images     []Image           `json:"images,omitempty"`
+	Patches    []Patch           `json:"patches,omitempty"`
+	Components []string          `json:"components,omitempty"`
+	Labels     map[string]string `json:"commonLabels,omitempty"`
+	// Annotations become commonAnnotations.
+	Annotations map[string]string `json:"commonAnnotations,omitempty"`
+}
+
+// Image is one kustomize images entry.
+type Image struct {
+	Name    string `json:"name" yaml:"name"`
+	NewName string `json:"newName,omitempty" yaml:"newName,omitempty"`
+	NewTag  string `json:"newTag,omitempty" yaml:"newTag,omitempty"`
+	Digest  string `json:"digest,omitempty" yaml:"digest,omitempty"`
+}
+
+// Patch is one kustomize patches entry: an inline patch and its target
+// selector, kept as written.
+type Patch struct {
+	Patch  string         `json:"patch" yaml:"patch"`
+	Target map[string]any `json:"target,omitempty" yaml:"target,omitempty"`
+}
+
+// DirectoryOptions are Argo CD's directory source options. Include and
+// Exclude are glob patterns on paths relative to the target, with {a,b}
+// alternatives.
+type DirectoryOptions struct {
+	Recurse bool   `json:"recurse,omitempty"`
+	Include string `json:"include,omitempty"`
+	Exclude string `json:"exclude,omitempty"`
+}
+
+// PostBuild is a Flux Kustomization's postBuild: inline variables win
+// over those read from ConfigMaps and Secrets, in the order given.
+type PostBuild struct {
+	Substitute     map[string]string `json:"substitute,omitempty"`
+	SubstituteFrom []VarSource       `json:"substituteFrom,omitempty"`
+}
+
+// VarSource is one substituteFrom reference and where the repository
+// defines the object. File is empty when no file does.
+type VarSource struct {
+	Kind     string `json:"kind"`
+	Name     string `json:"name"`
+	Optional bool   `json:"optional,omitempty"`
+	File     string `json:"file,omitempty"`
+	Line     int    `json:"line,omitempty"`
+}
+
+// Metadata are labels and annotations.
+type Metadata struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // Defaults for Helm targets, the same as helm template's.

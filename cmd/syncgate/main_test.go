@@ -59,6 +59,8 @@ func TestCommands(t *testing.T) {
 		{name: "check unknown stage", args: []string{"check", "--stage", "lint", "../../examples/gitops-repo"}, wantCode: 2, wantErr: `unknown stage "lint"`},
 		{name: "rules", args: []string{"rules"}, golden: "rules.txt"},
 		{name: "targets", args: []string{"targets", "../../examples/gitops-repo"}, golden: "targets.txt"},
+		{name: "targets engine", args: []string{"targets", "--repo-url", "git@github.com:example/fleet.git", "--root", "../../testdata/engine/argocd", "../../testdata/engine/argocd"}, golden: "targets-engine.txt"},
+		{name: "render skipped engine target", args: []string{"render", "--target", "argocd/argocd/upstream", "--root", "../../testdata/engine/argocd", "../../testdata/engine/argocd"}, wantCode: 2, wantErr: "is not this repository"},
 		{name: "render kustomize", args: []string{"render", "../../testdata/render/kustomize/overlay"}, golden: "render-kustomize.yaml"},
 		{name: "render chart with values", args: []string{"render", "../../testdata/render/helm/chart", "-f", "../../testdata/render/helm/chart/values/prod.yaml",
 			"--release-name", "demo", "--namespace", "apps", "--kubernetes-version", "1.33.1"}, golden: "render-helm.yaml"},

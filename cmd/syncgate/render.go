@@ -67,6 +67,9 @@ under PATH (as syncgate targets lists them), --all every one.`,
 				if i < 0 {
 					return usageError(fmt.Errorf("no target named %s under %s%s", name, dir, targetList(found)))
 				}
+				if found[i].Skipped != "" {
+					return usageError(fmt.Errorf("target %s is not rendered: %s", name, found[i].Skipped))
+				}
 				targets = []render.Target{found[i]}
 			default:
 				t, err := render.TargetAt(src.FS, src.Paths[0])

@@ -55,12 +55,18 @@ func newTargetsCmd() *cobra.Command {
 	return cmd
 }
 
-// targetLine is one target as syncgate targets prints it: kind, name and
-// values files.
+// targetLine is one target as syncgate targets prints it: kind, name,
+// values files, the engine object that defines it and why it is skipped.
 func targetLine(t render.Target) string {
 	line := fmt.Sprintf("%-10s %s", t.Kind, t.Name)
 	if len(t.ValuesFiles) > 0 {
 		line += "  values: " + strings.Join(t.ValuesFiles, ", ")
+	}
+	if t.Engine != "" {
+		line += "  " + t.Engine + ": " + t.DefinedBy
+	}
+	if t.Skipped != "" {
+		line += "  skipped: " + t.Skipped
 	}
 	return line
 }

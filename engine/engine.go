@@ -1,0 +1,254 @@
+package engine
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// Options configure engine discovery.
+type Options struct {
+	// RepoURL is the URL operators clone the repository from; sources
+	// with this URL are the repository itself.
+	RepoURL string
+	// Limits bound every file read.
+	Limits manifest.Limits
+}
+
+// object is one decoded object of the repository with where it starts.
+type object struct {
+	m    map[string]any
+	file string
+	line int
+}
+
+func (o object) definedBy() string { return o.file + ":" + strconv.Itoa(o.line) }
+func (o object) kind() string      { return str(o.m["kind"]) }
+func (o object) group() string {
+	g, _, _ := strings.Cut(str(o.m["apiVersion"]), "/")
+	return g
+}
+func (o object) name() string      { return str(mapOf(o.m["metadata"])["name"]) }
+func (o object) namespace() string { return str(mapOf(o.m["metadata"])["namespace"]) }
+func (o object) spec() map[string]any {
+	return mapOf(o.m["spec"])
+}
+
+// repository holds the objects discovery acts on.
+type repository struct {
+	fsys           fs.FS
+	opts           Options
+	kustomizations []object
+	applications   []object
+	gitRepos       map[string]object // by namespace/name
+	varSources     map[string]object // by kind/namespace/name
+}
+
+// markers are what a file must contain to be decoded: engine objects and
+// the ConfigMaps and Secrets substituteFrom may name.
+var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
+
+// Discover reads the plain YAML files under dir of fsys (the repository
+// root) and returns a target for each Flux Kustomization and Argo CD
+// Application found, sorted by name. Files that do not decode are left to
+// rendering, which reports them.
+func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
+	if opts.Limits == (manifest.Limits{}) {
+		opts.Limits = manifest.DefaultLimits()
+	}
+	repo := &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && p != dir {
+			if d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ext := path.Ext(p); d.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
+			repo.read(p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("engine: discover %s: %w", dir, err)
+	}
+	var targets []render.Target
+	for _, o := range repo.kustomizations {
+		targets = append(targets, repo.fluxTarget(o))
+	}
+	for _, o := range repo.applications {
+		targets = append(targets, repo.argoTarget(o))
+	}
+	uniqueNames(targets)
+	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
+	return targets, nil
+}
+
+// read decodes one file, within limits, and keeps the objects of interest.
+func (repo *repository) read(file string) {
+	info, err := fs.Stat(repo.fsys, file)
+	if err != nil || info.Size() > int64(repo.opts.Limits.MaxFileBytes) {
+		return
+	}
+	data, err := fs.ReadFile(repo.fsys, file)
+	if err != nil || !slices.ContainsFunc(markers, func(m []byte) bool { return bytes.Contains(data, m) }) {
+		return
+	}
+	docs, err := manifest.Decode(file, data, repo.opts.Limits)
+	if err != nil {
+		return
+	}
+	for _, d := range docs {
+		m, ok := d.Value.(map[string]any)
+		if !ok {
+			continue
+		}
+		o := object{m: m, file: file, line: d.Line}
+		switch group := o.group(); {
+		case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
+			repo.kustomizations = append(repo.kustomizations, o)
+		case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
+			repo.gitRepos[o.namespace()+"/"+o.name()] = o
+		case group == "argoproj.io" && o.kind() == "Application":
+			repo.applications = append(repo.applications, o)
+		case str(m["apiVersion"]) == "v1" && (o.kind() == "ConfigMap" || o.kind() == "Secret"):
+			repo.varSources[o.kind()+"/"+o.namespace()+"/"+o.name()] = o
+		}
+	}
+}
+
+// uniqueNames adds the defining file and line to the names several
+// targets share, as the same Kustomization in two clusters' directories.
+func uniqueNames(targets []render.Target) {
+	count := map[string]int{}
+	for _, t := range targets {
+		count[t.Name]++
+	}
+	for i, t := range targets {
+		if count[t.Name] > 1 {
+			targets[i].Name = t.Name + "@" + t.DefinedBy
+		}
+	}
+}
+
+// Merge returns the engine targets and the directory targets that no
+// engine target covers. An engine target covers its own path and, when it
+// renders a whole tree (a Flux Kustomization over a directory without a
+// kustomization.yaml, an Argo CD directory source with recurse), every
+// path below it. Sorted by name.
+func Merge(dirTargets, engineTargets []render.Target) []render.Target {
+	covered := func(p string) bool {
+		for _, e := range engineTargets {
+			if e.Skipped != "" {
+				continue
+			}
+			if e.Path == p {
+				return true
+			}
+			tree := e.Kustomize != nil && e.Kustomize.Generate || e.Directory != nil && e.Directory.Recurse
+			if tree && (e.Path == "." || strings.HasPrefix(p, e.Path+"/")) {
+				return true
+			}
+		}
+		return false
+	}
+	out := slices.Clone(engineTargets)
+	for _, t := range dirTargets {
+		if !covered(t.Path) {
+			out = append(out, t)
+		}
+	}
+	slices.SortFunc(out, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// NormalizeURL reduces a git URL to host and path, so that the https,
+// ssh and scp-like forms of one repository compare equal.
+func NormalizeURL(u string) string {
+	u = strings.TrimSpace(u)
+	if scheme, rest, ok := strings.Cut(u, "://"); ok && !strings.Contains(scheme, "/") {
+		u = rest
+	} else if at := strings.Index(u, "@"); at >= 0 && strings.Contains(u[at:], ":") {
+		// scp-like: git@host:org/repo
+		u = strings.Replace(u, ":", "/", 1)
+	}
+	if at := strings.LastIndex(u, "@"); at >= 0 && at < strings.Index(u+"/", "/") {
+		u = u[at+1:]
+	}
+	u = strings.TrimSuffix(strings.TrimSuffix(u, "/"), ".git")
+	host, rest, _ := strings.Cut(u, "/")
+	if h, port, ok := strings.Cut(host, ":"); ok && (port == "22" || port == "443") {
+		host = h
+	}
+	return strings.ToLower(host) + "/" + rest
+}
+
+// ours reports whether url names this repository.
+func (repo *repository) ours(url string) bool {
+	return repo.opts.RepoURL != "" && NormalizeURL(url) == NormalizeURL(repo.opts.RepoURL)
+}
+
+// repoPath turns an engine object's path into a repository path, or
+// reports why it cannot be one.
+func repoPath(p string) (string, error) {
+	clean := path.Clean(strings.TrimPrefix(p, "/"))
+	if clean == ".." || strings.HasPrefix(clean, "../") {
+		return "", fmt.Errorf("path %q leaves the repository", p)
+	}
+	return clean, nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// scalar is a YAML scalar as a string: numbers and booleans as written
+// (a tag of 1.2 decodes as a number), anything else "".
+func scalar(v any) string {
+	switch v := v.(type) {
+	case string:
+		return v
+	case int, int64, uint64, float64, bool:
+		return fmt.Sprint(v)
+	}
+	return ""
+}
+
+func mapOf(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
+}
+
+func stringMap(v any) map[string]string {
+	m := mapOf(v)
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = scalar(v)
+	}
+	return out
+}
+
+func stringList(v any) []string {
+	list, _ := v.([]any)
+	var out []string
+	for _, item := range list {
+		if s, ok := item.(string); ok {
+			out = append(out, s)
+		}
+	}
+	return out
+}

@@ -1,0 +1,182 @@
+package render
+
+import (
+	"cmp"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io/fs"
+	"maps"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/fluxcd/pkg/envsubst"
+	"sigs.k8s.io/kustomize/api/resource"
+	"sigs.k8s.io/yaml"
+
+	"github.com/syncgate/syncgate/internal/redact"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// substituteAnnotation, set to "disabled" as a label or annotation, keeps
+// Flux from substituting variables in an object.
+const substituteAnnotation = "kustomize.toolkit.fluxcd.io/substitute"
+
+// varName is what Flux accepts as a variable name.
+var varName = regexp.MustCompile(`^[_[:alpha:]][_[:alpha:][:digit:]]*$`)
+
+// sopsPlaceholder stands for each value of a SOPS-encrypted Secret, which
+// syncgate does not decrypt: the objects still render, with a value that
+// says where it came from.
+const sopsPlaceholder = "SOPS-ENCRYPTED"
+
+// postBuild runs Flux's variable substitution on every built resource, as
+// kustomize-controller does after kustomize build: the variables of the
+// substituteFrom objects in order, then the inline ones; newlines dropped;
+// undefined variables empty; nothing done when there are no variables.
+// Messages never hold a Secret's values.
+func (r *Renderer) postBuild(fsys fs.FS, t Target, resources []*resource.Resource) error {
+	pb := t.PostBuild
+	vars := map[string]string{}
+	var secrets redact.Set
+	for _, src := range pb.SubstituteFrom {
+		if err := r.loadVars(fsys, t, src, vars, &secrets); err != nil {
+			return err
+		}
+	}
+	for k, v := range pb.Substitute {
+		vars[k] = strings.ReplaceAll(v, "\n", "")
+	}
+	if len(vars) == 0 {
+		return nil
+	}
+	file, line := t.DefinedAt()
+	for k := range vars {
+		if !varName.MatchString(k) {
+			return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("postBuild: variable name %q is invalid: it must match %s", k, varName)}
+		}
+	}
+	for _, res := range resources {
+		if res.GetLabels()[substituteAnnotation] == "disabled" || res.GetAnnotations()[substituteAnnotation] == "disabled" {
+			continue
+		}
+		data, err := res.AsYAML()
+		if err != nil {
+			return err
+		}
+		out, err := envsubst.Eval(string(data), func(name string) (string, bool) { return vars[name], true })
+		if err == nil {
+			data, err = yaml.YAMLToJSON([]byte(out))
+		}
+		if err == nil {
+			err = res.UnmarshalJSON(data)
+		}
+		if err != nil {
+			return &manifest.SourceError{File: file, Line: line,
+				Err: fmt.Errorf("postBuild substitution in %s %s: %s", res.GetKind(), res.GetName(), secrets.Redact(err.Error()))}
+		}
+	}
+	return nil
+}
+
+// loadVars adds the data of one substituteFrom object to vars. A Secret's
+// values are base64-decoded and added to secrets for redaction.
+func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string]string, secrets *redact.Set) error {
+	file, line := t.DefinedAt()
+	if src.File == "" {
+		if src.Optional {
+			return nil
+		}
+		return &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("postBuild.substituteFrom %s/%s: no such object in the repository, and it is not optional", src.Kind, src.Name)}
+	}
+	obj, err := r.objectAt(fsys, src.File, src.Line)
+	if err != nil {
+		return err
+	}
+	data, _ := obj["data"].(map[string]any)
+	sops := obj["sops"] != nil
+	for k, v := range data {
+		value := fmt.Sprint(v)
+		switch {
+		case src.Kind == "Secret" && sops:
+			value = sopsPlaceholder
+		case src.Kind == "Secret":
+			decoded, err := base64.StdEncoding.DecodeString(value)
+			if err != nil {
+				return &manifest.SourceError{File: src.File, Line: src.Line, Err: fmt.Errorf("Secret %s: data.%s is not base64", src.Name, k)}
+			}
+			value = string(decoded)
+		}
+		vars[k] = strings.ReplaceAll(value, "\n", "")
+	}
+	if src.Kind == "Secret" {
+		// The API server merges stringData into data; Flux reads the result.
+		stringData, _ := obj["stringData"].(map[string]any)
+		for k, v := range stringData {
+			value := fmt.Sprint(v)
+			if sops {
+				value = sopsPlaceholder
+			}
+			vars[k] = strings.ReplaceAll(value, "\n", "")
+		}
+		for _, m := range []map[string]any{data, stringData} {
+			for k := range m {
+				secrets.Add(vars[k])
+			}
+		}
+	}
+	return nil
+}
+
+// objectAt returns the object that starts at line of file.
+func (r *Renderer) objectAt(fsys fs.FS, file string, line int) (map[string]any, error) {
+	data, err := readBounded(fsys, file, r.opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	docs, err := manifest.Decode(file, data, r.opts.Limits)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range docs {
+		if m, ok := d.Value.(map[string]any); ok && d.Line == line {
+			return m, nil
+		}
+	}
+	return nil, &manifest.SourceError{File: file, Line: line, Err: errors.New("no object starts here")}
+}
+
+// commonMetadata sets Flux's commonMetadata labels and annotations on every
+// object, over the object's own, as kustomize-controller does before it
+// applies them.
+func commonMetadata(m *Metadata, resources []*resource.Resource) error {
+	for _, res := range resources {
+		if len(m.Labels) > 0 {
+			labels := res.GetLabels()
+			maps.Copy(labels, m.Labels)
+			if err := res.SetLabels(labels); err != nil {
+				return err
+			}
+		}
+		if len(m.Annotations) > 0 {
+			annotations := res.GetAnnotations()
+			maps.Copy(annotations, m.Annotations)
+			if err := res.SetAnnotations(annotations); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// DefinedAt splits DefinedBy into file and line; a target no engine
+// object defines is at its path.
+func (t Target) DefinedAt() (file string, line int) {
+	i := strings.LastIndexByte(t.DefinedBy, ':')
+	if i < 0 {
+		return cmp.Or(t.DefinedBy, t.Path), 0
+	}
+	line, _ = strconv.Atoi(t.DefinedBy[i+1:])
+	return t.DefinedBy[:i], line
+}
