@@ -57,7 +57,7 @@ duration, never a value.`,
 	gf.registerChecks(cmd)
 	// Objects reach serve rendered: nothing is rendered, and policies run
 	// in this process under --request-timeout and --policy-timeout.
-	for _, name := range []string{"in-process", "render-timeout", "render-memory", "root", "load-restrictor"} {
+	for _, name := range []string{"in-process", "render-timeout", "render-memory", "root", "load-restrictor", "repo-url"} {
 		_ = cmd.Flags().MarkHidden(name)
 	}
 	fl := cmd.Flags()
