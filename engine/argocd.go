@@ -85,7 +85,7 @@ func (repo *repository) argoHelm(t *render.Target, app, destNS string, h map[str
 	t.ReleaseName = cmp.Or(str(h["releaseName"]), app)
 	t.Namespace = cmp.Or(str(h["namespace"]), destNS)
 	t.SkipCRDs = h["skipCrds"] == true
-	for _, vf := range stringList(h["valueFiles"]) {
+	for _, vf := range manifest.StringList(h["valueFiles"]) {
 		if strings.HasPrefix(vf, "$") || strings.Contains(vf, "://") {
 			return fmt.Sprintf("value file %s is outside the source and is not read", vf)
 		}
@@ -129,9 +129,9 @@ func argoKustomize(k map[string]any) *render.KustomizeEdits {
 		Labels:      stringMap(k["commonLabels"]),
 		Annotations: stringMap(k["commonAnnotations"]),
 		Patches:     patches(k["patches"]),
-		Components:  stringList(k["components"]),
+		Components:  manifest.StringList(k["components"]),
 	}
-	for _, img := range stringList(k["images"]) {
+	for _, img := range manifest.StringList(k["images"]) {
 		edits.Images = append(edits.Images, ParseImage(img))
 	}
 	return edits

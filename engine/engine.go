@@ -241,14 +241,3 @@ func stringMap(v any) map[string]string {
 	}
 	return out
 }
-
-func stringList(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, item := range list {
-		if s, ok := item.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
-}

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 
+	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -41,7 +42,7 @@ func (repo *repository) fluxTarget(o object) render.Target {
 		Images:     images(spec["images"]),
 		Patches:    patches(spec["patches"]),
 	}
-	for _, c := range stringList(spec["components"]) {
+	for _, c := range manifest.StringList(spec["components"]) {
 		// ignoreMissingComponents drops the components that are not there.
 		if _, err := fs.Stat(repo.fsys, path.Join(p, c)); err != nil && spec["ignoreMissingComponents"] == true {
 			continue

@@ -161,7 +161,7 @@ func templateSource(content map[string]any) (src string, libs []string, version 
 				continue
 			}
 			src, _ = dig(code, "source", "rego").(string)
-			libs = stringList(dig(code, "source", "libs"))
+			libs = manifest.StringList(dig(code, "source", "libs"))
 			version = ast.RegoV0
 			if v, _ := dig(code, "source", "version").(string); v == "v1" {
 				version = ast.RegoV1
@@ -169,7 +169,7 @@ func templateSource(content map[string]any) (src string, libs []string, version 
 			return src, libs, version, nil
 		}
 		if src, _ = target["rego"].(string); src != "" {
-			return src, stringList(target["libs"]), ast.RegoV0, nil
+			return src, manifest.StringList(target["libs"]), ast.RegoV0, nil
 		}
 	}
 	return "", nil, 0, errors.New("no Rego for target admission.k8s.gatekeeper.sh")
@@ -381,16 +381,4 @@ func child(m map[string]any, key string) map[string]any {
 		m[key] = c
 	}
 	return c
-}
-
-// stringList is a list of strings from decoded YAML; anything else is left out.
-func stringList(v any) []string {
-	list, _ := v.([]any)
-	var out []string
-	for _, item := range list {
-		if s, ok := item.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }

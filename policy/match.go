@@ -48,10 +48,10 @@ func (run *gatekeeperRun) matches(c constraint, obj *manifest.Object) bool {
 	}
 	// As in Gatekeeper, an object without a namespace (cluster-scoped,
 	// or namespaced but naming none) is not disqualified by these.
-	if list := stringList(m["namespaces"]); len(list) > 0 && ns != "" && !globAny(list, ns) {
+	if list := manifest.StringList(m["namespaces"]); len(list) > 0 && ns != "" && !globAny(list, ns) {
 		return false
 	}
-	if list := stringList(m["excludedNamespaces"]); len(list) > 0 && ns != "" && globAny(list, ns) {
+	if list := manifest.StringList(m["excludedNamespaces"]); len(list) > 0 && ns != "" && globAny(list, ns) {
 		return false
 	}
 	if name, ok := m["name"].(string); ok && name != "" && !globAny([]string{name}, obj.Name) {
@@ -76,7 +76,7 @@ func (run *gatekeeperRun) matches(c constraint, obj *manifest.Object) bool {
 func kindMatches(kinds []any, obj *manifest.Object) bool {
 	for _, k := range kinds {
 		entry, _ := k.(map[string]any)
-		groups, names := stringList(entry["apiGroups"]), stringList(entry["kinds"])
+		groups, names := manifest.StringList(entry["apiGroups"]), manifest.StringList(entry["kinds"])
 		if (slices.Contains(groups, "*") || slices.Contains(groups, obj.Group())) &&
 			(slices.Contains(names, "*") || slices.Contains(names, obj.Kind)) {
 			return true

@@ -282,8 +282,8 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	k.kind, _ = m["kind"].(string)
 	_, k.openAPI = m["openapi"]
 	// "bases" is the deprecated spelling of resources; kustomize still reads it.
-	k.resources = append(stringList(m["resources"]), stringList(m["bases"])...)
-	k.components = stringList(m["components"])
+	k.resources = append(manifest.StringList(m["resources"]), manifest.StringList(m["bases"])...)
+	k.components = manifest.StringList(m["components"])
 	k.files = loadedFiles(m)
 	k.generators = len(listOf(m["configMapGenerator"]))+len(listOf(m["secretGenerator"])) > 0
 	if globals, ok := m["helmGlobals"].(map[string]any); ok {
@@ -307,8 +307,8 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 			SkipHooks:             cm["skipHooks"] == true,
 			SkipTests:             cm["skipTests"] == true,
 			KubeVersion:           str(cm["kubeVersion"]),
-			APIVersions:           stringList(cm["apiVersions"]),
-			AdditionalValuesFiles: stringList(cm["additionalValuesFiles"]),
+			APIVersions:           manifest.StringList(cm["apiVersions"]),
+			AdditionalValuesFiles: manifest.StringList(cm["additionalValuesFiles"]),
 		})
 	}
 	return k, nil
@@ -327,7 +327,7 @@ func loadedFiles(m map[string]any) []string {
 		}
 	}
 	for _, field := range []string{"generators", "transformers", "validators", "patchesStrategicMerge", "configurations", "crds"} {
-		add(stringList(m[field])...)
+		add(manifest.StringList(m[field])...)
 	}
 	for _, field := range []string{"patches", "patchesJson6902", "replacements"} {
 		for _, entry := range listOf(m[field]) {
@@ -337,11 +337,11 @@ func loadedFiles(m map[string]any) []string {
 	for _, field := range []string{"configMapGenerator", "secretGenerator"} {
 		for _, entry := range listOf(m[field]) {
 			gen := mapOf(entry)
-			for _, file := range stringList(gen["files"]) {
+			for _, file := range manifest.StringList(gen["files"]) {
 				_, p, _ := strings.Cut(file, "=") // key=path, or just path
 				add(file, p)
 			}
-			add(stringList(gen["envs"])...)
+			add(manifest.StringList(gen["envs"])...)
 			add(str(gen["env"]))
 		}
 	}
@@ -404,17 +404,6 @@ func mapOf(v any) map[string]any {
 func listOf(v any) []any {
 	list, _ := v.([]any)
 	return list
-}
-
-func stringList(v any) []string {
-	list, _ := v.([]any)
-	out := make([]string, 0, len(list))
-	for _, item := range list {
-		if s, ok := item.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 // TargetAt returns the target rooted at dir, whether or not discovery
