@@ -66,10 +66,12 @@ generate:
 apiserver:
 	bash tools/apiserver/build.sh
 
-# Judge every case of testdata/apiserver/cases with the real API server and
-# rewrite testdata/apiserver/labels.json with the verdicts.
+# Judge every case of testdata/apiserver/cases (and every change of
+# testdata/apiserver/changes) with the real API server and rewrite
+# labels.json (changes/changes.json) with the verdicts.
 labels: apiserver
 	SYNCGATE_APISERVER_REQUIRED=1 $(GO) test -count=1 -run '^TestApiserverLabels$$' ./validate -update
+	SYNCGATE_APISERVER_REQUIRED=1 $(GO) test -count=1 -run '^TestApiserverChangeLabels$$' . -update
 
 # What syncgate reports on real trees (testdata/real, fetched from Go modules),
 # per tree and per rule against testdata/real/baseline.tsv; then how often it

@@ -188,6 +188,18 @@ func TestCheck(t *testing.T) {
 			},
 		},
 		{
+			name: "service becomes headless",
+			base: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n",
+			head: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {clusterIP: None, ports: [{port: 80}]}\n",
+			want: []manifest.Finding{{Rule: change.RuleServiceClusterIP, Severity: manifest.SeverityError, Field: "spec.clusterIP",
+				Message: "spec.clusterIP cannot change once allocated: a Service with a cluster IP cannot become headless"}},
+		},
+		{
+			name: "headless from ExternalName",
+			base: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName, externalName: a.example.com}\n",
+			head: "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {type: ExternalName, externalName: a.example.com, clusterIP: None}\n",
+		},
+		{
 			name: "pvc",
 			base: "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec: {storageClassName: a, accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}\n",
 			head: "apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: data}\nspec: {storageClassName: b, accessModes: [ReadWriteOnce], resources: {requests: {storage: 2Gi}}}\n",

@@ -115,8 +115,12 @@ func modified(o Object) []manifest.Finding {
 	case group == "" && o.Kind == "Service":
 		for _, f := range []string{"clusterIP", "clusterIPs"} {
 			bv, hv := get(b, "spec", f), get(h, "spec", f)
-			if set(bv) && set(hv) && !reflect.DeepEqual(bv, hv) {
+			switch {
+			case set(bv) && set(hv) && !reflect.DeepEqual(bv, hv):
 				add(RuleServiceClusterIP, "spec."+f, fmt.Sprintf("spec.%s cannot change once allocated (%s to %s)", f, scalar(bv), scalar(hv)))
+			case !set(bv) && headless(hv) && get(b, "spec", "type") != "ExternalName":
+				// The base's IP was allocated by the API server.
+				add(RuleServiceClusterIP, "spec."+f, fmt.Sprintf("spec.%s cannot change once allocated: a Service with a cluster IP cannot become headless", f))
 			}
 		}
 		if get(b, "spec", "type") == "ExternalName" && get(h, "spec", "type") != "ExternalName" {
@@ -230,6 +234,11 @@ func get(m map[string]any, path ...string) any {
 
 func changed(b, h map[string]any, path ...string) bool {
 	return !reflect.DeepEqual(get(b, path...), get(h, path...))
+}
+
+// headless reports whether a clusterIP or clusterIPs value is "None".
+func headless(v any) bool {
+	return v == "None" || reflect.DeepEqual(v, []any{"None"})
 }
 
 // set reports whether a clusterIP is set: neither absent nor "".

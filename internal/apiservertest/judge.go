@@ -50,10 +50,43 @@ func (s *Server) Judge(ctx context.Context, obj map[string]any, namespace string
 	if !served {
 		return Verdict{Reason: "NotServed", Message: fmt.Sprintf("no matches for kind %q in version %q", obj["kind"], obj["apiVersion"])}, nil
 	}
-	resp, body, err := s.post(ctx, path+"?dryRun=All&fieldValidation=Strict", obj)
+	resp, body, err := s.send(ctx, http.MethodPost, path+"?dryRun=All&fieldValidation=Strict", obj)
 	if err != nil {
 		return Verdict{}, err
 	}
+	return verdict(resp, body, path, obj)
+}
+
+// Apply server-side applies obj as the field manager GitOps operators
+// are here ("syncgate-judge"), for real when dryRun is false: the base of a
+// change. With dryRun it returns the verdict on applying obj over what is
+// there, as Argo CD and Flux sync a changed object: immutable fields and CEL
+// transition rules are the API server's to decide. A server-side apply,
+// not a PUT, so that fields the server set (a Job's generated selector, a
+// Service's clusterIP) stay as a sync leaves them.
+func (s *Server) Apply(ctx context.Context, obj map[string]any, namespace string, dryRun bool) (Verdict, error) {
+	path, served, err := s.collectionPath(ctx, obj, namespace)
+	if err != nil {
+		return Verdict{}, err
+	}
+	meta, _ := obj["metadata"].(map[string]any)
+	name, _ := meta["name"].(string)
+	if !served || name == "" {
+		return Verdict{}, fmt.Errorf("apply: %v %v %q is not served or has no name", obj["apiVersion"], obj["kind"], name)
+	}
+	path += "/" + url.PathEscape(name) + "?fieldManager=syncgate-judge&force=true&fieldValidation=Strict"
+	if dryRun {
+		path += "&dryRun=All"
+	}
+	resp, body, err := s.send(ctx, http.MethodPatch, path, obj)
+	if err != nil {
+		return Verdict{}, err
+	}
+	return verdict(resp, body, path, obj)
+}
+
+// verdict reads the API server's answer to a dry run.
+func verdict(resp *http.Response, body []byte, path string, obj map[string]any) (Verdict, error) {
 	v := Verdict{Warnings: warnings(resp.Header)}
 	if resp.StatusCode/100 == 2 {
 		v.Accepted = true
@@ -61,7 +94,7 @@ func (s *Server) Judge(ctx context.Context, obj map[string]any, namespace string
 	}
 	var st metav1.Status
 	if err := json.Unmarshal(body, &st); err != nil || st.Kind != "Status" {
-		return Verdict{}, fmt.Errorf("POST %s: %s: not a Status: %.200s", path, resp.Status, body)
+		return Verdict{}, fmt.Errorf("%s %s: %s: not a Status: %.200s", resp.Request.Method, path, resp.Status, body)
 	}
 	v.Reason, v.Message = string(st.Reason), stableMessage(st.Message, obj)
 	if st.Details != nil {
@@ -87,7 +120,7 @@ func (s *Server) Create(ctx context.Context, obj map[string]any) error {
 	if !served {
 		return fmt.Errorf("create: no matches for kind %q in version %q", obj["kind"], obj["apiVersion"])
 	}
-	resp, body, err := s.post(ctx, path, obj)
+	resp, body, err := s.send(ctx, http.MethodPost, path, obj)
 	if err != nil {
 		return err
 	}
@@ -204,17 +237,20 @@ func (s *Server) resource(ctx context.Context, apiVersion, kind string) (name st
 	return "", false, false, nil
 }
 
-// post sends obj as JSON to path and returns the answer, read.
-func (s *Server) post(ctx context.Context, path string, obj map[string]any) (*http.Response, []byte, error) {
+// send sends obj as JSON to path with method and returns the answer, read.
+func (s *Server) send(ctx context.Context, method, path string, obj map[string]any) (*http.Response, []byte, error) {
 	data, err := json.Marshal(obj)
 	if err != nil {
 		return nil, nil, err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.URL+path, bytes.NewReader(data))
+	req, err := http.NewRequestWithContext(ctx, method, s.URL+path, bytes.NewReader(data))
 	if err != nil {
 		return nil, nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if method == http.MethodPatch {
+		req.Header.Set("Content-Type", "application/apply-patch+yaml") // JSON is YAML
+	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := s.client.Do(req)
 	if err != nil {
@@ -222,7 +258,7 @@ func (s *Server) post(ctx context.Context, path string, obj map[string]any) (*ht
 	}
 	body, err := readAll(resp)
 	if err != nil {
-		return nil, nil, fmt.Errorf("POST %s: %w", path, err)
+		return nil, nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return resp, body, nil
 }

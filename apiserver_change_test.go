@@ -1,0 +1,148 @@
+package syncgate
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/syncgate/syncgate/change"
+	"github.com/syncgate/syncgate/internal/apiservertest"
+	"github.com/syncgate/syncgate/internal/golden"
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// The real API server as the judge of the change rules (docs/apiserver.md,
+// Judge 2). Each file of testdata/apiserver/changes holds a base object and
+// its head. TestApiserverChangeLabels applies the base for real and the head
+// as a server-side dry run, as Argo CD and Flux sync a changed object, and
+// records the verdict in changes.json; TestApiserverChangeAgreement checks
+// that syncgate reports a change/* error exactly where the API server
+// refuses the update.
+const changeJudgeDir = "testdata/apiserver/changes"
+
+// changeLabels is the content of changes.json.
+type changeLabels struct {
+	Kubernetes string                           `json:"kubernetes"`
+	Cases      map[string]apiservertest.Verdict `json:"cases"`
+}
+
+type changeCase struct {
+	id         string
+	base, head *manifest.Object
+}
+
+func changeCases(t *testing.T) []changeCase {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(changeJudgeDir, "*.yaml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no cases in %s (%v)", changeJudgeDir, err)
+	}
+	var cases []changeCase
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		objs, err := manifest.DecodeObjects(filepath.ToSlash(f), data, manifest.Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(objs) != 2 {
+			t.Fatalf("%s: holds %d objects, want a base and its head", f, len(objs))
+		}
+		cases = append(cases, changeCase{id: strings.TrimSuffix(filepath.Base(f), ".yaml"), base: objs[0], head: objs[1]})
+	}
+	return cases
+}
+
+func readChangeLabels(t *testing.T) changeLabels {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(changeJudgeDir, "changes.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var labels changeLabels
+	if err := json.Unmarshal(data, &labels); err != nil {
+		t.Fatal(err)
+	}
+	return labels
+}
+
+// TestApiserverChangeLabels judges every case with a real kube-apiserver,
+// each in a namespace of its own, and compares with changes.json (-update,
+// `make labels`, rewrites it). It skips, saying why, without the binaries.
+func TestApiserverChangeLabels(t *testing.T) {
+	cases := changeCases(t)
+	s := apiservertest.Start(t)
+	ctx := t.Context()
+	version, err := s.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := changeLabels{Kubernetes: version, Cases: map[string]apiservertest.Verdict{}}
+	for i, c := range cases {
+		ns := fmt.Sprintf("change-%d", i)
+		if err := s.Create(ctx, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}}); err != nil {
+			t.Fatal(err)
+		}
+		base, err := s.Apply(ctx, c.base.Content, ns, false)
+		if err != nil {
+			t.Fatalf("%s: %v", c.id, err)
+		}
+		if !base.Accepted {
+			t.Fatalf("%s: the base is refused: %s", c.id, base.Message)
+		}
+		v, err := s.Apply(ctx, c.head.Content, ns, true)
+		if err != nil {
+			t.Fatalf("%s: %v", c.id, err)
+		}
+		v.Message = strings.ReplaceAll(v.Message, ns, "<namespace>")
+		got.Cases[c.id] = v
+	}
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(got); err != nil {
+		t.Fatal(err)
+	}
+	golden.Assert(t, filepath.Join(changeJudgeDir, "changes.json"), []byte(b.String()))
+}
+
+// TestApiserverChangeAgreement needs no API server: a change/* error for a
+// case must be reported exactly when its label says the update is refused.
+func TestApiserverChangeAgreement(t *testing.T) {
+	labels := readChangeLabels(t)
+	cases := changeCases(t)
+	if len(labels.Cases) != len(cases) {
+		t.Fatalf("changes.json labels %d cases, %s holds %d: run make labels", len(labels.Cases), changeJudgeDir, len(cases))
+	}
+	refused := 0
+	for _, c := range cases {
+		label, ok := labels.Cases[c.id]
+		if !ok {
+			t.Errorf("%s: no label: run make labels", c.id)
+			continue
+		}
+		if !label.Accepted {
+			refused++
+		}
+		objects, err := change.Compare("t", []*manifest.Object{c.base}, []*manifest.Object{c.head}, change.DefaultOptions())
+		if err != nil {
+			t.Fatalf("%s: %v", c.id, err)
+		}
+		var errs []string
+		for _, f := range change.Check(objects) {
+			if f.Severity == manifest.SeverityError {
+				errs = append(errs, f.Rule+" "+f.Field)
+			}
+		}
+		if blocked := len(errs) > 0; blocked == label.Accepted {
+			t.Errorf("%s: the API server accepts the update: %v; syncgate's change errors: %v (%s)", c.id, label.Accepted, errs, label.Message)
+		}
+	}
+	t.Logf("%d cases, %d of them refused by the API server", len(cases), refused)
+}
