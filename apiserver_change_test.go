@@ -102,14 +102,7 @@ func TestApiserverChangeLabels(t *testing.T) {
 		v.Message = strings.ReplaceAll(v.Message, ns, "<namespace>")
 		got.Cases[c.id] = v
 	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(got); err != nil {
-		t.Fatal(err)
-	}
-	golden.Assert(t, filepath.Join(changeJudgeDir, "changes.json"), []byte(b.String()))
+	golden.AssertJSON(t, filepath.Join(changeJudgeDir, "changes.json"), got)
 }
 
 // TestApiserverChangeAgreement needs no API server: a change/* error for a

@@ -405,9 +405,11 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, []*render.
 		return nil, nil, err
 	}
 	d.Stats.Render = time.Since(renderStart)
-	r.isolated = map[string]isolate.Checked{}
-	for i, c := range checked {
-		r.isolated[spec.targets[i].Name] = c
+	if r.eval != nil {
+		r.isolated = map[string]isolate.Checked{}
+		for i, c := range checked {
+			r.isolated[spec.targets[i].Name] = c
+		}
 	}
 	if spec.more != nil {
 		if r.extra, err = spec.more(r, results); err != nil {
@@ -454,9 +456,6 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	if err != nil {
 		return nil, err
 	}
-	// The caller rendered the objects, so no worker evaluated policies
-	// alongside: evaluate them here, with the engines newRun compiled.
-	r.eval = nil
 	return g.finish(ctx, d, r, in.Targets, func() []manifest.Finding { return nil }, start)
 }
 
@@ -539,10 +538,15 @@ func renderFindings(t render.Target, err error) []manifest.Finding {
 func duplicateFindings(objects []*manifest.Object) []manifest.Finding {
 	type key struct{ group, kind, namespace, name string }
 	type files struct{ repeat, first string }
+	// repeats are one file's repeats of another's objects, and the first
+	// definition of the first of them.
+	type repeats struct {
+		first   *manifest.Object
+		objects []*manifest.Object
+	}
 	first := map[key]*manifest.Object{}
-	var order []files
-	repeats := map[files][]*manifest.Object{}
-	firsts := map[files]*manifest.Object{}
+	var groups []*repeats
+	byFiles := map[files]*repeats{}
 	for _, obj := range objects {
 		k := key{obj.Group(), obj.Kind, obj.Namespace, obj.Name}
 		prev, seen := first[k]
@@ -551,20 +555,21 @@ func duplicateFindings(objects []*manifest.Object) []manifest.Finding {
 			continue
 		}
 		pair := files{obj.Origin.File, prev.Origin.File}
-		if _, ok := repeats[pair]; !ok {
-			order = append(order, pair)
-			firsts[pair] = prev
+		g := byFiles[pair]
+		if g == nil {
+			g = &repeats{first: prev}
+			byFiles[pair] = g
+			groups = append(groups, g)
 		}
-		repeats[pair] = append(repeats[pair], obj)
+		g.objects = append(g.objects, obj)
 	}
-	findings := make([]manifest.Finding, 0, len(order))
-	for _, pair := range order {
-		objs := repeats[pair]
-		obj, ref := objs[0], objs[0].Ref()
-		msg := fmt.Sprintf("%s is defined more than once (first in %s)", ref, location(firsts[pair].Origin))
-		if len(objs) > 1 {
+	findings := make([]manifest.Finding, 0, len(groups))
+	for _, g := range groups {
+		obj, ref := g.objects[0], g.objects[0].Ref()
+		msg := fmt.Sprintf("%s is defined more than once (first in %s)", ref, location(g.first.Origin))
+		if len(g.objects) > 1 {
 			msg = fmt.Sprintf("%s and %d more objects of this file are defined more than once (first in %s, from %s)",
-				ref, len(objs)-1, pair.first, location(firsts[pair].Origin))
+				ref, len(g.objects)-1, g.first.Origin.File, location(g.first.Origin))
 		}
 		findings = append(findings, manifest.Finding{
 			Rule:     "render/duplicate-object",

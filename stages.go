@@ -136,7 +136,9 @@ type run struct {
 	validator *validate.Validator
 	policies  []*policy.Engine // evaluated in-process
 	// eval is what workers evaluate beside rendering when the Gate has
-	// Isolation; isolated are its findings by target name.
+	// Isolation; isolated are its findings by target name, nil until
+	// workers rendered (CheckObjects is given objects: none did), and then
+	// policies are evaluated in-process.
 	eval     *isolate.Evaluation
 	isolated map[string]isolate.Checked
 	scanner  *secrets.Scanner // nil: stage off
@@ -271,7 +273,7 @@ func (g *Gate) checkObjects(ctx context.Context, r *run, res *render.Result) []m
 		findings = append(findings, prepared.Mask(r.validator.Validate(ctx, prepared.Objects))...)
 		r.timed(&r.stats.Validate, start)
 	}
-	if r.eval != nil {
+	if r.isolated != nil {
 		checked := r.isolated[res.Target.Name]
 		findings = append(findings, checked.Findings...)
 		r.mu.Lock()

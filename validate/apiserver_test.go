@@ -140,14 +140,7 @@ func TestApiserverLabels(t *testing.T) {
 		}
 		got.Cases[c.id] = v
 	}
-	var b strings.Builder
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(got); err != nil {
-		t.Fatal(err)
-	}
-	golden.Assert(t, filepath.Join(judgeDir, "labels.json"), []byte(b.String()))
+	golden.AssertJSON(t, filepath.Join(judgeDir, "labels.json"), got)
 }
 
 // installCRD creates a CRD for real and waits until its served versions
