@@ -208,7 +208,7 @@ func writeCRDSchemas(t *testing.T, dir string, crds []*manifest.Object) {
 
 func writeCRDSchema(t *testing.T, dir string, crd *apiextensionsv1.CustomResourceDefinition, ver apiextensionsv1.CustomResourceDefinitionVersion) {
 	t.Helper()
-	doc, err := crdJSONSchema(ver.Schema.OpenAPIV3Schema)
+	doc, _, err := crdJSONSchema(ver.Schema.OpenAPIV3Schema)
 	if err != nil {
 		t.Fatal(err)
 	}

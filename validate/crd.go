@@ -98,11 +98,12 @@ func (s *crdSet) add(ctx context.Context, obj *manifest.Object, checked bool) (f
 		}
 		k := &crdKind{crd: crd.Name, namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped}
 		k.url = fmt.Sprintf("mem:///crd/%s/%s.json", crd.Name, v.Name)
-		doc, err := crdJSONSchema(v.Schema.OpenAPIV3Schema)
+		doc, formats, err := crdJSONSchema(v.Schema.OpenAPIV3Schema)
 		if err != nil {
 			findings = append(findings, finding(obj, RuleCRDInvalid, fmt.Sprintf("spec.versions[%d].schema.openAPIV3Schema", i), err.Error()))
 			continue
 		}
+		s.cache.assertFormats(formats)
 		k.doc = doc
 		var internalProps apiextensions.JSONSchemaProps
 		if err := apiextensionsv1.Convert_v1_JSONSchemaProps_To_apiextensions_JSONSchemaProps(v.Schema.OpenAPIV3Schema, &internalProps, nil); err == nil {

@@ -3,10 +3,16 @@ package validate
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"sort"
+	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	crdformats "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	"k8s.io/apiserver/pkg/cel/environment"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+	"k8s.io/kube-openapi/pkg/validation/strfmt"
 )
 
 // crdJSONSchema turns a CRD version's OpenAPI v3 schema into a JSON schema
@@ -16,8 +22,10 @@ import (
 // them; null is accepted where the server prunes it; int-or-string takes
 // both; embedded resources and the root carry apiVersion, kind and an
 // ObjectMeta checked against the embedded definition.
-func crdJSONSchema(s *apiextensionsv1.JSONSchemaProps) (any, error) {
-	m := convertProps(s, propsMode{strict: true})
+// It also returns the formats the schema asks the server to check.
+func crdJSONSchema(s *apiextensionsv1.JSONSchemaProps) (any, []string, error) {
+	formats := map[string]bool{}
+	m := convertProps(s, propsMode{strict: true, formats: formats})
 	props, _ := m["properties"].(map[string]any)
 	if props == nil {
 		props = map[string]any{}
@@ -31,9 +39,10 @@ func crdJSONSchema(s *apiextensionsv1.JSONSchemaProps) (any, error) {
 	// compiler expects of documents.
 	data, err := json.Marshal(m)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	return doc, sortedKeys(formats), err
 }
 
 // propsMode says how a schema node is converted.
@@ -42,6 +51,8 @@ type propsMode struct {
 	// for the structural tree, not for value validations under allOf,
 	// anyOf, oneOf and not, which only constrain what the tree allows.
 	strict bool
+	// formats collects the server-checked formats met on the way.
+	formats map[string]bool
 }
 
 func convertProps(s *apiextensionsv1.JSONSchemaProps, mode propsMode) map[string]any {
@@ -72,6 +83,10 @@ func convertProps(s *apiextensionsv1.JSONSchemaProps, mode propsMode) map[string
 		}
 		m["enum"] = enum
 	}
+	if f := serverFormat(s); f != "" {
+		m["format"] = kubeFormatPrefix + f
+		mode.formats[f] = true
+	}
 	setIf(m, "pattern", s.Pattern, s.Pattern != "")
 	setPtr(m, "maxLength", s.MaxLength)
 	setPtr(m, "minLength", s.MinLength)
@@ -97,7 +112,7 @@ func convertProps(s *apiextensionsv1.JSONSchemaProps, mode propsMode) map[string
 	if len(s.Required) > 0 {
 		m["required"] = s.Required
 	}
-	branches := propsMode{}
+	branches := propsMode{formats: mode.formats}
 	for key, list := range map[string][]apiextensionsv1.JSONSchemaProps{"allOf": s.AllOf, "anyOf": s.AnyOf, "oneOf": s.OneOf} {
 		if len(list) == 0 {
 			continue
@@ -138,6 +153,49 @@ func convertProps(s *apiextensionsv1.JSONSchemaProps, mode propsMode) map[string
 		m["additionalProperties"] = false
 	}
 	return m
+}
+
+// kubeFormatPrefix marks the formats the API server checks in CRD
+// schemas. The compiler asserts only these, with the server's own
+// checkers, never JSON Schema's formats of the same name.
+const kubeFormatPrefix = "k8s-format:"
+
+// serverFormat is the string format the API server checks for a schema
+// node, "" when it ignores the node's format (unknown at this version, or
+// on a type it does not check).
+func serverFormat(s *apiextensionsv1.JSONSchemaProps) string {
+	if s.Format == "" || s.XIntOrString || (s.Type != "" && s.Type != "string") {
+		return ""
+	}
+	node := &spec.Schema{SchemaProps: spec.SchemaProps{Format: s.Format}}
+	if s.Type != "" {
+		node.Type = spec.StringOrArray{s.Type}
+	}
+	if len(crdformats.GetUnrecognizedFormats(node, environment.DefaultCompatibilityVersion())) > 0 {
+		return ""
+	}
+	return s.Format
+}
+
+// assertServerFormats makes c check the formats serverFormat keeps, as
+// kube-openapi's registry does for the API server.
+func assertServerFormats(c *jsonschema.Compiler, formats []string) {
+	c.AssertFormat()
+	for _, name := range formats {
+		c.RegisterFormat(&jsonschema.Format{Name: kubeFormatPrefix + name, Validate: func(v any) error {
+			if s, ok := v.(string); ok && !strfmt.Default.Validates(name, s) {
+				return errNotFormat
+			}
+			return nil
+		}})
+	}
+}
+
+var errNotFormat = errors.New("not in the format")
+
+// formatName is a format as the schema names it, without kubeFormatPrefix.
+func formatName(f string) string {
+	return strings.TrimPrefix(f, kubeFormatPrefix)
 }
 
 func setIf(m map[string]any, key string, v any, ok bool) {

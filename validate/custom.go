@@ -22,15 +22,19 @@ func checkCustom(ctx context.Context, obj *manifest.Object, content map[string]a
 	if err != nil {
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("schema of CRD %s: %v", m.kind.crd, err))}
 	}
+	if m.kind.structural != nil {
+		// The server drops nulls its schema does not allow and applies the
+		// schema's defaults while it decodes, before any check; do the
+		// same on a copy.
+		content = runtime.DeepCopyJSON(content)
+		defaulting.PruneNonNullableNullsWithoutDefaults(content, m.kind.structural)
+		defaulting.Default(content, m.kind.structural)
+	}
 	findings := validateWith(obj, content, sch)
 	findings = append(findings, metadataFindings(obj, "")...)
 	if m.kind.structural == nil {
 		return findings
 	}
-	// The server defaults an object from its schema before it checks list
-	// keys and rules; do the same on a copy.
-	content = runtime.DeepCopyJSON(content)
-	defaulting.Default(content, m.kind.structural)
 	for _, e := range listtype.ValidateListSetsAndMaps(nil, m.kind.structural, content) {
 		findings = append(findings, finding(obj, RuleDuplicateKey, fieldOf(e.Field), duplicateMessage(e.BadValue)))
 	}

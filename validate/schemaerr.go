@@ -82,7 +82,7 @@ func (c *collector) walk(ve *jsonschema.ValidationError) {
 		c.add(RuleEnum, ve.InstanceLocation, supportedValues([]any{k.Want}))
 		return
 	case *kind.Format:
-		c.add(RuleFormat, ve.InstanceLocation, "not a valid "+k.Want)
+		c.add(RuleFormat, ve.InstanceLocation, "not a valid "+formatName(k.Want))
 		return
 	case *kind.Pattern:
 		c.add(RuleInvalid, ve.InstanceLocation, fmt.Sprintf("does not match pattern %q", k.Want))

@@ -124,6 +124,17 @@ func (s *schemaCache) get(url string, doc any) (*jsonschema.Schema, error) {
 	return sch, err
 }
 
+// assertFormats makes the compiler check the server-checked formats of
+// the schemas added to it later (see assertServerFormats).
+func (s *schemaCache) assertFormats(formats []string) {
+	if len(formats) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	assertServerFormats(s.compiler, formats)
+}
+
 // compile turns a compiler panic on a hostile schema into an error.
 func (s *schemaCache) compile(url string, doc any) (sch *jsonschema.Schema, err error) {
 	defer func() {
