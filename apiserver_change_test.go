@@ -3,8 +3,10 @@ package syncgate
 import (
 	"encoding/json"
 	"fmt"
+	"iter"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +14,7 @@ import (
 	"github.com/syncgate/syncgate/internal/apiservertest"
 	"github.com/syncgate/syncgate/internal/golden"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/validate"
 )
 
 // The real API server as the judge of the change rules (docs/apiserver.md,
@@ -36,26 +39,49 @@ type changeCase struct {
 
 func changeCases(t *testing.T) []changeCase {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(changeJudgeDir, "*.yaml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no cases in %s (%v)", changeJudgeDir, err)
-	}
 	var cases []changeCase
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := manifest.DecodeObjects(filepath.ToSlash(f), data, manifest.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
+	for f, objs := range decodeGlob(t, filepath.Join(changeJudgeDir, "*.yaml")) {
 		if len(objs) != 2 {
 			t.Fatalf("%s: holds %d objects, want a base and its head", f, len(objs))
 		}
 		cases = append(cases, changeCase{id: strings.TrimSuffix(filepath.Base(f), ".yaml"), base: objs[0], head: objs[1]})
 	}
 	return cases
+}
+
+// changeCRDs are the CRDs the cases' custom objects need, with the
+// transition rules under judgement.
+func changeCRDs(t *testing.T) []*manifest.Object {
+	t.Helper()
+	var crds []*manifest.Object
+	for _, objs := range decodeGlob(t, filepath.Join(changeJudgeDir, "crds", "*.yaml")) {
+		crds = append(crds, objs...)
+	}
+	return crds
+}
+
+// decodeGlob decodes the files matching pattern, in order of name.
+func decodeGlob(t *testing.T, pattern string) iter.Seq2[string, []*manifest.Object] {
+	t.Helper()
+	files, err := filepath.Glob(pattern)
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no files match %s (%v)", pattern, err)
+	}
+	return func(yield func(string, []*manifest.Object) bool) {
+		for _, f := range files {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			objs, err := manifest.DecodeObjects(filepath.ToSlash(f), data, manifest.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !yield(f, objs) {
+				return
+			}
+		}
+	}
 }
 
 func readChangeLabels(t *testing.T) changeLabels {
@@ -82,6 +108,11 @@ func TestApiserverChangeLabels(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, crd := range changeCRDs(t) {
+		if err := s.InstallCRD(ctx, crd.Content); err != nil {
+			t.Fatalf("%s: %v", crd.Origin.File, err)
+		}
+	}
 	got := changeLabels{Kubernetes: version, Cases: map[string]apiservertest.Verdict{}}
 	for i, c := range cases {
 		ns := fmt.Sprintf("change-%d", i)
@@ -106,10 +137,15 @@ func TestApiserverChangeLabels(t *testing.T) {
 }
 
 // TestApiserverChangeAgreement needs no API server: a change/* error for a
-// case must be reported exactly when its label says the update is refused.
+// case, from the change rules or the CRDs' transition rules, must be
+// reported exactly when its label says the update is refused.
 func TestApiserverChangeAgreement(t *testing.T) {
 	labels := readChangeLabels(t)
 	cases := changeCases(t)
+	v, err := validate.New(validate.Options{KubernetesVersion: labels.Kubernetes, CRDs: changeCRDs(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if len(labels.Cases) != len(cases) {
 		t.Fatalf("changes.json labels %d cases, %s holds %d: run make labels", len(labels.Cases), changeJudgeDir, len(cases))
 	}
@@ -128,7 +164,7 @@ func TestApiserverChangeAgreement(t *testing.T) {
 			t.Fatalf("%s: %v", c.id, err)
 		}
 		var errs []string
-		for _, f := range change.Check(objects) {
+		for _, f := range slices.Concat(change.Check(objects), v.Transition(t.Context(), c.base, c.head)) {
 			if f.Severity == manifest.SeverityError {
 				errs = append(errs, f.Rule+" "+f.Field)
 			}

@@ -11,10 +11,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"go.yaml.in/yaml/v3"
-	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 
 	"github.com/syncgate/syncgate/internal/apiservertest"
 	"github.com/syncgate/syncgate/internal/golden"
@@ -130,7 +128,9 @@ func TestApiserverLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, crd := range crds {
-		installCRD(t, s, crd)
+		if err := s.InstallCRD(ctx, crd.Content); err != nil {
+			t.Fatalf("%s: %v", crd.Origin.File, err)
+		}
 	}
 	got := judgeLabels{Kubernetes: version, Namespace: judgeNamespace, Cases: map[string]apiservertest.Verdict{}}
 	for _, c := range cases {
@@ -141,32 +141,6 @@ func TestApiserverLabels(t *testing.T) {
 		got.Cases[c.id] = v
 	}
 	golden.AssertJSON(t, filepath.Join(judgeDir, "labels.json"), got)
-}
-
-// installCRD creates a CRD for real and waits until its served versions
-// are in discovery.
-func installCRD(t *testing.T, s *apiservertest.Server, obj *manifest.Object) {
-	t.Helper()
-	data, err := json.Marshal(obj.Content)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var crd apiextensionsv1.CustomResourceDefinition
-	if err := json.Unmarshal(data, &crd); err != nil {
-		t.Fatalf("%s: %v", obj.Origin.File, err)
-	}
-	if err := s.Create(t.Context(), obj.Content); err != nil {
-		t.Fatalf("%s: %v", obj.Origin.File, err)
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	for _, v := range crd.Spec.Versions {
-		if v.Served {
-			if err := s.WaitServed(ctx, crd.Spec.Group+"/"+v.Name, crd.Spec.Names.Kind); err != nil {
-				t.Fatalf("%s: %v", obj.Origin.File, err)
-			}
-		}
-	}
 }
 
 // Kinds of disagreement between syncgate and the API server.

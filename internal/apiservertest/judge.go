@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -126,6 +127,33 @@ func (s *Server) Create(ctx context.Context, obj map[string]any) error {
 	}
 	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusConflict {
 		return fmt.Errorf("create %s: %s: %.500s", path, resp.Status, body)
+	}
+	return nil
+}
+
+// InstallCRD creates a CustomResourceDefinition for real and waits, at
+// most a minute, until discovery serves its served versions.
+func (s *Server) InstallCRD(ctx context.Context, obj map[string]any) error {
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return err
+	}
+	var crd apiextensionsv1.CustomResourceDefinition
+	if err := json.Unmarshal(data, &crd); err != nil {
+		return fmt.Errorf("not a CustomResourceDefinition: %w", err)
+	}
+	if err := s.Create(ctx, obj); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	for _, v := range crd.Spec.Versions {
+		if !v.Served {
+			continue
+		}
+		if err := s.WaitServed(ctx, crd.Spec.Group+"/"+v.Name, crd.Spec.Names.Kind); err != nil {
+			return err
+		}
 	}
 	return nil
 }
