@@ -105,6 +105,10 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	return &Result{Target: t, YAML: out, Objects: objs}, nil
 }
 
+// KustomizationFile returns the kustomization file of dir, whichever of
+// the names kustomize accepts it has.
+func KustomizationFile(fsys fs.FS, dir string) (string, error) { return findKustomization(fsys, dir) }
+
 func findKustomization(fsys fs.FS, dir string) (string, error) {
 	for _, name := range kustomizationNames {
 		file := path.Join(dir, name)
