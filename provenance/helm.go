@@ -25,7 +25,7 @@ func (l *locator) helm(t render.Target, obj *manifest.Object, field string) *wri
 		return nil
 	}
 	start, end := section(lines, obj.Kind)
-	line, rest := walkTemplate(lines, start, end, steps(obj.Content, field))
+	line, rest := walkTemplate(lines, start, end, manifest.ParseField(obj.Content, field))
 	if line == 0 {
 		return &writer{file: file, line: start + 1}
 	}
@@ -49,9 +49,9 @@ func (l *locator) helm(t render.Target, obj *manifest.Object, field string) *wri
 	best, bestLine, bestFile := -1, 0, ""
 	for _, ref := range valuesRefs.FindAllStringSubmatch(text, -1) {
 		keys := strings.Split(strings.TrimPrefix(ref[1], "."), ".")
-		at := make([]step, 0, len(keys)+len(rest))
+		at := make([]manifest.FieldStep, 0, len(keys)+len(rest))
 		for _, k := range keys {
-			at = append(at, step{key: k, index: -1})
+			at = append(at, manifest.FieldStep{Key: k, Index: -1})
 		}
 		if strings.Contains(text, "toYaml") {
 			at = append(at, rest...)
@@ -64,7 +64,7 @@ func (l *locator) helm(t render.Target, obj *manifest.Object, field string) *wri
 			if len(docs) == 0 {
 				continue
 			}
-			if vline, complete := find(docs[0].Node.Content[0], at, nil); complete && vline > 0 {
+			if vline, complete := manifest.FindField(docs[0].Node.Content[0], at, nil); complete && vline > 0 {
 				best, bestLine, bestFile = i, vline, vf
 			}
 		}
@@ -160,7 +160,7 @@ func section(lines []string, kind string) (start, end int) {
 // found and the steps left. Action lines ({{ ... }}) and comments are
 // passed over; a list index takes the index-th item written, or the last
 // one, as a range writes one for many.
-func walkTemplate(lines []string, start, end int, path []step) (line int, rest []step) {
+func walkTemplate(lines []string, start, end int, path []manifest.FieldStep) (line int, rest []manifest.FieldStep) {
 	indent, pos := -1, start
 	for si, s := range path {
 		found, child, last := false, -1, -1
@@ -168,11 +168,11 @@ func walkTemplate(lines []string, start, end int, path []step) (line int, rest [
 			t, ind, dash := templateLine(lines[i])
 			switch {
 			case t == "":
-			case s.index >= 0 && !dash:
+			case s.Index >= 0 && !dash:
 				if ind <= indent {
 					i = end
 				}
-			case s.index >= 0:
+			case s.Index >= 0:
 				if ind-2 < indent {
 					i = end
 					break
@@ -181,22 +181,22 @@ func walkTemplate(lines []string, start, end int, path []step) (line int, rest [
 					break
 				}
 				child, last = ind, i
-				if s.index == 0 {
+				if s.Index == 0 {
 					found = true
 				}
-				s.index--
+				s.Index--
 			case ind <= indent:
 				i = end
 			default:
 				if child < 0 {
 					child = ind
 				}
-				if ind == child && isKey(t, s.key) {
+				if ind == child && isKey(t, s.Key) {
 					found, line, pos, indent = true, i+1, i+1, ind
 				}
 			}
 		}
-		if path[si].index >= 0 && last >= 0 {
+		if path[si].Index >= 0 && last >= 0 {
 			// The index-th item, or the last written: a range writes one
 			// item for many.
 			found, line, pos, indent = true, last+1, last, child-2

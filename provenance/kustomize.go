@@ -24,7 +24,7 @@ const maxKustomizations = 1000
 // kustomize runs it (resources, generators, components, then the
 // transformers).
 func (l *locator) kustomize(t render.Target, obj *manifest.Object, field string) *writer {
-	k := &kwalk{l: l, obj: obj, path: steps(obj.Content, field), seen: map[string]bool{}}
+	k := &kwalk{l: l, obj: obj, path: manifest.ParseField(obj.Content, field), seen: map[string]bool{}}
 	if base := l.source(obj, k.path, true); base != nil {
 		k.writers = append(k.writers, *base)
 		if node := docAt(l.yamlDocs(obj.Origin.File), obj.Origin.Line); node != nil {
@@ -45,7 +45,7 @@ func (l *locator) kustomize(t render.Target, obj *manifest.Object, field string)
 type kwalk struct {
 	l    *locator
 	obj  *manifest.Object
-	path []step
+	path []manifest.FieldStep
 	// names are the names the object had on its way up: kustomize
 	// matches patches by any of them.
 	names []string
@@ -127,10 +127,10 @@ func (k *kwalk) generators(dir, kfile string, root *yaml.Node) {
 			k.names = append(k.names, name)
 			k.write(kfile, gen.Line)
 		}
-		if len(k.path) < 2 || !slices.Contains([]string{"data", "stringData", "binaryData"}, k.path[0].key) {
+		if len(k.path) < 2 || !slices.Contains([]string{"data", "stringData", "binaryData"}, k.path[0].Key) {
 			continue
 		}
-		key := k.path[1].key
+		key := k.path[1].Key
 		for _, lit := range list(gen, "literals") {
 			if before, _, _ := strings.Cut(lit.Value, "="); before == key {
 				k.write(kfile, lit.Line)
@@ -199,7 +199,7 @@ func (k *kwalk) patch(dir, kfile string, entry, target *yaml.Node) {
 		if target == nil && (scalar(root, "kind") != k.obj.Kind || !slices.Contains(k.names, scalar(root, "metadata", "name"))) {
 			continue
 		}
-		if line, complete := find(root, k.path, k.obj.Content); complete && len(k.path) > 0 {
+		if line, complete := manifest.FindField(root, k.path, k.obj.Content); complete && len(k.path) > 0 {
 			k.write(file, line+offset)
 		}
 	}
@@ -235,15 +235,15 @@ func lastIndex(pointer string) string {
 }
 
 // pointer is a field path as a JSON pointer.
-func pointer(path []step) string {
+func pointer(path []manifest.FieldStep) string {
 	var b strings.Builder
 	for _, s := range path {
 		b.WriteByte('/')
-		if s.index >= 0 {
-			b.WriteString(strconv.Itoa(s.index))
+		if s.Index >= 0 {
+			b.WriteString(strconv.Itoa(s.Index))
 			continue
 		}
-		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(s.key))
+		b.WriteString(strings.NewReplacer("~", "~0", "/", "~1").Replace(s.Key))
 	}
 	return b.String()
 }
@@ -338,7 +338,7 @@ func (k *kwalk) at(keys ...string) bool {
 		if i == len(keys) {
 			return true
 		}
-		if s.index >= 0 || s.key != keys[i] {
+		if s.Index >= 0 || s.Key != keys[i] {
 			return false
 		}
 	}
@@ -358,8 +358,8 @@ func (k *kwalk) replicas(kfile string, root *yaml.Node) {
 // every container whose image it names.
 func (k *kwalk) images(kfile string, root *yaml.Node) {
 	n := len(k.path)
-	if n < 3 || k.path[n-1].key != "image" || k.path[n-2].index < 0 ||
-		!slices.Contains([]string{"containers", "initContainers", "ephemeralContainers"}, k.path[n-3].key) {
+	if n < 3 || k.path[n-1].Key != "image" || k.path[n-2].Index < 0 ||
+		!slices.Contains([]string{"containers", "initContainers", "ephemeralContainers"}, k.path[n-3].Key) {
 		return
 	}
 	image, _ := lookup(k.obj.Content, k.path).(string)
@@ -384,16 +384,16 @@ func imageName(image string) string {
 }
 
 // lookup returns the value at path in decoded content, or nil.
-func lookup(content any, path []step) any {
+func lookup(content any, path []manifest.FieldStep) any {
 	for _, s := range path {
 		switch v := content.(type) {
 		case map[string]any:
-			content = v[s.key]
+			content = v[s.Key]
 		case []any:
-			if s.index < 0 || s.index >= len(v) {
+			if s.Index < 0 || s.Index >= len(v) {
 				return nil
 			}
-			content = v[s.index]
+			content = v[s.Index]
 		default:
 			return nil
 		}
