@@ -25,7 +25,10 @@ const maxKustomizations = 1000
 // transformers).
 func (l *locator) kustomize(t render.Target, obj *manifest.Object, field string) *writer {
 	k := &kwalk{l: l, obj: obj, path: manifest.ParseField(obj.Content, field), seen: map[string]bool{}}
-	if base := l.source(obj, k.path, true); base != nil {
+	if kfile, err := render.KustomizationFile(l.fsys, path.Dir(obj.Origin.File)); err == nil && kfile == obj.Origin.File {
+		k.generated = true
+	} else if base := l.source(obj, k.path, true); base != nil {
+		k.defined = manifest.Location{File: obj.Origin.File, Line: obj.Origin.Line, Why: whyObject}
 		k.writers = append(k.writers, *base)
 		if node := docAt(l.yamlDocs(obj.Origin.File), obj.Origin.Line); node != nil {
 			k.names = append(k.names, scalar(node, "metadata", "name"))
@@ -35,8 +38,8 @@ func (l *locator) kustomize(t render.Target, obj *manifest.Object, field string)
 		return nil
 	}
 	w := k.writers[len(k.writers)-1]
-	if w.file != obj.Origin.File || w.line != obj.Origin.Line {
-		w.related = append(w.related, manifest.Location{File: obj.Origin.File, Line: obj.Origin.Line, Why: whyObject})
+	if w.file != k.defined.File {
+		w.related = append(w.related, k.defined)
 	}
 	return &w
 }
@@ -52,6 +55,10 @@ type kwalk struct {
 	// writers are every write of the field found, in kustomize's order.
 	writers []writer
 	seen    map[string]bool
+	// generated says a generator makes the object; defined is where the
+	// object is defined: its source document, or that generator's entry.
+	generated bool
+	defined   manifest.Location
 }
 
 // walk visits the kustomization in dir and reports whether the object
@@ -69,8 +76,7 @@ func (k *kwalk) walk(dir string, inherited bool) bool {
 	}
 	root := docs[0].Node.Content[0]
 	origin := k.obj.Origin.File
-	contains := inherited || origin == kfile ||
-		value(root, "helmCharts") != nil && path.Base(origin) == "Chart.yaml"
+	contains := inherited || value(root, "helmCharts") != nil && path.Base(origin) == "Chart.yaml"
 	for _, ref := range slices.Concat(list(root, "resources"), list(root, "bases")) {
 		p := path.Join(dir, ref.Value)
 		if p == origin {
@@ -79,9 +85,7 @@ func (k *kwalk) walk(dir string, inherited bool) bool {
 			contains = k.walk(p, false) || contains
 		}
 	}
-	if contains {
-		k.generators(dir, kfile, root)
-	}
+	contains = k.generators(dir, kfile, root, contains) || contains
 	for _, ref := range list(root, "components") {
 		contains = k.walk(path.Join(dir, ref.Value), contains) || contains
 	}
@@ -110,21 +114,24 @@ func (k *kwalk) write(file string, line int) {
 }
 
 // generators finds the configMapGenerator or secretGenerator entry of a
-// kustomization that makes (or, with behavior merge, changes) the object,
+// kustomization that makes the object (and reports that it does), or
+// that changes it (behavior merge, in a kustomization it passes through),
 // and the line of the key the field is about: a literal, a file entry, or
 // the key's line in an env file.
-func (k *kwalk) generators(dir, kfile string, root *yaml.Node) {
+func (k *kwalk) generators(dir, kfile string, root *yaml.Node, contains bool) (made bool) {
 	field := map[string]string{"ConfigMap": "configMapGenerator", "Secret": "secretGenerator"}[k.obj.Kind]
 	for _, gen := range list(root, field) {
 		name := scalar(gen, "name")
-		// The generator that makes the object is the one at its origin;
-		// kustomize adds a hash, and outer kustomizations prefixes.
-		made := k.obj.Origin.File == kfile && len(k.names) == 0 && strings.Contains(k.obj.Name, name)
-		if !made && !slices.Contains(k.names, name) {
+		// kustomize adds a hash to a generated name, and outer
+		// kustomizations their prefixes.
+		makes := k.generated && len(k.names) == 0 && name != "" && strings.Contains(k.obj.Name, name)
+		if !makes && !(contains && slices.Contains(k.names, name)) {
 			continue
 		}
-		if made {
+		if makes {
+			made = true
 			k.names = append(k.names, name)
+			k.defined = manifest.Location{File: kfile, Line: gen.Line, Why: whyObject}
 			k.write(kfile, gen.Line)
 		}
 		if len(k.path) < 2 || !slices.Contains([]string{"data", "stringData", "binaryData"}, k.path[0].Key) {
@@ -155,6 +162,7 @@ func (k *kwalk) generators(dir, kfile string, root *yaml.Node) {
 			}
 		}
 	}
+	return made
 }
 
 // patch looks for the field in one patch: a patchesStrategicMerge entry,
