@@ -377,9 +377,20 @@ func (k *kwalk) images(kfile string, root *yaml.Node) {
 	}
 	for _, img := range list(root, "images") {
 		if want := scalar(img, "newName"); want == name || want == "" && scalar(img, "name") == name {
-			k.write(kfile, img.Line)
+			k.write(kfile, imageLine(img))
 		}
 	}
+}
+
+// imageLine is the line of an images entry that sets what a finding on
+// the image is most likely about: its digest or tag, else its name.
+func imageLine(img *yaml.Node) int {
+	for _, key := range []string{"digest", "newTag", "newName"} {
+		if k, _ := entry(img, key); k != nil {
+			return k.Line
+		}
+	}
+	return img.Line
 }
 
 // imageName is an image reference without its tag or digest.

@@ -50,7 +50,7 @@ func TestLocate(t *testing.T) {
 		{writer: "generator literal", target: "kustomize/overlay", kind: "ConfigMap", name: "prod-settings-49bfgm455t",
 			field: "data.MODE", want: "kustomize/base/kustomization.yaml:9"},
 		{writer: "images transformer", target: "kustomize/overlay", kind: "Deployment", name: "prod-web",
-			field: "spec.template.spec.containers[0].image", want: "kustomize/overlay/kustomization.yaml:31",
+			field: "spec.template.spec.containers[0].image", want: "kustomize/overlay/kustomization.yaml:32",
 			related: []string{"kustomize/base/deployment.yaml:2 where the object is defined"}},
 		{writer: "namespace transformer", target: "kustomize/overlay", kind: "Deployment", name: "prod-web",
 			field: "metadata.namespace", want: "kustomize/overlay/kustomization.yaml:3",
