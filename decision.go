@@ -54,11 +54,11 @@ type Stats struct {
 
 // Merge adds the decision of another check, such as another repository's
 // or another shard's, to d: d allows only if both allow, and findings,
-// waivers, overrides and targets stay sorted, and Stats add up.
+// waivers, overrides and targets stay sorted, one mistake seen by both
+// is one finding, and Stats add up.
 func (d *Decision) Merge(other *Decision) {
 	d.Allowed = d.Allowed && other.Allowed
-	d.Findings = append(d.Findings, other.Findings...)
-	manifest.SortFindings(d.Findings)
+	d.Findings = manifest.GroupFindings(append(d.Findings, other.Findings...))
 	d.Waived = append(d.Waived, other.Waived...)
 	SortWaived(d.Waived)
 	d.Overrides = append(d.Overrides, other.Overrides...)

@@ -198,11 +198,14 @@ func keyOfFinding(f manifest.Finding) findingKey {
 }
 
 // markNew sets New on every finding of d, from the findings at base of
-// the affected targets and changed files.
+// the affected targets and changed files. A finding seen in several
+// targets is new when it is new in any of them.
 func markNew(d, base *Decision, p *plan) {
 	had := map[findingKey]bool{}
 	for _, f := range base.Findings {
-		had[keyOfFinding(f)] = true
+		for _, o := range occurrences(f) {
+			had[keyOfFinding(o)] = true
+		}
 	}
 	for _, w := range base.Waived {
 		had[keyOfFinding(w.Finding)] = true
@@ -214,16 +217,33 @@ func markNew(d, base *Decision, p *plan) {
 	for i := range d.Findings {
 		f := &d.Findings[i]
 		var isNew bool
-		switch {
-		case strings.HasPrefix(f.Rule, "change/") || f.Rule == RuleConfigChanged:
-			isNew = true
-		case f.Target != "" && !affected[f.Target]:
-		case f.Target == "" && f.File != "" && !slices.Contains(p.files, f.File):
-		default:
-			isNew = !had[keyOfFinding(*f)]
+		for _, o := range occurrences(*f) {
+			switch {
+			case strings.HasPrefix(o.Rule, "change/") || o.Rule == RuleConfigChanged:
+				isNew = true
+			case o.Target != "" && !affected[o.Target]:
+			case o.Target == "" && o.File != "" && !slices.Contains(p.files, o.File):
+			default:
+				isNew = isNew || !had[keyOfFinding(o)]
+			}
 		}
 		f.New = &isNew
 	}
+	d.Findings = manifest.GroupFindings(d.Findings)
+}
+
+// occurrences splits a finding that GroupFindings merged into one per
+// target; a finding of one target is its own.
+func occurrences(f manifest.Finding) []manifest.Finding {
+	if len(f.Targets) == 0 {
+		return []manifest.Finding{f}
+	}
+	out := make([]manifest.Finding, len(f.Targets))
+	for i, o := range f.Targets {
+		out[i] = f
+		out[i].Target, out[i].Object, out[i].Targets = o.Target, o.Object, nil
+	}
+	return out
 }
 
 // plan is what a pre-merge check compares.

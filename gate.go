@@ -17,6 +17,7 @@ import (
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/provenance"
 	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
@@ -483,6 +484,10 @@ func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*rende
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	// Before exceptions, which may name the file a person sees.
+	if r.fsys != nil {
+		provenance.Locate(r.fsys, g.opts.Render.Limits, results, findings)
+	}
 	d.add(r.waivers.apply(findings, objects))
 	d.Findings = append(d.Findings, r.waivers.expiredFindings()...)
 	d.Findings = append(d.Findings, ignoredFindings(r.cfg, r.waivers.trusted, g.opts.RepositoryExceptions)...)
@@ -500,7 +505,7 @@ func (d *Decision) add(findings []manifest.Finding, waived []Waived) {
 }
 
 func (g *Gate) decide(d *Decision) {
-	manifest.SortFindings(d.Findings)
+	d.Findings = manifest.GroupFindings(d.Findings)
 	SortWaived(d.Waived)
 	d.Allowed = !slices.ContainsFunc(d.Findings, func(f manifest.Finding) bool { return f.Severity.Rank() >= g.opts.FailOn.Rank() })
 }

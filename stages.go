@@ -18,6 +18,7 @@ import (
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/provenance"
 	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
@@ -256,6 +257,11 @@ func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Resul
 			perTarget[i] = g.checkObjects(ctx, r, results[i])
 		}
 	})
+	// Findings on objects are placed where their field is written, as
+	// those on raw files are, before the two are merged.
+	if r.fsys != nil {
+		provenance.Locate(r.fsys, g.opts.Render.Limits, results, r.secrets)
+	}
 	return append(slices.Concat(perTarget...), r.secretFindings(files())...)
 }
 

@@ -61,6 +61,43 @@ type Finding struct {
 	// New, in a pre-merge check, says whether the change brings the
 	// finding: false when the base revision had it too. Nil elsewhere.
 	New *bool `json:"new,omitempty"`
+	// Related are other places that explain the finding, such as the
+	// template line that writes a value set in a values file.
+	Related []Location `json:"related,omitempty"`
+	// Targets are every target the same mistake was seen in, with the
+	// object there, when GroupFindings merged several findings into this
+	// one; Target and Object are then the first of them. Nil otherwise.
+	Targets []Occurrence `json:"targets,omitempty"`
+}
+
+// Location is a place in a repository file and what it has to do with a
+// finding.
+type Location struct {
+	// File is relative to the repository root.
+	File string `json:"file"`
+	// Line is 1-based, or 0 when unknown.
+	Line int `json:"line,omitempty"`
+	// Why says what the place did, such as "template that writes the field".
+	Why string `json:"why,omitempty"`
+}
+
+// Occurrence is one target a finding was seen in and the object there,
+// whose name an overlay may have changed.
+type Occurrence struct {
+	Target string     `json:"target"`
+	Object *ObjectRef `json:"object,omitempty"`
+}
+
+// Occurrences returns the targets f was seen in: Targets, or f's own
+// target alone; none for a finding of no target.
+func (f Finding) Occurrences() []Occurrence {
+	if len(f.Targets) > 0 {
+		return f.Targets
+	}
+	if f.Target == "" {
+		return nil
+	}
+	return []Occurrence{{Target: f.Target, Object: f.Object}}
 }
 
 // SortFindings sorts findings into the one deterministic order every

@@ -133,7 +133,9 @@ func (e *Engine) packageFindings(ns string, doc map[string]any, obj *manifest.Ob
 			continue
 		}
 		for _, r := range results {
-			findings = append(findings, finding(obj, id, severity, message(r)))
+			f := finding(obj, id, severity, message(r))
+			f.Field = field(r)
+			findings = append(findings, f)
 		}
 	}
 	return findings
@@ -187,6 +189,15 @@ func message(r any) string {
 		}
 	}
 	return fmt.Sprint(r)
+}
+
+// field is the dotted path of the field a rule result is about: an
+// object's "field", a syncgate extension that places the finding on the
+// line that writes it; "" otherwise.
+func field(r any) string {
+	m, _ := r.(map[string]any)
+	f, _ := m["field"].(string)
+	return f
 }
 
 func finding(obj *manifest.Object, rule string, sev manifest.Severity, msg string) manifest.Finding {

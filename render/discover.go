@@ -235,6 +235,7 @@ type kustomizationFile struct {
 	// generators is set when the kustomization has a configMapGenerator
 	// or secretGenerator.
 	generators bool
+	namespace  string
 	chartHome  string
 	helmCharts []helmChartSpec
 }
@@ -285,6 +286,7 @@ func parseKustomization(file string, data []byte, limits manifest.Limits) (*kust
 	k.resources = append(manifest.StringList(m["resources"]), manifest.StringList(m["bases"])...)
 	k.components = manifest.StringList(m["components"])
 	k.files = loadedFiles(m)
+	k.namespace = str(m["namespace"])
 	k.generators = len(listOf(m["configMapGenerator"]))+len(listOf(m["secretGenerator"])) > 0
 	if globals, ok := m["helmGlobals"].(map[string]any); ok {
 		if home, ok := globals["chartHome"].(string); ok && home != "" {

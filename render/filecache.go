@@ -13,7 +13,7 @@ const maxFileCacheBytes = 64 << 20
 
 // fileCache remembers the checked form of the files kustomize reads: a
 // base is read again by every overlay built on it, and decoding it with
-// bounds and adding origin markers is worth doing once. An entry is keyed
+// bounds and noting its objects is worth doing once. An entry is keyed
 // by the file's path and bytes, so an edited file is a new entry, and a
 // Renderer that lives across checks never serves a stale one.
 type fileCache struct {
@@ -26,11 +26,12 @@ type fileCache struct {
 // kustomize is given it.
 type checkedFile struct {
 	data []byte
-	// sources are the objects of a resource file, which data marks.
+	// sources are the objects of a resource file.
 	sources []sourceObject
 }
 
-// fileKey identifies a file read as a resource (marked) or not.
+// fileKey identifies a file read as a resource (its objects noted) or
+// not.
 func fileKey(rel string, resource bool, data []byte) [sha256.Size]byte {
 	h := sha256.New()
 	h.Write([]byte(rel))
@@ -82,8 +83,8 @@ func (k *kustFS) stat(rel string) (fs.FileInfo, error) {
 }
 
 // checkedManifest returns a manifest file as kustomize is to read it:
-// decoded with bounds and, when it is a resource file, with origin
-// markers; from the Renderer's cache when the same bytes were checked
+// decoded with bounds and, when it is a resource file, its objects noted
+// as sources; from the Renderer's cache when the same bytes were checked
 // before.
 func (k *kustFS) checkedManifest(rel string, data []byte) ([]byte, error) {
 	resource := k.resourceFiles[rel]

@@ -10,7 +10,6 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -32,8 +31,9 @@ var errReadOnly = errors.New("the repository is read-only to kustomize")
 // kustFS gives krusty a read-only view of the repository. It is where
 // syncgate stands between kustomize and the files: every path is confined
 // to the root, every YAML file is decoded with bounds before kustomize
-// parses it, remote references are refused, and the target's own
-// kustomization asks for origin annotations so objects keep their source.
+// parses it, remote references are refused, and the objects of resource
+// files and generators are noted so that rendered objects find their
+// source.
 type kustFS struct {
 	ctx      context.Context
 	renderer *Renderer
@@ -45,11 +45,16 @@ type kustFS struct {
 	// KustomizeEdits.
 	topFile string
 	// resourceFiles are the files the kustomizations read so far list as
-	// resources, by repository path: their objects get an origin marker.
+	// resources, by repository path: their objects are sources.
 	resourceFiles map[string]bool
-	// sources are the objects of those files, for objects whose marker a
-	// patch removed.
+	// sources are the objects of those files and the generators' entries,
+	// in the order kustomize read them.
 	sources []sourceObject
+	// parents are, for each path a kustomization lists (a file or a
+	// directory), that kustomization; namespaces are the namespaces that
+	// kustomizations set. They tell the namespace a source object ends in.
+	parents    map[string]string
+	namespaces map[string]string
 	// stats caches what kustomize learnt of paths during this render.
 	stats statCache
 	// problem is the first checked failure seen while kustomize read files;
@@ -59,10 +64,17 @@ type kustFS struct {
 
 var _ filesys.FileSystem = (*kustFS)(nil)
 
-// sourceObject is an object as written in a resource file.
+// sourceObject is an object as written in a resource file, or a
+// generator's entry.
 type sourceObject struct {
-	kind, name, file string
-	line             int
+	kind, name, namespace, file string
+	line                        int
+}
+
+// objectSource is obj, read from file at line, as a source.
+func objectSource(obj *yaml.Node, file string, line int) sourceObject {
+	return sourceObject{kind: scalarAt(obj, "kind"), name: scalarAt(obj, "metadata", "name"),
+		namespace: scalarAt(obj, "metadata", "namespace"), file: file, line: line}
 }
 
 func (k *kustFS) note(err error) error {
@@ -220,7 +232,9 @@ func (k *kustFS) ReadFile(p string) ([]byte, error) {
 }
 
 // checkManifest decodes a manifest file with bounds and, for a resource
-// file, adds an origin marker to each of its objects.
+// file, notes where each of its objects is. kustomize reads the file as
+// written: nothing is added for it to carry, so rendering costs what
+// kustomize build does.
 func (k *kustFS) checkManifest(rel string, data []byte, resource bool) (checkedFile, error) {
 	docs, err := manifest.Decode(rel, data, k.opts.Limits)
 	if err != nil {
@@ -230,12 +244,18 @@ func (k *kustFS) checkManifest(rel string, data []byte, resource bool) (checkedF
 		return checkedFile{data: data}, nil
 	}
 	var sources []sourceObject
-	data, err = annotate(docs, func(obj *yaml.Node) []*yaml.Node {
-		sources = append(sources, sourceObject{kind: scalarAt(obj, "kind"), name: scalarAt(obj, "metadata", "name"), line: obj.Line, file: rel})
-		return originMarker(rel, obj.Line)
-	})
-	if err != nil {
-		return checkedFile{}, k.note(&manifest.SourceError{File: rel, Err: err})
+	for _, d := range docs {
+		root := d.Node.Content[0]
+		if root.Kind != yaml.MappingNode || len(root.Content) == 0 {
+			continue
+		}
+		objects := []*yaml.Node{root}
+		if items := listItemsNode(root); items != nil {
+			objects = items.Content
+		}
+		for _, obj := range objects {
+			sources = append(sources, objectSource(obj, rel, obj.Line))
+		}
 	}
 	return checkedFile{data: data, sources: sources}, nil
 }
@@ -268,7 +288,9 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 	}
 	for _, r := range refs {
 		k.resourceFiles[path.Join(path.Dir(file), r)] = true
+		k.parents[path.Join(path.Dir(file), r)] = file
 	}
+	k.namespaces[file] = kf.namespace
 	if len(kf.helmCharts) == 0 && !kf.generators && edits == nil {
 		return data, nil
 	}
@@ -284,8 +306,12 @@ func (k *kustFS) checkKustomization(file string, data []byte) ([]byte, error) {
 		if err := edits.apply(root); err != nil {
 			return nil, k.note(&manifest.SourceError{File: file, Err: fmt.Errorf("applying %s's options: %w", k.target.DefinedBy, err)})
 		}
+		k.namespaces[file] = scalarAt(root, "namespace")
 	}
-	markGenerators(root, file)
+	k.noteGenerators(root, file)
+	if len(kf.helmCharts) == 0 && edits == nil {
+		return data, nil // read for its generators only
+	}
 	if len(kf.helmCharts) > 0 {
 		if err := k.inflateHelmCharts(file, data, kf, root); err != nil {
 			return nil, k.note(err)
@@ -317,8 +343,8 @@ func (k *kustFS) inflateHelmCharts(file string, data []byte, kf *kustomizationFi
 	return nil
 }
 
-// inflate renders one helmCharts entry and marks its objects as
-// kustomize's generator does.
+// inflate renders one helmCharts entry, marks its objects as kustomize's
+// generator does and notes them as the chart's, from no line of it.
 func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFile, error) {
 	if info, err := fs.Stat(k.fsys, chartDir); err != nil || !info.IsDir() {
 		return generatedFile{}, fmt.Errorf("no chart at %s: syncgate does not pull charts; vendor it under chartHome", chartDir)
@@ -370,10 +396,13 @@ func (k *kustFS) inflate(dir, chartDir string, spec helmChartSpec) (generatedFil
 		return generatedFile{}, err
 	}
 	chartFile := path.Join(chartDir, "Chart.yaml")
-	if out, err = markHelmGenerated(out, chartFile, k.opts.Limits); err != nil {
+	out, err = markHelmGenerated(out, chartFile, k.opts.Limits, func(obj *yaml.Node) {
+		k.sources = append(k.sources, objectSource(obj, chartFile, 0))
+	})
+	if err != nil {
 		return generatedFile{}, err
 	}
-	return generatedFile{data: out, chart: chartFile}, nil
+	return generatedFile{data: out}, nil
 }
 
 // inlineValues applies valuesInline as kustomize does: by default the
@@ -406,32 +435,19 @@ func (k *kustFS) inlineValues(valuesFile string, spec helmChartSpec) (map[string
 // markHelmGenerated puts kustomize's helm-generated build annotation on
 // every document of helm output, keeping each document's field order: the
 // namespace transformer leaves such objects to Helm, and krusty removes the
-// annotation before printing.
-func markHelmGenerated(out []byte, chartFile string, limits manifest.Limits) ([]byte, error) {
+// annotation before printing. Each object is passed to seen.
+func markHelmGenerated(out []byte, chartFile string, limits manifest.Limits, seen func(obj *yaml.Node)) ([]byte, error) {
 	docs, err := manifest.Decode(chartFile, out, limits)
 	if err != nil {
 		return nil, err
 	}
-	return annotate(docs, func(*yaml.Node) []*yaml.Node {
-		return append([]*yaml.Node{
+	return annotate(docs, func(obj *yaml.Node) []*yaml.Node {
+		seen(obj)
+		return []*yaml.Node{
 			{Kind: yaml.ScalarNode, Value: konfig.HelmGeneratedAnnotation},
 			{Kind: yaml.ScalarNode, Value: "true", Style: yaml.DoubleQuotedStyle},
-		}, originMarker(chartFile, 0)...)
+		}
 	})
-}
-
-// originAnnotation carries an object's source file and line through
-// kustomize, which keeps annotations through its transformers; Render
-// reads it and removes it. kustomize's own origin annotations record every
-// transformer on every object as well: 41% of kustomize's CPU time on the
-// benchmark corpus.
-const originAnnotation = "syncgate.dev/origin"
-
-func originMarker(file string, line int) []*yaml.Node {
-	return []*yaml.Node{
-		{Kind: yaml.ScalarNode, Value: originAnnotation},
-		{Kind: yaml.ScalarNode, Value: file + ":" + strconv.Itoa(line), Style: yaml.DoubleQuotedStyle},
-	}
 }
 
 // annotate re-encodes decoded documents, appending to the annotations of
@@ -472,19 +488,18 @@ func annotate(docs []manifest.Document, pairs func(obj *yaml.Node) []*yaml.Node)
 	return buf.Bytes(), nil
 }
 
-// markGenerators has every configMapGenerator and secretGenerator entry of
-// a kustomization annotate what it generates with its origin; kustomize
-// leaves annotations out of the name hash.
-func markGenerators(root *yaml.Node, file string) {
-	for _, field := range []string{"configMapGenerator", "secretGenerator"} {
+// noteGenerators notes the configMapGenerator and secretGenerator entries
+// of a kustomization as the sources of what they generate.
+func (k *kustFS) noteGenerators(root *yaml.Node, file string) {
+	for _, g := range [][2]string{{"configMapGenerator", "ConfigMap"}, {"secretGenerator", "Secret"}} {
+		field, kind := g[0], g[1]
 		generators := lookup(root, field)
 		if generators == nil {
 			continue
 		}
 		for _, entry := range generators.Content {
 			if entry.Kind == yaml.MappingNode {
-				annotations := mappingValue(mappingValue(entry, "options"), "annotations")
-				annotations.Content = append(annotations.Content, originMarker(file, entry.Line)...)
+				k.sources = append(k.sources, sourceObject{kind: kind, name: scalarAt(entry, "name"), file: file, line: entry.Line})
 			}
 		}
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"strconv"
+	"slices"
 	"strings"
 	"sync"
 
@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/kustomize/api/resource"
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/openapi"
-	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -27,7 +26,8 @@ var kustomizeState sync.RWMutex
 
 func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
 	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
-		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{}}
+		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{},
+		parents: map[string]string{}, namespaces: map[string]string{}}
 	kfile, err := findKustomization(fsys, t.Path)
 	if err != nil && t.Kustomize != nil && t.Kustomize.Generate {
 		if err = generateKustomization(kfs.fsys, t.Path); err == nil {
@@ -83,10 +83,9 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 		}
 	}
 	origins := make([]manifest.Origin, len(resources))
+	taken := make([]bool, len(kfs.sources))
 	for i, res := range resources {
-		if origins[i], err = kfs.takeOrigin(res, kfile); err != nil {
-			return nil, fmt.Errorf("%s: %w", t.Name, err)
-		}
+		origins[i] = kfs.origin(res, kfile, taken)
 	}
 	out, err := resMap.AsYaml()
 	if err != nil {
@@ -104,6 +103,10 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	}
 	return &Result{Target: t, YAML: out, Objects: objs}, nil
 }
+
+// KustomizationFile returns the kustomization file of dir, whichever of
+// the names kustomize accepts it has.
+func KustomizationFile(fsys fs.FS, dir string) (string, error) { return findKustomization(fsys, dir) }
 
 func findKustomization(fsys fs.FS, dir string) (string, error) {
 	for _, name := range kustomizationNames {
@@ -126,32 +129,53 @@ func kustomizeError(kfs *kustFS, kfile string, err error) error {
 	return &manifest.SourceError{File: kfile, Err: errors.New(msg)}
 }
 
-// takeOrigin reads and removes a resource's origin marker. A resource
-// whose marker a patch removed along with its other annotations is matched
-// to the source object of its kind whose name kustomize may have prefixed
-// or suffixed into its name; anything else the kustomization generated.
-func (k *kustFS) takeOrigin(res *resource.Resource, kfile string) (manifest.Origin, error) {
-	marker, ok := res.GetAnnotations()[originAnnotation]
-	if !ok {
-		return k.matchSource(res.GetKind(), res.GetName(), kfile), nil
-	}
-	if err := res.PipeE(kyaml.ClearAnnotation(originAnnotation)); err != nil {
-		return manifest.Origin{}, err
-	}
-	if err := kyaml.ClearEmptyAnnotations(&res.RNode); err != nil {
-		return manifest.Origin{}, err
-	}
-	i := strings.LastIndexByte(marker, ':')
-	line, _ := strconv.Atoi(marker[i+1:])
-	return manifest.Origin{File: marker[:max(i, 0)], Line: line}, nil
-}
-
-func (k *kustFS) matchSource(kind, name, kfile string) manifest.Origin {
-	origin, best := manifest.Origin{File: kfile}, -1
-	for _, src := range k.sources {
-		if src.kind == kind && strings.Contains(name, src.name) && len(src.name) > best {
-			origin, best = manifest.Origin{File: src.file, Line: src.line}, len(src.name)
+// origin finds the source of a rendered resource among the objects of
+// the resource files and the generators' entries kustomize read: one of
+// its kind whose name the resource's contains (kustomize adds prefixes,
+// suffixes and a generator's hash), the longest such name, one that ends
+// in the resource's namespace before others, and among equals the first
+// not taken yet. A resource of no source is the kustomization's own.
+func (k *kustFS) origin(res *resource.Resource, kfile string, taken []bool) manifest.Origin {
+	kind, name, namespace := res.GetKind(), res.GetName(), res.GetNamespace()
+	best, score := -1, -1
+	for i, src := range k.sources {
+		if src.kind != kind || !strings.Contains(name, src.name) {
+			continue
+		}
+		s := len(src.name) * 4
+		if k.namespaceOf(src) == namespace {
+			s += 2
+		}
+		if !taken[i] {
+			s++
+		}
+		if s > score {
+			best, score = i, s
 		}
 	}
-	return origin
+	if best < 0 {
+		return manifest.Origin{File: kfile}
+	}
+	taken[best] = true
+	return manifest.Origin{File: k.sources[best].file, Line: k.sources[best].line}
+}
+
+// namespaceOf is the namespace kustomize moves a source object to: that
+// of the outermost kustomization on its way to the target that sets one,
+// else its own.
+func (k *kustFS) namespaceOf(src sourceObject) string {
+	ns, kfile := src.namespace, src.file
+	if !slices.Contains(kustomizationNames, path.Base(kfile)) {
+		kfile = k.parents[kfile]
+	}
+	for range len(k.parents) + 1 { // bounded: kustomize refuses cycles
+		if kfile == "" {
+			break
+		}
+		if n := k.namespaces[kfile]; n != "" {
+			ns = n
+		}
+		kfile = k.parents[path.Dir(kfile)]
+	}
+	return ns
 }

@@ -11,9 +11,6 @@ import (
 // helmCharts entry, rendered in-process.
 type generatedFile struct {
 	data []byte
-	// chart is the Chart.yaml of the chart the file was rendered from,
-	// which objects read from the file report as their origin.
-	chart string
 }
 
 // overlayFS is the repository with generated files laid over it. It

@@ -73,6 +73,7 @@ func TestRender(t *testing.T) {
 		{name: "kustomize-overlay", target: Target{Name: "kustomize/overlay", Kind: KindKustomize, Path: "kustomize/overlay"}},
 		{name: "kustomize-helm-charts", target: Target{Name: "kustomize-helm", Kind: KindKustomize, Path: "kustomize-helm"}},
 		{name: "kustomize-helm-layers", target: Target{Name: "kustomize-helm-layers", Kind: KindKustomize, Path: "kustomize-helm-layers"}},
+		{name: "kustomize-same-names", target: Target{Name: "kustomize-same-names", Kind: KindKustomize, Path: "kustomize-same-names"}},
 		{name: "kustomize-base", target: Target{Name: "kustomize/base", Kind: KindKustomize, Path: "kustomize/base"}},
 		// Comment-only, blank, null, {} and [] documents render as nothing,
 		// as in kustomize build.

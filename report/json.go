@@ -91,6 +91,22 @@ type jsonFinding struct {
 	Line     int         `json:"line"`
 	// New is set in a pre-merge check only.
 	New *bool `json:"new,omitempty"`
+	// Related are other places that explain the finding.
+	Related []jsonLocation `json:"related"`
+	// Targets are every target the finding was seen in, with the object
+	// there; target and object are the first of them.
+	Targets []jsonOccurrence `json:"targets"`
+}
+
+type jsonLocation struct {
+	File string `json:"file"`
+	Line int    `json:"line"`
+	Why  string `json:"why"`
+}
+
+type jsonOccurrence struct {
+	Target string      `json:"target"`
+	Object *jsonObject `json:"object"`
 }
 
 // jsonWaived is a finding an exception accepted, with the exception's
@@ -142,10 +158,24 @@ func writeJSON(w io.Writer, d *syncgate.Decision, _ Options) error {
 func newJSONFinding(f manifest.Finding) jsonFinding {
 	jf := jsonFinding{Rule: f.Rule, Severity: string(f.Severity), Message: f.Message, Target: f.Target,
 		Field: f.Field, File: f.File, Line: f.Line, New: f.New}
-	if f.Object != nil {
-		jf.Object = &jsonObject{APIVersion: f.Object.APIVersion, Kind: f.Object.Kind, Namespace: f.Object.Namespace, Name: f.Object.Name}
+	jf.Object = newJSONObject(f.Object)
+	jf.Related = make([]jsonLocation, len(f.Related))
+	for i, r := range f.Related {
+		jf.Related[i] = jsonLocation{File: r.File, Line: r.Line, Why: r.Why}
+	}
+	occurrences := f.Occurrences()
+	jf.Targets = make([]jsonOccurrence, len(occurrences))
+	for i, o := range occurrences {
+		jf.Targets[i] = jsonOccurrence{Target: o.Target, Object: newJSONObject(o.Object)}
 	}
 	return jf
+}
+
+func newJSONObject(ref *manifest.ObjectRef) *jsonObject {
+	if ref == nil {
+		return nil
+	}
+	return &jsonObject{APIVersion: ref.APIVersion, Kind: ref.Kind, Namespace: ref.Namespace, Name: ref.Name}
 }
 
 func jsonDiffOf(diff *syncgate.Diff) (*[]jsonChange, *jsonDiff) {

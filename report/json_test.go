@@ -54,9 +54,23 @@ type contractFinding struct {
 		Namespace  string `json:"namespace"`
 		Name       string `json:"name"`
 	} `json:"object"`
-	Field string `json:"field"`
-	File  string `json:"file"`
-	Line  int    `json:"line"`
+	Field   string `json:"field"`
+	File    string `json:"file"`
+	Line    int    `json:"line"`
+	Related []struct {
+		File string `json:"file"`
+		Line int    `json:"line"`
+		Why  string `json:"why"`
+	} `json:"related"`
+	Targets []struct {
+		Target string `json:"target"`
+		Object *struct {
+			APIVersion string `json:"apiVersion"`
+			Kind       string `json:"kind"`
+			Namespace  string `json:"namespace"`
+			Name       string `json:"name"`
+		} `json:"object"`
+	} `json:"targets"`
 }
 
 // TestJSONContract pins the JSON output: it decodes into the contract with
@@ -85,13 +99,13 @@ func TestJSONContract(t *testing.T) {
 				wantKeys(t, "target", target, "name", "kind", "objects", "error")
 			}
 			for _, f := range raw["findings"].([]any) {
-				wantKeys(t, "finding", f, "rule", "severity", "message", "target", "object", "field", "file", "line")
+				wantKeys(t, "finding", f, "rule", "severity", "message", "target", "object", "field", "file", "line", "related", "targets")
 				if obj := f.(map[string]any)["object"]; obj != nil {
 					wantKeys(t, "object", obj, "apiVersion", "kind", "namespace", "name")
 				}
 			}
 			for _, w := range raw["waived"].([]any) {
-				wantKeys(t, "waived", w, "rule", "severity", "message", "target", "object", "field", "file", "line", "reason", "by")
+				wantKeys(t, "waived", w, "rule", "severity", "message", "target", "object", "field", "file", "line", "related", "targets", "reason", "by")
 			}
 			if len(c.Waived) != len(d().Waived) || c.Summary.Waived != len(d().Waived) {
 				t.Errorf("%d waived findings, summary %d, want %d", len(c.Waived), c.Summary.Waived, len(d().Waived))

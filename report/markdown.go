@@ -61,7 +61,7 @@ func writeMarkdownFindings(ew *errWriter, d *syncgate.Decision) {
 			if where == "" {
 				where = f.Target
 			}
-			message := f.Message
+			message := f.Message + inTargets(f)
 			if f.Field != "" {
 				message = f.Field + ": " + message
 			}

@@ -216,7 +216,40 @@ func describe(f manifest.Finding) string {
 		b.WriteString(": ")
 	}
 	b.WriteString(f.Message)
+	b.WriteString(inTargets(f))
 	return b.String()
+}
+
+// inTargets says, for a finding seen in several targets, which:
+// " (in 3 targets: dev, prod, staging)", each named by what tells it from
+// the others; "" for a finding of one target.
+func inTargets(f manifest.Finding) string {
+	if len(f.Targets) < 2 {
+		return ""
+	}
+	names := targetNames(f)
+	prefix := names[0][:strings.LastIndexByte(names[0], '/')+1]
+	for _, n := range names[1:] {
+		for !strings.HasPrefix(n, prefix) {
+			prefix = prefix[:strings.LastIndexByte(prefix[:len(prefix)-1], '/')+1]
+		}
+	}
+	for i, n := range names {
+		names[i] = strings.TrimPrefix(n, prefix)
+	}
+	return fmt.Sprintf(" (in %d targets: %s)", len(names), strings.Join(names, ", "))
+}
+
+// targetNames are the names of the targets a finding was seen in, each
+// once, in order.
+func targetNames(f manifest.Finding) []string {
+	var names []string
+	for _, o := range f.Occurrences() {
+		if !slices.Contains(names, o.Target) {
+			names = append(names, o.Target)
+		}
+	}
+	return names
 }
 
 // standalone is describe, led by the target when the finding has no file:

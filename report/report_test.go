@@ -22,13 +22,16 @@ import (
 // with findings, one (as a Decision not built by Gate.Check may have) without.
 func blocked() *syncgate.Decision {
 	web := &manifest.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "prod", Name: "web"}
+	webStaging := &manifest.ObjectRef{APIVersion: "apps/v1", Kind: "Deployment", Namespace: "staging", Name: "web-stg"}
 	db := &manifest.ObjectRef{APIVersion: "v1", Kind: "Secret", Namespace: "prod", Name: "db"}
 	ns := &manifest.ObjectRef{APIVersion: "v1", Kind: "Namespace", Name: "prod"}
 	findings := []manifest.Finding{
 		{Rule: "render/failed", Severity: manifest.SeverityError, Target: "charts/api", File: "charts/api/templates/deploy.yaml", Line: 7,
 			Message: "template: api/templates/deploy.yaml:7:12: executing \"api/templates/deploy.yaml\" at <.Values.image.tag>:\n  nil pointer evaluating interface {}.tag"},
 		{Rule: "schema/unknown-field", Severity: manifest.SeverityError, Target: "apps/web/overlays/prod", Object: web,
-			Field: "spec.template.spec.image", File: "apps/web/base/deployment.yaml", Line: 19, Message: "unknown field"},
+			Field: "spec.template.spec.image", File: "apps/web/base/patch.yaml", Line: 19, Message: "unknown field",
+			Related: []manifest.Location{{File: "apps/web/base/deployment.yaml", Line: 1, Why: "where the object is defined"}},
+			Targets: []manifest.Occurrence{{Target: "apps/web/overlays/prod", Object: web}, {Target: "apps/web/overlays/staging", Object: webStaging}}},
 		{Rule: "policy/main/require-limits", Severity: manifest.SeverityWarning, Target: "apps/web/overlays/prod", Object: web,
 			Field: "spec.template.spec.containers[0].resources", File: "apps/web/base/deployment.yaml",
 			Message: `container "web": no limits | cpu, memory: 100% of nodes at risk`},

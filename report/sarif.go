@@ -78,6 +78,11 @@ type sarifResult struct {
 	Message             sarifText         `json:"message"`
 	Locations           []sarifLocation   `json:"locations"`
 	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	// RelatedLocations are the finding's related places, such as the
+	// template line that writes a value set in a values file.
+	RelatedLocations []sarifRelated `json:"relatedLocations,omitempty"`
+	// Properties list the targets of a finding seen in several.
+	Properties *sarifResultProperties `json:"properties,omitempty"`
 	// Suppressions mark a waived finding: code scanning shows it as
 	// dismissed, with the exception's reason.
 	Suppressions []sarifSuppression `json:"suppressions,omitempty"`
@@ -90,6 +95,18 @@ type sarifSuppression struct {
 
 type sarifLocation struct {
 	PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
+}
+
+// sarifRelated is a related location, with its index as SARIF asks and
+// the reason as its message.
+type sarifRelated struct {
+	ID               int                   `json:"id"`
+	PhysicalLocation sarifPhysicalLocation `json:"physicalLocation"`
+	Message          *sarifText            `json:"message,omitempty"`
+}
+
+type sarifResultProperties struct {
+	Targets []string `json:"targets"`
 }
 
 type sarifPhysicalLocation struct {
@@ -159,6 +176,13 @@ func writeSARIF(w io.Writer, d *syncgate.Decision, opts Options) error {
 			Locations:           sarifLocations(f, targetPaths[f.Target]),
 			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f)},
 		}
+		for j, r := range f.Related {
+			results[i].RelatedLocations = append(results[i].RelatedLocations, sarifRelated{ID: j + 1,
+				PhysicalLocation: sarifPhysical(r.File, r.Line), Message: optionalText(r.Why)})
+		}
+		if len(f.Targets) > 1 {
+			results[i].Properties = &sarifResultProperties{Targets: targetNames(f)}
+		}
 		if i >= len(d.Findings) {
 			wv := d.Waived[i-len(d.Findings)]
 			results[i].Suppressions = []sarifSuppression{{Kind: "external", Justification: wv.Reason + " (by " + wv.By + ")"}}
@@ -189,17 +213,25 @@ func optionalText(s string) *sarifText {
 }
 
 func sarifLocations(f manifest.Finding, targetPath string) []sarifLocation {
-	uri := cmp.Or(f.File, targetPath, ".")
-	loc := sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: uri}}
-	if f.File != "" && f.Line > 0 {
-		loc.Region = &sarifRegion{StartLine: f.Line}
+	if f.File == "" {
+		return []sarifLocation{{PhysicalLocation: sarifPhysical(cmp.Or(targetPath, "."), 0)}}
 	}
-	return []sarifLocation{{PhysicalLocation: loc}}
+	return []sarifLocation{{PhysicalLocation: sarifPhysical(f.File, f.Line)}}
+}
+
+func sarifPhysical(file string, line int) sarifPhysicalLocation {
+	loc := sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: file}}
+	if line > 0 {
+		loc.Region = &sarifRegion{StartLine: line}
+	}
+	return loc
 }
 
 // fingerprint identifies a finding across runs without its line, so that
 // an alert survives lines being added above it. The message counts without
-// its digits, because messages quote line and column numbers.
+// its digits, because messages quote line and column numbers. A finding
+// seen in several targets counts without its first target and object
+// name, which a new overlay may change.
 func fingerprint(f manifest.Finding) string {
 	digitless := strings.Map(func(r rune) rune {
 		if r >= '0' && r <= '9' {
@@ -207,9 +239,13 @@ func fingerprint(f manifest.Finding) string {
 		}
 		return r
 	}, f.Message)
-	parts := []string{f.Rule, f.Target, f.File, f.Field, digitless}
-	if f.Object != nil {
-		parts = append(parts, f.Object.APIVersion, f.Object.Kind, f.Object.Namespace, f.Object.Name)
+	target, ref := f.Target, f.Object
+	if len(f.Targets) > 1 && ref != nil {
+		target, ref = "", &manifest.ObjectRef{APIVersion: ref.APIVersion, Kind: ref.Kind}
+	}
+	parts := []string{f.Rule, target, f.File, f.Field, digitless}
+	if ref != nil {
+		parts = append(parts, ref.APIVersion, ref.Kind, ref.Namespace, ref.Name)
 	}
 	sum := sha256.Sum256([]byte(strings.Join(parts, "\x00")))
 	return hex.EncodeToString(sum[:16])

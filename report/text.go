@@ -117,7 +117,7 @@ func textLine(f manifest.Finding, paint func(code, s string) string, indent stri
 	if f.Field != "" {
 		fmt.Fprintf(&b, " %s", f.Field)
 	}
-	fmt.Fprintf(&b, ": %s", f.Message)
+	fmt.Fprintf(&b, ": %s%s", f.Message, inTargets(f))
 	// Pad before painting, so that colour codes do not count as width.
 	severity := paint(severityColours[f.Severity], printable(fmt.Sprintf("%-7s", f.Severity), indent))
 	return severity + " " + printable(b.String(), indent)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/syncgate/syncgate/internal/rendertest"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/provenance"
 )
 
 // renderRepo renders every target of a repository in-process and returns
@@ -28,14 +29,19 @@ func renderRepo(t testing.TB, fsys fs.FS) map[string][]*manifest.Object {
 }
 
 // checkRepo runs the whole stage on a repository as the gate does: Files
-// once, Objects per target, merged.
+// once, Objects per target, placed where their field is written, merged.
 func checkRepo(t testing.TB, s *Scanner, dir string) []manifest.Finding {
 	t.Helper()
 	fsys := os.DirFS(dir)
+	results := rendertest.All(t, fsys)
 	var objects []manifest.Finding
-	for _, objs := range renderRepo(t, fsys) {
-		objects = append(objects, s.Objects(context.Background(), fsys, objs)...)
+	for _, res := range results {
+		if res.Err != nil {
+			t.Fatalf("render %s: %v", res.Target.Name, res.Err)
+		}
+		objects = append(objects, s.Objects(context.Background(), fsys, res.Objects)...)
 	}
+	provenance.Locate(fsys, manifest.Limits{}, results, objects)
 	return Merge(s.Files(context.Background(), fsys), objects)
 }
 
@@ -46,19 +52,19 @@ func TestExamples(t *testing.T) {
 	}{
 		{"../examples/gitops-repo", []string{}},
 		{"../examples/broken", []string{
-			"apps/api/base/api-keys.sops.yaml:2 apps/api/overlays/dev secrets/sops-partial stringData.PAYMENTS_API_KEY",
-			"apps/api/base/api-keys.sops.yaml:2 apps/api/overlays/prod secrets/sops-partial stringData.PAYMENTS_API_KEY",
-			"apps/api/base/api-keys.sops.yaml:2 apps/api/overlays/staging secrets/sops-partial stringData.PAYMENTS_API_KEY",
-			"apps/api/base/secret.yaml:3 apps/api/overlays/dev secrets/plaintext-secret data.DB_PASSWORD",
-			"apps/api/base/secret.yaml:3 apps/api/overlays/dev secrets/plaintext-secret data.DB_USER",
-			"apps/api/base/secret.yaml:3 apps/api/overlays/prod secrets/plaintext-secret data.DB_PASSWORD",
-			"apps/api/base/secret.yaml:3 apps/api/overlays/prod secrets/plaintext-secret data.DB_USER",
-			"apps/api/base/secret.yaml:3 apps/api/overlays/staging secrets/plaintext-secret data.DB_PASSWORD",
-			"apps/api/base/secret.yaml:3 apps/api/overlays/staging secrets/plaintext-secret data.DB_USER",
-			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/dev secrets/sealed-scope metadata.name",
-			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/prod secrets/sealed-scope metadata.namespace",
-			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/staging secrets/sealed-scope metadata.name",
-			"apps/web/base/sealedsecret-basic-auth.yaml:3 apps/web/overlays/staging secrets/sealed-scope metadata.namespace",
+			"apps/api/base/api-keys.sops.yaml:11 apps/api/overlays/dev secrets/sops-partial stringData.PAYMENTS_API_KEY",
+			"apps/api/base/api-keys.sops.yaml:11 apps/api/overlays/prod secrets/sops-partial stringData.PAYMENTS_API_KEY",
+			"apps/api/base/api-keys.sops.yaml:11 apps/api/overlays/staging secrets/sops-partial stringData.PAYMENTS_API_KEY",
+			"apps/api/base/secret.yaml:11 apps/api/overlays/dev secrets/plaintext-secret data.DB_USER",
+			"apps/api/base/secret.yaml:11 apps/api/overlays/prod secrets/plaintext-secret data.DB_USER",
+			"apps/api/base/secret.yaml:11 apps/api/overlays/staging secrets/plaintext-secret data.DB_USER",
+			"apps/api/base/secret.yaml:12 apps/api/overlays/dev secrets/plaintext-secret data.DB_PASSWORD",
+			"apps/api/base/secret.yaml:12 apps/api/overlays/prod secrets/plaintext-secret data.DB_PASSWORD",
+			"apps/api/base/secret.yaml:12 apps/api/overlays/staging secrets/plaintext-secret data.DB_PASSWORD",
+			"apps/web/overlays/dev/kustomization.yaml:4 apps/web/overlays/dev secrets/sealed-scope metadata.name",
+			"apps/web/overlays/prod/kustomization.yaml:3 apps/web/overlays/prod secrets/sealed-scope metadata.namespace",
+			"apps/web/overlays/staging/kustomization.yaml:3 apps/web/overlays/staging secrets/sealed-scope metadata.namespace",
+			"apps/web/overlays/staging/kustomization.yaml:4 apps/web/overlays/staging secrets/sealed-scope metadata.name",
 		}},
 	}
 	s := newScanner(t, true)

@@ -196,6 +196,33 @@ func splitDocuments(text string, size int) []piece {
 // document carries sops metadata, object by object when its documents are
 // Kubernetes objects, else as a values file and as text.
 func (s *Scanner) yamlFile(ctx context.Context, fsys fs.FS, name string, data []byte, docs []manifest.Document, rules *sopsRules) []manifest.Finding {
+	return placeFields(name, docs, s.yamlFindings(ctx, fsys, name, data, docs, rules))
+}
+
+// placeFields moves the findings on a file that name a field to the line
+// of that field in the document they were found in (the one at their
+// line, else the first), rather than the document's first line.
+func placeFields(name string, docs []manifest.Document, findings []manifest.Finding) []manifest.Finding {
+	for i := range findings {
+		f := &findings[i]
+		if f.File != name || f.Field == "" || len(docs) == 0 {
+			continue
+		}
+		doc := docs[0]
+		for _, d := range docs {
+			if d.Line == f.Line {
+				doc = d
+			}
+		}
+		content, _ := doc.Value.(map[string]any)
+		if line := manifest.FieldLine(doc.Node, content, f.Field); line > 0 {
+			f.Line = line
+		}
+	}
+	return findings
+}
+
+func (s *Scanner) yamlFindings(ctx context.Context, fsys fs.FS, name string, data []byte, docs []manifest.Document, rules *sopsRules) []manifest.Finding {
 	for _, doc := range docs {
 		if m, ok := doc.Value.(map[string]any); ok && hasSOPSMetadata(m) {
 			return s.sopsFile(name, data, docs, rules)

@@ -52,11 +52,11 @@ func brief(findings []manifest.Finding) []string {
 
 func TestFiles(t *testing.T) {
 	sopsFindings := []string{
-		"bad-lastmodified.sops.yaml:3 secrets/sops-metadata sops",
-		"malformed.sops.yaml:2 secrets/sops-metadata sops",
-		"no-mac.sops.yaml:1 secrets/sops-metadata sops",
-		"partial.sops.yaml:1 secrets/sops-partial stringData.DB_HOST_PASSWORD",
-		"wrong-recipients.sops.yaml:1 secrets/sops-recipients sops",
+		"bad-lastmodified.sops.yaml:9 secrets/sops-metadata sops",
+		"malformed.sops.yaml:8 secrets/sops-metadata sops",
+		"no-mac.sops.yaml:11 secrets/sops-metadata sops",
+		"partial.sops.yaml:11 secrets/sops-partial stringData.DB_HOST_PASSWORD",
+		"wrong-recipients.sops.yaml:11 secrets/sops-recipients sops",
 	}
 	tests := []struct {
 		name    string
@@ -67,31 +67,31 @@ func TestFiles(t *testing.T) {
 		{name: "SOPS without a key", dir: "sops", want: sopsFindings},
 		{name: "SOPS with the key finds the tampered file", dir: "sops", withKey: true, want: []string{
 			sopsFindings[0], sopsFindings[1], sopsFindings[2], sopsFindings[3],
-			"tampered.sops.yaml:1 secrets/sops-mac sops.mac",
+			"tampered.sops.yaml:24 secrets/sops-mac sops.mac",
 			sopsFindings[4],
 		}},
 		{name: "plaintext Secrets", dir: "plaintext", want: []string{
-			"secrets.yaml:2 secrets/plaintext-secret data.password",
-			"secrets.yaml:10 secrets/plaintext-secret stringData.token",
-			"secrets.yaml:18 secrets/plaintext-secret data[.dockerconfigjson]",
+			"secrets.yaml:8 secrets/plaintext-secret data.password",
+			"secrets.yaml:16 secrets/plaintext-secret stringData.token",
+			"secrets.yaml:24 secrets/plaintext-secret data[.dockerconfigjson]",
 		}},
 		{name: "placeholders, empty and service-account Secrets", dir: "placeholders", want: []string{}},
 		{name: "SealedSecrets", dir: "sealed", want: []string{
-			"malformed.yaml:3 secrets/sealed-malformed spec.encryptedData.auth",
-			"malformed.yaml:12 secrets/sealed-malformed spec.encryptedData.auth",
-			"malformed.yaml:21 secrets/sealed-malformed spec.encryptedData.auth",
-			"malformed.yaml:30 secrets/sealed-malformed spec.encryptedData",
-			"malformed.yaml:39 secrets/plaintext-secret spec.template.stringData.admin-password",
-			"malformed.yaml:39 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:10 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:19 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:28 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:35 secrets/sealed-malformed spec.encryptedData",
+			"malformed.yaml:46 secrets/sealed-malformed spec.encryptedData.auth",
+			"malformed.yaml:52 secrets/plaintext-secret spec.template.stringData.admin-password",
 		}},
 		{name: "SOPS values without metadata", dir: "sops-leftover", want: []string{
-			"secret.yaml:3 secrets/sops-metadata stringData.password",
+			"secret.yaml:8 secrets/sops-metadata stringData.password",
 		}},
 		{name: "secretGenerator and values files", dir: "generator", want: []string{
-			"kustomization.yaml:4 secrets/plaintext-secret data.API_TOKEN",
-			"kustomization.yaml:4 secrets/plaintext-secret data[tls.key]",
-			"kustomization.yaml:12 secrets/plaintext-secret data.DB_PASSWORD",
-			"values.yaml:1 secrets/plaintext-secret database.password",
+			"app.env:2 secrets/plaintext-secret data.DB_PASSWORD",
+			"kustomization.yaml:6 secrets/plaintext-secret data.API_TOKEN",
+			"kustomization.yaml:9 secrets/plaintext-secret data[tls.key]",
+			"values.yaml:3 secrets/plaintext-secret database.password",
 		}},
 	}
 	for _, tt := range tests {

@@ -38,37 +38,40 @@ func (s *Scanner) secretGenerators(fsys fs.FS, file string, data []byte) []manif
 		if n := mappingLookup(entry, "name"); n != nil {
 			name = n.Value
 		}
-		report := func(key, msg string) {
-			findings = append(findings, fileFinding(file, entry.Line, RulePlaintextSecret, joinKey("data", key),
+		// Each finding is on the line that holds the value: the literal,
+		// the file entry, or the key's line in the env file.
+		report := func(where string, line int, key, msg string) {
+			findings = append(findings, fileFinding(where, line, RulePlaintextSecret, joinKey("data", key),
 				fmt.Sprintf("secretGenerator %s %s", name, msg)))
 		}
 		for _, lit := range scalars(mappingLookup(entry, "literals")) {
-			key, value, _ := strings.Cut(lit, "=")
+			key, value, _ := strings.Cut(lit.Value, "=")
 			if value = strings.Trim(value, `"'`); value != "" && !isPlaceholder(value, false) {
-				report(key, fmt.Sprintf("has a plaintext literal for %s%s", key, hint(value)))
+				report(file, lit.Line, key, fmt.Sprintf("has a plaintext literal for %s%s", key, hint(value)))
 			}
 		}
 		for _, f := range scalars(mappingLookup(entry, "files")) {
-			key, src, found := strings.Cut(f, "=")
+			key, src, found := strings.Cut(f.Value, "=")
 			if !found {
-				key, src = path.Base(f), f
+				key, src = path.Base(f.Value), f.Value
 			}
 			if plain, ok := s.plainFile(fsys, path.Join(dir, src)); ok && plain {
-				report(key, fmt.Sprintf("reads %s for %s, a file committed in plain text", src, key))
+				report(file, f.Line, key, fmt.Sprintf("reads %s for %s, a file committed in plain text", src, key))
 			}
 		}
 		envs := scalars(mappingLookup(entry, "envs"))
 		if env := mappingLookup(entry, "env"); env != nil && env.Kind == yaml.ScalarNode {
-			envs = append(envs, env.Value)
+			envs = append(envs, env)
 		}
 		for _, env := range envs {
-			content, err := readBounded(fsys, path.Join(dir, env), int64(s.opts.Limits.MaxFileBytes))
+			envFile := path.Join(dir, env.Value)
+			content, err := readBounded(fsys, envFile, int64(s.opts.Limits.MaxFileBytes))
 			if err != nil || isSOPSText(content) {
 				continue
 			}
 			for _, kv := range envPairs(content) {
-				if kv[1] != "" && !isPlaceholder(kv[1], false) {
-					report(kv[0], fmt.Sprintf("reads %s, which holds a plaintext value for %s%s", env, kv[0], hint(kv[1])))
+				if kv.value != "" && !isPlaceholder(kv.value, false) {
+					report(envFile, kv.line, kv.key, fmt.Sprintf("reads %s, which holds a plaintext value for %s%s", env.Value, kv.key, hint(kv.value)))
 				}
 			}
 		}
@@ -96,19 +99,25 @@ func isSOPSText(content []byte) bool {
 
 // envPairs reads KEY=VALUE lines of an env file, as kustomize does:
 // blank lines and # comments skipped.
-func envPairs(content []byte) [][2]string {
-	var out [][2]string
+func envPairs(content []byte) []envPair {
+	var out []envPair
 	sc := bufio.NewScanner(bytes.NewReader(content))
 	sc.Buffer(make([]byte, 0, 64<<10), len(content)+1)
-	for sc.Scan() {
+	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		k, v, _ := strings.Cut(line, "=")
-		out = append(out, [2]string{strings.TrimSpace(k), strings.Trim(strings.TrimSpace(v), `"'`)})
+		out = append(out, envPair{key: strings.TrimSpace(k), value: strings.Trim(strings.TrimSpace(v), `"'`), line: n})
 	}
 	return out
+}
+
+// envPair is one KEY=VALUE line of an env file.
+type envPair struct {
+	key, value string
+	line       int
 }
 
 // mappingLookup returns the value under key in a YAML mapping, or nil.
@@ -125,14 +134,14 @@ func mappingLookup(m *yaml.Node, key string) *yaml.Node {
 }
 
 // scalars returns the scalar items of a YAML sequence.
-func scalars(seq *yaml.Node) []string {
+func scalars(seq *yaml.Node) []*yaml.Node {
 	if seq == nil || seq.Kind != yaml.SequenceNode {
 		return nil
 	}
-	var out []string
+	var out []*yaml.Node
 	for _, n := range seq.Content {
 		if n.Kind == yaml.ScalarNode {
-			out = append(out, n.Value)
+			out = append(out, n)
 		}
 	}
 	return out

@@ -16,15 +16,15 @@ var gitleaksRule = regexp.MustCompile(`gitleaks rule (\S+)`)
 // credential finding for testdata/compare-gitleaks.sh to count.
 func TestLeaks(t *testing.T) {
 	want := []string{
-		"configmap.yaml:1 data.AWS_ACCESS_KEY_ID aws-access-token",
-		"configmap.yaml:1 data.github-token github-pat",
-		"deployment.yaml:1 spec.template.spec.containers[0].args[1] stripe-access-token",
-		"deployment.yaml:1 spec.template.spec.containers[0].env[0].value slack-bot-token",
+		"configmap.yaml:6 data.AWS_ACCESS_KEY_ID aws-access-token",
+		"configmap.yaml:7 data.github-token github-pat",
+		"deployment.yaml:15 spec.template.spec.containers[0].args[1] stripe-access-token",
+		"deployment.yaml:18 spec.template.spec.containers[0].env[0].value slack-bot-token",
 		"scripts/deploy.sh:3  npm-access-token",
-		"secret.yaml:1 data.GITHUB_TOKEN github-pat",
-		"secret.yaml:1 data.GITLAB_TOKEN gitlab-pat",
-		"secret.yaml:1 data.SLACK_TOKEN_B64 slack-bot-token",
-		"secret.yaml:1 data[tls.key] private-key",
+		"secret.yaml:7 data.GITHUB_TOKEN github-pat",
+		"secret.yaml:8 data.GITLAB_TOKEN gitlab-pat",
+		"secret.yaml:9 data[tls.key] private-key",
+		"secret.yaml:10 data.SLACK_TOKEN_B64 slack-bot-token",
 	}
 	got := []string{}
 	for _, f := range checkRepo(t, newScanner(t, false), fixtures+"/leaks") {

@@ -102,21 +102,30 @@ func (s *Scanner) object(ctx context.Context, src fs.FS, obj *manifest.Object) [
 }
 
 // Merge joins the findings of Files and Objects, dropping a finding of
-// Files when Objects reported the same rule at the same file, line and
-// field: a base file rendered by several overlays is reported per target,
-// and once is enough for the raw file.
+// Files when Objects reported the same rule at the same file and line (and
+// field, where the line is unknown): a base file rendered by several
+// overlays is reported per target, and once is enough for the raw file;
+// a secretGenerator literal is one value, whether the kustomization's
+// field or the generated Secret's names it. Objects' findings should be
+// at the line that writes their field.
 func Merge(files, objects []manifest.Finding) []manifest.Finding {
 	type key struct {
 		rule, file, field string
 		line              int
 	}
+	keyOf := func(f manifest.Finding) key {
+		if f.Line > 0 {
+			return key{rule: f.Rule, file: f.File, line: f.Line}
+		}
+		return key{rule: f.Rule, file: f.File, field: f.Field}
+	}
 	seen := map[key]bool{}
 	for _, f := range objects {
-		seen[key{f.Rule, f.File, f.Field, f.Line}] = true
+		seen[keyOf(f)] = true
 	}
 	out := slices.Clone(objects)
 	for _, f := range files {
-		if !seen[key{f.Rule, f.File, f.Field, f.Line}] {
+		if !seen[keyOf(f)] {
 			out = append(out, f)
 		}
 	}

@@ -12,8 +12,8 @@ package syncgate.checks.image_tag_latest
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.image", [at])} if {
+	some [at, c] in k8s.containers_at(input)
 	image := object.get(c, "image", "")
 	image != ""
 	not contains(image, "@")

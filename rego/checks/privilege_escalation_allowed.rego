@@ -13,8 +13,8 @@ package syncgate.checks.privilege_escalation_allowed
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.allowPrivilegeEscalation", [at])} if {
+	some [at, c] in k8s.containers_at(input)
 	not c.securityContext.allowPrivilegeEscalation == false
 	msg := sprintf("container %s does not set allowPrivilegeEscalation to false", [c.name])
 }

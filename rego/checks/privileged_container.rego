@@ -13,8 +13,8 @@ package syncgate.checks.privileged_container
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.privileged", [at])} if {
+	some [at, c] in k8s.containers_at(input)
 	c.securityContext.privileged == true
 	msg := sprintf("container %s runs privileged", [c.name])
 }

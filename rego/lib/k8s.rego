@@ -52,6 +52,28 @@ containers(obj) := [c |
 	some c in object.get(pod_spec(obj), field, [])
 ]
 
+# containers_at(obj) are the containers of containers(obj), each as
+# [field, container], field being the dotted path of the container in obj
+# (spec.template.spec.containers[0]): a finding that names a field is
+# placed on the line that writes it.
+containers_at(obj) := [[sprintf("%s.%s[%d]", [pod_spec_path(obj), field, i]), c] |
+	some field in ["initContainers", "containers", "ephemeralContainers"]
+	some i, c in object.get(pod_spec(obj), field, [])
+]
+
+# pod_spec_path(obj) is the dotted path of pod_spec(obj) in obj.
+pod_spec_path(obj) := "spec" if pod_template(obj) == obj
+
+pod_spec_path(obj) := "spec.template.spec" if {
+	pod_template(obj) != obj
+	has_template(obj)
+}
+
+pod_spec_path(obj) := "spec.jobTemplate.spec.template.spec" if {
+	pod_template(obj) != obj
+	not has_template(obj)
+}
+
 # app_containers(obj) are the regular containers, those that serve.
 app_containers(obj) := object.get(pod_spec(obj), "containers", [])
 
