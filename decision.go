@@ -42,9 +42,8 @@ type TargetResult struct {
 type Stats struct {
 	Targets int
 	Objects int
-	// Render is the time spent rendering; Validate, Policy and Secrets
-	// the time spent in each stage, summed over targets; Total the whole
-	// check.
+	// Render, Validate, Policy and Secrets are the time spent rendering
+	// and in each stage, summed over targets; Total the whole check.
 	Render   time.Duration
 	Validate time.Duration
 	Policy   time.Duration

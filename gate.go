@@ -15,6 +15,7 @@ import (
 
 	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
@@ -354,8 +355,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if len(scan) == 0 {
 		scan = []string{"."}
 	}
-	d, _, err := g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
-	return d, err
+	return g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
 }
 
 // checkSpec is what one check renders and checks, and with what.
@@ -376,16 +376,17 @@ type checkSpec struct {
 	more func(r *run, results []*render.Result) ([]manifest.Finding, error)
 }
 
-// check renders the targets of spec and checks every object; it returns
-// the rendered results too.
-func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, []*render.Result, error) {
+// check renders the targets of spec and checks every object. Targets
+// stream through the stages: each is checked as soon as it is rendered,
+// and only its findings and what the checks across targets need are kept.
+func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	start := time.Now()
 	src := spec.src
 	d := &Decision{}
 	version := g.kubernetesVersion(spec.cfg)
 	r, err := g.newRun(ctx, spec.cfg, spec.trusted, src.FS, spec.cfgFS, version, &d.Stats)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if r.eval != nil && spec.cfgDir != "" {
 		r.eval.Policies = policiesFrom(r.eval.Policies, spec.cfgDir)
@@ -395,30 +396,65 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, []*render.
 	if len(spec.scan) > 0 {
 		files = r.scanFiles(ctx, spec.scan)
 	}
-	renderStart := time.Now()
-	results, checked, err := g.render(ctx, src, version, spec.targets, r.eval)
+	// A pre-merge check compares the rendered objects: it keeps them.
+	var results []*render.Result
+	if spec.more != nil {
+		results = make([]*render.Result, len(spec.targets))
+	}
+	targets := make([]*checked, len(spec.targets))
+	err = g.renderEach(ctx, r, src, version, spec.targets, func(i int, res *render.Result, isolated *isolate.Checked) {
+		if results != nil {
+			results[i] = res
+		}
+		targets[i] = g.checkTarget(ctx, r, res, isolated)
+	})
 	if err == nil {
 		err = ctx.Err()
 	}
 	if err != nil {
 		files()
-		return nil, nil, err
-	}
-	d.Stats.Render = time.Since(renderStart)
-	if r.eval != nil {
-		r.isolated = map[string]isolate.Checked{}
-		for i, c := range checked {
-			r.isolated[spec.targets[i].Name] = c
-		}
+		return nil, err
 	}
 	if spec.more != nil {
 		if r.extra, err = spec.more(r, results); err != nil {
 			files()
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	d, err = g.finish(ctx, d, r, results, files, start)
-	return d, results, err
+	return g.finish(ctx, d, r, targets, files, start)
+}
+
+// renderEach renders targets, Options.Render.Jobs at a time, and hands
+// each result to each as soon as it is ready, with what the workers'
+// policy evaluation found on it when they evaluated (r.eval).
+func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version string, targets []render.Target, each func(i int, res *render.Result, isolated *isolate.Checked)) error {
+	if g.workers != nil && src.Dir == "" {
+		return errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
+	}
+	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		t := targets[i]
+		t.KubernetesVersion = cmp.Or(t.KubernetesVersion, version)
+		var res *render.Result
+		var isolated *isolate.Checked
+		err := ctx.Err()
+		if err == nil {
+			start := time.Now()
+			if g.workers == nil {
+				res, err = g.renderer.Render(ctx, src.FS, t)
+			} else {
+				var c isolate.Checked
+				if res, c, err = g.workers.Render(ctx, src.Dir, t, r.eval); err == nil && r.eval != nil {
+					isolated = &c
+				}
+			}
+			r.timed(&r.stats.Render, start)
+		}
+		if err != nil {
+			res = &render.Result{Target: t, Err: err}
+		}
+		each(i, res, isolated)
+	})
+	return nil
 }
 
 // policiesFrom has workers read the repository's policies from dir, the
@@ -456,39 +492,52 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	if err != nil {
 		return nil, err
 	}
-	return g.finish(ctx, d, r, in.Targets, func() []manifest.Finding { return nil }, start)
-}
-
-// finish checks rendered results and decides.
-func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*render.Result, files func() []manifest.Finding, start time.Time) (*Decision, error) {
-	var objects []*manifest.Object
-	for _, res := range results {
-		objects = append(objects, res.Objects...)
-	}
-	r.rendered(ctx, objects)
-	findings := append(slices.Clone(r.findings), r.extra...)
-	for _, res := range results {
-		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
-		if res.Err != nil {
-			tr.Error = res.Err.Error()
-			findings = append(findings, renderFindings(res.Target, res.Err)...)
+	targets := make([]*checked, len(in.Targets))
+	parallel.Do(len(in.Targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		if ctx.Err() == nil {
+			targets[i] = g.checkTarget(ctx, r, in.Targets[i], nil)
 		}
-		if t := res.Target; t.Skipped != "" {
-			file, line := t.DefinedAt()
-			findings = append(findings, manifest.Finding{Rule: "render/skipped", Severity: manifest.SeverityInfo, Target: t.Name, File: file, Line: line, Message: "not rendered: " + t.Skipped})
-		}
-		d.Targets = append(d.Targets, tr)
-	}
-	findings = append(findings, g.checkTargets(ctx, r, results, files)...)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	d.add(r.waivers.apply(findings, objects))
+	return g.finish(ctx, d, r, targets, func() []manifest.Finding { return nil }, start)
+}
+
+// finish completes the checks that need every target (the objects whose
+// kinds the run's CRDs define, the secrets on raw files) and decides.
+func (g *Gate) finish(ctx context.Context, d *Decision, r *run, targets []*checked, files func() []manifest.Finding, start time.Time) (*Decision, error) {
+	var crds, annotated []*manifest.Object
+	var onObjects []manifest.Finding
+	for _, c := range targets {
+		crds = append(crds, c.CRDs...)
+		annotated = append(annotated, c.Annotated...)
+	}
+	r.rendered(ctx, crds)
+	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		if ctx.Err() == nil {
+			r.checkDeferred(ctx, targets[i])
+		}
+	})
+	findings := append(slices.Clone(r.findings), r.extra...)
+	for _, c := range targets {
+		findings = append(findings, c.Findings...)
+		onObjects = append(onObjects, c.Secrets...)
+		d.Targets = append(d.Targets, c.Result)
+		d.Stats.Objects += c.Result.Objects
+	}
+	raw := files()
+	if r.scanner != nil {
+		findings = append(findings, secrets.Merge(raw, onObjects)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.add(r.waivers.apply(findings, annotated))
 	d.Findings = append(d.Findings, r.waivers.expiredFindings()...)
 	d.Findings = append(d.Findings, ignoredFindings(r.cfg, r.waivers.trusted, g.opts.RepositoryExceptions)...)
 	d.Overrides = r.waivers.applied()
 	d.Stats.Targets = len(d.Targets)
-	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
 	return d, nil
