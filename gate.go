@@ -440,10 +440,10 @@ func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version stri
 		if err == nil {
 			start := time.Now()
 			if g.workers == nil {
-				res, err = g.renderer.Render(ctx, src.FS, t)
+				res, err = g.renderer.RenderObjects(ctx, src.FS, t)
 			} else {
 				var c isolate.Checked
-				if res, c, err = g.workers.Render(ctx, src.Dir, t, r.eval); err == nil && r.eval != nil {
+				if res, c, err = g.workers.RenderObjects(ctx, src.Dir, t, r.eval); err == nil && r.eval != nil {
 					isolated = &c
 				}
 			}
