@@ -42,6 +42,9 @@ type TargetResult struct {
 type Stats struct {
 	Targets int
 	Objects int
+	// Cached counts the targets whose results came from the result cache,
+	// unrendered.
+	Cached int
 	// Render, Validate, Policy and Secrets are the time spent rendering
 	// and in each stage, summed over targets; Total the whole check.
 	Render   time.Duration
@@ -69,6 +72,7 @@ func (d *Decision) Merge(other *Decision) {
 	s, o := &d.Stats, other.Stats
 	s.Targets += o.Targets
 	s.Objects += o.Objects
+	s.Cached += o.Cached
 	s.Render += o.Render
 	s.Validate += o.Validate
 	s.Policy += o.Policy

@@ -3,6 +3,7 @@ package syncgate
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -12,6 +13,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/rogpeppe/go-internal/cache"
 
 	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
@@ -63,6 +66,11 @@ type Options struct {
 	// rule meaning that a check could not run (see Unwaivable).
 	// DefaultOptions sets it.
 	RepositoryExceptions bool
+	// CacheDir keeps the results of checked targets, so that a check
+	// renders again only the targets whose inputs changed (see
+	// DefaultCacheDir); "" keeps none. A cache directory that cannot be
+	// written is left alone, with a debug message.
+	CacheDir string
 	// Logger receives debug messages, and is the stages' logger where
 	// theirs is nil; nil discards them.
 	Logger *slog.Logger
@@ -107,6 +115,7 @@ type Gate struct {
 	renderer *render.Renderer
 	workers  *isolate.Pool // nil: in-process
 	stages   stages
+	cache    *resultCache // nil: none
 }
 
 // New validates opts, compiles the policies and loads the CRDs, and
@@ -135,6 +144,9 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	g := &Gate{opts: opts, renderer: r}
+	if opts.CacheDir != "" {
+		g.cache = openCache(opts.CacheDir, opts.Logger)
+	}
 	if err := g.buildStages(ctx); err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
@@ -396,20 +408,61 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if len(spec.scan) > 0 {
 		files = r.scanFiles(ctx, spec.scan)
 	}
-	// A pre-merge check compares the rendered objects: it keeps them.
+	// A pre-merge check compares the rendered objects: it keeps them, and
+	// so does not use the cache.
 	var results []*render.Result
+	var keys []cache.ActionID
 	if spec.more != nil {
 		results = make([]*render.Result, len(spec.targets))
+	} else {
+		keys = g.keys(ctx, spec, version)
 	}
 	targets := make([]*checked, len(spec.targets))
-	err = g.renderEach(ctx, r, src, version, spec.targets, func(i int, res *render.Result, isolated *isolate.Checked) {
-		if results != nil {
-			results[i] = res
+	entries := make([]*entry, len(spec.targets))
+	deferred := make([]bool, len(spec.targets))
+	var todo []int
+	for i := range spec.targets {
+		if keys != nil {
+			if e, ok := g.cache.get(keys[i]); ok {
+				entries[i], targets[i] = e, &e.Checked
+				continue
+			}
 		}
-		targets[i] = g.checkTarget(ctx, r, res, isolated)
-	})
-	if err == nil {
-		err = ctx.Err()
+		todo = append(todo, i)
+	}
+	check := func(indexes []int) error {
+		subset := make([]render.Target, len(indexes))
+		for j, i := range indexes {
+			subset[j] = spec.targets[i]
+		}
+		err := g.renderEach(ctx, r, src, version, subset, func(j int, res *render.Result, isolated *isolate.Checked) {
+			i := indexes[j]
+			if results != nil {
+				results[i] = res
+			}
+			targets[i] = g.checkTarget(ctx, r, res, isolated)
+			deferred[i] = len(targets[i].deferred) > 0
+			entries[i] = nil
+		})
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}
+	err = check(todo)
+	// Cached custom objects were checked against the CRDs of their run;
+	// with other CRDs now, they are checked again.
+	var crds [sha256.Size]byte
+	if err == nil && keys != nil {
+		if crds, err = crdDigest(runCRDs(targets)); err == nil {
+			var stale []int
+			for i, e := range entries {
+				if e != nil && e.Deferred && e.CRDs != crds {
+					stale = append(stale, i)
+				}
+			}
+			err = check(stale)
+		}
 	}
 	if err != nil {
 		files()
@@ -420,6 +473,17 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 			files()
 			return nil, err
 		}
+	}
+	g.across(ctx, r, targets)
+	if keys != nil && ctx.Err() == nil {
+		for i, c := range targets {
+			if entries[i] == nil {
+				g.cache.put(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
+			} else {
+				d.Stats.Cached++
+			}
+		}
+		g.cache.trim()
 	}
 	return g.finish(ctx, d, r, targets, files, start)
 }
@@ -501,24 +565,37 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	g.across(ctx, r, targets)
 	return g.finish(ctx, d, r, targets, func() []manifest.Finding { return nil }, start)
 }
 
-// finish completes the checks that need every target (the objects whose
-// kinds the run's CRDs define, the secrets on raw files) and decides.
-func (g *Gate) finish(ctx context.Context, d *Decision, r *run, targets []*checked, files func() []manifest.Finding, start time.Time) (*Decision, error) {
-	var crds, annotated []*manifest.Object
-	var onObjects []manifest.Finding
+// runCRDs are the CRDs of every target, in target order.
+func runCRDs(targets []*checked) []*manifest.Object {
+	var crds []*manifest.Object
 	for _, c := range targets {
 		crds = append(crds, c.CRDs...)
-		annotated = append(annotated, c.Annotated...)
 	}
-	r.rendered(ctx, crds)
+	return crds
+}
+
+// across completes the checks that need every target: the objects whose
+// kinds the run's CRDs may define are validated.
+func (g *Gate) across(ctx context.Context, r *run, targets []*checked) {
+	r.rendered(ctx, runCRDs(targets))
 	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
 		if ctx.Err() == nil {
 			r.checkDeferred(ctx, targets[i])
 		}
 	})
+}
+
+// finish adds the secrets on raw files and decides.
+func (g *Gate) finish(ctx context.Context, d *Decision, r *run, targets []*checked, files func() []manifest.Finding, start time.Time) (*Decision, error) {
+	var annotated []*manifest.Object
+	var onObjects []manifest.Finding
+	for _, c := range targets {
+		annotated = append(annotated, c.Annotated...)
+	}
 	findings := append(slices.Clone(r.findings), r.extra...)
 	for _, c := range targets {
 		findings = append(findings, c.Findings...)

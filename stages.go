@@ -257,7 +257,8 @@ type checked struct {
 	// CRDs are the target's CustomResourceDefinitions, which validate the
 	// custom objects of every target.
 	CRDs []*manifest.Object
-	// Annotated are the objects that carry the ignore annotation.
+	// Annotated are the objects that carry the ignore annotation, reduced
+	// to what waivers read (waiverOnly).
 	Annotated []*manifest.Object
 
 	// deferred are the objects whose validation waits for the run's CRDs,
@@ -286,8 +287,8 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 		if validate.IsCRD(obj) {
 			c.CRDs = append(c.CRDs, obj)
 		}
-		if annotations(obj)[IgnoreAnnotation] != "" {
-			c.Annotated = append(c.Annotated, obj)
+		if a := annotations(obj); a[IgnoreAnnotation] != "" {
+			c.Annotated = append(c.Annotated, waiverOnly(obj, a))
 		}
 	}
 	prepared := secrets.Prepared{Objects: objects}
