@@ -319,9 +319,10 @@ func (g *Gate) keys(ctx context.Context, spec checkSpec, version string) []cache
 	if g.cache == nil {
 		return nil
 	}
-	// What a remote base or chart holds can change with no change here.
-	if g.opts.Render.AllowRemote {
-		g.opts.Logger.Debug("result cache not used: remote bases and charts are allowed")
+	// What a remote base, chart or schema holds can change with no change
+	// here.
+	if g.opts.Render.AllowRemote || g.opts.Validate.AllowRemote {
+		g.opts.Logger.Debug("result cache not used: remote inputs are allowed")
 		return nil
 	}
 	run, err := g.runKey(spec, version)
