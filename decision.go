@@ -42,9 +42,11 @@ type TargetResult struct {
 type Stats struct {
 	Targets int
 	Objects int
-	// Render is the time spent rendering; Validate, Policy and Secrets
-	// the time spent in each stage, summed over targets; Total the whole
-	// check.
+	// Cached counts the targets whose results came from the result cache,
+	// unrendered.
+	Cached int
+	// Render, Validate, Policy and Secrets are the time spent rendering
+	// and in each stage, summed over targets; Total the whole check.
 	Render   time.Duration
 	Validate time.Duration
 	Policy   time.Duration
@@ -70,6 +72,7 @@ func (d *Decision) Merge(other *Decision) {
 	s, o := &d.Stats, other.Stats
 	s.Targets += o.Targets
 	s.Objects += o.Objects
+	s.Cached += o.Cached
 	s.Render += o.Render
 	s.Validate += o.Validate
 	s.Policy += o.Policy

@@ -74,7 +74,7 @@ func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
 	}
 	defer done()
 	var diff *Diff
-	d, _, err := g.check(ctx, checkSpec{
+	d, err := g.check(ctx, checkSpec{
 		src: p.rev.Head, cfg: p.cfg, trusted: true, cfgFS: p.rev.Base.FS, cfgDir: p.rev.Base.Dir,
 		targets: p.heads, scan: existingFiles(p.rev.Head.FS, p.files),
 		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
@@ -154,7 +154,7 @@ func (g *Gate) CheckChange(ctx context.Context, rev Revisions) (*Decision, error
 		scan = []string{"."}
 	}
 	var diff *Diff
-	d, _, err := g.check(ctx, checkSpec{
+	d, err := g.check(ctx, checkSpec{
 		src: head, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.all, scan: scan,
 		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
 			diff, findings, err = g.change(ctx, r, p, headResults)
@@ -164,7 +164,7 @@ func (g *Gate) CheckChange(ctx context.Context, rev Revisions) (*Decision, error
 	if err != nil {
 		return nil, err
 	}
-	before, _, err := g.check(ctx, checkSpec{
+	before, err := g.check(ctx, checkSpec{
 		src: base, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.bases, scan: existingFiles(base.FS, p.files),
 	})
 	if err != nil {

@@ -344,6 +344,24 @@ func annotations(obj *manifest.Object) map[string]string {
 	return out
 }
 
+// waiverOnly is obj reduced to what annotation waivers read, its identity
+// and syncgate's annotations a: kept until every target is checked, and
+// written to the result cache, it holds no other value of the object,
+// such as a Secret's data.
+func waiverOnly(obj *manifest.Object, a map[string]string) *manifest.Object {
+	kept := map[string]any{}
+	for _, k := range []string{IgnoreAnnotation, IgnoreReasonAnnotation} {
+		if v, ok := a[k]; ok {
+			kept[k] = v
+		}
+	}
+	md := map[string]any{"name": obj.Name, "annotations": kept}
+	if obj.Namespace != "" {
+		md["namespace"] = obj.Namespace
+	}
+	return manifest.NewObject(map[string]any{"apiVersion": obj.APIVersion, "kind": obj.Kind, "metadata": md}, obj.Origin)
+}
+
 // SortWaived sorts waived findings in the order of manifest.SortFindings.
 func SortWaived(waived []Waived) {
 	slices.SortStableFunc(waived, func(a, b Waived) int { return manifest.CompareFindings(a.Finding, b.Finding) })

@@ -3,6 +3,7 @@ package syncgate
 import (
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,11 +14,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rogpeppe/go-internal/cache"
+
 	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
-	"github.com/syncgate/syncgate/provenance"
 	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
@@ -63,6 +66,11 @@ type Options struct {
 	// rule meaning that a check could not run (see Unwaivable).
 	// DefaultOptions sets it.
 	RepositoryExceptions bool
+	// CacheDir keeps the results of checked targets, so that a check
+	// renders again only the targets whose inputs changed (see
+	// DefaultCacheDir); "" keeps none. A cache directory that cannot be
+	// written is left alone, with a debug message.
+	CacheDir string
 	// Logger receives debug messages, and is the stages' logger where
 	// theirs is nil; nil discards them.
 	Logger *slog.Logger
@@ -107,6 +115,7 @@ type Gate struct {
 	renderer *render.Renderer
 	workers  *isolate.Pool // nil: in-process
 	stages   stages
+	cache    *resultCache // nil: none
 }
 
 // New validates opts, compiles the policies and loads the CRDs, and
@@ -135,6 +144,9 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	g := &Gate{opts: opts, renderer: r}
+	if opts.CacheDir != "" {
+		g.cache = openCache(opts.CacheDir, opts.Logger)
+	}
 	if err := g.buildStages(ctx); err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
@@ -355,8 +367,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if len(scan) == 0 {
 		scan = []string{"."}
 	}
-	d, _, err := g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
-	return d, err
+	return g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
 }
 
 // checkSpec is what one check renders and checks, and with what.
@@ -377,16 +388,17 @@ type checkSpec struct {
 	more func(r *run, results []*render.Result) ([]manifest.Finding, error)
 }
 
-// check renders the targets of spec and checks every object; it returns
-// the rendered results too.
-func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, []*render.Result, error) {
+// check renders the targets of spec and checks every object. Targets
+// stream through the stages: each is checked as soon as it is rendered,
+// and only its findings and what the checks across targets need are kept.
+func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	start := time.Now()
 	src := spec.src
 	d := &Decision{}
 	version := g.kubernetesVersion(spec.cfg)
 	r, err := g.newRun(ctx, spec.cfg, spec.trusted, src.FS, spec.cfgFS, version, &d.Stats)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if r.eval != nil && spec.cfgDir != "" {
 		r.eval.Policies = policiesFrom(r.eval.Policies, spec.cfgDir)
@@ -396,30 +408,117 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, []*render.
 	if len(spec.scan) > 0 {
 		files = r.scanFiles(ctx, spec.scan)
 	}
-	renderStart := time.Now()
-	results, checked, err := g.render(ctx, src, version, spec.targets, r.eval)
-	if err == nil {
-		err = ctx.Err()
+	// A pre-merge check compares the rendered objects: it keeps them, and
+	// so does not use the cache.
+	var results []*render.Result
+	var keys []cache.ActionID
+	if spec.more != nil {
+		results = make([]*render.Result, len(spec.targets))
+	} else {
+		keys = g.keys(ctx, spec, version)
+	}
+	targets := make([]*checked, len(spec.targets))
+	entries := make([]*entry, len(spec.targets))
+	deferred := make([]bool, len(spec.targets))
+	var todo []int
+	for i := range spec.targets {
+		if keys != nil {
+			if e, ok := g.cache.get(keys[i]); ok {
+				entries[i], targets[i] = e, &e.Checked
+				continue
+			}
+		}
+		todo = append(todo, i)
+	}
+	check := func(indexes []int) error {
+		subset := make([]render.Target, len(indexes))
+		for j, i := range indexes {
+			subset[j] = spec.targets[i]
+		}
+		err := g.renderEach(ctx, r, src, version, subset, func(j int, res *render.Result, isolated *isolate.Checked) {
+			i := indexes[j]
+			if results != nil {
+				results[i] = res
+			}
+			targets[i] = g.checkTarget(ctx, r, res, isolated)
+			deferred[i] = len(targets[i].deferred) > 0
+			entries[i] = nil
+		})
+		if err == nil {
+			err = ctx.Err()
+		}
+		return err
+	}
+	err = check(todo)
+	// Cached custom objects were checked against the CRDs of their run;
+	// with other CRDs now, they are checked again.
+	var crds [sha256.Size]byte
+	if err == nil && keys != nil {
+		if crds, err = crdDigest(runCRDs(targets)); err == nil {
+			var stale []int
+			for i, e := range entries {
+				if e != nil && e.Deferred && e.CRDs != crds {
+					stale = append(stale, i)
+				}
+			}
+			err = check(stale)
+		}
 	}
 	if err != nil {
 		files()
-		return nil, nil, err
-	}
-	d.Stats.Render = time.Since(renderStart)
-	if r.eval != nil {
-		r.isolated = map[string]isolate.Checked{}
-		for i, c := range checked {
-			r.isolated[spec.targets[i].Name] = c
-		}
+		return nil, err
 	}
 	if spec.more != nil {
 		if r.extra, err = spec.more(r, results); err != nil {
 			files()
-			return nil, nil, err
+			return nil, err
 		}
 	}
-	d, err = g.finish(ctx, d, r, results, files, start)
-	return d, results, err
+	g.across(ctx, r, targets)
+	if keys != nil && ctx.Err() == nil {
+		for i, c := range targets {
+			if entries[i] == nil {
+				g.cache.put(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
+			} else {
+				d.Stats.Cached++
+			}
+		}
+		g.cache.trim()
+	}
+	return g.finish(ctx, d, r, targets, files, start)
+}
+
+// renderEach renders targets, Options.Render.Jobs at a time, and hands
+// each result to each as soon as it is ready, with what the workers'
+// policy evaluation found on it when they evaluated (r.eval).
+func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version string, targets []render.Target, each func(i int, res *render.Result, isolated *isolate.Checked)) error {
+	if g.workers != nil && src.Dir == "" {
+		return errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
+	}
+	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		t := targets[i]
+		t.KubernetesVersion = cmp.Or(t.KubernetesVersion, version)
+		var res *render.Result
+		var isolated *isolate.Checked
+		err := ctx.Err()
+		if err == nil {
+			start := time.Now()
+			if g.workers == nil {
+				res, err = g.renderer.RenderObjects(ctx, src.FS, t)
+			} else {
+				var c isolate.Checked
+				if res, c, err = g.workers.RenderObjects(ctx, src.Dir, t, r.eval); err == nil && r.eval != nil {
+					isolated = &c
+				}
+			}
+			r.timed(&r.stats.Render, start)
+		}
+		if err != nil {
+			res = &render.Result{Target: t, Err: err}
+		}
+		each(i, res, isolated)
+	})
+	return nil
 }
 
 // policiesFrom has workers read the repository's policies from dir, the
@@ -457,43 +556,65 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	if err != nil {
 		return nil, err
 	}
-	return g.finish(ctx, d, r, in.Targets, func() []manifest.Finding { return nil }, start)
-}
-
-// finish checks rendered results and decides.
-func (g *Gate) finish(ctx context.Context, d *Decision, r *run, results []*render.Result, files func() []manifest.Finding, start time.Time) (*Decision, error) {
-	var objects []*manifest.Object
-	for _, res := range results {
-		objects = append(objects, res.Objects...)
-	}
-	r.rendered(ctx, objects)
-	findings := append(slices.Clone(r.findings), r.extra...)
-	for _, res := range results {
-		tr := TargetResult{Name: res.Target.Name, Kind: res.Target.Kind, Path: res.Target.Path, Objects: len(res.Objects)}
-		if res.Err != nil {
-			tr.Error = res.Err.Error()
-			findings = append(findings, renderFindings(res.Target, res.Err)...)
+	targets := make([]*checked, len(in.Targets))
+	parallel.Do(len(in.Targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		if ctx.Err() == nil {
+			targets[i] = g.checkTarget(ctx, r, in.Targets[i], nil)
 		}
-		if t := res.Target; t.Skipped != "" {
-			file, line := t.DefinedAt()
-			findings = append(findings, manifest.Finding{Rule: "render/skipped", Severity: manifest.SeverityInfo, Target: t.Name, File: file, Line: line, Message: "not rendered: " + t.Skipped})
-		}
-		d.Targets = append(d.Targets, tr)
-	}
-	findings = append(findings, g.checkTargets(ctx, r, results, files)...)
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// Before exceptions, which may name the file a person sees.
-	if r.fsys != nil {
-		provenance.Locate(r.fsys, g.opts.Render.Limits, results, findings)
+	g.across(ctx, r, targets)
+	return g.finish(ctx, d, r, targets, func() []manifest.Finding { return nil }, start)
+}
+
+// runCRDs are the CRDs of every target, in target order.
+func runCRDs(targets []*checked) []*manifest.Object {
+	var crds []*manifest.Object
+	for _, c := range targets {
+		crds = append(crds, c.CRDs...)
 	}
-	d.add(r.waivers.apply(findings, objects))
+	return crds
+}
+
+// across completes the checks that need every target: the objects whose
+// kinds the run's CRDs may define are validated.
+func (g *Gate) across(ctx context.Context, r *run, targets []*checked) {
+	r.rendered(ctx, runCRDs(targets))
+	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		if ctx.Err() == nil {
+			g.checkDeferred(ctx, r, targets[i])
+		}
+	})
+}
+
+// finish adds the secrets on raw files and decides.
+func (g *Gate) finish(ctx context.Context, d *Decision, r *run, targets []*checked, files func() []manifest.Finding, start time.Time) (*Decision, error) {
+	var annotated []*manifest.Object
+	var onObjects []manifest.Finding
+	for _, c := range targets {
+		annotated = append(annotated, c.Annotated...)
+	}
+	findings := append(slices.Clone(r.findings), r.extra...)
+	for _, c := range targets {
+		findings = append(findings, c.Findings...)
+		onObjects = append(onObjects, c.Secrets...)
+		d.Targets = append(d.Targets, c.Result)
+		d.Stats.Objects += c.Result.Objects
+	}
+	raw := files()
+	if r.scanner != nil {
+		findings = append(findings, secrets.Merge(raw, onObjects)...)
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	d.add(r.waivers.apply(findings, annotated))
 	d.Findings = append(d.Findings, r.waivers.expiredFindings()...)
 	d.Findings = append(d.Findings, ignoredFindings(r.cfg, r.waivers.trusted, g.opts.RepositoryExceptions)...)
 	d.Overrides = r.waivers.applied()
 	d.Stats.Targets = len(d.Targets)
-	d.Stats.Objects = len(objects)
 	g.decide(d)
 	d.Stats.Total = time.Since(start)
 	return d, nil

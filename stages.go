@@ -15,7 +15,6 @@ import (
 
 	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/internal/isolate"
-	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/provenance"
@@ -137,11 +136,9 @@ type run struct {
 	validator *validate.Validator
 	policies  []*policy.Engine // evaluated in-process
 	// eval is what workers evaluate beside rendering when the Gate has
-	// Isolation; isolated are its findings by target name, nil until
-	// workers rendered (CheckObjects is given objects: none did), and then
-	// policies are evaluated in-process.
+	// Isolation; nil renders without evaluating, and then policies are
+	// evaluated in-process.
 	eval     *isolate.Evaluation
-	isolated map[string]isolate.Checked
 	scanner  *secrets.Scanner // nil: stage off
 	fsys     fs.FS
 	findings []manifest.Finding // about the run as a whole
@@ -152,9 +149,8 @@ type run struct {
 	schemas *validate.Validator
 	crds    []*manifest.Object
 
-	mu      sync.Mutex // guards what targets checked in parallel add
-	stats   *Stats
-	secrets []manifest.Finding // the secrets stage's, on objects
+	mu    sync.Mutex // guards what targets checked in parallel add
+	stats *Stats
 }
 
 // timed adds the time since start to a stage's duration.
@@ -216,13 +212,14 @@ func (g *Gate) ruleIDs(policies []*policy.Engine) []string {
 	return ids
 }
 
-// rendered hands the validator the CRDs among every rendered object.
-func (r *run) rendered(ctx context.Context, objects []*manifest.Object) {
+// rendered hands the validator the CRDs the run rendered, with those the
+// configuration names.
+func (r *run) rendered(ctx context.Context, crds []*manifest.Object) {
 	if r.schemas == nil {
 		return
 	}
 	start := time.Now()
-	r.validator, r.findings = r.schemas.WithCRDs(ctx, append(slices.Clone(objects), r.crds...))
+	r.validator, r.findings = r.schemas.WithCRDs(ctx, append(crds, r.crds...))
 	r.timed(&r.stats.Validate, start)
 }
 
@@ -247,69 +244,120 @@ func (r *run) scanFiles(ctx context.Context, paths []string) func() []manifest.F
 	return func() []manifest.Finding { return <-done }
 }
 
-// checkTargets checks the objects of every target, several targets at
-// once, then merges in files, the secrets stage's findings on raw files;
-// findings come in target order.
-func (g *Gate) checkTargets(ctx context.Context, r *run, results []*render.Result, files func() []manifest.Finding) []manifest.Finding {
-	perTarget := make([][]manifest.Finding, len(results))
-	parallel.Do(len(results), g.opts.Render.Jobs, func(i int) {
-		if ctx.Err() == nil {
-			perTarget[i] = g.checkObjects(ctx, r, results[i])
-		}
-	})
-	// Findings on objects are placed where their field is written, as
-	// those on raw files are, before the two are merged.
-	if r.fsys != nil {
-		provenance.Locate(r.fsys, g.opts.Render.Limits, results, r.secrets)
-	}
-	return append(slices.Concat(perTarget...), r.secretFindings(files())...)
+// checked is what a check keeps of one target once its objects are
+// checked: its findings, and what the checks across targets need. The
+// objects themselves are let go, so that a check's memory grows with its
+// findings, not with the repository.
+type checked struct {
+	Result TargetResult
+	// Findings are those on the target, before exceptions apply.
+	Findings []manifest.Finding
+	// Secrets are the secrets stage's findings on objects, merged with
+	// those on raw files once every target is checked.
+	Secrets []manifest.Finding
+	// CRDs are the target's CustomResourceDefinitions, which validate the
+	// custom objects of every target.
+	CRDs []*manifest.Object
+	// Annotated are the objects that carry the ignore annotation, reduced
+	// to what waivers read (waiverOnly).
+	Annotated []*manifest.Object
+
+	// deferred are the objects whose validation waits for the run's CRDs,
+	// as the stages see them (prepared holds their masking).
+	deferred []*manifest.Object
+	prepared secrets.Prepared
+	target   render.Target
 }
 
-// checkObjects runs every stage on the objects of one target. Secrets
-// findings are kept apart, to be merged with those on raw files.
-func (g *Gate) checkObjects(ctx context.Context, r *run, res *render.Result) []manifest.Finding {
-	objects := res.Objects
-	findings := duplicateFindings(objects)
+// checkTarget runs every stage on the objects of one rendered target.
+// isolated, when non-nil, is what a worker's policy evaluation found;
+// otherwise policies are evaluated here. Objects of kinds a CRD may
+// define are validated later, by checkDeferred.
+func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isolated *isolate.Checked) *checked {
+	t, objects := res.Target, res.Objects
+	c := &checked{Result: TargetResult{Name: t.Name, Kind: t.Kind, Path: t.Path, Objects: len(objects)}}
+	if res.Err != nil {
+		c.Result.Error = res.Err.Error()
+		c.Findings = append(c.Findings, renderFindings(t, res.Err)...)
+	}
+	if t.Skipped != "" {
+		file, line := t.DefinedAt()
+		c.Findings = append(c.Findings, manifest.Finding{Rule: "render/skipped", Severity: manifest.SeverityInfo, Target: t.Name, File: file, Line: line, Message: "not rendered: " + t.Skipped})
+	}
+	c.Findings = append(c.Findings, duplicateFindings(objects)...)
+	for _, obj := range objects {
+		if validate.IsCRD(obj) {
+			c.CRDs = append(c.CRDs, obj)
+		}
+		if a := annotations(obj); a[IgnoreAnnotation] != "" {
+			c.Annotated = append(c.Annotated, waiverOnly(obj, a))
+		}
+	}
 	prepared := secrets.Prepared{Objects: objects}
 	if r.scanner != nil {
 		prepared = r.scanner.Prepare(objects)
 	}
-	if r.validator != nil {
+	if r.schemas != nil {
 		start := time.Now()
-		findings = append(findings, prepared.Mask(r.validator.Validate(ctx, prepared.Objects))...)
+		var now []*manifest.Object
+		for _, obj := range prepared.Objects {
+			if r.schemas.NeedsCRDs(obj) {
+				c.deferred = append(c.deferred, obj)
+			} else {
+				now = append(now, obj)
+			}
+		}
+		c.prepared = prepared
+		c.prepared.Objects = nil
+		c.Findings = append(c.Findings, prepared.Mask(r.schemas.Validate(ctx, now))...)
 		r.timed(&r.stats.Validate, start)
 	}
-	if r.isolated != nil {
-		checked := r.isolated[res.Target.Name]
-		findings = append(findings, checked.Findings...)
+	if isolated != nil {
+		c.Findings = append(c.Findings, isolated.Findings...)
 		r.mu.Lock()
-		r.stats.Policy += checked.Time
+		r.stats.Policy += isolated.Time
 		r.mu.Unlock()
 	} else {
 		for _, e := range r.policies {
 			start := time.Now()
-			findings = append(findings, prepared.Mask(e.Evaluate(ctx, prepared.Objects))...)
+			c.Findings = append(c.Findings, prepared.Mask(e.Evaluate(ctx, prepared.Objects))...)
 			r.timed(&r.stats.Policy, start)
 		}
 	}
 	if r.scanner != nil {
 		start := time.Now()
-		found := r.scanner.Objects(ctx, r.fsys, objects)
-		r.mu.Lock()
-		r.secrets = append(r.secrets, found...)
-		r.mu.Unlock()
+		c.Secrets = r.scanner.Objects(ctx, r.fsys, objects)
 		r.timed(&r.stats.Secrets, start)
 	}
-	return findings
+	// Placed while the objects are at hand, and before the secrets on
+	// objects are merged with those on raw files, which are placed alike.
+	c.target = t
+	g.locate(r, t, objects, c.Findings)
+	g.locate(r, t, objects, c.Secrets)
+	return c
 }
 
-// secretFindings merges the secrets stage's findings on objects with those
-// on raw files, which name each problem once.
-func (r *run) secretFindings(files []manifest.Finding) []manifest.Finding {
-	if r.scanner == nil {
-		return nil
+// locate moves findings on the objects of target t to the file and line
+// that last wrote their field. It reads the repository, so needs r.fsys.
+func (g *Gate) locate(r *run, t render.Target, objects []*manifest.Object, findings []manifest.Finding) {
+	if r.fsys == nil || len(findings) == 0 {
+		return
 	}
-	return secrets.Merge(files, r.secrets)
+	provenance.Locate(r.fsys, g.opts.Render.Limits, []*render.Result{{Target: t, Objects: objects}}, findings)
+}
+
+// checkDeferred validates the objects checkTarget deferred, against the
+// validator that knows the run's CRDs.
+func (g *Gate) checkDeferred(ctx context.Context, r *run, c *checked) {
+	if r.validator == nil || len(c.deferred) == 0 {
+		return
+	}
+	start := time.Now()
+	found := c.prepared.Mask(r.validator.Validate(ctx, c.deferred))
+	g.locate(r, c.target, c.deferred, found)
+	c.Findings = append(c.Findings, found...)
+	c.deferred, c.prepared = nil, secrets.Prepared{}
+	r.timed(&r.stats.Validate, start)
 }
 
 // within is fsys with directory listings limited to the entries on the way

@@ -27,7 +27,8 @@
 #   floor                  bench/floor: decoding all rendered YAML once, in Go
 #
 # syncgate decodes once for every stage, so its schema and policy rows leave decoding out;
-# the "decoding included" rows put it back, for a comparison of whole commands.
+# the "decoding included" rows put it back, for a comparison of whole commands. Every
+# check is cold (--no-cache); bench/scale.sh measures the result cache.
 #
 # After one warm-up, BENCH_RUNS rounds (default 3) alternate syncgate and peers; each cell
 # is the median. The ratio is peer/syncgate. No thresholds: numbers. syncgate's bundled
@@ -79,7 +80,7 @@ json=$("$SYNCGATE" targets "$CORPUS" -o json </dev/null) || die "syncgate target
 CMDS=$WORK/peer-commands.txt
 peer_commands "$json" "$CMDS"
 OUT=$WORK/rendered
-objects=$("$SYNCGATE" check "$CORPUS" -o json </dev/null | jq -r '.summary.objects') || true
+objects=$("$SYNCGATE" check --no-cache "$CORPUS" -o json </dev/null | jq -r '.summary.objects') || true
 [[ $objects =~ ^[0-9]+$ ]] || die "syncgate check $CORPUS gave no object count"
 
 # measure NAME CMD...: run CMD under GNU time; append "wall cpu rss_MiB" to WORK/NAME.txt.
@@ -98,14 +99,14 @@ stages=(sg-render sg-base sg-decode sg-schema sg-policy sg-secrets sg-all peer-r
 policy=(--policy "$CORPUS/policy" --no-default-policies)
 round() {
   measure sg-render "$SYNCGATE" render --all "$CORPUS"
-  measure sg-base "$SYNCGATE" check --stage render "$CORPUS" -o json
-  measure sg-secrets "$SYNCGATE" check --stage secrets "$CORPUS" -o json
-  measure sg-all "$SYNCGATE" check "${policy[@]}" "$CORPUS" -o json
+  measure sg-base "$SYNCGATE" check --no-cache --stage render "$CORPUS" -o json
+  measure sg-secrets "$SYNCGATE" check --no-cache --stage secrets "$CORPUS" -o json
+  measure sg-all "$SYNCGATE" check --no-cache "${policy[@]}" "$CORPUS" -o json
   measure peer-render-p2 bash -c 'render_peers 2'
   measure peer-render bash -c 'render_peers 1'
-  measure sg-decode "$SYNCGATE" check --stage render "$OUT" -o json
-  measure sg-schema "$SYNCGATE" check --stage validate "$OUT" -o json
-  measure sg-policy "$SYNCGATE" check --stage policy "${policy[@]}" "$OUT" -o json
+  measure sg-decode "$SYNCGATE" check --no-cache --stage render "$OUT" -o json
+  measure sg-schema "$SYNCGATE" check --no-cache --stage validate "$OUT" -o json
+  measure sg-policy "$SYNCGATE" check --no-cache --stage policy "${policy[@]}" "$OUT" -o json
   measure peer-schema "$KUBECONFORM" -strict -n 2 -summary -kubernetes-version "$kube_version" -schema-location "$SCHEMAS" "$OUT"
   measure peer-policy "$CONFTEST" test --no-color --policy "$CORPUS/policy" "$OUT"
   measure peer-secrets "$GITLEAKS" dir --no-banner --redact --exit-code 0 "$CORPUS"

@@ -24,7 +24,7 @@ import (
 // every other kustomization renders concurrently.
 var kustomizeState sync.RWMutex
 
-func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
+func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target, yaml bool) (*Result, error) {
 	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
 		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{},
 		parents: map[string]string{}, namespaces: map[string]string{}}
@@ -87,11 +87,20 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target) (*
 	for i, res := range resources {
 		origins[i] = kfs.origin(res, kfile, taken)
 	}
-	out, err := resMap.AsYaml()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", t.Name, err)
+	var out []byte
+	print := func() ([]byte, error) {
+		var err error
+		if out, err = resMap.AsYaml(); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
+		return out, nil
 	}
-	objs, err := decodeRendered(t, out, r.opts.Limits)
+	var objs []*manifest.Object
+	if yaml {
+		objs, err = printed(t, print, r.opts.Limits)
+	} else {
+		objs, err = objectsOf(t, resources, print, r.opts.Limits)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,19 @@ type Result struct {
 }
 
 // Render renders one target from fsys, whose root is the repository root.
-func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Result, err error) {
+func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
+	return r.render(ctx, fsys, t, true)
+}
+
+// RenderObjects renders one target as Render does, for a caller that
+// checks the objects and prints nothing: the Result has no YAML, and a
+// kustomization's objects are not printed and parsed again on the way.
+// They equal, object for object, those Render decodes.
+func (r *Renderer) RenderObjects(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
+	return r.render(ctx, fsys, t, false)
+}
+
+func (r *Renderer) render(ctx context.Context, fsys fs.FS, t Target, yaml bool) (res *Result, err error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -112,7 +124,7 @@ func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Resul
 	}
 	switch t.Kind {
 	case KindKustomize:
-		res, err = r.renderKustomize(ctx, fsys, t)
+		res, err = r.renderKustomize(ctx, fsys, t, yaml)
 	case KindHelm:
 		res, err = r.renderHelm(ctx, fsys, t)
 	case KindManifests:
@@ -125,6 +137,9 @@ func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Resul
 	}
 	for _, obj := range res.Objects {
 		obj.Origin.Target = t.Name
+	}
+	if !yaml {
+		res.YAML = nil
 	}
 	return res, nil
 }

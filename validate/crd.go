@@ -37,8 +37,8 @@ type crdSet struct {
 	cache *schemaCache
 }
 
-// isCRD reports whether obj is a CustomResourceDefinition of any version.
-func isCRD(obj *manifest.Object) bool {
+// IsCRD reports whether obj is a CustomResourceDefinition of any version.
+func IsCRD(obj *manifest.Object) bool {
 	return obj.Kind == "CustomResourceDefinition" && obj.Group() == "apiextensions.k8s.io"
 }
 
@@ -50,7 +50,7 @@ func loadCRDs(ctx context.Context, defs *definitions, objs []*manifest.Object) (
 	set := &crdSet{kinds: map[gvk]*crdKind{}}
 	var findings []manifest.Finding
 	for _, obj := range objs {
-		if !isCRD(obj) || obj.Version() != "v1" {
+		if !IsCRD(obj) || obj.Version() != "v1" {
 			// v1beta1 CRDs are reported by the removed-API check.
 			continue
 		}

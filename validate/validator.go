@@ -64,7 +64,7 @@ func New(opts Options) (*Validator, error) {
 	// CRD directories hold other files too (a kustomization, webhook
 	// patches' companions, samples); only CRDs matter here.
 	for _, obj := range opts.CRDs {
-		if !isCRD(obj) {
+		if !IsCRD(obj) {
 			opts.Logger.Debug("not a CustomResourceDefinition; skipped", "file", obj.Origin.File, "line", obj.Origin.Line, "object", obj.Ref().String())
 		}
 	}
@@ -85,7 +85,7 @@ func (v *Validator) KubernetesVersion() string { return v.builtins.set.Version }
 func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*Validator, []manifest.Finding) {
 	byTarget := map[string][]*manifest.Object{}
 	for _, obj := range objects {
-		if isCRD(obj) {
+		if IsCRD(obj) {
 			byTarget[obj.Origin.Target] = append(byTarget[obj.Origin.Target], obj)
 		}
 	}
@@ -100,6 +100,22 @@ func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*
 	}
 	manifest.SortFindings(all)
 	return &nv, all
+}
+
+// NeedsCRDs reports whether checking obj may depend on CRDs that WithCRDs
+// adds: true for every object whose kind the Kubernetes version does not
+// build in (an API that was removed is built in: it is reported as such).
+// A caller that checks targets one at a time validates the others at once
+// and keeps these until the CRDs of the whole run are known.
+func (v *Validator) NeedsCRDs(obj *manifest.Object) bool {
+	if obj.APIVersion == "" || obj.Kind == "" {
+		return false
+	}
+	k := gvkOf(obj)
+	if _, removed := v.builtins.lifecycleFindings(obj, k); removed {
+		return false
+	}
+	return v.builtins.kinds[k].Definition == ""
 }
 
 // Validate checks objects in parallel and returns the findings, sorted.

@@ -163,3 +163,16 @@ func withFile(t *testing.T, dir string) {
 		t.Fatal(err)
 	}
 }
+
+// TestDirectObjects checks, over the whole corpus as `make bench` generates
+// it, that converting kustomize's resources directly gives the objects
+// that printing and decoding them gives.
+func TestDirectObjects(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders the whole corpus")
+	}
+	dir, _ := generateTree(t, config{Seed: 1, Apps: 100, Charts: 20, Scale: 1})
+	if n := rendertest.SameObjects(t, os.DirFS(dir)); n < 1000 {
+		t.Errorf("compared %d objects; the corpus renders thousands", n)
+	}
+}

@@ -48,6 +48,8 @@ type checkFlags struct {
 	noDefaultPolicies bool
 	policyTimeout     time.Duration
 	sopsAgeKey        string
+	cacheDir          string
+	noCache           bool
 }
 
 // registerChecks adds the flags of the checking stages to cmd.
@@ -64,6 +66,8 @@ func (f *gateFlags) registerChecks(cmd *cobra.Command) {
 	fl.BoolVar(&c.allNamespaces, "all-policy-namespaces", false, "evaluate every Rego package of the --policy directories")
 	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
 	fl.DurationVar(&c.policyTimeout, "policy-timeout", policy.DefaultTimeout, "most time the policies may take on one object")
+	fl.StringVar(&c.cacheDir, "cache-dir", "", "directory of the result cache, which spares re-checking targets whose inputs did not change (default: syncgate under the user cache directory)")
+	fl.BoolVar(&c.noCache, "no-cache", false, "check every target afresh, without reading or writing the result cache")
 	fl.StringVar(&c.sopsAgeKey, "sops-age-key", os.Getenv("SOPS_AGE_KEY_FILE"), "age identity file to decrypt SOPS files in memory and verify their MAC (default $SOPS_AGE_KEY_FILE)")
 }
 
@@ -98,6 +102,13 @@ func (c *checkFlags) apply(opts *syncgate.Options) error {
 		return errors.New("--policy-timeout must be positive")
 	}
 	opts.Policy.Timeout = c.policyTimeout
+	if !c.noCache {
+		opts.CacheDir = c.cacheDir
+		if opts.CacheDir == "" {
+			// No user cache directory (no HOME, say): no cache.
+			opts.CacheDir, _ = syncgate.DefaultCacheDir()
+		}
+	}
 	if c.sopsAgeKey != "" {
 		key, err := os.ReadFile(c.sopsAgeKey)
 		if err != nil {

@@ -24,7 +24,20 @@ import (
 // The commands render in worker processes: this test binary re-executed.
 func TestMain(m *testing.M) {
 	syncgate.ServeWorker()
-	os.Exit(m.Run())
+	os.Exit(runTests(m))
+}
+
+// runTests runs the tests with a result cache of their own, which the
+// commands run twice use on their second run: cached results must print
+// the same bytes.
+func runTests(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "syncgate-cache-")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	os.Setenv("XDG_CACHE_HOME", dir)
+	return m.Run()
 }
 
 // durationMs is the one field that changes from run to run.

@@ -62,6 +62,6 @@ func (p progress) checked(root string, d *syncgate.Decision) {
 	if p.w == nil {
 		return
 	}
-	fmt.Fprintf(p.w, "syncgate: checked %s: %d targets, %d objects, %d findings in %s\n",
-		root, d.Stats.Targets, d.Stats.Objects, len(d.Findings), d.Stats.Total.Round(time.Millisecond))
+	fmt.Fprintf(p.w, "syncgate: checked %s: %d targets (%d from the cache), %d objects, %d findings in %s\n",
+		root, d.Stats.Targets, d.Stats.Cached, d.Stats.Objects, len(d.Findings), d.Stats.Total.Round(time.Millisecond))
 }

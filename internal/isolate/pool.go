@@ -139,11 +139,21 @@ func (p *Pool) RenderAll(ctx context.Context, root string, targets []render.Targ
 // overruns a limit, while rendering or evaluating, gets an error that
 // wraps manifest.ErrLimit and names the limit.
 func (p *Pool) Render(ctx context.Context, root string, t render.Target, eval *Evaluation) (*render.Result, Checked, error) {
+	return p.render(ctx, request{Root: root, Options: p.opts, Target: t, Eval: eval.wire()})
+}
+
+// RenderObjects is Render for a caller that needs the objects only, as
+// render.Renderer.RenderObjects gives them: the result has no YAML.
+func (p *Pool) RenderObjects(ctx context.Context, root string, t render.Target, eval *Evaluation) (*render.Result, Checked, error) {
+	return p.render(ctx, request{Root: root, Options: p.opts, Target: t, Eval: eval.wire(), NoYAML: true})
+}
+
+func (p *Pool) render(ctx context.Context, req request) (*render.Result, Checked, error) {
 	w, err := p.take(ctx)
 	if err != nil {
 		return nil, Checked{}, err
 	}
-	res, checked, err := w.render(ctx, request{Root: root, Options: p.opts, Target: t, Eval: eval.wire()}, p.limits)
+	res, checked, err := w.render(ctx, req, p.limits)
 	p.put(w)
 	return res, checked, err
 }

@@ -25,6 +25,9 @@ type request struct {
 	Options options
 	Target  render.Target
 	Eval    *evaluation
+	// NoYAML asks for the objects only, as render.Renderer.RenderObjects
+	// gives them.
+	NoYAML bool
 }
 
 // Evaluation is what a worker evaluates on each target it renders: policy

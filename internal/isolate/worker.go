@@ -131,7 +131,11 @@ func (j *jobs) handle(req request) response {
 		}
 		j.opts, j.renderer = req.Options, r
 	}
-	res, err := j.renderer.Render(context.Background(), root.FS(), req.Target)
+	render := j.renderer.Render
+	if req.NoYAML {
+		render = j.renderer.RenderObjects
+	}
+	res, err := render(context.Background(), root.FS(), req.Target)
 	if err != nil {
 		return response{Err: toRemote(err)}
 	}

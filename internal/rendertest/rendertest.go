@@ -4,8 +4,11 @@ package rendertest
 
 import (
 	"context"
+	"fmt"
 	"io/fs"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/syncgate/syncgate/render"
 )
@@ -24,4 +27,40 @@ func All(tb testing.TB, fsys fs.FS) []*render.Result {
 		tb.Fatal(err)
 	}
 	return r.RenderAll(context.Background(), fsys, targets)
+}
+
+// SameObjects renders every target of fsys both ways, printed and decoded
+// (Render) and converted directly (RenderObjects), and reports every
+// target whose objects or error differ. It returns how many objects it
+// compared.
+func SameObjects(tb testing.TB, fsys fs.FS) int {
+	tb.Helper()
+	targets, err := render.Discover(fsys, ".")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r, err := render.New(render.DefaultOptions())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	n := 0
+	for _, t := range targets {
+		printed, perr := r.Render(context.Background(), fsys, t)
+		direct, derr := r.RenderObjects(context.Background(), fsys, t)
+		if fmt.Sprint(perr) != fmt.Sprint(derr) {
+			tb.Errorf("%s: error differs:\nprinted: %v\ndirect:  %v", t.Name, perr, derr)
+			continue
+		}
+		if perr != nil {
+			continue
+		}
+		if direct.YAML != nil {
+			tb.Errorf("%s: RenderObjects returned YAML", t.Name)
+		}
+		if diff := cmp.Diff(printed.Objects, direct.Objects); diff != "" {
+			tb.Errorf("%s: objects differ (-printed +direct):\n%s", t.Name, diff)
+		}
+		n += len(printed.Objects)
+	}
+	return n
 }

@@ -1,0 +1,346 @@
+package syncgate
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"sync"
+
+	"github.com/rogpeppe/go-internal/cache"
+
+	"github.com/syncgate/syncgate/internal/parallel"
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/render"
+)
+
+// The result cache keeps what checking a target found, keyed by a hash of
+// everything that decides it: the bytes of every file the target reads
+// (render.Inputs), the target and the Gate's options, the configuration,
+// the policies' files, the Kubernetes version and syncgate's own build.
+// A target none of whose inputs changed since it was checked is not
+// rendered again. Its custom objects' findings also depend on the CRDs
+// of every target, which are known only once every target is rendered or
+// read from the cache: an entry records the digest of the CRDs it was
+// checked with, and a target whose entry was checked with other CRDs is
+// checked again.
+//
+// It is Go's build cache (github.com/rogpeppe/go-internal/cache): content
+// addressed, safe for several processes at once, every output verified
+// against its hash on the way out, and trimmed of entries unused for
+// days. A corrupt or foreign entry is a miss.
+
+// Objects' content holds these in interface values, which gob must know.
+func init() {
+	gob.Register(map[string]any{})
+	gob.Register([]any{})
+}
+
+// cacheFormat changes whenever what an entry holds changes meaning.
+const cacheFormat = "syncgate-target-1"
+
+// DefaultCacheDir is the result cache's directory when Options.CacheDir is
+// empty: syncgate under the user's cache directory.
+func DefaultCacheDir() (string, error) {
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(dir, "syncgate"), nil
+}
+
+// resultCache is a Gate's open cache. A write that fails (a read-only or
+// full disk) turns the cache off for the Gate's life, with one debug line.
+type resultCache struct {
+	c      *cache.Cache
+	logger *slog.Logger
+	mu     sync.Mutex
+	off    bool
+}
+
+// openCache opens the cache in dir, creating it; it returns nil, with
+// one debug line, when that fails.
+func openCache(dir string, logger *slog.Logger) *resultCache {
+	err := os.MkdirAll(dir, 0o777)
+	var c *cache.Cache
+	if err == nil {
+		c, err = cache.Open(dir)
+	}
+	if err != nil {
+		logger.Debug("result cache off", "dir", dir, "err", err)
+		return nil
+	}
+	return &resultCache{c: c, logger: logger}
+}
+
+// entry is what the cache holds for one target.
+type entry struct {
+	Checked checked
+	// CRDs is the digest of the run's CRDs that validated the target's
+	// custom objects; Deferred says whether it had any.
+	CRDs     [sha256.Size]byte
+	Deferred bool
+}
+
+func (rc *resultCache) get(key cache.ActionID) (*entry, bool) {
+	if rc == nil {
+		return nil, false
+	}
+	data, _, err := rc.c.GetBytes(key)
+	if err != nil {
+		return nil, false
+	}
+	var e entry
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
+		return nil, false // foreign or from another format: a miss
+	}
+	return &e, true
+}
+
+func (rc *resultCache) put(key cache.ActionID, e *entry) {
+	if rc == nil {
+		return
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.off {
+		return
+	}
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(e)
+	if err == nil {
+		err = putBytes(rc.c, key, buf.Bytes())
+	}
+	if err != nil {
+		rc.off = true
+		rc.logger.Debug("result cache off: cannot write", "err", err)
+	}
+}
+
+// putBytes is c.PutBytes, which panics when GODEBUG=gocacheverify=1 finds
+// an entry's bytes changed, as gob's order of map keys does: an error.
+func putBytes(c *cache.Cache, key cache.ActionID, data []byte) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	return c.PutBytes(key, data)
+}
+
+// trim removes entries unused for days, at most once a day, as go does.
+func (rc *resultCache) trim() {
+	if rc == nil {
+		return
+	}
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if !rc.off {
+		rc.c.Trim()
+	}
+}
+
+// runKey hashes what decides every target's results in one check: the
+// cache format, syncgate's build, the Gate's options, the configuration,
+// the files of the policies, the Kubernetes version and the SOPS rules.
+func (g *Gate) runKey(spec checkSpec, version string) ([sha256.Size]byte, error) {
+	h := sha256.New()
+	write := func(v any) error {
+		data, err := json.Marshal(v)
+		if err == nil {
+			h.Write(data)
+			h.Write([]byte{0})
+		}
+		return err
+	}
+	o := g.opts
+	parts := []any{
+		cacheFormat, buildIdentity(), version, spec.trusted, o.Stages, o.FailOn, o.RepositoryExceptions,
+		o.Render.LoadRestrictions, o.Render.AllowRemote, o.Render.APIVersions, o.Render.Limits,
+		o.Validate.SchemaLocations, o.Validate.MissingSchemas, o.Validate.NoCRDCatalog, o.Validate.AllowRemote,
+		o.Policy.Dirs, o.Policy.Namespaces, o.Policy.AllNamespaces, o.Policy.Bundled, o.Policy.Timeout, o.Policy.RegoVersion, o.Policy.MaxFileBytes,
+		sha256.Sum256([]byte(o.Secrets.AgeKeys)), o.Secrets.MaxFiles, o.Secrets.Limits,
+		o.Isolation, o.Engine.RepoURL, spec.cfg,
+	}
+	for _, crd := range o.Validate.CRDs {
+		parts = append(parts, crd.Content, crd.Origin)
+	}
+	for _, p := range parts {
+		if err := write(p); err != nil {
+			return [sha256.Size]byte{}, err
+		}
+	}
+	// The policies' files: the Gate's on disk, the repository's (and a
+	// pre-merge check's base revision's) in cfgFS.
+	for _, dir := range g.stages.policyDirs {
+		fsys := g.opts.Policy.FS
+		if fsys == nil {
+			fsys = os.DirFS(dir)
+			dir = "."
+		}
+		hashTree(h, fsys, dir)
+	}
+	if spec.cfg != nil && spec.cfgFS != nil {
+		for _, p := range slices.Concat(spec.cfg.Policies, spec.cfg.CRDs, spec.cfg.SchemaLocations) {
+			hashTree(h, spec.cfgFS, path.Clean(p))
+		}
+	}
+	if spec.src.FS != nil {
+		hashTree(h, spec.src.FS, ".sops.yaml")
+	}
+	return [sha256.Size]byte(h.Sum(nil)), nil
+}
+
+// targetKey hashes a target and the bytes of every file it reads, on top
+// of the run's key. files remembers the hash of each file across the
+// targets of one check, which share bases and charts.
+func targetKey(run [sha256.Size]byte, fsys fs.FS, t render.Target, files *fileHashes) (cache.ActionID, error) {
+	h := sha256.New()
+	h.Write(run[:])
+	data, err := json.Marshal(t)
+	if err != nil {
+		return cache.ActionID{}, err
+	}
+	h.Write(data)
+	h.Write([]byte{0})
+	if t.Skipped == "" {
+		for _, in := range render.Inputs(fsys, t) {
+			files.tree(h, fsys, in)
+		}
+	}
+	// An engine target is also defined by the object that defines it.
+	if file, _ := t.DefinedAt(); t.Engine != "" {
+		files.tree(h, fsys, file)
+	}
+	return cache.ActionID(h.Sum(nil)), nil
+}
+
+// fileHashes remembers the hashes of the files one check read.
+type fileHashes struct {
+	mu     sync.Mutex
+	hashes map[string][sha256.Size]byte
+}
+
+// tree writes the path and a hash of every file at or under p to h; a
+// path that does not exist is written as missing.
+func (f *fileHashes) tree(h interface{ Write([]byte) (int, error) }, fsys fs.FS, p string) {
+	err := fs.WalkDir(fsys, p, func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			fmt.Fprintf(h, "%s\x00error %v\x00", name, err)
+			return nil
+		}
+		if d.IsDir() {
+			return nil
+		}
+		sum := f.file(fsys, name)
+		fmt.Fprintf(h, "%s\x00%x\x00", name, sum)
+		return nil
+	})
+	if err != nil {
+		fmt.Fprintf(h, "%s\x00missing\x00", p)
+	}
+}
+
+func (f *fileHashes) file(fsys fs.FS, name string) [sha256.Size]byte {
+	f.mu.Lock()
+	sum, ok := f.hashes[name]
+	f.mu.Unlock()
+	if ok {
+		return sum
+	}
+	data, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		sum = sha256.Sum256([]byte("error " + err.Error()))
+	} else {
+		sum = sha256.Sum256(data)
+	}
+	f.mu.Lock()
+	if f.hashes == nil {
+		f.hashes = map[string][sha256.Size]byte{}
+	}
+	f.hashes[name] = sum
+	f.mu.Unlock()
+	return sum
+}
+
+// hashTree writes the files at or under p to h, without remembering.
+func hashTree(h interface{ Write([]byte) (int, error) }, fsys fs.FS, p string) {
+	var f fileHashes
+	f.tree(h, fsys, p)
+}
+
+// crdDigest hashes the CRDs of a run, with the target each came from
+// (an object is checked against its own target's CRDs first).
+func crdDigest(crds []*manifest.Object) ([sha256.Size]byte, error) {
+	h := sha256.New()
+	for _, crd := range crds {
+		data, err := json.Marshal(crd.Content)
+		if err != nil {
+			return [sha256.Size]byte{}, err
+		}
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00", crd.Origin.Target, crd.Origin.File, crd.Origin.Line)
+		h.Write(data)
+		h.Write([]byte{0})
+	}
+	return [sha256.Size]byte(h.Sum(nil)), nil
+}
+
+// buildIdentity names the syncgate program that checks: its build
+// information and, since a development build keeps one version through
+// every edit, the size and modification time of its executable.
+func buildIdentity() string {
+	id := "unknown"
+	if info, ok := debug.ReadBuildInfo(); ok {
+		id = info.String()
+	}
+	exe, err := os.Executable()
+	if err == nil {
+		var st os.FileInfo
+		if st, err = os.Stat(exe); err == nil {
+			return fmt.Sprintf("%s\x00%d\x00%d", id, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return id + "\x00" + err.Error()
+}
+
+// keys computes the cache keys of targets, or returns nil when the Gate
+// has no cache or the run's key cannot be computed.
+func (g *Gate) keys(ctx context.Context, spec checkSpec, version string) []cache.ActionID {
+	if g.cache == nil {
+		return nil
+	}
+	// What a remote base, chart or schema holds can change with no change
+	// here.
+	if g.opts.Render.AllowRemote || g.opts.Validate.AllowRemote {
+		g.opts.Logger.Debug("result cache not used: remote inputs are allowed")
+		return nil
+	}
+	run, err := g.runKey(spec, version)
+	if err != nil {
+		g.opts.Logger.Debug("result cache not used", "err", err)
+		return nil
+	}
+	var files fileHashes
+	keys := make([]cache.ActionID, len(spec.targets))
+	errs := make([]error, len(spec.targets))
+	parallel.Do(len(spec.targets), max(g.opts.Render.Jobs, 1), func(i int) {
+		if errs[i] = ctx.Err(); errs[i] == nil {
+			keys[i], errs[i] = targetKey(run, spec.src.FS, spec.targets[i], &files)
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		g.opts.Logger.Debug("result cache not used", "err", err)
+		return nil
+	}
+	return keys
+}

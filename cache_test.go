@@ -1,0 +1,254 @@
+package syncgate
+
+import (
+	"bytes"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// cacheRepo is examples/gitops-repo with a policy of its own, copied to a
+// temporary directory that a test may change.
+func cacheRepo(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "repo")
+	if err := os.CopyFS(dir, os.DirFS("examples/gitops-repo")); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, dir, ".syncgate.yaml", "policies: [policy]\n")
+	writeFile(t, dir, "policy/namespaces.rego", `package main
+
+warn contains msg if {
+	input.kind == "Namespace"
+	msg := sprintf("namespace %s", [input.metadata.name])
+}
+`)
+	return dir
+}
+
+func writeFile(t *testing.T, dir, name, data string) {
+	t.Helper()
+	file := filepath.Join(dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(file), 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(file, []byte(data), 0o666); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// edit replaces old, which must be in the file, with new.
+func edit(t *testing.T, dir, name, old, new string) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, []byte(old)) {
+		t.Fatalf("%s has no %q", name, old)
+	}
+	writeFile(t, dir, name, strings.Replace(string(data), old, new, 1))
+}
+
+func cacheOptions(cacheDir string) Options {
+	opts := DefaultOptions()
+	opts.CacheDir = cacheDir
+	return opts
+}
+
+// sameDecision fails unless a decision from the cache says what a check
+// without it says.
+func sameDecision(t *testing.T, want, got *Decision) {
+	t.Helper()
+	if diff := cmp.Diff(want.Findings, got.Findings); diff != "" {
+		t.Errorf("findings (-without cache +with):\n%s", diff)
+	}
+	if diff := cmp.Diff(want.Waived, got.Waived); diff != "" {
+		t.Errorf("waived (-without cache +with):\n%s", diff)
+	}
+	if diff := cmp.Diff(want.Targets, got.Targets); diff != "" {
+		t.Errorf("targets (-without cache +with):\n%s", diff)
+	}
+	if want.Allowed != got.Allowed || want.Stats.Objects != got.Stats.Objects {
+		t.Errorf("allowed, objects = %v, %d with the cache, want %v, %d", got.Allowed, got.Stats.Objects, want.Allowed, want.Stats.Objects)
+	}
+}
+
+// A change to any kind of input re-checks the targets that read it, and
+// only those, and what the check decides is what a check without the
+// cache decides. Every change below changes some finding, so a stale
+// cached result would show.
+func TestResultCacheRechecksChangedInputs(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(t *testing.T, dir string)
+		// rechecked is how many targets are checked again.
+		rechecked int
+	}{
+		{
+			name: "base",
+			change: func(t *testing.T, dir string) {
+				edit(t, dir, "apps/web/base/deployment.yaml", "spec:\n", "spec:\n  bogusField: 1\n")
+			},
+			rechecked: 3, // the web overlays
+		},
+		{
+			name: "strategic merge patch",
+			change: func(t *testing.T, dir string) {
+				edit(t, dir, "apps/web/overlays/prod/patch-deployment.yaml", "      topologySpreadConstraints:", "      bogusPodField: true\n      topologySpreadConstraints:")
+			},
+			rechecked: 1,
+		},
+		{
+			name: "values file",
+			change: func(t *testing.T, dir string) {
+				edit(t, dir, "charts/webapp/values-dev.yaml", "replicaCount: 1\n", "replicaCount: 1\nimage:\n  tag: latest\n")
+			},
+			rechecked: 3, // the chart's targets: the values file is in its directory
+		},
+		{
+			name: "chart dependency",
+			change: func(t *testing.T, dir string) {
+				edit(t, dir, "charts/webapp/charts/cache/values.yaml", "tag: 7.4.1-alpine", "tag: latest")
+			},
+			rechecked: 3,
+		},
+		{
+			name: "repository policy",
+			change: func(t *testing.T, dir string) {
+				edit(t, dir, "policy/namespaces.rego", `"namespace %s"`, `"namespace %s is checked"`)
+			},
+			rechecked: -1, // every target
+		},
+		{
+			name: "configuration",
+			change: func(t *testing.T, dir string) {
+				writeFile(t, dir, ".syncgate.yaml", "policies: [policy]\nseverity:\n  policy/main/warn: error\n")
+			},
+			rechecked: -1,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir, cacheDir := cacheRepo(t), t.TempDir()
+			cold := checkDirWith(t, cacheOptions(cacheDir), dir)
+			if cold.Stats.Cached != 0 {
+				t.Fatalf("first check: %d targets from an empty cache", cold.Stats.Cached)
+			}
+			warm := checkDirWith(t, cacheOptions(cacheDir), dir)
+			if warm.Stats.Cached != warm.Stats.Targets {
+				t.Errorf("unchanged: %d of %d targets from the cache, want all", warm.Stats.Cached, warm.Stats.Targets)
+			}
+			sameDecision(t, cold, warm)
+
+			tt.change(t, dir)
+			want := checkDir(t, dir)
+			if diff := cmp.Diff(cold.Findings, want.Findings); diff == "" {
+				t.Fatal("the change changes no finding, so it cannot show a stale result")
+			}
+			got := checkDirWith(t, cacheOptions(cacheDir), dir)
+			rechecked := tt.rechecked
+			if rechecked < 0 {
+				rechecked = got.Stats.Targets
+			}
+			if n := got.Stats.Targets - got.Stats.Cached; n != rechecked {
+				t.Errorf("changed: %d of %d targets checked again, want %d", n, got.Stats.Targets, rechecked)
+			}
+			sameDecision(t, want, got)
+		})
+	}
+}
+
+// The Gate's own policies are part of every target's key.
+func TestResultCacheRechecksGatePolicyChange(t *testing.T) {
+	dir, cacheDir, policies := cacheRepo(t), t.TempDir(), t.TempDir()
+	writeFile(t, policies, "p.rego", "package main\n\ndeny contains \"one\" if input.kind == \"Service\"\n")
+	opts := cacheOptions(cacheDir)
+	opts.Policy.Dirs = []string{policies}
+	checkDirWith(t, opts, dir)
+	writeFile(t, policies, "p.rego", "package main\n\ndeny contains \"two\" if input.kind == \"Service\"\n")
+	got := checkDirWith(t, opts, dir)
+	if got.Stats.Cached != 0 {
+		t.Errorf("%d targets from the cache after the Gate's policy changed, want none", got.Stats.Cached)
+	}
+	opts.CacheDir = ""
+	sameDecision(t, checkDirWith(t, opts, dir), got)
+}
+
+// A change to a CRD re-checks the targets whose custom objects it may
+// validate, though their own inputs did not change.
+func TestResultCacheRechecksCustomObjectsOnCRDChange(t *testing.T) {
+	dir, cacheDir := cacheRepo(t), t.TempDir()
+	checkDirWith(t, cacheOptions(cacheDir), dir)
+	edit(t, dir, "charts/webapp/crds/featureflags.webapp.example.com.yaml", "rolloutPercent:", "rolloutPercentage:")
+	want := checkDir(t, dir)
+	got := checkDirWith(t, cacheOptions(cacheDir), dir)
+	// The chart's three targets render the CRD; only they have custom
+	// objects of its kind, but every target with deferred objects was
+	// checked with the old set of CRDs.
+	if got.Stats.Cached == got.Stats.Targets || got.Stats.Targets-got.Stats.Cached < 3 {
+		t.Errorf("%d of %d targets checked again, want the chart's 3 and those with custom objects", got.Stats.Targets-got.Stats.Cached, got.Stats.Targets)
+	}
+	sameDecision(t, want, got)
+}
+
+// A corrupt entry is a miss: the target is checked again, and the result
+// is right.
+func TestResultCacheCorruptEntryIsAMiss(t *testing.T) {
+	dir, cacheDir := cacheRepo(t), t.TempDir()
+	want := checkDirWith(t, cacheOptions(cacheDir), dir)
+	// Outputs are the cache's files ending in -d; garble every one.
+	outputs, err := filepath.Glob(filepath.Join(cacheDir, "*", "*-d"))
+	if err != nil || len(outputs) == 0 {
+		t.Fatalf("no cache outputs in %s: %v", cacheDir, err)
+	}
+	for _, f := range outputs {
+		if err := os.WriteFile(f, []byte("not gob"), 0o666); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := checkDirWith(t, cacheOptions(cacheDir), dir)
+	if got.Stats.Cached != 0 {
+		t.Errorf("%d targets from corrupt entries, want none", got.Stats.Cached)
+	}
+	sameDecision(t, want, got)
+}
+
+// An entry whose bytes are sound but that some other program wrote under
+// a syncgate key (a foreign entry) is a miss too.
+func TestResultCacheForeignEntryIsAMiss(t *testing.T) {
+	rc := openCache(t.TempDir(), slog.New(slog.DiscardHandler))
+	var key [32]byte
+	key[0] = 1
+	if err := rc.c.PutBytes(key, []byte("{\"foreign\": true}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rc.get(key); ok {
+		t.Error("a foreign entry was a hit")
+	}
+}
+
+// A cache directory that cannot be written is no cache, with one debug
+// line, and the check's result is unchanged.
+func TestResultCacheReadOnlyDir(t *testing.T) {
+	if os.Geteuid() == 0 {
+		t.Skip("root writes to read-only directories")
+	}
+	dir, cacheDir := cacheRepo(t), t.TempDir()
+	if err := os.Chmod(cacheDir, 0o555); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(cacheDir, 0o755) })
+	var log bytes.Buffer
+	opts := cacheOptions(cacheDir)
+	opts.Logger = slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	got := checkDirWith(t, opts, dir)
+	sameDecision(t, checkDir(t, dir), got)
+	if n := strings.Count(log.String(), "result cache off"); n != 1 {
+		t.Errorf("%d debug lines saying the cache is off, want 1:\n%s", n, log.String())
+	}
+}
