@@ -13,9 +13,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -432,7 +434,35 @@ func (g *Gate) compare(ctx context.Context, r *run, bases, heads, all []*render.
 	change.Sort(diff.Objects)
 	findings = append(findings, change.Check(diff.Objects)...)
 	findings = append(findings, g.transitions(ctx, r, all, diff.Objects)...)
+	findings = append(findings, r.changePolicies(ctx, diff.Objects)...)
 	return diff, findings, nil
+}
+
+// changePolicies evaluates the change policies on every object a change
+// adds, removes or modifies. They run in-process, as those CheckObjects
+// evaluates do: workers evaluate objects of the targets they render.
+func (r *run) changePolicies(ctx context.Context, objects []change.Object) []manifest.Finding {
+	if len(r.policies) == 0 || len(objects) == 0 {
+		return nil
+	}
+	changes := make([]policy.Change, len(objects))
+	for i, o := range objects {
+		op := policy.Update
+		switch o.Change {
+		case change.Added:
+			op = policy.Create
+		case change.Removed:
+			op = policy.Delete
+		}
+		changes[i] = policy.Change{Operation: op, Target: o.Target, Old: o.Base, New: o.Head}
+	}
+	var findings []manifest.Finding
+	for _, e := range r.policies {
+		start := time.Now()
+		findings = append(findings, e.EvaluateChanges(ctx, changes)...)
+		r.timed(&r.stats.Policy, start)
+	}
+	return findings
 }
 
 // transitions evaluates the CRDs' CEL transition rules on modified

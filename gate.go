@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/manifest"
@@ -160,6 +161,19 @@ type Objects struct {
 	// Targets are the rendered targets; a Result's Err is reported as the
 	// target's render failure.
 	Targets []*render.Result
+	// Base, when non-nil, are the same targets before the change: the
+	// objects live now, or an admission review's oldObject. Each object
+	// of Targets is matched with Base's by target name, group, kind,
+	// namespace and name, and every change is checked too: the change/*
+	// rules, the CRDs' CEL transition rules, and the change policies
+	// (policy.ChangePackage and the bundled ones) with operation CREATE
+	// for an object only in Targets, DELETE for one only in Base, UPDATE
+	// for one that differs. Decision.Diff then holds the changes. Nil
+	// checks Targets alone.
+	Base []*render.Result
+	// Change configures how Base and Targets are compared; start from
+	// change.DefaultOptions.
+	Change change.Options
 	// Trusted is the caller's configuration; it replaces Options.Config
 	// and Repository, and may waive any rule.
 	Trusted *Config
@@ -441,7 +455,9 @@ func policiesFrom(sets []isolate.Policies, dir string) []isolate.Policies {
 }
 
 // CheckObjects checks objects rendered elsewhere, as an operator calls the
-// gate right before it applies them.
+// gate right before it applies them; with in.Base set it checks their
+// changes too, as an admission webhook does with a review's oldObject and
+// object.
 func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) {
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
@@ -455,6 +471,11 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	r, err := g.newRun(ctx, cfg, trusted, in.FS, in.FS, g.kubernetesVersion(cfg), &d.Stats)
 	if err != nil {
 		return nil, err
+	}
+	if in.Base != nil {
+		if d.Diff, r.extra, err = g.compare(ctx, r, in.Base, in.Targets, in.Targets, in.Change); err != nil {
+			return nil, err
+		}
 	}
 	return g.finish(ctx, d, r, in.Targets, func() []manifest.Finding { return nil }, start)
 }
