@@ -214,7 +214,7 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 			return nil, err
 		}
 		for _, t := range all {
-			if affectedByAny(src.FS, t, files) {
+			if affectedByAny(t, files, func(t render.Target) []string { return render.Inputs(src.FS, t) }) {
 				targets = append(targets, t)
 			}
 		}
@@ -277,9 +277,10 @@ func splitPaths(src *Source) (dirs, files []string, err error) {
 	return dirs, files, nil
 }
 
-// affectedByAny reports whether any of files is an input of t or defines
-// it; a change to the configuration affects every target.
-func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
+// affectedByAny reports whether any of files is an input of t (as inputs
+// lists them) or defines it; a change to the configuration affects every
+// target.
+func affectedByAny(t render.Target, files []string, inputs func(render.Target) []string) bool {
 	if slices.Contains(files, ConfigFileName) {
 		return true
 	}
@@ -291,8 +292,8 @@ func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
 	if t.Skipped != "" {
 		return false
 	}
-	inputs := render.Inputs(fsys, t)
-	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(inputs, f) })
+	in := inputs(t)
+	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(in, f) })
 }
 
 func underAny(p string, dirs []string) bool {
@@ -354,8 +355,12 @@ func (g *Gate) kubernetesVersion(cfg *Config) string {
 	return cfg.KubernetesVersion
 }
 
-// Check renders every target of src and checks every object.
+// Check renders every target of src (of src.Shard) and checks every
+// object.
 func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
+	if err := src.Shard.check(); err != nil {
+		return nil, err
+	}
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -364,11 +369,22 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
-	scan := src.Paths
-	if len(scan) == 0 {
-		scan = []string{"."}
+	spec := checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: src.Paths}
+	if len(spec.scan) == 0 {
+		spec.scan = []string{"."}
 	}
-	d, _, err := g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
+	if !src.Shard.whole() {
+		spec.targets = src.Shard.of(targets)
+		if src.Shard.Index != 1 {
+			spec.scan = nil
+		}
+		// Other shards' CRDs validate this one's custom objects, as in a
+		// check of every target.
+		spec.more = func(r *run, results []*render.Result) ([]manifest.Finding, error) {
+			return nil, g.otherCRDs(ctx, r, src, g.kubernetesVersion(cfg), targets, spec.targets, newInputs(src.FS), results)
+		}
+	}
+	d, _, err := g.check(ctx, spec)
 	return d, err
 }
 

@@ -170,3 +170,31 @@ spec:
 		}
 	}
 }
+
+// TestBuiltin: the kinds of the Kubernetes version only, in the versions
+// it serves; a CRD's kinds and retired versions are not built in.
+func TestBuiltin(t *testing.T) {
+	v, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		apiVersion, kind string
+		want             bool
+	}{
+		{"apps/v1", "Deployment", true},
+		{"v1", "ConfigMap", true},
+		{"apiextensions.k8s.io/v1", "CustomResourceDefinition", true},
+		{"extensions/v1beta1", "Deployment", false},
+		{"cert-manager.io/v1", "Certificate", false},
+		{"v1", "Nonesuch", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.apiVersion+"/"+tt.kind, func(t *testing.T) {
+			obj := decodeObjects(t, "o.yaml", []byte("apiVersion: "+tt.apiVersion+"\nkind: "+tt.kind+"\nmetadata:\n  name: a\n"))[0]
+			if got := v.Builtin(obj); got != tt.want {
+				t.Errorf("Builtin = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
