@@ -63,13 +63,13 @@ allowed; 1: blocked; 2: a file could not be read.`,
 	return cmd
 }
 
-// mergeFiles reads and merges the decisions of files, at least one. A
+// mergeFiles reads and merges the decisions of the files names, at least one. A
 // target in two of them means they are not shards of one check (or one
 // is given twice).
-func mergeFiles(files []string) (*syncgate.Decision, error) {
+func mergeFiles(names []string) (*syncgate.Decision, error) {
 	var merged *syncgate.Decision
 	seen := map[string]string{}
-	for _, name := range files {
+	for _, name := range names {
 		f, err := os.Open(name)
 		if err != nil {
 			return nil, err
