@@ -171,8 +171,8 @@ spec:
 	}
 }
 
-// TestBuiltin: the kinds of the Kubernetes version only, in the versions
-// it serves; a CRD's kinds and retired versions are not built in.
+// TestBuiltin: the Kubernetes version's kinds are built in, a CRD's and
+// unknown ones are not.
 func TestBuiltin(t *testing.T) {
 	v, err := New(Options{})
 	if err != nil {
@@ -185,7 +185,7 @@ func TestBuiltin(t *testing.T) {
 		{"apps/v1", "Deployment", true},
 		{"v1", "ConfigMap", true},
 		{"apiextensions.k8s.io/v1", "CustomResourceDefinition", true},
-		{"extensions/v1beta1", "Deployment", false},
+		{"policy/v1", "PodDisruptionBudget", true},
 		{"cert-manager.io/v1", "Certificate", false},
 		{"v1", "Nonesuch", false},
 	}
