@@ -58,10 +58,10 @@ pr() {
   git -C "$CORPUS" checkout -q -- .
   local files
   case $1 in
-    one-file) files=$(cd "$CORPUS" && ls apps/*/base/deployment.yaml | head -n 1) ;;
-    every-target) files=$(cd "$CORPUS" && ls apps/*/base/deployment.yaml charts/*/values*.yaml) ;;
+    one-file) files=("$CORPUS"/apps/*/base/deployment.yaml) && files=("${files[0]}") ;;
+    every-target) files=("$CORPUS"/apps/*/base/deployment.yaml "$CORPUS"/charts/*/values*.yaml) ;;
   esac
-  (cd "$CORPUS" && sed -i -E 's/^([[:space:]]*(replicas|replicaCount):[[:space:]]*)[0-9]+/\17/; $a # changed' $files)
+  sed -i -E 's/^([[:space:]]*(replicas|replicaCount):[[:space:]]*)[0-9]+/\17/; $a # changed' "${files[@]}"
 }
 
 # timed NAME CMD...: run CMD in the corpus, append its wall seconds to WORK/NAME.txt. A
