@@ -40,12 +40,14 @@ fuzz:
 # Go benchmarks, then syncgate against the peer pipeline (kustomize/helm, conftest,
 # gitleaks) on the generated corpus: bench/results/<date>.md; then check's peak RSS at 1x, 5x
 # and 10x the corpus, and the result cache cold, warm and after a one-file change:
-# bench/results/scale-<date>.md. bench/render.sh compares
+# bench/results/scale-<date>.md; then the pre-merge check (diff, check --base) on that
+# corpus: bench/results/diff-<date>.md. bench/render.sh compares
 # rendering alone on any tree (BENCH_TREE=...).
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 5x ./render ./validate ./policy ./secrets .
 	bash bench/pipeline.sh
 	bash bench/scale.sh
+	bash bench/diff.sh
 
 # syncgate serve against opa run --server on the same Rego, over TLS under hey:
 # bench/results/serve-<date>.md.

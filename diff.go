@@ -13,9 +13,11 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -33,6 +35,10 @@ type Revisions struct {
 	// NewOnly makes CheckChange block on new findings only: those the
 	// base had too stay reported, at most as warnings.
 	NewOnly bool
+	// AllTargets makes CheckChange check every target of the head, as
+	// Check does, rather than only those the change affects: the others'
+	// findings are all existing ones.
+	AllTargets bool
 	// HeadIgnored, when set, reports the files of a working-tree head
 	// that git ignores (build outputs, binaries): they are not compared.
 	HeadIgnored func(name string, dir bool) bool
@@ -80,12 +86,8 @@ func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
 		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
 			// The CRDs of unaffected targets also validate the affected
 			// targets' custom objects, as in a check of every target.
-			crds, _, err := g.render(ctx, p.rev.Head, g.kubernetesVersion(p.cfg), crdTargets(p.rev.Head.FS, p.all, p.heads), nil)
-			if err != nil {
+			if err := g.otherCRDs(ctx, r, p.rev.Head, g.kubernetesVersion(p.cfg), p.all, p.heads, p.headInputs, headResults); err != nil {
 				return nil, err
-			}
-			for _, res := range crds {
-				r.crds = append(r.crds, res.Objects...)
 			}
 			diff, findings, err = g.change(ctx, r, p, headResults)
 			return findings, err
@@ -98,15 +100,49 @@ func (g *Gate) Diff(ctx context.Context, rev Revisions) (*Decision, error) {
 	return d, nil
 }
 
-// crdTargets are the targets of all, not in affected, with an input file
-// that mentions CustomResourceDefinition.
-func crdTargets(fsys fs.FS, all, affected []render.Target) []render.Target {
+// otherCRDs renders the targets of all, not in some, that hold CRDs,
+// for the validator: only when the objects rendered have a kind that is
+// not built in, whose CRD such a target may hold. in lists the inputs of
+// src's targets.
+func (g *Gate) otherCRDs(ctx context.Context, r *run, src *Source, version string, all, some []render.Target, in *inputs, results []*render.Result) error {
+	if !needCRDs(r, results) {
+		return nil
+	}
+	crds, _, err := g.render(ctx, src, version, crdTargets(src.FS, all, some, in), nil)
+	if err != nil {
+		return err
+	}
+	for _, res := range crds {
+		r.crds = append(r.crds, res.Objects...)
+	}
+	return nil
+}
+
+// needCRDs reports whether any object rendered is of a kind that is not
+// built in, whose CRD may come from a target the change does not affect.
+func needCRDs(r *run, results []*render.Result) bool {
+	if r.schemas == nil {
+		return false
+	}
+	for _, res := range results {
+		if slices.ContainsFunc(res.Objects, func(o *manifest.Object) bool { return !r.schemas.Builtin(o) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// crdTargets are the targets of all, not in some, with an input file that
+// mentions CustomResourceDefinition; each file is read once, though
+// targets share bases.
+func crdTargets(fsys fs.FS, all, some []render.Target, in *inputs) []render.Target {
+	mentions := map[string]bool{}
 	var out []render.Target
 	for _, t := range all {
-		if slices.ContainsFunc(affected, func(a render.Target) bool { return a.Name == t.Name }) {
+		if slices.ContainsFunc(some, func(a render.Target) bool { return a.Name == t.Name }) {
 			continue
 		}
-		if mentionsCRD(fsys, render.Inputs(fsys, t)) {
+		if slices.ContainsFunc(in.of(t), func(p string) bool { return mentionsCRD(fsys, p, mentions) }) {
 			out = append(out, t)
 		}
 	}
@@ -116,27 +152,31 @@ func crdTargets(fsys fs.FS, all, affected []render.Target) []render.Target {
 // crdMarker is what every CRD's YAML holds.
 var crdMarker = []byte("CustomResourceDefinition")
 
-func mentionsCRD(fsys fs.FS, inputs []string) bool {
+// mentionsCRD reports whether a file under p holds crdMarker; seen keeps
+// the answer for each file read.
+func mentionsCRD(fsys fs.FS, p string, seen map[string]bool) bool {
 	found := false
-	for _, in := range inputs {
-		fs.WalkDir(fsys, in, func(p string, e fs.DirEntry, err error) error {
-			if err != nil || found || e.IsDir() {
-				return nil
-			}
-			if data, err := fs.ReadFile(fsys, p); err == nil && bytes.Contains(data, crdMarker) {
-				found = true
-				return fs.SkipAll
-			}
+	fs.WalkDir(fsys, p, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() {
 			return nil
-		})
-		if found {
-			return true
 		}
-	}
-	return false
+		has, ok := seen[p]
+		if !ok {
+			data, err := fs.ReadFile(fsys, p)
+			has = err == nil && bytes.Contains(data, crdMarker)
+			seen[p] = has
+		}
+		if has {
+			found = true
+			return fs.SkipAll
+		}
+		return nil
+	})
+	return found
 }
 
-// CheckChange checks head as Check does, decided by the base revision's
+// CheckChange checks the targets the change affects at head, as Check
+// does (every target with rev.AllTargets), decided by the base revision's
 // configuration, policies and CRDs, and marks each finding new or
 // existing (Finding.New): existing when the base had the same rule on the
 // same target, object and field (lines may move). Targets none of whose
@@ -149,14 +189,22 @@ func (g *Gate) CheckChange(ctx context.Context, rev Revisions) (*Decision, error
 	}
 	defer done()
 	head, base := p.rev.Head, p.rev.Base
-	scan := head.Paths
-	if len(scan) == 0 {
-		scan = []string{"."}
+	targets, scan := p.heads, existingFiles(head.FS, p.files)
+	if rev.AllTargets {
+		targets, scan = p.all, head.Paths
+		if len(scan) == 0 {
+			scan = []string{"."}
+		}
 	}
 	var diff *Diff
 	d, err := g.check(ctx, checkSpec{
-		src: head, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: p.all, scan: scan,
+		src: head, cfg: p.cfg, trusted: true, cfgFS: base.FS, cfgDir: base.Dir, targets: targets, scan: scan,
 		more: func(r *run, headResults []*render.Result) (findings []manifest.Finding, err error) {
+			if !rev.AllTargets {
+				if err := g.otherCRDs(ctx, r, head, g.kubernetesVersion(p.cfg), p.all, p.heads, p.headInputs, headResults); err != nil {
+					return nil, err
+				}
+			}
 			diff, findings, err = g.change(ctx, r, p, headResults)
 			return findings, err
 		},
@@ -255,12 +303,32 @@ type plan struct {
 	files        []string
 	heads, bases []render.Target
 	all          []render.Target
+	// headInputs and baseInputs are the targets' inputs on each side.
+	headInputs, baseInputs *inputs
+}
+
+// inputs keeps render.Inputs of the targets of one revision: a pre-merge
+// check asks for them more than once.
+type inputs struct {
+	fsys fs.FS
+	by   map[string][]string // by target name
+}
+
+func newInputs(fsys fs.FS) *inputs { return &inputs{fsys: fsys, by: map[string][]string{}} }
+
+func (in *inputs) of(t render.Target) []string {
+	list, ok := in.by[t.Name]
+	if !ok {
+		list = render.Inputs(in.fsys, t)
+		in.by[t.Name] = list
+	}
+	return list
 }
 
 // plan reads the base's configuration, finds the changed files and the
 // targets they affect. Call done when the check is over.
 func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), err error) {
-	p = &plan{rev: rev}
+	p = &plan{rev: rev, headInputs: newInputs(rev.Head.FS), baseInputs: newInputs(rev.Base.FS)}
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
@@ -273,11 +341,11 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 			return nil, nil, fmt.Errorf("base: %w", err)
 		}
 	}
-	roots := scope(rev, p.cfg, p.all, baseTargets)
+	roots := scope(p, baseTargets)
 	if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots); err != nil {
 		return nil, nil, err
 	}
-	p.heads, p.bases = affected(rev.Head.FS, p.all, rev.Base.FS, baseTargets, p.files)
+	p.heads, p.bases = affected(p, baseTargets)
 	done = func() {}
 	if g.workers != nil {
 		// Workers read a repository from disk: a revision in memory is
@@ -365,8 +433,9 @@ func existingFiles(fsys fs.FS, files []string) []string {
 // only, those whose definition changed, and those with a changed input at
 // base or head. The head's .syncgate.yaml does not decide a pre-merge
 // check, so its change affects no target by itself.
-func affected(headFS fs.FS, heads []render.Target, baseFS fs.FS, bases []render.Target, files []string) ([]render.Target, []render.Target) {
-	files = slices.DeleteFunc(slices.Clone(files), func(f string) bool { return f == ConfigFileName })
+func affected(p *plan, bases []render.Target) ([]render.Target, []render.Target) {
+	heads := p.all
+	files := slices.DeleteFunc(slices.Clone(p.files), func(f string) bool { return f == ConfigFileName })
 	byName := map[string]render.Target{}
 	for _, t := range bases {
 		byName[t.Name] = t
@@ -374,7 +443,7 @@ func affected(headFS fs.FS, heads []render.Target, baseFS fs.FS, bases []render.
 	names := map[string]bool{}
 	for _, t := range heads {
 		b, ok := byName[t.Name]
-		if !ok || !reflect.DeepEqual(b, t) || affectedByAny(headFS, t, files) || affectedByAny(baseFS, b, files) {
+		if !ok || !reflect.DeepEqual(b, t) || affectedByAny(t, files, p.headInputs.of) || affectedByAny(b, files, p.baseInputs.of) {
 			names[t.Name] = true
 		}
 	}
@@ -452,7 +521,35 @@ func (g *Gate) compare(ctx context.Context, r *run, bases, heads, all []*render.
 	change.Sort(diff.Objects)
 	findings = append(findings, change.Check(diff.Objects)...)
 	findings = append(findings, g.transitions(ctx, r, all, diff.Objects)...)
+	findings = append(findings, r.changePolicies(ctx, diff.Objects)...)
 	return diff, findings, nil
+}
+
+// changePolicies evaluates the change policies on every object a change
+// adds, removes or modifies. They run in-process, as those CheckObjects
+// evaluates do: workers evaluate objects of the targets they render.
+func (r *run) changePolicies(ctx context.Context, objects []change.Object) []manifest.Finding {
+	if len(r.policies) == 0 || len(objects) == 0 {
+		return nil
+	}
+	changes := make([]policy.Change, len(objects))
+	for i, o := range objects {
+		op := policy.Update
+		switch o.Change {
+		case change.Added:
+			op = policy.Create
+		case change.Removed:
+			op = policy.Delete
+		}
+		changes[i] = policy.Change{Operation: op, Target: o.Target, Old: o.Base, New: o.Head}
+	}
+	var findings []manifest.Finding
+	for _, e := range r.policies {
+		start := time.Now()
+		findings = append(findings, e.EvaluateChanges(ctx, changes)...)
+		r.timed(&r.stats.Policy, start)
+	}
+	return findings
 }
 
 // transitions evaluates the CRDs' CEL transition rules on modified
@@ -502,16 +599,16 @@ const RuleConfigChanged = "config/changed"
 // the inputs of their targets on both sides, and the configuration with
 // what it names; nil for the whole repository. Outermost paths only,
 // sorted.
-func scope(rev Revisions, cfg *Config, heads, bases []render.Target) []string {
-	if len(rev.Head.Paths) == 0 {
+func scope(p *plan, bases []render.Target) []string {
+	if len(p.rev.Head.Paths) == 0 {
 		return nil
 	}
-	roots := slices.Concat([]string{ConfigFileName}, cfg.Policies, cfg.CRDs, rev.Head.Paths)
-	for _, t := range heads {
-		roots = append(roots, render.Inputs(rev.Head.FS, t)...)
+	roots := slices.Concat([]string{ConfigFileName}, p.cfg.Policies, p.cfg.CRDs, p.rev.Head.Paths)
+	for _, t := range p.all {
+		roots = append(roots, p.headInputs.of(t)...)
 	}
 	for _, t := range bases {
-		roots = append(roots, render.Inputs(rev.Base.FS, t)...)
+		roots = append(roots, p.baseInputs.of(t)...)
 	}
 	for i, r := range roots {
 		roots[i] = path.Clean(r)

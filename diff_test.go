@@ -259,10 +259,12 @@ func TestDiffFixture(t *testing.T) {
 func TestCheckChangeFixture(t *testing.T) {
 	dir := fixture(t)
 	g := fixtureGate(t)
+	// Every target with new-only off; with it on, only those the change
+	// affects, so the untouched target's old finding is not reported.
 	for _, newOnly := range []bool{false, true} {
 		t.Run(fmt.Sprintf("new-only=%v", newOnly), func(t *testing.T) {
 			rev := revisions(t, dir)
-			rev.NewOnly = newOnly
+			rev.NewOnly, rev.AllTargets = newOnly, !newOnly
 			d, err := g.CheckChange(context.Background(), rev)
 			if err != nil {
 				t.Fatal(err)
@@ -284,7 +286,9 @@ func TestCheckChangeFixture(t *testing.T) {
 				"existing " + existing + " schema/unknown-field apps/web Deployment/web/web spec.template.spec.containers[0].oldField",
 				"new error schema/unknown-field apps/web Deployment/web/web spec.template.spec.containers[1].newField",
 				"new error change/prune-data-loss apps/web PersistentVolumeClaim/web/data ",
-				"existing " + existing + " schema/unknown-field untouched ConfigMap/web/old stale",
+			}
+			if !newOnly {
+				want = append(want, "existing error schema/unknown-field untouched ConfigMap/web/old stale")
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
@@ -347,5 +351,48 @@ func TestDiffNewDirectory(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"apps/b added ConfigMap/b"}, got); diff != "" {
 		t.Errorf("objects (-want +got):\n%s", diff)
+	}
+}
+
+// TestDiffChangePolicyFromBase: the base revision's change policies
+// decide; a pull request that deletes its own change policy is still
+// checked by it.
+func TestDiffChangePolicyFromBase(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rule := "package change\n\ndeny contains msg if {\n\tinput.operation == \"UPDATE\"\n\tinput.old.data.tier != input.new.data.tier\n\tmsg := sprintf(\"tier moves from %s to %s\", [input.old.data.tier, input.new.data.tier])\n}\n"
+	cm := func(tier string) string {
+		return "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a, namespace: shop}\ndata: {tier: " + tier + "}\n"
+	}
+	gitCommit(t, repo, dir, "base", map[string]string{".syncgate.yaml": "policies: [policies]\n", "policies/change.rego": rule, "apps/a/cm.yaml": cm("gold")})
+	gitCommit(t, repo, dir, "head", map[string]string{"policies/change.rego": "", "apps/a/cm.yaml": cm("bronze")})
+	opts := syncgate.DefaultOptions()
+	opts.Stages = []syncgate.Stage{syncgate.StagePolicy}
+	opts.Policy.Bundled = false
+	g, err := syncgate.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { g.Close() })
+	d, err := g.Diff(context.Background(), revisions(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range d.Findings {
+		got = append(got, findingLine(f)+": "+f.Message)
+	}
+	want := []string{
+		"error policy/change/deny apps/a ConfigMap/shop/a : tier moves from gold to bronze",
+		"info config/changed   : the change edits the gate's configuration; the base revision's decides this check, and the change takes effect after the merge",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if d.Allowed {
+		t.Error("allowed; the base's change policy must block")
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/cache"
 
+	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/isolate"
 	"github.com/syncgate/syncgate/internal/parallel"
@@ -173,6 +174,19 @@ type Objects struct {
 	// Targets are the rendered targets; a Result's Err is reported as the
 	// target's render failure.
 	Targets []*render.Result
+	// Base, when non-nil, are the same targets before the change: the
+	// objects live now, or an admission review's oldObject. Each object
+	// of Targets is matched with Base's by target name, group, kind,
+	// namespace and name, and every change is checked too: the change/*
+	// rules, the CRDs' CEL transition rules, and the change policies
+	// (policy.ChangePackage and the bundled ones) with operation CREATE
+	// for an object only in Targets, DELETE for one only in Base, UPDATE
+	// for one that differs. Decision.Diff then holds the changes. Nil
+	// checks Targets alone.
+	Base []*render.Result
+	// Change configures how Base and Targets are compared; start from
+	// change.DefaultOptions.
+	Change change.Options
 	// Trusted is the caller's configuration; it replaces Options.Config
 	// and Repository, and may waive any rule.
 	Trusted *Config
@@ -213,7 +227,7 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 			return nil, err
 		}
 		for _, t := range all {
-			if affectedByAny(src.FS, t, files) {
+			if affectedByAny(t, files, func(t render.Target) []string { return render.Inputs(src.FS, t) }) {
 				targets = append(targets, t)
 			}
 		}
@@ -276,9 +290,10 @@ func splitPaths(src *Source) (dirs, files []string, err error) {
 	return dirs, files, nil
 }
 
-// affectedByAny reports whether any of files is an input of t or defines
-// it; a change to the configuration affects every target.
-func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
+// affectedByAny reports whether any of files is an input of t (as inputs
+// lists them) or defines it; a change to the configuration affects every
+// target.
+func affectedByAny(t render.Target, files []string, inputs func(render.Target) []string) bool {
 	if slices.Contains(files, ConfigFileName) {
 		return true
 	}
@@ -290,8 +305,8 @@ func affectedByAny(fsys fs.FS, t render.Target, files []string) bool {
 	if t.Skipped != "" {
 		return false
 	}
-	inputs := render.Inputs(fsys, t)
-	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(inputs, f) })
+	in := inputs(t)
+	return slices.ContainsFunc(files, func(f string) bool { return render.Affects(in, f) })
 }
 
 func underAny(p string, dirs []string) bool {
@@ -353,8 +368,12 @@ func (g *Gate) kubernetesVersion(cfg *Config) string {
 	return cfg.KubernetesVersion
 }
 
-// Check renders every target of src and checks every object.
+// Check renders every target of src (of src.Shard) and checks every
+// object.
 func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
+	if err := src.Shard.check(); err != nil {
+		return nil, err
+	}
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -363,11 +382,22 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
-	scan := src.Paths
-	if len(scan) == 0 {
-		scan = []string{"."}
+	spec := checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: src.Paths}
+	if len(spec.scan) == 0 {
+		spec.scan = []string{"."}
 	}
-	return g.check(ctx, checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: scan})
+	if !src.Shard.whole() {
+		spec.targets = src.Shard.of(targets)
+		if src.Shard.Index != 1 {
+			spec.scan = nil
+		}
+		// Other shards' CRDs validate this one's custom objects, as in a
+		// check of every target.
+		spec.more = func(r *run, results []*render.Result) ([]manifest.Finding, error) {
+			return nil, g.otherCRDs(ctx, r, src, g.kubernetesVersion(cfg), targets, spec.targets, newInputs(src.FS), results)
+		}
+	}
+	return g.check(ctx, spec)
 }
 
 // checkSpec is what one check renders and checks, and with what.
@@ -541,7 +571,9 @@ func policiesFrom(sets []isolate.Policies, dir string) []isolate.Policies {
 }
 
 // CheckObjects checks objects rendered elsewhere, as an operator calls the
-// gate right before it applies them.
+// gate right before it applies them; with in.Base set it checks their
+// changes too, as an admission webhook does with a review's oldObject and
+// object.
 func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) {
 	start := time.Now()
 	if err := ctx.Err(); err != nil {
@@ -555,6 +587,11 @@ func (g *Gate) CheckObjects(ctx context.Context, in Objects) (*Decision, error) 
 	r, err := g.newRun(ctx, cfg, trusted, in.FS, in.FS, g.kubernetesVersion(cfg), &d.Stats)
 	if err != nil {
 		return nil, err
+	}
+	if in.Base != nil {
+		if d.Diff, r.extra, err = g.compare(ctx, r, in.Base, in.Targets, in.Targets, in.Change); err != nil {
+			return nil, err
+		}
 	}
 	targets := make([]*checked, len(in.Targets))
 	parallel.Do(len(in.Targets), max(g.opts.Render.Jobs, 1), func(i int) {

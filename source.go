@@ -31,6 +31,10 @@ type Source struct {
 	// both Options.Config and the repository's .syncgate.yaml, and it may
 	// waive any rule.
 	Trusted *Config
+	// Shard, when set, has Check check one part of the targets, for a CI
+	// matrix whose decisions syncgate merge combines; the raw files
+	// belong to no target, and the first shard checks them.
+	Shard Shard
 
 	root *os.Root
 

@@ -85,6 +85,12 @@ func (e *Engine) evaluate(ctx context.Context, q namespaceQuery, obj *manifest.O
 	if err != nil {
 		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("policy package %s: %v", q.namespace, err))}
 	}
+	return e.resultFindings(q, rs, obj)
+}
+
+// resultFindings turns the result of evaluating q into findings on obj:
+// one package's rules, or with q.nested those of every package below it.
+func (e *Engine) resultFindings(q namespaceQuery, rs rego.ResultSet, obj *manifest.Object) []manifest.Finding {
 	if len(rs) == 0 || len(rs[0].Expressions) == 0 {
 		return nil
 	}

@@ -109,7 +109,8 @@ func (e *Engine) ruleIDs(modules map[string]*ast.Module, namespaces []string) []
 	ids := []string{RuleEvalError}
 	for _, m := range modules {
 		ns := strings.TrimPrefix(m.Package.Path.String(), "data.")
-		if !slices.Contains(namespaces, ns) && !(e.opts.Bundled && strings.HasPrefix(ns, bundledPrefix+".")) {
+		bundledNS := strings.HasPrefix(ns, bundledPrefix+".") || strings.HasPrefix(ns, bundledChangesPrefix+".")
+		if !slices.Contains(namespaces, ns) && !(e.opts.Bundled && bundledNS) {
 			continue
 		}
 		for _, r := range m.Rules {

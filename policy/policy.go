@@ -14,6 +14,11 @@
 // order. A Service rule can so ask whether any pod template matches its
 // selector.
 //
+// Change policies, in package change (and the bundled library's under
+// syncgate.changes), follow the same conventions but are given one
+// object's change: input.operation, input.old, input.new and
+// input.target (see ChangePackage and Engine.EvaluateChanges).
+//
 // A # METADATA block on a rule (or its package) names the rule: title,
 // description, custom.id (the rule ID findings carry instead of
 // policy/<package>/<rule>), custom.severity (error, warning or info,
@@ -113,6 +118,7 @@ var refused = []string{
 // Engine holds compiled policies. It is safe for concurrent use.
 type Engine struct {
 	queries []namespaceQuery // sorted by namespace; the bundled one last
+	changes []namespaceQuery // the change package, then the bundled change policies
 	rules   map[string]Rule  // by annotated path, see ruleMeta
 	gk      *gatekeeper
 	opts    Options
@@ -166,12 +172,17 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 	if opts.AllNamespaces {
 		namespaces = userPackages(modules)
 	}
-	for _, ns := range slices.Compact(namespaces) {
+	// The change package is given changes, not objects.
+	namespaces = slices.DeleteFunc(slices.Compact(namespaces), func(ns string) bool { return ns == ChangePackage })
+	for _, ns := range namespaces {
 		if err := e.prepare(ctx, compiler, ns, false); err != nil {
 			return nil, err
 		}
 	}
-	e.ids = e.ruleIDs(modules, namespaces)
+	if err := e.prepareChanges(ctx, compiler, modules); err != nil {
+		return nil, err
+	}
+	e.ids = e.ruleIDs(modules, append(slices.Clone(namespaces), ChangePackage))
 	if opts.Bundled {
 		if err := e.prepare(ctx, compiler, bundledPrefix, true); err != nil {
 			return nil, err
@@ -181,6 +192,17 @@ func Load(ctx context.Context, opts Options) (*Engine, error) {
 }
 
 func (e *Engine) prepare(ctx context.Context, compiler *ast.Compiler, ns string, nested bool) error {
+	q, err := prepareQuery(ctx, compiler, ns, nested)
+	if err != nil {
+		return err
+	}
+	e.queries = append(e.queries, q)
+	return nil
+}
+
+// prepareQuery prepares the evaluation of package ns, or with nested set
+// of the deny rules of every package below it.
+func prepareQuery(ctx context.Context, compiler *ast.Compiler, ns string, nested bool) (namespaceQuery, error) {
 	query := "data." + ns
 	if nested {
 		// Only the deny rules of the bundled checks (their severity comes
@@ -195,10 +217,9 @@ func (e *Engine) prepare(ctx context.Context, compiler *ast.Compiler, ns string,
 		rego.EnablePrintStatements(true),
 	).PrepareForEval(ctx)
 	if err != nil {
-		return fmt.Errorf("policy namespace %q: %w", ns, err)
+		return namespaceQuery{}, fmt.Errorf("policy namespace %q: %w", ns, err)
 	}
-	e.queries = append(e.queries, namespaceQuery{ns, nested, q})
-	return nil
+	return namespaceQuery{ns, nested, q}, nil
 }
 
 func checkRegoVersion(v string) error {

@@ -10,7 +10,8 @@ package rego
 
 import "embed"
 
-// FS holds the library: lib/*.rego and checks/*.rego, with their tests.
+// FS holds the library: lib/*.rego, checks/*.rego and the change
+// policies changes/*.rego (package syncgate.changes), with their tests.
 //
-//go:embed lib checks
+//go:embed lib checks changes
 var FS embed.FS

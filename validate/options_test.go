@@ -170,3 +170,31 @@ spec:
 		}
 	}
 }
+
+// TestBuiltin: the Kubernetes version's kinds are built in, a CRD's and
+// unknown ones are not.
+func TestBuiltin(t *testing.T) {
+	v, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		apiVersion, kind string
+		want             bool
+	}{
+		{"apps/v1", "Deployment", true},
+		{"v1", "ConfigMap", true},
+		{"apiextensions.k8s.io/v1", "CustomResourceDefinition", true},
+		{"policy/v1", "PodDisruptionBudget", true},
+		{"cert-manager.io/v1", "Certificate", false},
+		{"v1", "Nonesuch", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.apiVersion+"/"+tt.kind, func(t *testing.T) {
+			obj := decodeObjects(t, "o.yaml", []byte("apiVersion: "+tt.apiVersion+"\nkind: "+tt.kind+"\nmetadata:\n  name: a\n"))[0]
+			if got := v.Builtin(obj); got != tt.want {
+				t.Errorf("Builtin = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

@@ -75,6 +75,13 @@ func New(opts Options) (*Validator, error) {
 // "1.37".
 func (v *Validator) KubernetesVersion() string { return v.builtins.set.Version }
 
+// Builtin reports whether obj's kind is built into the Validator's
+// Kubernetes version: no CRD or schema location decides how it is
+// checked.
+func (v *Validator) Builtin(obj *manifest.Object) bool {
+	return v.builtins.kinds[gvkOf(obj)].Definition != ""
+}
+
 // WithCRDs returns a Validator that also knows the CRDs among objects (a
 // whole rendered run: a repository that installs cert-manager and uses
 // Certificates needs no flag). An object is checked against the CRDs of

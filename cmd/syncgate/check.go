@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/report"
 )
 
@@ -18,7 +20,8 @@ func newCheckCmd() *cobra.Command {
 	var reports []string
 	var quiet bool
 	var rf revisionFlags
-	var newOnly bool
+	var newOnly, allTargets bool
+	var shard string
 	cmd := &cobra.Command{
 		Use:   "check [PATH...]",
 		Short: "Render every target and check every object",
@@ -38,7 +41,13 @@ goes to stderr, only when stderr is a terminal.
 With --base REV, a pre-merge check: the base revision's .syncgate.yaml,
 policies and exceptions decide (a change cannot waive its own findings),
 each finding is marked new or existing, and --new-only blocks on new
-findings only.`,
+findings only. Only the targets the change affects are checked, unless
+--all-targets is given.
+
+With --shard i/n, only the i-th of n parts of the targets, split by a
+hash of their names (the same on every machine), for a CI matrix; the
+first shard also checks the raw files. syncgate merge combines the
+shards' -o json decisions into one.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			// Refuse bad formats before the check, which may take minutes.
 			format, err := report.ParseFormat(output)
@@ -49,11 +58,20 @@ findings only.`,
 			if err != nil {
 				return usageError(err)
 			}
-			if rf.base != "" {
-				return checkChange(cmd, &gf, &rf, args, newOnly, format, files, quiet)
+			var sh syncgate.Shard
+			if shard != "" {
+				if sh, err = syncgate.ParseShard(shard); err != nil {
+					return usageError(err)
+				}
 			}
-			if newOnly || rf.head != "" || rf.mergeBase {
-				return usageError(errors.New("--head, --merge-base and --new-only need --base"))
+			if rf.base != "" {
+				if shard != "" {
+					return usageError(errors.New("--shard splits a check of one revision; it does not take --base"))
+				}
+				return checkChange(cmd, &gf, &rf, args, syncgate.Revisions{NewOnly: newOnly, AllTargets: allTargets}, format, files, quiet)
+			}
+			if newOnly || allTargets || rf.head != "" || rf.mergeBase {
+				return usageError(errors.New("--head, --merge-base, --new-only and --all-targets need --base"))
 			}
 			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
@@ -64,6 +82,7 @@ findings only.`,
 			prog := newProgress(cmd.ErrOrStderr(), quiet)
 			var merged *syncgate.Decision
 			for _, src := range sess.sources {
+				src.Shard = sh
 				d, err := g.Check(cmd.Context(), src)
 				if err != nil {
 					return usageError(err)
@@ -82,21 +101,24 @@ findings only.`,
 	gf.registerChecks(cmd)
 	fl := cmd.Flags()
 	fl.StringVarP(&output, "output", "o", string(report.Text), "output format: "+report.FormatList())
-	fl.StringArrayVar(&reports, "report", nil, "also write the decision to a file, as FORMAT=FILE (repeatable)")
+	fl.StringArrayVar(&reports, "report", nil, "also write the decision to a file, as FORMAT=FILE (repeatable); FORMAT:new=FILE leaves out the findings --base marks existing")
 	fl.BoolVarP(&quiet, "quiet", "q", false, "text output only when the check blocks, without info findings; no progress")
 	rf.register(cmd, "pre-merge check against this revision (branch, tag, SHA, HEAD~1, origin/main): its configuration decides, findings are marked new or existing")
 	fl.BoolVar(&newOnly, "new-only", false, "with --base, block only on new findings; existing ones are reported as warnings")
+	fl.BoolVar(&allTargets, "all-targets", false, "with --base, check every target, not only those the change affects")
+	fl.StringVar(&shard, "shard", "", "check only part i of n of the targets, as i/n, for a CI matrix (syncgate merge combines the parts)")
 	return cmd
 }
 
 // checkChange is check --base.
-func checkChange(cmd *cobra.Command, gf *gateFlags, rf *revisionFlags, args []string, newOnly bool, format report.Format, files []reportFile, quiet bool) error {
+// opts carries the Revisions fields the flags set.
+func checkChange(cmd *cobra.Command, gf *gateFlags, rf *revisionFlags, args []string, opts syncgate.Revisions, format report.Format, files []reportFile, quiet bool) error {
 	rev, skipped, closeRev, err := rf.revisions(gf.root, args)
 	if err != nil {
 		return err
 	}
 	defer closeRev()
-	rev.NewOnly = newOnly
+	rev.NewOnly, rev.AllTargets = opts.NewOnly, opts.AllTargets
 	g, err := gf.gate(cmd.Context())
 	if err != nil {
 		return err
@@ -129,10 +151,13 @@ func writeDecision(cmd *cobra.Command, g *syncgate.Gate, d *syncgate.Decision, f
 	return nil
 }
 
-// reportFile is one --report FORMAT=FILE.
+// reportFile is one --report FORMAT[:new]=FILE.
 type reportFile struct {
 	format report.Format
 	path   string
+	// newOnly leaves out the findings a pre-merge check marks existing,
+	// as code scanning of a pull request wants.
+	newOnly bool
 }
 
 func parseReports(specs []string) ([]reportFile, error) {
@@ -140,15 +165,29 @@ func parseReports(specs []string) ([]reportFile, error) {
 	for _, spec := range specs {
 		name, path, ok := strings.Cut(spec, "=")
 		if !ok || path == "" {
-			return nil, fmt.Errorf("--report %q: want FORMAT=FILE", spec)
+			return nil, fmt.Errorf("--report %q: want FORMAT=FILE or FORMAT:new=FILE", spec)
+		}
+		name, modifier, newOnly := strings.Cut(name, ":")
+		if newOnly && modifier != "new" {
+			return nil, fmt.Errorf("--report %q: unknown modifier %q (want FORMAT:new=FILE)", spec, modifier)
 		}
 		format, err := report.ParseFormat(name)
 		if err != nil {
 			return nil, fmt.Errorf("--report %q: %w", spec, err)
 		}
-		files = append(files, reportFile{format: format, path: path})
+		files = append(files, reportFile{format: format, path: path, newOnly: newOnly})
 	}
 	return files, nil
+}
+
+// newFindings is d without the findings, waived or not, that a pre-merge
+// check marks existing.
+func newFindings(d *syncgate.Decision) *syncgate.Decision {
+	existing := func(f manifest.Finding) bool { return f.New != nil && !*f.New }
+	out := *d
+	out.Findings = slices.DeleteFunc(slices.Clone(d.Findings), existing)
+	out.Waived = slices.DeleteFunc(slices.Clone(d.Waived), func(w syncgate.Waived) bool { return existing(w.Finding) })
+	return &out
 }
 
 // write creates or truncates the file; a file gets no colour.
@@ -156,6 +195,9 @@ func (rf reportFile) write(d *syncgate.Decision, quiet bool, rules report.Rules)
 	f, err := os.Create(rf.path)
 	if err != nil {
 		return fmt.Errorf("--report: %w", err)
+	}
+	if rf.newOnly {
+		d = newFindings(d)
 	}
 	werr := report.Write(f, d, rf.format, reportOptions(f, quiet, rules))
 	if err := errors.Join(werr, f.Close()); err != nil {

@@ -62,7 +62,7 @@ func NewRootCmd(out, errOut io.Writer) *cobra.Command {
 	}
 	root.SetOut(out)
 	root.SetErr(errOut)
-	root.AddCommand(newCheckCmd(), newDiffCmd(), newRenderCmd(), newTargetsCmd(), newPolicyCmd(), newRulesCmd(), newVersionCmd(), newServeCmd())
+	root.AddCommand(newCheckCmd(), newDiffCmd(), newMergeCmd(), newRenderCmd(), newTargetsCmd(), newPolicyCmd(), newRulesCmd(), newVersionCmd(), newServeCmd())
 	// Bool flags are made plain when usage is printed, not here: cobra
 	// adds its own (--help, completion's --no-descriptions) only when it
 	// executes. Every subcommand inherits this usage function.
