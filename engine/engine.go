@@ -18,6 +18,10 @@ type Options struct {
 	// RepoURL is the URL operators clone the repository from; sources
 	// with this URL are the repository itself.
 	RepoURL string
+	// Clusters is the file, relative to the repository root, holding the
+	// Argo CD cluster Secrets the clusters generator of an ApplicationSet
+	// lists; without it, that generator is not run.
+	Clusters string
 	// Limits bound every file read.
 	Limits manifest.Limits
 }
@@ -47,12 +51,18 @@ type repository struct {
 	opts           Options
 	kustomizations []object
 	applications   []object
+	appSets        []object
+	helmReleases   []object
 	gitRepos       map[string]object // by namespace/name
 	varSources     map[string]object // by kind/namespace/name
+	tree           *tree             // the repository's files, for git generators; read once
+	clusters       []cluster         // read once from Options.Clusters
+	clustersErr    error
+	clustersRead   bool
 }
 
 // markers are what a file must contain to be decoded: engine objects and
-// the ConfigMaps and Secrets substituteFrom may name.
+// the ConfigMaps and Secrets substituteFrom and valuesFrom may name.
 var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
 
 // Discover reads the plain YAML files under dir of fsys (the repository
@@ -86,8 +96,14 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	for _, o := range repo.kustomizations {
 		targets = append(targets, repo.fluxTarget(o))
 	}
+	for _, o := range repo.helmReleases {
+		targets = append(targets, repo.helmReleaseTarget(o))
+	}
 	for _, o := range repo.applications {
-		targets = append(targets, repo.argoTarget(o))
+		targets = append(targets, repo.argoTargets(application{name: o.name(), namespace: o.namespace(), spec: o.spec(), definedBy: o.definedBy()})...)
+	}
+	for _, o := range repo.appSets {
+		targets = append(targets, repo.appSetTargets(o)...)
 	}
 	uniqueNames(targets)
 	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
@@ -121,6 +137,10 @@ func (repo *repository) read(file string) {
 			repo.gitRepos[o.namespace()+"/"+o.name()] = o
 		case group == "argoproj.io" && o.kind() == "Application":
 			repo.applications = append(repo.applications, o)
+		case group == "argoproj.io" && o.kind() == "ApplicationSet":
+			repo.appSets = append(repo.appSets, o)
+		case group == "helm.toolkit.fluxcd.io" && o.kind() == "HelmRelease":
+			repo.helmReleases = append(repo.helmReleases, o)
 		case str(m["apiVersion"]) == "v1" && (o.kind() == "ConfigMap" || o.kind() == "Secret"):
 			repo.varSources[o.kind()+"/"+o.namespace()+"/"+o.name()] = o
 		}

@@ -110,6 +110,10 @@ func (r *Renderer) Render(ctx context.Context, fsys fs.FS, t Target) (res *Resul
 	if t.Skipped != "" {
 		return &Result{Target: t}, nil // listed, not rendered
 	}
+	if t.Invalid != "" {
+		file, line := t.DefinedAt()
+		return nil, &manifest.SourceError{File: file, Line: line, Err: errors.New(t.Invalid)}
+	}
 	switch t.Kind {
 	case KindKustomize:
 		res, err = r.renderKustomize(ctx, fsys, t)
