@@ -217,6 +217,14 @@ func (g *Gate) discover(src *Source, cfg *Config, dirs []string) ([]render.Targe
 	if engineOpts.RepoURL == "" && cfg != nil {
 		engineOpts.RepoURL = cfg.RepoURL
 	}
+	if engineOpts.Clusters == "" && cfg != nil {
+		engineOpts.Clusters = cfg.ArgoCDClusters
+	}
+	if engineOpts.RepoURL == "" {
+		// Unreadable git metadata leaves the URL unknown; sources are then
+		// reported as not known to be this repository.
+		engineOpts.RepoURL, _ = engine.OriginURL(src.FS, src.Dir)
+	}
 	engineOpts.Limits = g.opts.Render.Limits
 	var targets []render.Target
 	for _, p := range dirs {

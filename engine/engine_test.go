@@ -235,3 +235,38 @@ func TestValuesFromSecretNotLeaked(t *testing.T) {
 		t.Errorf("error leaks the Secret's value: %v", err)
 	}
 }
+
+func TestOriginURL(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		want   string
+	}{
+		{"origin", "[remote \"origin\"]\n\turl = git@github.com:example/fleet.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n", "git@github.com:example/fleet.git"},
+		{"no origin", "[remote \"upstream\"]\n\turl = https://example.com/x\n", ""},
+		{"no git", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			if tt.config != "" {
+				fsys[".git/config"] = &fstest.MapFile{Data: []byte(tt.config)}
+			}
+			got, err := engine.OriginURL(fsys, "")
+			if err != nil || got != tt.want {
+				t.Errorf("OriginURL = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	// A linked worktree: .git is a file, the config is in the common dir.
+	wt, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(wt, ".git")); err != nil {
+		t.Skip("the module is not a git checkout")
+	}
+	if _, err := engine.OriginURL(os.DirFS(wt), wt); err != nil {
+		t.Errorf("OriginURL of the module's own checkout: %v", err)
+	}
+}
