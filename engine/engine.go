@@ -24,6 +24,9 @@ type Options struct {
 	Clusters string
 	// Limits bound every file read.
 	Limits manifest.Limits
+	// Disabled turns engine discovery off: targets are found by
+	// directory only.
+	Disabled bool
 }
 
 // object is one decoded object of the repository with where it starts.
@@ -33,8 +36,15 @@ type object struct {
 	line int
 }
 
-func (o object) definedBy() string { return o.file + ":" + strconv.Itoa(o.line) }
-func (o object) kind() string      { return str(o.m["kind"]) }
+// definedBy is file:line, or the file alone for an object a template
+// rendered, which has no line of its own.
+func (o object) definedBy() string {
+	if o.line == 0 {
+		return o.file
+	}
+	return o.file + ":" + strconv.Itoa(o.line)
+}
+func (o object) kind() string { return str(o.m["kind"]) }
 func (o object) group() string {
 	g, _, _ := strings.Cut(str(o.m["apiVersion"]), "/")
 	return g
@@ -70,10 +80,7 @@ var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byt
 // Application found, sorted by name. Files that do not decode are left to
 // rendering, which reports them.
 func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
-	if opts.Limits == (manifest.Limits{}) {
-		opts.Limits = manifest.DefaultLimits()
-	}
-	repo := &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+	repo := newRepository(fsys, opts)
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -84,6 +91,11 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 			}
 			return nil
 		}
+		if d.IsDir() && d.Name() == "templates" && exists(fsys, path.Join(path.Dir(p), "Chart.yaml")) {
+			// A chart's templates are applied only as the chart renders
+			// them: FromRendered reads what they render.
+			return fs.SkipDir
+		}
 		if ext := path.Ext(p); d.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
 			repo.read(p)
 		}
@@ -92,6 +104,35 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: discover %s: %w", dir, err)
 	}
+	return repo.targets(), nil
+}
+
+// FromRendered returns the targets that the Argo CD and Flux objects among
+// rendered results define, as an app-of-apps chart renders Applications:
+// each is defined by the template file that rendered it. Flux objects
+// resolve GitRepositories and ConfigMaps rendered alongside them.
+func FromRendered(fsys fs.FS, results []*render.Result, opts Options) []render.Target {
+	repo := newRepository(fsys, opts)
+	for _, res := range results {
+		if res.Err != nil {
+			continue
+		}
+		for _, obj := range res.Objects {
+			repo.add(object{m: obj.Content, file: obj.Origin.File, line: obj.Origin.Line})
+		}
+	}
+	return repo.targets()
+}
+
+func newRepository(fsys fs.FS, opts Options) *repository {
+	if opts.Limits == (manifest.Limits{}) {
+		opts.Limits = manifest.DefaultLimits()
+	}
+	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+}
+
+// targets turns the objects read into targets, sorted by name.
+func (repo *repository) targets() []render.Target {
 	var targets []render.Target
 	for _, o := range repo.kustomizations {
 		targets = append(targets, repo.fluxTarget(o))
@@ -107,7 +148,7 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	}
 	uniqueNames(targets)
 	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
-	return targets, nil
+	return targets
 }
 
 // read decodes one file, within limits, and keeps the objects of interest.
@@ -125,25 +166,29 @@ func (repo *repository) read(file string) {
 		return
 	}
 	for _, d := range docs {
-		m, ok := d.Value.(map[string]any)
-		if !ok {
-			continue
+		if m, ok := d.Value.(map[string]any); ok {
+			repo.add(object{m: m, file: file, line: d.Line})
 		}
-		o := object{m: m, file: file, line: d.Line}
-		switch group := o.group(); {
-		case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
-			repo.kustomizations = append(repo.kustomizations, o)
-		case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
-			repo.gitRepos[o.namespace()+"/"+o.name()] = o
-		case group == "argoproj.io" && o.kind() == "Application":
-			repo.applications = append(repo.applications, o)
-		case group == "argoproj.io" && o.kind() == "ApplicationSet":
-			repo.appSets = append(repo.appSets, o)
-		case group == "helm.toolkit.fluxcd.io" && o.kind() == "HelmRelease":
-			repo.helmReleases = append(repo.helmReleases, o)
-		case str(m["apiVersion"]) == "v1" && (o.kind() == "ConfigMap" || o.kind() == "Secret"):
-			repo.varSources[o.kind()+"/"+o.namespace()+"/"+o.name()] = o
-		}
+	}
+}
+
+// add keeps an object if discovery acts on it.
+func (repo *repository) add(o object) {
+	switch group := o.group(); {
+	case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
+		repo.kustomizations = append(repo.kustomizations, o)
+	case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
+		repo.gitRepos[o.namespace()+"/"+o.name()] = o
+	case group == "argoproj.io" && o.kind() == "Application":
+		repo.applications = append(repo.applications, o)
+	case group == "argoproj.io" && o.kind() == "ApplicationSet":
+		repo.appSets = append(repo.appSets, o)
+	case group == "helm.toolkit.fluxcd.io" && o.kind() == "HelmRelease":
+		repo.helmReleases = append(repo.helmReleases, o)
+	case str(o.m["apiVersion"]) == "v1" && (o.kind() == "ConfigMap" || o.kind() == "Secret") && o.line > 0:
+		// Only a file's objects: the renderer reads their data back from
+		// the file and line.
+		repo.varSources[o.kind()+"/"+o.namespace()+"/"+o.name()] = o
 	}
 }
 
