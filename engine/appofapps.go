@@ -169,6 +169,7 @@ func RendersEngineObjects(fsys fs.FS, t render.Target) bool {
 func cut(n node) render.Target {
 	return render.Target{
 		Name:      n.t.Name + "/app-of-apps",
+		Kind:      n.t.Kind,
 		Path:      n.t.Path,
 		Engine:    cmp.Or(n.t.Engine, render.EngineArgoCD),
 		DefinedBy: cmp.Or(n.t.DefinedBy, path.Join(n.t.Path, "Chart.yaml")),
