@@ -27,6 +27,9 @@ type Config struct {
 	// RepoURL is the URL Argo CD and Flux clone this repository from:
 	// their objects whose source has this URL define targets.
 	RepoURL string `yaml:"repoURL"`
+	// ArgoCDClusters is a file of the repository holding Argo CD cluster
+	// Secrets: the clusters an ApplicationSet's clusters generator lists.
+	ArgoCDClusters string `yaml:"argocdClusters"`
 	// Targets are declared explicitly; each replaces any discovered target
 	// with the same path.
 	Targets []TargetConfig `yaml:"targets"`

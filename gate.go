@@ -221,6 +221,9 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 	if err != nil {
 		return nil, err
 	}
+	if targets, err = g.appOfApps(ctx, src, cfg, targets); err != nil {
+		return nil, err
+	}
 	if len(files) > 0 {
 		all, err := g.discover(src, cfg, []string{"."})
 		if err != nil {
@@ -240,16 +243,16 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 // define, and those found by directory that no engine target covers;
 // targets the configuration declares replace those at the same path.
 func (g *Gate) discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
-	engineOpts := g.opts.Engine
-	if engineOpts.RepoURL == "" && cfg != nil {
-		engineOpts.RepoURL = cfg.RepoURL
-	}
-	engineOpts.Limits = g.opts.Render.Limits
+	engineOpts := g.engineOptions(src, cfg)
 	var targets []render.Target
 	for _, p := range dirs {
 		found, err := render.Discover(src.FS, p)
 		if err != nil {
 			return nil, err
+		}
+		if engineOpts.Disabled {
+			targets = append(targets, found...)
+			continue
 		}
 		defined, err := engine.Discover(src.FS, p, engineOpts)
 		if err != nil {
@@ -268,6 +271,37 @@ func (g *Gate) discover(src *Source, cfg *Config, dirs []string) ([]render.Targe
 		targets = append(targets, tc.target())
 	}
 	return targets, nil
+}
+
+// engineOptions are the Gate's engine options completed from the
+// configuration and the repository's origin remote.
+func (g *Gate) engineOptions(src *Source, cfg *Config) engine.Options {
+	opts := g.opts.Engine
+	if opts.RepoURL == "" && cfg != nil {
+		opts.RepoURL = cfg.RepoURL
+	}
+	if opts.Clusters == "" && cfg != nil {
+		opts.Clusters = cfg.ArgoCDClusters
+	}
+	if opts.RepoURL == "" {
+		// Unreadable git metadata leaves the URL unknown; sources are then
+		// reported as not known to be this repository.
+		opts.RepoURL, _ = engine.OriginURL(src.FS, src.Dir)
+	}
+	opts.Limits = g.opts.Render.Limits
+	return opts
+}
+
+// appOfApps adds the targets that engine objects rendered by charts
+// define (engine.AppOfApps), rendering those charts as the check does.
+func (g *Gate) appOfApps(ctx context.Context, src *Source, cfg *Config, targets []render.Target) ([]render.Target, error) {
+	if g.opts.Engine.Disabled {
+		return targets, nil
+	}
+	return engine.AppOfApps(src.FS, targets, g.engineOptions(src, cfg), func(charts []render.Target) ([]*render.Result, error) {
+		results, _, err := g.render(ctx, src, g.kubernetesVersion(cfg), charts, nil)
+		return results, err
+	})
 }
 
 // splitPaths separates the directories of src.Paths from its files.

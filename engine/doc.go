@@ -11,4 +11,10 @@
 // after normalisation (scheme, user, ".git" and trailing "/" dropped, so
 // the https and ssh forms of a URL are one). Objects with other sources
 // are listed as skipped targets with the reason.
+//
+// Engine objects are also read from what charts render (AppOfApps): an
+// app-of-apps chart's Applications become targets defined by the template
+// file that rendered them, and the charts those render are followed in
+// turn, up to MaxDepth. A chain that comes back to a chart with the same
+// options is a cycle, cut and listed as a skipped target.
 package engine

@@ -18,8 +18,15 @@ type Options struct {
 	// RepoURL is the URL operators clone the repository from; sources
 	// with this URL are the repository itself.
 	RepoURL string
+	// Clusters is the file, relative to the repository root, holding the
+	// Argo CD cluster Secrets the clusters generator of an ApplicationSet
+	// lists; without it, that generator is not run.
+	Clusters string
 	// Limits bound every file read.
 	Limits manifest.Limits
+	// Disabled turns engine discovery off: targets are found by
+	// directory only.
+	Disabled bool
 }
 
 // object is one decoded object of the repository with where it starts.
@@ -29,8 +36,15 @@ type object struct {
 	line int
 }
 
-func (o object) definedBy() string { return o.file + ":" + strconv.Itoa(o.line) }
-func (o object) kind() string      { return str(o.m["kind"]) }
+// definedBy is file:line, or the file alone for an object a template
+// rendered, which has no line of its own.
+func (o object) definedBy() string {
+	if o.line == 0 {
+		return o.file
+	}
+	return o.file + ":" + strconv.Itoa(o.line)
+}
+func (o object) kind() string { return str(o.m["kind"]) }
 func (o object) group() string {
 	g, _, _ := strings.Cut(str(o.m["apiVersion"]), "/")
 	return g
@@ -47,12 +61,18 @@ type repository struct {
 	opts           Options
 	kustomizations []object
 	applications   []object
+	appSets        []object
+	helmReleases   []object
 	gitRepos       map[string]object // by namespace/name
 	varSources     map[string]object // by kind/namespace/name
+	tree           *tree             // the repository's files, for git generators; read once
+	clusters       []cluster         // read once from Options.Clusters
+	clustersErr    error
+	clustersRead   bool
 }
 
 // markers are what a file must contain to be decoded: engine objects and
-// the ConfigMaps and Secrets substituteFrom may name.
+// the ConfigMaps and Secrets substituteFrom and valuesFrom may name.
 var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
 
 // Discover reads the plain YAML files under dir of fsys (the repository
@@ -60,10 +80,7 @@ var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byt
 // Application found, sorted by name. Files that do not decode are left to
 // rendering, which reports them.
 func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
-	if opts.Limits == (manifest.Limits{}) {
-		opts.Limits = manifest.DefaultLimits()
-	}
-	repo := &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+	repo := newRepository(fsys, opts)
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -74,6 +91,11 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 			}
 			return nil
 		}
+		if d.IsDir() && d.Name() == "templates" && exists(fsys, path.Join(path.Dir(p), "Chart.yaml")) {
+			// A chart's templates are applied only as the chart renders
+			// them: FromRendered reads what they render.
+			return fs.SkipDir
+		}
 		if ext := path.Ext(p); d.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
 			repo.read(p)
 		}
@@ -82,16 +104,51 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	if err != nil {
 		return nil, fmt.Errorf("engine: discover %s: %w", dir, err)
 	}
+	return repo.targets(), nil
+}
+
+// FromRendered returns the targets that the Argo CD and Flux objects among
+// rendered results define, as an app-of-apps chart renders Applications:
+// each is defined by the template file that rendered it. Flux objects
+// resolve GitRepositories and ConfigMaps rendered alongside them.
+func FromRendered(fsys fs.FS, results []*render.Result, opts Options) []render.Target {
+	repo := newRepository(fsys, opts)
+	for _, res := range results {
+		if res.Err != nil {
+			continue
+		}
+		for _, obj := range res.Objects {
+			repo.add(object{m: obj.Content, file: obj.Origin.File, line: obj.Origin.Line})
+		}
+	}
+	return repo.targets()
+}
+
+func newRepository(fsys fs.FS, opts Options) *repository {
+	if opts.Limits == (manifest.Limits{}) {
+		opts.Limits = manifest.DefaultLimits()
+	}
+	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+}
+
+// targets turns the objects read into targets, sorted by name.
+func (repo *repository) targets() []render.Target {
 	var targets []render.Target
 	for _, o := range repo.kustomizations {
 		targets = append(targets, repo.fluxTarget(o))
 	}
+	for _, o := range repo.helmReleases {
+		targets = append(targets, repo.helmReleaseTarget(o))
+	}
 	for _, o := range repo.applications {
-		targets = append(targets, repo.argoTarget(o))
+		targets = append(targets, repo.argoTargets(application{name: o.name(), namespace: o.namespace(), spec: o.spec(), definedBy: o.definedBy()})...)
+	}
+	for _, o := range repo.appSets {
+		targets = append(targets, repo.appSetTargets(o)...)
 	}
 	uniqueNames(targets)
 	slices.SortFunc(targets, func(a, b render.Target) int { return strings.Compare(a.Name, b.Name) })
-	return targets, nil
+	return targets
 }
 
 // read decodes one file, within limits, and keeps the objects of interest.
@@ -109,21 +166,29 @@ func (repo *repository) read(file string) {
 		return
 	}
 	for _, d := range docs {
-		m, ok := d.Value.(map[string]any)
-		if !ok {
-			continue
+		if m, ok := d.Value.(map[string]any); ok {
+			repo.add(object{m: m, file: file, line: d.Line})
 		}
-		o := object{m: m, file: file, line: d.Line}
-		switch group := o.group(); {
-		case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
-			repo.kustomizations = append(repo.kustomizations, o)
-		case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
-			repo.gitRepos[o.namespace()+"/"+o.name()] = o
-		case group == "argoproj.io" && o.kind() == "Application":
-			repo.applications = append(repo.applications, o)
-		case str(m["apiVersion"]) == "v1" && (o.kind() == "ConfigMap" || o.kind() == "Secret"):
-			repo.varSources[o.kind()+"/"+o.namespace()+"/"+o.name()] = o
-		}
+	}
+}
+
+// add keeps an object if discovery acts on it.
+func (repo *repository) add(o object) {
+	switch group := o.group(); {
+	case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
+		repo.kustomizations = append(repo.kustomizations, o)
+	case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
+		repo.gitRepos[o.namespace()+"/"+o.name()] = o
+	case group == "argoproj.io" && o.kind() == "Application":
+		repo.applications = append(repo.applications, o)
+	case group == "argoproj.io" && o.kind() == "ApplicationSet":
+		repo.appSets = append(repo.appSets, o)
+	case group == "helm.toolkit.fluxcd.io" && o.kind() == "HelmRelease":
+		repo.helmReleases = append(repo.helmReleases, o)
+	case str(o.m["apiVersion"]) == "v1" && (o.kind() == "ConfigMap" || o.kind() == "Secret") && o.line > 0:
+		// Only a file's objects: the renderer reads their data back from
+		// the file and line.
+		repo.varSources[o.kind()+"/"+o.namespace()+"/"+o.name()] = o
 	}
 }
 

@@ -22,7 +22,7 @@ import (
 // renders each of them; the targets (JSON) and the rendered streams are
 // golden files beside the fixture.
 func TestFixtures(t *testing.T) {
-	for _, repo := range []string{"flux", "argocd"} {
+	for _, repo := range []string{"flux", "argocd", "appset"} {
 		t.Run(repo, func(t *testing.T) {
 			dir := filepath.Join("..", "testdata", "engine", repo)
 			fsys := os.DirFS(dir)
@@ -30,7 +30,7 @@ func TestFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			defined, err := engine.Discover(fsys, ".", engine.Options{RepoURL: "https://github.com/example/fleet"})
+			defined, err := engine.Discover(fsys, ".", engine.Options{RepoURL: "https://github.com/example/fleet", Clusters: "clusters.yaml"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -211,4 +211,62 @@ func FuzzDiscover(f *testing.F) {
 		}
 		engine.ParseImage(string(data))
 	})
+}
+
+// TestValuesFromSecretNotLeaked has a HelmRelease's targetPath fail on a
+// Secret's value: the message must not hold it.
+func TestValuesFromSecretNotLeaked(t *testing.T) {
+	fsys := fstest.MapFS{
+		"chart/Chart.yaml":  {Data: []byte("apiVersion: v2\nname: c\nversion: 1.0.0\n")},
+		"chart/values.yaml": {Data: []byte("a: 1\n")},
+		"secret.yaml":       {Data: []byte("apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\nstringData:\n  v: \"{unclosed-secret-value\"\n")},
+	}
+	r, err := render.New(render.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := render.Target{Name: "hr", Kind: render.KindHelm, Path: "chart", Engine: render.EngineFlux, DefinedBy: "hr.yaml:1",
+		ValuesFrom: []render.ValuesRef{{Kind: "Secret", Name: "s", ValuesKey: "v", TargetPath: "x", File: "secret.yaml", Line: 1}}}
+	_, err = r.Render(context.Background(), fsys, target)
+	if err == nil || !strings.Contains(err.Error(), "hr.yaml:1") {
+		t.Fatalf("err = %v, want a targetPath error at hr.yaml:1", err)
+	}
+	if strings.Contains(err.Error(), "unclosed-secret-value") {
+		t.Errorf("error leaks the Secret's value: %v", err)
+	}
+}
+
+func TestOriginURL(t *testing.T) {
+	tests := []struct {
+		name   string
+		config string
+		want   string
+	}{
+		{"origin", "[remote \"origin\"]\n\turl = git@github.com:example/fleet.git\n\tfetch = +refs/heads/*:refs/remotes/origin/*\n", "git@github.com:example/fleet.git"},
+		{"no origin", "[remote \"upstream\"]\n\turl = https://example.com/x\n", ""},
+		{"no git", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fsys := fstest.MapFS{}
+			if tt.config != "" {
+				fsys[".git/config"] = &fstest.MapFile{Data: []byte(tt.config)}
+			}
+			got, err := engine.OriginURL(fsys, "")
+			if err != nil || got != tt.want {
+				t.Errorf("OriginURL = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+	// A linked worktree: .git is a file, the config is in the common dir.
+	wt, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(wt, ".git")); err != nil {
+		t.Skip("the module is not a git checkout")
+	}
+	if _, err := engine.OriginURL(os.DirFS(wt), wt); err != nil {
+		t.Errorf("OriginURL of the module's own checkout: %v", err)
+	}
 }

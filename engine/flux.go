@@ -2,6 +2,8 @@ package engine
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -73,6 +75,13 @@ func (repo *repository) fluxSource(o object) string {
 	if kind != "GitRepository" {
 		return fmt.Sprintf("source %s %s is not rendered: only GitRepository sources are", kind, name)
 	}
+	return repo.gitSource(o, ref)
+}
+
+// gitSource returns why the GitRepository ref of object o names is not
+// this repository, or "" when it is.
+func (repo *repository) gitSource(o object, ref map[string]any) string {
+	name := str(ref["name"])
 	if name == fluxSystem {
 		return ""
 	}
@@ -97,14 +106,22 @@ func (repo *repository) fluxSource(o object) string {
 // namespace (or with no namespace of its own).
 func (repo *repository) varSource(ns string, ref map[string]any) render.VarSource {
 	src := render.VarSource{Kind: str(ref["kind"]), Name: str(ref["name"]), Optional: ref["optional"] == true}
-	o, ok := repo.varSources[src.Kind+"/"+ns+"/"+src.Name]
-	if !ok {
-		o, ok = repo.varSources[src.Kind+"//"+src.Name]
-	}
-	if ok {
-		src.File, src.Line = o.file, o.line
-	}
+	src.File, src.Line = repo.objectIn(src.Kind, ns, src.Name)
 	return src
+}
+
+// objectIn finds the ConfigMap or Secret of the repository with that name
+// in namespace ns, or with no namespace of its own; file is "" when no
+// file defines it.
+func (repo *repository) objectIn(kind, ns, name string) (file string, line int) {
+	o, ok := repo.varSources[kind+"/"+ns+"/"+name]
+	if !ok {
+		o, ok = repo.varSources[kind+"//"+name]
+	}
+	if !ok {
+		return "", 0
+	}
+	return o.file, o.line
 }
 
 // images reads a list of kustomize image entries.
@@ -137,4 +154,87 @@ func qualified(ns, name string) string {
 func listOf(v any) []any {
 	list, _ := v.([]any)
 	return list
+}
+
+// maxReleaseName is the longest release name helm-controller uses as
+// is; longer ones are shortened with a hash.
+const maxReleaseName = 53
+
+// helmReleaseTarget turns a Flux HelmRelease into a target: a chart from a
+// GitRepository that is this repository, with the release name and
+// namespace helm-controller gives it, its chart's valuesFiles, valuesFrom
+// and values. Charts from HelmRepository and OCIRepository sources are
+// listed as skipped.
+func (repo *repository) helmReleaseTarget(o object) render.Target {
+	spec := o.spec()
+	t := render.Target{
+		Name:      "flux/helmrelease/" + qualified(o.namespace(), o.name()),
+		Kind:      render.KindHelm,
+		Engine:    render.EngineFlux,
+		DefinedBy: o.definedBy(),
+	}
+	if ref := mapOf(spec["chartRef"]); ref != nil {
+		t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
+		return t
+	}
+	chart := mapOf(mapOf(spec["chart"])["spec"])
+	src := mapOf(chart["sourceRef"])
+	switch kind := str(src["kind"]); kind {
+	case "GitRepository":
+		if reason := repo.gitSource(o, src); reason != "" {
+			t.Skipped = reason
+			return t
+		}
+	case "":
+		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
+		return t
+	default:
+		t.Skipped = fmt.Sprintf("chart %s from %s %s: remote chart, not rendered offline", str(chart["chart"]), kind, str(src["name"]))
+		return t
+	}
+	p, err := repoPath(str(chart["chart"]))
+	if err != nil {
+		t.Invalid = "spec.chart.spec.chart: " + err.Error()
+		return t
+	}
+	t.Path = p
+	if !exists(repo.fsys, path.Join(p, "Chart.yaml")) {
+		t.Invalid = fmt.Sprintf("spec.chart.spec.chart: %s has no Chart.yaml", p)
+		return t
+	}
+	for _, vf := range manifest.StringList(chart["valuesFiles"]) {
+		p, err := repoPath(vf)
+		if err != nil {
+			t.Invalid = "spec.chart.spec.valuesFiles: " + err.Error()
+			return t
+		}
+		t.ValuesFiles = append(t.ValuesFiles, p)
+	}
+	targetNS := str(spec["targetNamespace"])
+	name := o.name()
+	if targetNS != "" {
+		name = targetNS + "-" + name
+	}
+	t.ReleaseName = releaseName(cmp.Or(str(spec["releaseName"]), name))
+	t.Namespace = cmp.Or(targetNS, o.namespace())
+	t.SkipCRDs = str(mapOf(spec["install"])["crds"]) == "Skip"
+	t.Values = mapOf(spec["values"])
+	for _, ref := range listOf(spec["valuesFrom"]) {
+		m := mapOf(ref)
+		v := render.ValuesRef{Kind: str(m["kind"]), Name: str(m["name"]), ValuesKey: str(m["valuesKey"]), TargetPath: str(m["targetPath"]), Optional: m["optional"] == true}
+		v.File, v.Line = repo.objectIn(v.Kind, o.namespace(), v.Name)
+		t.ValuesFrom = append(t.ValuesFrom, v)
+	}
+	return t
+}
+
+// releaseName shortens a release name longer than Helm allows as
+// helm-controller does: its first 40 characters, "-", and 12 hex digits of
+// its SHA-256.
+func releaseName(name string) string {
+	if len(name) <= maxReleaseName {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return name[:maxReleaseName-13] + "-" + hex.EncodeToString(sum[:])[:12]
 }

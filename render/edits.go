@@ -61,7 +61,8 @@ func generateKustomization(fsys overlayFS, dir string) error {
 // apply makes the edits on a kustomization's root mapping. Images merge
 // with entries of the same name field by field, as Flux's generator does;
 // patches and components are appended; labels and annotations are merged
-// over the kustomization's own.
+// over the kustomization's own; replicas are appended (kustomize applies
+// the last entry for a name).
 func (e *KustomizeEdits) apply(root *yaml.Node) error {
 	for key, value := range map[string]string{"namespace": e.Namespace, "namePrefix": e.NamePrefix, "nameSuffix": e.NameSuffix} {
 		if value != "" {
@@ -79,6 +80,16 @@ func (e *KustomizeEdits) apply(root *yaml.Node) error {
 				return err
 			}
 			patches.Content = append(patches.Content, &n)
+		}
+	}
+	if len(e.Replicas) > 0 {
+		replicas := sequenceValue(root, "replicas")
+		for _, r := range e.Replicas {
+			var n yaml.Node
+			if err := n.Encode(r); err != nil {
+				return err
+			}
+			replicas.Content = append(replicas.Content, &n)
 		}
 	}
 	if len(e.Images) > 0 {

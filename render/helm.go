@@ -43,6 +43,10 @@ type helmRender struct {
 	valuesFiles []string
 	values      map[string]any
 	set         []string
+	setString   []string
+	setFiles    []string // key=file, the file relative to the repository root
+	// secret are values from Secrets, masked in every error.
+	secret      map[string]any
 	releaseName string
 	namespace   string
 	kubeVersion string
@@ -53,11 +57,23 @@ type helmRender struct {
 }
 
 func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
+	values := t.Values
+	var secret map[string]any
+	if len(t.ValuesFrom) > 0 {
+		from, s, err := r.valuesFrom(fsys, t)
+		if err != nil {
+			return nil, err
+		}
+		values, secret = loader.MergeMaps(from, t.Values), s
+	}
 	out, err := r.helmTemplate(ctx, fsys, helmRender{
 		chartDir:    t.Path,
 		valuesFiles: t.ValuesFiles,
-		values:      t.Values,
+		values:      values,
 		set:         t.Set,
+		setString:   t.SetString,
+		setFiles:    t.SetFiles,
+		secret:      secret,
 		releaseName: t.ReleaseName,
 		namespace:   t.Namespace,
 		kubeVersion: t.KubernetesVersion,
@@ -114,20 +130,22 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	// win over a template error. A nil release means Helm stopped earlier.
 	if rel != nil {
 		if err := l.schemas.check(ch, vals, h.chartDir); err != nil {
-			return nil, redactError(err, secretValues(ch, vals))
+			return nil, redactError(err, secretValues(ch, vals, h.secret))
 		}
 	}
 	if err != nil {
-		return nil, redactError(helmError(h.chartDir, ch.Name(), err), secretValues(ch, vals))
+		return nil, redactError(helmError(h.chartDir, ch.Name(), err), secretValues(ch, vals, h.secret))
 	}
 	return helmManifest(rel.(*release.Release), h), nil
 }
 
 // secretValues collects the values under secret-sounding keys (password,
-// token and the like) of a chart, its subcharts and the values given.
-func secretValues(ch *chart.Chart, vals map[string]any) *redact.Set {
+// token and the like) of a chart, its subcharts and the values given, and
+// every value of secret.
+func secretValues(ch *chart.Chart, vals, secret map[string]any) *redact.Set {
 	var s redact.Set
 	s.AddSensitive(vals)
+	s.AddAll(secret)
 	var add func(*chart.Chart)
 	add = func(c *chart.Chart) {
 		s.AddSensitive(c.Values)
@@ -185,6 +203,20 @@ func (r *Renderer) helmValues(fsys fs.FS, h helmRender) (map[string]any, error) 
 	for _, s := range h.set {
 		if err := strvals.ParseInto(s, vals); err != nil {
 			return nil, fmt.Errorf("%s: set %q: %w", h.chartDir, s, err)
+		}
+	}
+	for _, s := range h.setString {
+		if err := strvals.ParseIntoString(s, vals); err != nil {
+			return nil, fmt.Errorf("%s: set-string %q: %w", h.chartDir, s, err)
+		}
+	}
+	for _, s := range h.setFiles {
+		read := func(file []rune) (any, error) {
+			data, err := readBounded(fsys, path.Clean(string(file)), r.opts.Limits)
+			return string(data), err
+		}
+		if err := strvals.ParseIntoFile(s, vals, read); err != nil {
+			return nil, fmt.Errorf("%s: set-file %q: %w", h.chartDir, s, err)
 		}
 	}
 	return vals, nil

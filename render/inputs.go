@@ -15,7 +15,8 @@ const maxInputDirs = 10000
 // Inputs returns the files and directories of fsys that rendering t reads,
 // found without rendering: the target's directory, every local base and
 // component, the files a kustomization loads, its helmCharts' charts,
-// values files and a chart's file:// dependencies. A changed file under
+// values files (and --set-file files, valuesFrom objects' files) and a
+// chart's file:// dependencies. A changed file under
 // any of them may change what t renders, which is how a pre-commit hook's
 // file list maps to targets. Sorted, without duplicates.
 func Inputs(fsys fs.FS, t Target) []string {
@@ -58,6 +59,16 @@ func Inputs(fsys fs.FS, t Target) []string {
 	visit(t.Path)
 	for _, f := range t.ValuesFiles {
 		seen[path.Clean(f)] = true
+	}
+	for _, s := range t.SetFiles {
+		if _, f, ok := strings.Cut(s, "="); ok {
+			seen[path.Clean(f)] = true
+		}
+	}
+	for _, ref := range t.ValuesFrom {
+		if ref.File != "" {
+			seen[ref.File] = true
+		}
 	}
 	return slices.Sorted(maps.Keys(seen))
 }

@@ -94,39 +94,52 @@ func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string
 	if err != nil {
 		return err
 	}
-	data, _ := obj["data"].(map[string]any)
-	sops := obj["sops"] != nil
-	for k, v := range data {
-		value := fmt.Sprint(v)
-		switch {
-		case src.Kind == "Secret" && sops:
-			value = sopsPlaceholder
-		case src.Kind == "Secret":
-			decoded, err := base64.StdEncoding.DecodeString(value)
-			if err != nil {
-				return &manifest.SourceError{File: src.File, Line: src.Line, Err: fmt.Errorf("Secret %s: data.%s is not base64", src.Name, k)}
-			}
-			value = string(decoded)
-		}
-		vars[k] = strings.ReplaceAll(value, "\n", "")
+	data, err := objectData(obj, src.Kind, src.Name, src.File, src.Line)
+	if err != nil {
+		return err
 	}
-	if src.Kind == "Secret" {
-		// The API server merges stringData into data; Flux reads the result.
-		stringData, _ := obj["stringData"].(map[string]any)
-		for k, v := range stringData {
-			value := fmt.Sprint(v)
-			if sops {
-				value = sopsPlaceholder
-			}
-			vars[k] = strings.ReplaceAll(value, "\n", "")
-		}
-		for _, m := range []map[string]any{data, stringData} {
-			for k := range m {
-				secrets.Add(vars[k])
-			}
+	for k, v := range data {
+		vars[k] = strings.ReplaceAll(v, "\n", "")
+		if src.Kind == "Secret" {
+			secrets.Add(vars[k])
 		}
 	}
 	return nil
+}
+
+// objectData returns the data of a ConfigMap or Secret as a controller
+// reads it from the API server: a Secret's data base64-decoded, with its
+// stringData merged in. Each value of a SOPS-encrypted Secret, which
+// syncgate does not decrypt here, is sopsPlaceholder.
+func objectData(obj map[string]any, kind, name, file string, line int) (map[string]string, error) {
+	out := map[string]string{}
+	sops := kind == "Secret" && obj["sops"] != nil
+	data, _ := obj["data"].(map[string]any)
+	for k, v := range data {
+		value := fmt.Sprint(v)
+		switch {
+		case sops:
+			value = sopsPlaceholder
+		case kind == "Secret":
+			decoded, err := base64.StdEncoding.DecodeString(value)
+			if err != nil {
+				return nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("Secret %s: data.%s is not base64", name, k)}
+			}
+			value = string(decoded)
+		}
+		out[k] = value
+	}
+	if kind == "Secret" {
+		// The API server merges stringData into data.
+		stringData, _ := obj["stringData"].(map[string]any)
+		for k, v := range stringData {
+			out[k] = fmt.Sprint(v)
+			if sops {
+				out[k] = sopsPlaceholder
+			}
+		}
+	}
+	return out, nil
 }
 
 // objectAt returns the object that starts at line of file.

@@ -122,6 +122,10 @@ func (r *Renderer) render(ctx context.Context, fsys fs.FS, t Target, yaml bool) 
 	if t.Skipped != "" {
 		return &Result{Target: t}, nil // listed, not rendered
 	}
+	if t.Invalid != "" {
+		file, line := t.DefinedAt()
+		return nil, &manifest.SourceError{File: file, Line: line, Err: errors.New(t.Invalid)}
+	}
 	switch t.Kind {
 	case KindKustomize:
 		res, err = r.renderKustomize(ctx, fsys, t, yaml)

@@ -24,6 +24,12 @@ type Target struct {
 	ValuesFiles []string `json:"valuesFiles,omitempty"`
 	// Set holds Helm values in --set syntax, applied after ValuesFiles.
 	Set []string `json:"set,omitempty"`
+	// SetString holds Helm values in --set-string syntax, applied after
+	// Set.
+	SetString []string `json:"setString,omitempty"`
+	// SetFiles holds Helm values in --set-file syntax ("key=file", the file
+	// relative to the repository root), applied after SetString.
+	SetFiles []string `json:"setFiles,omitempty"`
 	// ReleaseName is the Helm release name; "release-name" when empty, as
 	// for helm template.
 	ReleaseName string `json:"releaseName,omitempty"`
@@ -40,9 +46,16 @@ type Target struct {
 	// Skipped, when set, is why the target is listed but not rendered: a
 	// source outside the repository, a plugin, an unsupported tool.
 	Skipped string `json:"skipped,omitempty"`
+	// Invalid, when set, is why the engine object cannot define a target
+	// as written (a path that does not exist, a template error): the
+	// target fails to render with this message at DefinedBy.
+	Invalid string `json:"invalid,omitempty"`
 	// Values are inline Helm values, layered after ValuesFiles and before
 	// Set, as Argo CD layers an Application's values.
 	Values map[string]any `json:"values,omitempty"`
+	// ValuesFrom are a Flux HelmRelease's valuesFrom references, layered
+	// in order after ValuesFiles and before Values.
+	ValuesFrom []ValuesRef `json:"valuesFrom,omitempty"`
 	// SkipCRDs leaves out a chart's crds/ directory.
 	SkipCRDs bool `json:"skipCRDs,omitempty"`
 	// Kustomize holds the edits an engine makes to the target's
@@ -77,6 +90,7 @@ type KustomizeEdits struct {
 	Images     []Image           `json:"images,omitempty"`
 	Patches    []Patch           `json:"patches,omitempty"`
 	Components []string          `json:"components,omitempty"`
+	Replicas   []Replica         `json:"replicas,omitempty"`
 	Labels     map[string]string `json:"commonLabels,omitempty"`
 	// Annotations become commonAnnotations.
 	Annotations map[string]string `json:"commonAnnotations,omitempty"`
@@ -88,6 +102,12 @@ type Image struct {
 	NewName string `json:"newName,omitempty" yaml:"newName,omitempty"`
 	NewTag  string `json:"newTag,omitempty" yaml:"newTag,omitempty"`
 	Digest  string `json:"digest,omitempty" yaml:"digest,omitempty"`
+}
+
+// Replica is one kustomize replicas entry.
+type Replica struct {
+	Name  string `json:"name" yaml:"name"`
+	Count int64  `json:"count" yaml:"count"`
 }
 
 // Patch is one kustomize patches entry: an inline patch and its target
@@ -121,6 +141,21 @@ type VarSource struct {
 	Optional bool   `json:"optional,omitempty"`
 	File     string `json:"file,omitempty"`
 	Line     int    `json:"line,omitempty"`
+}
+
+// ValuesRef is one valuesFrom reference of a HelmRelease and where the
+// repository defines the object. File is empty when no file does.
+type ValuesRef struct {
+	Kind string `json:"kind"`
+	Name string `json:"name"`
+	// ValuesKey is the data key read; "values.yaml" when empty.
+	ValuesKey string `json:"valuesKey,omitempty"`
+	// TargetPath, when set, places the key's value at this path (in
+	// --set syntax) instead of merging it as a values document.
+	TargetPath string `json:"targetPath,omitempty"`
+	Optional   bool   `json:"optional,omitempty"`
+	File       string `json:"file,omitempty"`
+	Line       int    `json:"line,omitempty"`
 }
 
 // Metadata are labels and annotations.

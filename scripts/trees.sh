@@ -8,10 +8,11 @@
 REAL=$REPO/testdata/real
 
 # module_dir MOD@VER: download (cached) and print the module's directory. Run outside any
-# module so that go.mod/go.sum of this repo are never touched.
+# module so that go.mod/go.sum of this repo are never touched. TREES_GOMODCACHE, when set,
+# is the module cache used for these downloads only.
 module_dir() {
   local json dir
-  json=$(cd / && GOWORK=off GOFLAGS=-mod=mod go mod download -json "$1") || { note "go mod download $1 failed"; return 1; }
+  json=$(cd / && GOMODCACHE=${TREES_GOMODCACHE:-$(go env GOMODCACHE)} GOWORK=off GOFLAGS=-mod=mod go mod download -json "$1") || { note "go mod download $1 failed"; return 1; }
   dir=$(jq -r '.Dir // empty' <<<"$json")
   [[ -n $dir && -d $dir ]] || { note "go mod download $1: no Dir ($(jq -r '.Error // empty' <<<"$json"))"; return 1; }
   printf '%s\n' "$dir"

@@ -22,6 +22,7 @@ type gateFlags struct {
 	loadRestrictor    string
 	allowRemote       bool
 	repoURL           string
+	noEngine          bool
 	jobs              int
 	config            string
 	failOn            string
@@ -125,6 +126,7 @@ func (f *gateFlags) register(cmd *cobra.Command) {
 	fl.StringVar(&f.loadRestrictor, "load-restrictor", string(render.LoadRootOnly), "files a kustomization may read: rootOnly or none")
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow remote kustomize bases")
 	fl.StringVar(&f.repoURL, "repo-url", "", "URL Argo CD and Flux clone this repository from: their objects with this source define targets (default: the config's repoURL)")
+	fl.BoolVar(&f.noEngine, "no-engine", false, "find targets by directory only, ignoring Argo CD and Flux objects")
 	fl.IntVar(&f.jobs, "jobs", 0, "targets rendered at once (default GOMAXPROCS)")
 	fl.StringVar(&f.config, "config", "", "trusted configuration file, used instead of the repository's .syncgate.yaml; it may waive any rule")
 	fl.BoolVar(&f.noRepoExceptions, "no-repo-exceptions", false, "apply none of the repository's own exceptions, severity overrides and ignore annotations")
@@ -157,6 +159,7 @@ func (f *gateFlags) options() (syncgate.Options, error) {
 	opts.Render.AllowRemote = f.allowRemote
 	opts.Validate.AllowRemote = f.allowRemote
 	opts.Engine.RepoURL = f.repoURL
+	opts.Engine.Disabled = f.noEngine
 	if f.jobs > 0 {
 		opts.Render.Jobs, opts.Validate.Jobs, opts.Policy.Jobs, opts.Secrets.Jobs = f.jobs, f.jobs, f.jobs, f.jobs
 	}

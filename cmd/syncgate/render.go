@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
+	"github.com/syncgate/syncgate/report"
 )
 
 // listedTargets is how many targets an error that lists them names; the
@@ -20,7 +23,7 @@ const listedTargets = 10
 
 func newRenderCmd() *cobra.Command {
 	var gf gateFlags
-	var all bool
+	var all, check, argoCMP bool
 	var name string
 	var valuesFiles, set []string
 	var releaseName, namespace string
@@ -35,11 +38,34 @@ manifests of a directory of plain manifests. A directory with none of these
 of its own, such as a folder of apps or an app's folder holding base/ and
 overlays/, is not a target: render fails with exit code 2 and lists the
 targets under it. --target NAME renders the target of that name discovered
-under PATH (as syncgate targets lists them), --all every one.`,
+under PATH (as syncgate targets lists them), --all every one.
+
+With --check, the rendered objects are also checked as syncgate check
+checks them, and the manifests are printed only when the check allows;
+otherwise the findings go to stderr and the exit code is 1, so an Argo CD
+Config Management Plugin running it refuses to sync a blocked revision.
+The check flags (--stage, --policy, --crds, ...) apply only with --check.
+
+--argocd-cmp runs render --check as an Argo CD Config Management Plugin's
+generate command, in the application's directory: the repository root is
+that directory less ARGOCD_APP_SOURCE_PATH, the Helm release is named
+ARGOCD_APP_NAME in ARGOCD_APP_NAMESPACE, the repository URL is
+ARGOCD_APP_SOURCE_REPO_URL, and the application's plugin environment may
+set ARGOCD_ENV_SYNCGATE_FAIL_ON and ARGOCD_ENV_SYNCGATE_KUBERNETES_VERSION.
+Flags given win over the environment.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if all && name != "" {
 				return usageError(errors.New("--all and --target exclude each other"))
+			}
+			if argoCMP {
+				check = true
+				if err := fromArgoCMP(cmd, &gf, &releaseName, &namespace); err != nil {
+					return usageError(err)
+				}
+			}
+			if !check {
+				gf.checks = nil // rendering alone runs no stage
 			}
 			sess, err := gf.open(cmd.Context(), args)
 			if err != nil {
@@ -104,6 +130,11 @@ under PATH (as syncgate targets lists them), --all every one.`,
 				}
 				return usageError(fmt.Errorf("%s is not a target: it has no kustomization, Chart.yaml or manifests of its own%s", dir, targetList(found)))
 			}
+			if check {
+				if err := checkRendered(cmd, g, src, results); err != nil {
+					return err
+				}
+			}
 			failed := 0
 			out := cmd.OutOrStdout()
 			for i, res := range results {
@@ -126,14 +157,81 @@ under PATH (as syncgate targets lists them), --all every one.`,
 		},
 	}
 	gf.register(cmd)
+	gf.registerChecks(cmd)
 	fl := cmd.Flags()
 	fl.BoolVar(&all, "all", false, "render every target discovered under PATH")
+	fl.BoolVar(&argoCMP, "argocd-cmp", false, "run as an Argo CD Config Management Plugin: --check, with the root, release, namespace and repository URL from the plugin's environment")
+	fl.BoolVar(&check, "check", false, "check the rendered objects and print them only when the check allows; otherwise print the findings to stderr and exit 1")
 	fl.StringVar(&name, "target", "", "render the target called `NAME` among those discovered under PATH (see syncgate targets)")
 	fl.StringArrayVarP(&valuesFiles, "values", "f", nil, "Helm values file layered on the chart's values.yaml (repeatable)")
 	fl.StringArrayVar(&set, "set", nil, "Helm value in --set syntax (repeatable)")
 	fl.StringVar(&releaseName, "release-name", "", `Helm release name (default "release-name")`)
 	fl.StringVarP(&namespace, "namespace", "n", "", `Helm release namespace (default "default")`)
 	return cmd
+}
+
+// fromArgoCMP sets the flags not given from the environment the Argo CD
+// CMP server gives a plugin's generate command.
+func fromArgoCMP(cmd *cobra.Command, gf *gateFlags, releaseName, namespace *string) error {
+	fl := cmd.Flags()
+	if !fl.Changed("root") {
+		wd, err := os.Getwd()
+		if err != nil {
+			return err
+		}
+		root := filepath.Clean(wd)
+		if rel := filepath.Clean(filepath.FromSlash(os.Getenv("ARGOCD_APP_SOURCE_PATH"))); rel != "." {
+			trimmed, ok := strings.CutSuffix(root, string(filepath.Separator)+rel)
+			if !ok {
+				return fmt.Errorf("ARGOCD_APP_SOURCE_PATH %q is not the end of the working directory %s", rel, root)
+			}
+			root = trimmed
+		}
+		gf.root = root
+	}
+	if !fl.Changed("release-name") {
+		*releaseName = os.Getenv("ARGOCD_APP_NAME")
+	}
+	if !fl.Changed("namespace") {
+		*namespace = os.Getenv("ARGOCD_APP_NAMESPACE")
+	}
+	for flag, env := range map[string]string{
+		"repo-url":           "ARGOCD_APP_SOURCE_REPO_URL",
+		"fail-on":            "ARGOCD_ENV_SYNCGATE_FAIL_ON",
+		"kubernetes-version": "ARGOCD_ENV_SYNCGATE_KUBERNETES_VERSION",
+	} {
+		if v := os.Getenv(env); v != "" && !fl.Changed(flag) {
+			if _, err := manifest.ParseSeverity(v); flag == "fail-on" && err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+			if err := fl.Set(flag, v); err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+		}
+	}
+	return nil
+}
+
+// checkRendered checks rendered results with the repository's
+// configuration; when the check blocks, it writes the decision to stderr
+// and returns the findings exit code.
+func checkRendered(cmd *cobra.Command, g *syncgate.Gate, src *syncgate.Source, results []*render.Result) error {
+	cfg, err := src.RepositoryConfig()
+	if err != nil {
+		return usageError(err)
+	}
+	d, err := g.CheckObjects(cmd.Context(), syncgate.Objects{Targets: results, Repository: cfg, FS: src.FS})
+	if err != nil {
+		return usageError(err)
+	}
+	if d.Allowed {
+		return nil
+	}
+	errOut := cmd.ErrOrStderr()
+	if err := report.Write(errOut, d, report.Text, reportOptions(errOut, true, report.Catalog(g.Rules()))); err != nil {
+		return usageError(err)
+	}
+	return &codeError{code: exitFindings, err: errBlocked}
 }
 
 // notATarget reports whether a target taken at a directory turned out to
