@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -55,6 +56,10 @@ type Options struct {
 	// ShutdownTimeout bounds how long Run waits for requests in flight
 	// when its context ends.
 	ShutdownTimeout time.Duration
+	// Profiling serves the Go profiles (net/http/pprof) under
+	// /debug/pprof/ beside /metrics, for finding what limits a loaded
+	// server. Off by default: a profile shows the code, not the data.
+	Profiling bool
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 	// DecisionLog receives one record per answered review or check: uid,
@@ -125,13 +130,25 @@ func (s *Server) Load(ctx context.Context) error { return s.reload(ctx) }
 // Handler serves the API, the probes and /metrics.
 func (s *Server) Handler() http.Handler {
 	mux := s.apiMux()
-	mux.Handle("GET /metrics", s.MetricsHandler())
+	s.handleMetrics(mux)
 	return mux
 }
 
-// MetricsHandler serves /metrics alone.
+// MetricsHandler serves /metrics alone, and the profiles when
+// Options.Profiling is set.
 func (s *Server) MetricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	mux := http.NewServeMux()
+	s.handleMetrics(mux)
+	return mux
+}
+
+func (s *Server) handleMetrics(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	if s.opts.Profiling {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 }
 
 func (s *Server) apiMux() *http.ServeMux {

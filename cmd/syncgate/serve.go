@@ -73,6 +73,7 @@ duration, never a value.`,
 	fl.StringSliceVar(&opts.ExcludedNamespaces, "exclude-namespace", opts.ExcludedNamespaces, "namespaces whose objects are admitted without a check (repeatable)")
 	fl.DurationVar(&opts.ReloadInterval, "reload-interval", opts.ReloadInterval, "how often the policy, CRD and configuration files are polled for changes")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", opts.ShutdownTimeout, "how long a stop waits for the requests in flight")
+	fl.BoolVar(&opts.Profiling, "profiling", false, "serve the Go profiles under /debug/pprof/ beside /metrics")
 	fl.StringArrayVar(&named, "named-config", nil, "trusted configuration a /v1/check request may name with ?config=NAME, as NAME=FILE (repeatable)")
 	return cmd
 }
