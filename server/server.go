@@ -49,7 +49,8 @@ type Options struct {
 	// FailOpen allows an admission review that found no slot, instead of
 	// denying it.
 	FailOpen bool
-	// ExcludedNamespaces are allowed without a check.
+	// ExcludedNamespaces are allowed without a check, unless the Set
+	// names its own (Set.ExcludedNamespaces).
 	ExcludedNamespaces []string
 	// ReadHeaderTimeout, ReadTimeout and IdleTimeout bound slow clients.
 	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
@@ -272,7 +273,12 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 	}
 }
 
-// excluded reports whether a namespace is checked at all.
-func (s *Server) excluded(namespace string) bool {
-	return namespace != "" && slices.Contains(s.opts.ExcludedNamespaces, namespace)
+// excluded reports whether the reviews of a namespace are admitted
+// without a check: by the set's configuration, or else Options.
+func (s *Server) excluded(set *Set, namespace string) bool {
+	names := s.opts.ExcludedNamespaces
+	if set.ExcludedNamespaces != nil {
+		names = set.ExcludedNamespaces
+	}
+	return namespace != "" && slices.Contains(names, namespace)
 }

@@ -381,3 +381,39 @@ func TestAdmission(t *testing.T) {
 		}
 	})
 }
+
+// TestExcludedNamespaces: the Set's excluded namespaces, from the
+// configuration, replace Options' (kube-system by default).
+func TestExcludedNamespaces(t *testing.T) {
+	tests := []struct {
+		name     string
+		excluded []string // the Set's
+		allowed  map[string]bool
+	}{
+		{"default", nil, map[string]bool{"kube-system": true, "apps": false}},
+		{"from the configuration", []string{"apps"}, map[string]bool{"kube-system": false, "apps": true}},
+		{"none", []string{}, map[string]bool{"kube-system": false, "apps": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, func(o *Options) {
+				load := o.Load
+				o.Load = func(ctx context.Context) (*Set, error) {
+					set, err := load(ctx)
+					if set != nil {
+						set.ExcludedNamespaces = tt.excluded
+					}
+					return set, err
+				}
+			})
+			got := map[string]bool{}
+			for ns := range tt.allowed {
+				_, body := ts.post(t, "/v1/admission", "application/json", strings.NewReader(reviewJSON("x-"+ns, "CREATE", ns, configMap("forbidden"))))
+				got[ns] = decodeResponse(t, body).Allowed
+			}
+			if diff := cmp.Diff(tt.allowed, got); diff != "" {
+				t.Errorf("allowed by namespace (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
