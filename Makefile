@@ -54,9 +54,11 @@ bench:
 bench-serve:
 	bash bench/serve.sh
 
-# A static, non-root, distroless image of syncgate (Dockerfile).
+# A static, non-root image of syncgate in bin/syncgate-image.tar, built by ko with no
+# Docker daemon and no registry, then checked (tools/image/build.sh). IMAGE_BUILDER=docker
+# builds the Dockerfile (distroless) instead, where a Docker daemon runs.
 image:
-	docker build -t syncgate:dev .
+	bash tools/image/build.sh
 
 # Byte-for-byte comparison with kustomize build v5.8.2 and helm template v4.3.1.
 fidelity:

@@ -40,9 +40,20 @@ type Config struct {
 	// StageConfig adds the repository's own policies, CRDs, schema
 	// locations and secrets settings to the Gate's.
 	StageConfig `yaml:",inline"`
+	// Admission configures syncgate serve's admission webhook; only a
+	// trusted configuration (serve --config) is read for it.
+	Admission AdmissionConfig `yaml:"admission"`
 
 	file          string         // where the configuration was read, for findings about it
 	severityLines map[string]int // the line of each Severity key
+}
+
+// AdmissionConfig configures the admission webhook of syncgate serve.
+type AdmissionConfig struct {
+	// ExcludedNamespaces are namespaces whose objects are admitted without
+	// a check, replacing serve's --exclude-namespace (kube-system by
+	// default); an empty list excludes none. Unset keeps the flag's.
+	ExcludedNamespaces []string `yaml:"excludedNamespaces"`
 }
 
 // TargetConfig declares one target in .syncgate.yaml.

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -45,7 +46,7 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 	}
 	t := &targetEval{
 		everything: rego.EvalResolver(syncgateRef, constant{all}),
-		secrets:    secretsOf(objects),
+		secrets:    &targetSecrets{objects: objects},
 		gk:         e.gk.forTarget(ctx, objects),
 	}
 	results := make([][]manifest.Finding, len(objects))
@@ -65,7 +66,7 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 // targetEval is what every evaluation of one target's objects shares.
 type targetEval struct {
 	everything rego.EvalOption // data.syncgate.objects
-	secrets    *redact.Set     // secret values of every object
+	secrets    *targetSecrets  // secret values of every object
 	gk         *gatekeeperRun
 }
 
@@ -224,16 +225,35 @@ func (c constant) Eval(context.Context, resolver.Input) (resolver.Result, error)
 type printer struct {
 	logger  *slog.Logger
 	obj     *manifest.Object
-	secrets *redact.Set
+	secrets *targetSecrets
 }
 
 func (p printer) Print(pc print.Context, msg string) error {
+	// Redacting costs a walk of every object: only for a message kept.
+	if !p.logger.Enabled(context.Background(), slog.LevelDebug) {
+		return nil
+	}
 	loc := ""
 	if pc.Location != nil {
 		loc = fmt.Sprintf("%s:%d", pc.Location.File, pc.Location.Row)
 	}
 	p.logger.Debug("policy print", "policy", loc, "object", p.obj.Ref().String(), "message", p.secrets.Redact(msg))
 	return nil
+}
+
+// targetSecrets are the secret values of a target's objects, collected
+// on the first message to redact: walking every object costs as much as
+// decoding it, and most objects pass without a message.
+type targetSecrets struct {
+	objects []*manifest.Object
+	once    sync.Once
+	set     *redact.Set
+}
+
+// Redact replaces every secret value of the objects in text.
+func (s *targetSecrets) Redact(text string) string {
+	s.once.Do(func() { s.set = secretsOf(s.objects) })
+	return s.set.Redact(text)
 }
 
 // secretsOf collects the values of objects a message must not show: a

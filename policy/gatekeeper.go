@@ -13,7 +13,6 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
 
-	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -311,7 +310,7 @@ func (gk *gatekeeper) compileRendered(ctx context.Context, obj *manifest.Object)
 }
 
 // evaluate runs every constraint that matches obj.
-func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest.Object, secrets *redact.Set) []manifest.Finding {
+func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest.Object, secrets *targetSecrets) []manifest.Finding {
 	var findings []manifest.Finding
 	var review ast.Value
 	for _, c := range run.constraints {
@@ -345,7 +344,7 @@ func (run *gatekeeperRun) evaluate(ctx context.Context, e *Engine, obj *manifest
 	return findings
 }
 
-func (e *Engine) evaluateConstraint(ctx context.Context, t *template, c constraint, obj *manifest.Object, input ast.Value, inventory rego.EvalOption, secrets *redact.Set) []manifest.Finding {
+func (e *Engine) evaluateConstraint(ctx context.Context, t *template, c constraint, obj *manifest.Object, input ast.Value, inventory rego.EvalOption, secrets *targetSecrets) []manifest.Finding {
 	rs, err := e.eval(ctx, t.query, rego.EvalParsedInput(input), inventory, rego.EvalPrintHook(printer{e.opts.Logger, obj, secrets}))
 	if err != nil {
 		return []manifest.Finding{finding(obj, RuleEvalError, manifest.SeverityError, fmt.Sprintf("%s %s: %v", c.kind, c.name, err))}

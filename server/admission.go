@@ -45,8 +45,19 @@ func (s *Server) admission(w http.ResponseWriter, r *http.Request) {
 func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv1.AdmissionResponse {
 	req := rv.request
 	// Deleting leaves nothing to check; a subresource (status, scale) is
-	// not the object the checks know; an excluded namespace is not ours.
-	if req.Operation == admissionv1.Delete || rv.object == nil || req.SubResource != "" || s.excluded(req.Namespace) {
+	// not the object the checks know.
+	if req.Operation == admissionv1.Delete || rv.object == nil || req.SubResource != "" {
+		o.verdict = verdictExcluded
+		return &admissionv1.AdmissionResponse{Allowed: true}
+	}
+	l := s.acquire()
+	if l == nil {
+		o.verdict, o.reason = verdictDenied, reasonNotReady
+		return deny(http.StatusServiceUnavailable, "syncgate: policies not compiled yet; retry")
+	}
+	defer l.release()
+	// An excluded namespace is not ours, and needs no slot.
+	if s.excluded(l.set, req.Namespace) {
 		o.verdict = verdictExcluded
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}
@@ -60,12 +71,6 @@ func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv
 		return deny(http.StatusServiceUnavailable, "syncgate: overloaded, denied without a check; retry")
 	}
 	defer s.free()
-	l := s.acquire()
-	if l == nil {
-		o.verdict, o.reason = verdictDenied, reasonNotReady
-		return deny(http.StatusServiceUnavailable, "syncgate: policies not compiled yet; retry")
-	}
-	defer l.release()
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
 	defer cancel()
 	d, err := checkObjects(ctx, l.set, endpointAdmission, []*manifest.Object{rv.object}, nil)

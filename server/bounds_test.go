@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -260,8 +261,30 @@ func TestMetricsListener(t *testing.T) {
 	if code := get(api.Addr().String(), "/healthz"); code != http.StatusOK {
 		t.Errorf("/healthz: %d", code)
 	}
+	if code := get(metrics.Addr().String(), "/debug/pprof/"); code != http.StatusNotFound {
+		t.Errorf("/debug/pprof/ without Profiling: %d, want 404", code)
+	}
 	cancel()
 	if err := <-done; err != nil {
 		t.Errorf("Serve: %v", err)
+	}
+}
+
+// TestProfiling serves the Go profiles beside /metrics when asked to.
+func TestProfiling(t *testing.T) {
+	opts := DefaultOptions()
+	opts.Load = testLoader("testdata/policy")
+	opts.Profiling = true
+	srv, err := New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.MetricsHandler()
+	for path, want := range map[string]int{"/debug/pprof/": 200, "/debug/pprof/heap": 200, "/metrics": 200, "/v1/admission": 404} {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Code != want {
+			t.Errorf("GET %s: %d, want %d", path, w.Code, want)
+		}
 	}
 }

@@ -7,72 +7,149 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"unicode/utf8"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kjson "sigs.k8s.io/json"
 
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// review is a decoded AdmissionReview request with its object.
+// review is a decoded AdmissionReview request with its objects.
 type review struct {
 	request *admissionv1.AdmissionRequest
 	// object is request.object decoded as the check decodes files; nil
 	// when the request carries none (DELETE).
 	object *manifest.Object
+	// oldObject is request.oldObject, the object as stored before an
+	// UPDATE or DELETE; nil on CREATE and CONNECT.
+	oldObject *manifest.Object
+}
+
+// wireReview is an AdmissionReview as it arrives: the request's objects
+// are decoded straight into maps, in the one pass over the body, instead
+// of kept raw and parsed again.
+type wireReview struct {
+	metav1.TypeMeta `json:",inline"`
+	Request         *wireRequest `json:"request"`
+}
+
+type wireRequest struct {
+	admissionv1.AdmissionRequest `json:",inline"`
+	// Object and OldObject shadow the embedded request's raw fields.
+	Object    map[string]any `json:"object"`
+	OldObject map[string]any `json:"oldObject"`
 }
 
 // decodeReview decodes an AdmissionReview admission.k8s.io/v1 within
-// limits. The whole body goes through the bounded decoder first, which
-// refuses duplicate keys, deep nesting and invalid UTF-8 that
-// encoding/json would accept; the typed fields are then read from it.
+// limits, in one pass as the apiserver encodes it: case-sensitive field
+// names, duplicate keys refused at any depth, and the objects no deeper
+// than limits allow (decodeObject). A review is plain JSON: the YAML
+// decoder the check uses on files costs several times more.
 func decodeReview(body []byte, limits manifest.Limits) (*review, error) {
-	docs, err := manifest.Decode("AdmissionReview", body, limits)
-	if err != nil {
-		return nil, err
+	limits = limits.WithDefaults()
+	if err := checkJSONText(body, limits); err != nil {
+		return nil, fmt.Errorf("AdmissionReview: %w", err)
 	}
-	if len(docs) != 1 {
-		return nil, fmt.Errorf("AdmissionReview: want one JSON document, got %d", len(docs))
-	}
-	whole, ok := docs[0].Value.(map[string]any)
-	if !ok {
-		return nil, errors.New("AdmissionReview: not a JSON object")
-	}
-	var ar admissionv1.AdmissionReview
-	if err := json.Unmarshal(body, &ar); err != nil {
+	var ar wireReview
+	if err := strictJSON(body, &ar); err != nil {
 		return nil, fmt.Errorf("AdmissionReview: %w", err)
 	}
 	if ar.APIVersion != "admission.k8s.io/v1" || ar.Kind != "AdmissionReview" {
 		return nil, fmt.Errorf("AdmissionReview: apiVersion %q kind %q: want admission.k8s.io/v1 AdmissionReview", ar.APIVersion, ar.Kind)
 	}
-	if ar.Request == nil {
+	req := ar.Request
+	if req == nil {
 		return nil, errors.New("AdmissionReview: no request")
 	}
-	if ar.Request.UID == "" {
+	if req.UID == "" {
 		return nil, errors.New("AdmissionReview: request.uid is empty")
 	}
-	rv := &review{request: ar.Request}
-	req, _ := whole["request"].(map[string]any)
-	content, _ := req["object"].(map[string]any)
+	rv := &review{request: &req.AdmissionRequest}
+	var err error
+	if rv.object, err = decodeObject("request.object", req.Object, req.Namespace, limits); err != nil {
+		return nil, err
+	}
+	if rv.oldObject, err = decodeObject("request.oldObject", req.OldObject, req.Namespace, limits); err != nil {
+		return nil, err
+	}
+	return rv, nil
+}
+
+// decodeObject checks one decoded object of a review: no deeper than
+// limits allow, with apiVersion and kind; nil when the review has none.
+// On create the apiserver sends the namespace beside the object, which may
+// not name it: checks see the object as it will be stored.
+func decodeObject(field string, content map[string]any, namespace string, limits manifest.Limits) (*manifest.Object, error) {
 	if content == nil {
-		return rv, nil
+		return nil, nil
 	}
-	obj := manifest.NewObject(content, manifest.Origin{File: "request.object", Line: docs[0].Line})
+	if err := checkDepth(content, 0, limits.MaxDepth); err != nil {
+		return nil, fmt.Errorf("AdmissionReview: %s: %w", field, err)
+	}
+	obj := manifest.NewObject(content, manifest.Origin{File: field, Line: 1})
 	if obj.APIVersion == "" || obj.Kind == "" {
-		return nil, errors.New("AdmissionReview: request.object has no apiVersion or kind")
+		return nil, fmt.Errorf("AdmissionReview: %s has no apiVersion or kind", field)
 	}
-	// On create the apiserver sends the namespace beside the object, which
-	// may not name it; checks see the object as it will be stored.
-	if obj.Namespace == "" && ar.Request.Namespace != "" {
+	if obj.Namespace == "" && namespace != "" {
 		md, _ := content["metadata"].(map[string]any)
 		if md == nil {
 			md = map[string]any{}
 			content["metadata"] = md
 		}
-		md["namespace"] = ar.Request.Namespace
-		obj.Namespace = ar.Request.Namespace
+		md["namespace"] = namespace
+		obj.Namespace = namespace
 	}
-	rv.object = obj
-	return rv, nil
+	return obj, nil
+}
+
+// checkJSONText refuses, before any parsing, a body larger than limits
+// and text that JSON decoders disagree on: invalid UTF-8, which
+// encoding/json would replace quietly.
+func checkJSONText(data []byte, limits manifest.Limits) error {
+	if len(data) > limits.MaxFileBytes {
+		return fmt.Errorf("%w: %d bytes, the limit is %d", manifest.ErrLimit, len(data), limits.MaxFileBytes)
+	}
+	if !utf8.Valid(data) {
+		return errors.New("invalid UTF-8")
+	}
+	return nil
+}
+
+// strictJSON decodes data into v as the apiserver does: case-sensitive
+// field names, integers kept as int64 (as the check's decoder keeps them),
+// and duplicate keys refused at any depth. Its scanner refuses nesting
+// beyond 10,000 levels before anything is decoded.
+func strictJSON(data []byte, v any) error {
+	strict, err := kjson.UnmarshalStrict(data, v, kjson.DisallowDuplicateFields)
+	if err != nil {
+		return err
+	}
+	return errors.Join(strict...)
+}
+
+// checkDepth refuses a decoded value nested deeper than max maps and
+// lists, counted as the check's decoder counts them.
+func checkDepth(v any, depth, max int) error {
+	if depth > max {
+		return fmt.Errorf("%w: nesting deeper than %d", manifest.ErrLimit, max)
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for _, item := range x {
+			if err := checkDepth(item, depth+1, max); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, item := range x {
+			if err := checkDepth(item, depth+1, max); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // Stream formats /v1/check accepts.

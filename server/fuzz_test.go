@@ -1,6 +1,7 @@
 package server
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -12,6 +13,7 @@ func FuzzDecodeReview(f *testing.F) {
 	f.Add([]byte(reviewJSON("u", "CREATE", "apps", configMap("forbidden"))))
 	f.Add([]byte(reviewJSON("u", "DELETE", "", "")))
 	f.Add([]byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"u","object":{"apiVersion":"v1","kind":"List","items":[1]}}}`))
+	f.Add([]byte(strings.Replace(reviewJSON("u", "UPDATE", "apps", configMap("new")), `"object":`, `"oldObject":`+configMap("old")+`,"object":`, 1)))
 	f.Add([]byte(nested(200)))
 	f.Add([]byte("a: &a [*a]"))
 	limits := manifest.Limits{MaxFileBytes: 1 << 20}
@@ -23,8 +25,10 @@ func FuzzDecodeReview(f *testing.F) {
 		if rv.request.UID == "" {
 			t.Error("a review without a uid decoded")
 		}
-		if rv.object != nil && (rv.object.Kind == "" || rv.object.APIVersion == "") {
-			t.Error("an object without apiVersion or kind decoded")
+		for _, o := range []*manifest.Object{rv.object, rv.oldObject} {
+			if o != nil && (o.Kind == "" || o.APIVersion == "") {
+				t.Error("an object without apiVersion or kind decoded")
+			}
 		}
 	})
 }

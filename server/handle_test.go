@@ -95,3 +95,31 @@ func TestKindLabel(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeReviewObjects: both objects of a review decode, in the
+// review's namespace when they name none, with integers kept as int64 as
+// the check's decoder keeps them.
+func TestDecodeReviewObjects(t *testing.T) {
+	body := strings.Replace(reviewJSON("u-1", "UPDATE", "apps", `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{"n":"2"},"x":2}`),
+		`"object":`, `"oldObject":{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm","namespace":"apps"},"x":1.5},"object":`, 1)
+	rv, err := decodeReview([]byte(body), manifest.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type got struct {
+		Operation string
+		Object    map[string]any
+		Old       map[string]any
+	}
+	want := got{
+		Operation: "UPDATE",
+		Object:    map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "cm", "namespace": "apps"}, "data": map[string]any{"n": "2"}, "x": int64(2)},
+		Old:       map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "cm", "namespace": "apps"}, "x": 1.5},
+	}
+	if diff := cmp.Diff(want, got{string(rv.request.Operation), rv.object.Content, rv.oldObject.Content}); diff != "" {
+		t.Errorf("review (-want +got):\n%s", diff)
+	}
+	if rv.object.Namespace != "apps" || rv.oldObject.Ref().String() != "ConfigMap/apps/cm" {
+		t.Errorf("objects: %v, %v", rv.object.Ref(), rv.oldObject.Ref())
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"slices"
 	"sync/atomic"
 	"time"
@@ -48,13 +49,18 @@ type Options struct {
 	// FailOpen allows an admission review that found no slot, instead of
 	// denying it.
 	FailOpen bool
-	// ExcludedNamespaces are allowed without a check.
+	// ExcludedNamespaces are allowed without a check, unless the Set
+	// names its own (Set.ExcludedNamespaces).
 	ExcludedNamespaces []string
 	// ReadHeaderTimeout, ReadTimeout and IdleTimeout bound slow clients.
 	ReadHeaderTimeout, ReadTimeout, IdleTimeout time.Duration
 	// ShutdownTimeout bounds how long Run waits for requests in flight
 	// when its context ends.
 	ShutdownTimeout time.Duration
+	// Profiling serves the Go profiles (net/http/pprof) under
+	// /debug/pprof/ beside /metrics, for finding what limits a loaded
+	// server. Off by default: a profile shows the code, not the data.
+	Profiling bool
 	// Logger receives diagnostics; nil discards them.
 	Logger *slog.Logger
 	// DecisionLog receives one record per answered review or check: uid,
@@ -125,13 +131,25 @@ func (s *Server) Load(ctx context.Context) error { return s.reload(ctx) }
 // Handler serves the API, the probes and /metrics.
 func (s *Server) Handler() http.Handler {
 	mux := s.apiMux()
-	mux.Handle("GET /metrics", s.MetricsHandler())
+	s.handleMetrics(mux)
 	return mux
 }
 
-// MetricsHandler serves /metrics alone.
+// MetricsHandler serves /metrics alone, and the profiles when
+// Options.Profiling is set.
 func (s *Server) MetricsHandler() http.Handler {
-	return promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{})
+	mux := http.NewServeMux()
+	s.handleMetrics(mux)
+	return mux
+}
+
+func (s *Server) handleMetrics(mux *http.ServeMux) {
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.metrics.registry, promhttp.HandlerOpts{}))
+	if s.opts.Profiling {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 }
 
 func (s *Server) apiMux() *http.ServeMux {
@@ -255,7 +273,12 @@ func (s *Server) httpServer(h http.Handler) *http.Server {
 	}
 }
 
-// excluded reports whether a namespace is checked at all.
-func (s *Server) excluded(namespace string) bool {
-	return namespace != "" && slices.Contains(s.opts.ExcludedNamespaces, namespace)
+// excluded reports whether the reviews of a namespace are admitted
+// without a check: by the set's configuration, or else Options.
+func (s *Server) excluded(set *Set, namespace string) bool {
+	names := s.opts.ExcludedNamespaces
+	if set.ExcludedNamespaces != nil {
+		names = set.ExcludedNamespaces
+	}
+	return namespace != "" && slices.Contains(names, namespace)
 }

@@ -44,7 +44,7 @@ type testServer struct {
 }
 
 // copyDir copies the files of src into a new temporary directory.
-func copyDir(t *testing.T, src string) string {
+func copyDir(t testing.TB, src string) string {
 	t.Helper()
 	dst := t.TempDir()
 	entries, err := os.ReadDir(src)
@@ -83,7 +83,7 @@ func testLoader(dir string) Loader {
 }
 
 // selfSigned writes a certificate for 127.0.0.1 and its key into dir.
-func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.CertPool) {
+func selfSigned(t testing.TB, dir string) (certFile, keyFile string, pool *x509.CertPool) {
 	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -124,7 +124,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, pool *x509.
 
 // startServer serves over real TLS on loopback until the test ends, and
 // waits until it is ready.
-func startServer(t *testing.T, adjust func(*Options)) *testServer {
+func startServer(t testing.TB, adjust func(*Options)) *testServer {
 	t.Helper()
 	ts := &testServer{policyDir: copyDir(t, "testdata/policy"), log: &syncBuffer{}}
 	certFile, keyFile, pool := selfSigned(t, t.TempDir())
@@ -174,17 +174,30 @@ func startServer(t *testing.T, adjust func(*Options)) *testServer {
 }
 
 // waitFor polls cond until it holds; the test's own deadline bounds it.
-func (ts *testServer) waitFor(t *testing.T, what string, cond func() bool) {
+func (ts *testServer) waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
+	// A benchmark has no deadline of its own: two minutes bound it.
+	deadline, ok := testDeadline(t)
+	if !ok {
+		deadline = time.Now().Add(2 * time.Minute)
+	}
 	for !cond() {
-		if deadline, ok := t.Deadline(); ok && time.Until(deadline) < 5*time.Second {
+		if time.Until(deadline) < 5*time.Second {
 			t.Fatalf("gave up waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 }
 
-func (ts *testServer) get(t *testing.T, path string) (int, string) {
+// testDeadline is t's deadline; a benchmark has none.
+func testDeadline(t testing.TB) (deadline time.Time, ok bool) {
+	if d, ok := t.(interface{ Deadline() (time.Time, bool) }); ok {
+		return d.Deadline()
+	}
+	return time.Time{}, false
+}
+
+func (ts *testServer) get(t testing.TB, path string) (int, string) {
 	t.Helper()
 	resp, err := ts.client.Get(ts.base + path)
 	if err != nil {
@@ -367,4 +380,40 @@ func TestAdmission(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestExcludedNamespaces: the Set's excluded namespaces, from the
+// configuration, replace Options' (kube-system by default).
+func TestExcludedNamespaces(t *testing.T) {
+	tests := []struct {
+		name     string
+		excluded []string // the Set's
+		allowed  map[string]bool
+	}{
+		{"default", nil, map[string]bool{"kube-system": true, "apps": false}},
+		{"from the configuration", []string{"apps"}, map[string]bool{"kube-system": false, "apps": true}},
+		{"none", []string{}, map[string]bool{"kube-system": false, "apps": false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ts := startServer(t, func(o *Options) {
+				load := o.Load
+				o.Load = func(ctx context.Context) (*Set, error) {
+					set, err := load(ctx)
+					if set != nil {
+						set.ExcludedNamespaces = tt.excluded
+					}
+					return set, err
+				}
+			})
+			got := map[string]bool{}
+			for ns := range tt.allowed {
+				_, body := ts.post(t, "/v1/admission", "application/json", strings.NewReader(reviewJSON("x-"+ns, "CREATE", ns, configMap("forbidden"))))
+				got[ns] = decodeResponse(t, body).Allowed
+			}
+			if diff := cmp.Diff(tt.allowed, got); diff != "" {
+				t.Errorf("allowed by namespace (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

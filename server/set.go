@@ -26,6 +26,9 @@ type Set struct {
 	// Configs are trusted configurations a /v1/check request may name
 	// with ?config=NAME.
 	Configs map[string]*syncgate.Config
+	// ExcludedNamespaces, when not nil, replace Options.ExcludedNamespaces:
+	// the admission section of the configuration, reloaded with it.
+	ExcludedNamespaces []string
 }
 
 // Loader builds a Set: once at start, and again whenever a watched file

@@ -39,7 +39,8 @@ duration, never a value.`,
 			if err != nil {
 				return usageError(err)
 			}
-			opts.Load = func(ctx context.Context) (*server.Set, error) { return gf.serverSet(ctx, configs) }
+			namespacesFlag := cmd.Flags().Changed("exclude-namespace")
+			opts.Load = func(ctx context.Context) (*server.Set, error) { return gf.serverSet(ctx, configs, namespacesFlag) }
 			opts.Watch = gf.watched(configs)
 			opts.Logger = slog.New(slog.NewTextHandler(cmd.ErrOrStderr(), nil))
 			opts.DecisionLog = slog.New(slog.NewJSONHandler(cmd.OutOrStdout(), nil))
@@ -70,9 +71,10 @@ duration, never a value.`,
 	fl.IntVar(&opts.MaxInflight, "max-inflight", opts.MaxInflight, "requests checked at once")
 	fl.DurationVar(&opts.QueueWait, "queue-wait", opts.QueueWait, "how long a request past --max-inflight waits for a slot")
 	fl.BoolVar(&opts.FailOpen, "fail-open", false, "allow, instead of deny, an admission review that found no slot")
-	fl.StringSliceVar(&opts.ExcludedNamespaces, "exclude-namespace", opts.ExcludedNamespaces, "namespaces whose objects are admitted without a check (repeatable)")
+	fl.StringSliceVar(&opts.ExcludedNamespaces, "exclude-namespace", opts.ExcludedNamespaces, "namespaces whose objects are admitted without a check (repeatable); --config's admission.excludedNamespaces replace them")
 	fl.DurationVar(&opts.ReloadInterval, "reload-interval", opts.ReloadInterval, "how often the policy, CRD and configuration files are polled for changes")
 	fl.DurationVar(&opts.ShutdownTimeout, "shutdown-timeout", opts.ShutdownTimeout, "how long a stop waits for the requests in flight")
+	fl.BoolVar(&opts.Profiling, "profiling", false, "serve the Go profiles under /debug/pprof/ beside /metrics")
 	fl.StringArrayVar(&named, "named-config", nil, "trusted configuration a /v1/check request may name with ?config=NAME, as NAME=FILE (repeatable)")
 	return cmd
 }
@@ -94,8 +96,11 @@ func parseNamedConfigs(specs []string) (map[string]string, error) {
 }
 
 // serverSet builds the Gate of the flags and reads the named
-// configurations: what serve loads at start and on every change.
-func (f *gateFlags) serverSet(ctx context.Context, configs map[string]string) (*server.Set, error) {
+// configurations: what serve loads at start and on every change. The
+// --config file's admission.excludedNamespaces, when set, replace
+// --exclude-namespace; namespacesFlag says the flag was given, and then
+// the file may not set them too.
+func (f *gateFlags) serverSet(ctx context.Context, configs map[string]string, namespacesFlag bool) (*server.Set, error) {
 	opts, err := f.options()
 	if err != nil {
 		return nil, err
@@ -103,6 +108,12 @@ func (f *gateFlags) serverSet(ctx context.Context, configs map[string]string) (*
 	// Isolation guards rendering; serve renders nothing.
 	opts.Isolation = nil
 	set := &server.Set{FailOn: opts.FailOn, Configs: map[string]*syncgate.Config{}}
+	if opts.Config != nil && opts.Config.Admission.ExcludedNamespaces != nil {
+		if namespacesFlag {
+			return nil, fmt.Errorf("--config %s sets admission.excludedNamespaces: leave out --exclude-namespace", f.config)
+		}
+		set.ExcludedNamespaces = opts.Config.Admission.ExcludedNamespaces
+	}
 	for name, file := range configs {
 		if set.Configs[name], err = syncgate.LoadConfig(file); err != nil {
 			return nil, fmt.Errorf("--named-config %s: %w", name, err)

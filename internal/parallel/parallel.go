@@ -18,13 +18,18 @@ func Do(n, jobs int, f func(i int)) {
 		jobs = runtime.GOMAXPROCS(0)
 	}
 	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range min(jobs, n) {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
-				f(i)
-			}
-		})
+	work := func() {
+		for i := int(next.Add(1) - 1); i < n; i = int(next.Add(1) - 1) {
+			f(i)
+		}
 	}
+	// The caller's goroutine is one of the workers: one piece of work (a
+	// server's single object) then starts no goroutine, whose small new
+	// stack would have to grow again through every deep evaluation.
+	var wg sync.WaitGroup
+	for range min(jobs, n) - 1 {
+		wg.Go(work)
+	}
+	work()
 	wg.Wait()
 }
