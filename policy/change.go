@@ -111,7 +111,7 @@ func (e *Engine) evaluateChange(ctx context.Context, c Change) []manifest.Findin
 		input["new"] = c.New.Content
 		objects = append(objects, c.New)
 	}
-	secrets := secretsOf(objects)
+	secrets := &targetSecrets{objects: objects}
 	var findings []manifest.Finding
 	value, err := ast.InterfaceToValue(input)
 	if err != nil {
