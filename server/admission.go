@@ -44,9 +44,13 @@ func (s *Server) admission(w http.ResponseWriter, r *http.Request) {
 // review decides one review, filling o.
 func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv1.AdmissionResponse {
 	req := rv.request
-	// Deleting leaves nothing to check; a subresource (status, scale) is
-	// not the object the checks know.
-	if req.Operation == admissionv1.Delete || rv.object == nil || req.SubResource != "" {
+	// A subresource (status, scale) is not the object the checks know. A
+	// DELETE has only oldObject: its change (a removal) is what is checked.
+	obj := rv.object
+	if req.Operation == admissionv1.Delete {
+		obj = rv.oldObject
+	}
+	if obj == nil || req.SubResource != "" {
 		o.verdict = verdictExcluded
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}
@@ -73,7 +77,15 @@ func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv
 	defer s.free()
 	ctx, cancel := context.WithTimeout(ctx, s.opts.RequestTimeout)
 	defer cancel()
-	d, err := checkObjects(ctx, l.set, endpointAdmission, []*manifest.Object{rv.object}, nil)
+	var objects []*manifest.Object
+	if rv.object != nil {
+		objects = []*manifest.Object{rv.object}
+	}
+	var base []*manifest.Object
+	if rv.oldObject != nil {
+		base = []*manifest.Object{rv.oldObject}
+	}
+	d, err := checkObjects(ctx, l.set, endpointAdmission, objects, base, nil)
 	if err != nil {
 		// Fail closed: what could not be checked is not admitted.
 		o.verdict, o.reason = verdictDenied, failure(err)
@@ -90,7 +102,7 @@ func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv
 			Status:  metav1.StatusFailure,
 			Code:    http.StatusForbidden,
 			Reason:  metav1.StatusReasonForbidden,
-			Message: denyMessage(rv.object.Ref(), blocking),
+			Message: denyMessage(obj.Ref(), blocking),
 		}
 	}
 	return resp

@@ -61,7 +61,7 @@ func (s *Server) check(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), s.opts.RequestTimeout)
 	defer cancel()
-	d, err := checkObjects(ctx, l.set, target, objects, trusted)
+	d, err := checkObjects(ctx, l.set, target, objects, nil, trusted)
 	if err != nil {
 		o.reason = failure(err)
 		s.log.Warn("check failed", "err", err)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/syncgate/syncgate"
+	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -119,16 +120,22 @@ func (s *Server) slot(ctx context.Context) bool {
 
 func (s *Server) free() { <-s.slots }
 
-// checkObjects checks objects as one target with the current Set.
-func checkObjects(ctx context.Context, set *Set, target string, objects []*manifest.Object, trusted *syncgate.Config) (*syncgate.Decision, error) {
+// checkObjects checks objects as one target with the current Set. With
+// base (an admission review's oldObject), the change from base to objects
+// is checked too: change rules, CEL transition rules, change policies.
+func checkObjects(ctx context.Context, set *Set, target string, objects, base []*manifest.Object, trusted *syncgate.Config) (*syncgate.Decision, error) {
 	t := render.Target{Name: target, Kind: render.KindManifests}
-	for _, o := range objects {
+	for _, o := range slices.Concat(objects, base) {
 		o.Origin.Target = target
 	}
-	return set.Gate.CheckObjects(ctx, syncgate.Objects{
+	in := syncgate.Objects{
 		Targets: []*render.Result{{Target: t, Objects: objects}},
 		Trusted: trusted,
-	})
+	}
+	if base != nil {
+		in.Base, in.Change = []*render.Result{{Target: t, Objects: base}}, change.DefaultOptions()
+	}
+	return set.Gate.CheckObjects(ctx, in)
 }
 
 // failure names why a check returned an error: its deadline, or else.

@@ -267,6 +267,16 @@ func reviewJSON(uid, operation, namespace string, obj string) string {
 "object":%s,"dryRun":false}}`, uid, namespace, operation, obj)
 }
 
+// withOld adds oldObject, the object as stored, to a review.
+func withOld(review, old string) string {
+	return strings.Replace(review, `"object":`, `"oldObject":`+old+`,"object":`, 1)
+}
+
+// immutableConfigMap is an immutable ConfigMap whose key fine holds value.
+func immutableConfigMap(value string) string {
+	return fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"immutable":true,"data":{"fine":%q}}`, value)
+}
+
 func configMap(key string) string {
 	return fmt.Sprintf(`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"cm"},"data":{%q:"x"}}`, key)
 }
@@ -327,6 +337,28 @@ func TestAdmission(t *testing.T) {
 			name:   "delete is allowed",
 			review: reviewJSON("u-4", "DELETE", "apps", ""),
 			want:   verdict{UID: "u-4", Allowed: true},
+		},
+		{
+			name:   "an update is checked as a change: immutable data edited",
+			review: withOld(reviewJSON("u-7", "UPDATE", "apps", immutableConfigMap("y")), immutableConfigMap("x")),
+			want: verdict{UID: "u-7", Code: 403, Message: "syncgate denied ConfigMap/apps/cm: 1 blocking finding(s)\n" +
+				"- change/immutable-data data: the ConfigMap is immutable: true, so its data cannot change"},
+		},
+		{
+			name:   "an update that keeps immutable data",
+			review: withOld(reviewJSON("u-8", "UPDATE", "apps", immutableConfigMap("x")), immutableConfigMap("x")),
+			want:   verdict{UID: "u-8", Allowed: true},
+		},
+		{
+			name:   "deleting a ConfigMap loses nothing",
+			review: withOld(reviewJSON("u-9", "DELETE", "apps", ""), immutableConfigMap("x")),
+			want:   verdict{UID: "u-9", Allowed: true},
+		},
+		{
+			name:   "deleting a PersistentVolumeClaim is a change rule's to refuse",
+			review: withOld(reviewJSON("u-10", "DELETE", "apps", ""), `{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}`),
+			want: verdict{UID: "u-10", Code: 403, Message: "syncgate denied PersistentVolumeClaim/apps/data: 1 blocking finding(s)\n" +
+				"- change/prune-data-loss: the PersistentVolumeClaim is removed: pruning it deletes its volume's data unless the PersistentVolume's reclaim policy is Retain"},
 		},
 		{
 			name:   "kube-system is excluded",
