@@ -86,8 +86,23 @@ func (f jsonFinding) finding() (manifest.Finding, error) {
 	}
 	out := manifest.Finding{Rule: f.Rule, Severity: sev, Message: f.Message, Target: f.Target, Field: f.Field,
 		File: f.File, Line: f.Line, New: f.New}
-	if o := f.Object; o != nil {
-		out.Object = &manifest.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+	out.Object = f.Object.ref()
+	for _, r := range f.Related {
+		out.Related = append(out.Related, manifest.Location{File: r.File, Line: r.Line, Why: r.Why})
+	}
+	// One occurrence is the finding's own target and object, as
+	// manifest.GroupFindings leaves it.
+	if len(f.Targets) > 1 {
+		for _, o := range f.Targets {
+			out.Targets = append(out.Targets, manifest.Occurrence{Target: o.Target, Object: o.Object.ref()})
+		}
 	}
 	return out, nil
+}
+
+func (o *jsonObject) ref() *manifest.ObjectRef {
+	if o == nil {
+		return nil
+	}
+	return &manifest.ObjectRef{APIVersion: o.APIVersion, Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
 }

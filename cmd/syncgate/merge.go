@@ -102,7 +102,9 @@ func mergeFiles(names []string) (*syncgate.Decision, error) {
 			objects = append(objects, f)
 		}
 	}
-	merged.Findings = secrets.Merge(files, objects)
+	// One mistake seen by targets of several shards is one finding, as
+	// in one check.
+	merged.Findings = manifest.GroupFindings(secrets.Merge(files, objects))
 	merged.Waived = slices.CompactFunc(merged.Waived, func(a, b syncgate.Waived) bool { return reflect.DeepEqual(a, b) })
 	// Each shard counts what an override changed in its own targets.
 	var overrides []syncgate.Override
