@@ -94,7 +94,7 @@ shards' -o json decisions into one.`,
 					merged.Merge(d)
 				}
 			}
-			return writeDecision(cmd, g, merged, format, files, quiet)
+			return writeDecision(cmd, report.Catalog(g.Rules()), merged, format, files, quiet)
 		},
 	}
 	gf.register(cmd)
@@ -129,14 +129,14 @@ func checkChange(cmd *cobra.Command, gf *gateFlags, rf *revisionFlags, args []st
 	if err != nil {
 		return usageError(err)
 	}
-	return writeDecision(cmd, g, d, format, files, quiet)
+	return writeDecision(cmd, report.Catalog(g.Rules()), d, format, files, quiet)
 }
 
-// writeDecision writes the report and the --report files, and turns a
-// blocking decision into exit code 1.
-func writeDecision(cmd *cobra.Command, g *syncgate.Gate, d *syncgate.Decision, format report.Format, files []reportFile, quiet bool) error {
+// writeDecision writes the report and the --report files, with rules
+// describing the findings' rules, and turns a blocking decision into exit
+// code 1.
+func writeDecision(cmd *cobra.Command, rules report.Rules, d *syncgate.Decision, format report.Format, files []reportFile, quiet bool) error {
 	out := cmd.OutOrStdout()
-	rules := report.Catalog(g.Rules())
 	if err := report.Write(out, d, format, reportOptions(out, quiet, rules)); err != nil {
 		return usageError(err)
 	}

@@ -40,20 +40,7 @@ allowed; 1: blocked; 2: a file could not be read.`,
 			if err != nil {
 				return usageError(err)
 			}
-			out := cmd.OutOrStdout()
-			rules := report.Catalog(syncgate.Rules())
-			if err := report.Write(out, d, format, reportOptions(out, quiet, rules)); err != nil {
-				return usageError(err)
-			}
-			for _, rf := range files {
-				if err := rf.write(d, quiet, rules); err != nil {
-					return usageError(err)
-				}
-			}
-			if !d.Allowed {
-				return &codeError{code: exitFindings, err: errBlocked}
-			}
-			return nil
+			return writeDecision(cmd, report.Catalog(syncgate.Rules()), d, format, files, quiet)
 		},
 	}
 	fl := cmd.Flags()
