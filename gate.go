@@ -22,6 +22,7 @@ import (
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/provenance"
 	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
@@ -420,6 +421,16 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if len(spec.scan) == 0 {
 		spec.scan = []string{"."}
 	}
+	// A check of changed files (pre-commit) scans the raw files of the
+	// targets they affect too: a file's secret may be reported through
+	// the kustomization that reads it (a secretGenerator's env file).
+	if _, files, err := splitPaths(src); err == nil && len(files) > 0 {
+		for _, t := range targets {
+			spec.scan = append(spec.scan, render.Inputs(src.FS, t)...)
+		}
+		slices.Sort(spec.scan)
+		spec.scan = slices.Compact(spec.scan)
+	}
 	if !src.Shard.whole() {
 		spec.targets = src.Shard.of(targets)
 		if src.Shard.Index != 1 {
@@ -536,6 +547,9 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 		if r.extra, err = spec.more(r, results); err != nil {
 			files()
 			return nil, err
+		}
+		if r.fsys != nil {
+			provenance.Locate(r.fsys, g.opts.Render.Limits, results, r.extra)
 		}
 	}
 	g.across(ctx, r, targets)
