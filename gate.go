@@ -426,7 +426,9 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	// the kustomization that reads it (a secretGenerator's env file).
 	if _, files, err := splitPaths(src); err == nil && len(files) > 0 {
 		for _, t := range targets {
-			spec.scan = append(spec.scan, render.Inputs(src.FS, t)...)
+			// "." is a target whose inputs cannot be told: not a reason
+			// to scan the whole repository.
+			spec.scan = append(spec.scan, slices.DeleteFunc(render.Inputs(src.FS, t), func(p string) bool { return p == "." })...)
 		}
 		slices.Sort(spec.scan)
 		spec.scan = slices.Compact(spec.scan)

@@ -87,7 +87,7 @@ func TestDiffCommand(t *testing.T) {
 			wantErr: `revision "main": unknown revision; name a branch, tag or commit; a remote branch is origin/main (git fetch origin main)`},
 		{name: "no --base", args: []string{"diff", "--in-process"}, wantCode: 2, wantErr: "--base is required"},
 		{name: "check --base marks new findings", head: deploymentWith("web2", "2"), args: []string{"check", "--base", "HEAD", "--in-process", "--stage", "validate", "-o", "github"},
-			wantCode: 1, wantOut: "::error file=app/deployment.yaml,line=1,title=new change/immutable-selector::"},
+			wantCode: 1, wantOut: "::error file=app/deployment.yaml,line=6,title=new change/immutable-selector::"},
 		{name: "--new-only needs --base", args: []string{"check", "--new-only", "--in-process"}, wantCode: 2, wantErr: "--head, --merge-base, --new-only and --all-targets need --base"},
 	}
 	for _, tt := range tests {
