@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/internal/tlstest"
 )
 
 // fill takes every slot, as MaxInflight requests being checked would,
@@ -70,7 +72,7 @@ func TestCertificateRotation(t *testing.T) {
 	ts := startServer(t, nil)
 	certFile, keyFile := ts.srv.opts.CertFile, ts.srv.opts.KeyFile
 	first := peerCert(t, ts, nil)
-	newCert, newKey, pool := selfSigned(t, t.TempDir())
+	newCert, newKey, pool := tlstest.SelfSigned(t, t.TempDir())
 	for from, to := range map[string]string{newCert: certFile, newKey: keyFile} {
 		data, err := os.ReadFile(from)
 		if err != nil {
