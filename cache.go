@@ -204,7 +204,8 @@ func (g *Gate) runKey(spec checkSpec, version string) ([sha256.Size]byte, error)
 // targetKey hashes a target and the bytes of every file it reads, on top
 // of the run's key. files remembers the hash of each file across the
 // targets of one check, which share bases and charts.
-func targetKey(run [sha256.Size]byte, fsys fs.FS, t render.Target, files *fileHashes) (cache.ActionID, error) {
+func targetKey(run [sha256.Size]byte, in *inputs, t render.Target, files *fileHashes) (cache.ActionID, error) {
+	fsys := in.fsys
 	h := sha256.New()
 	h.Write(run[:])
 	data, err := json.Marshal(t)
@@ -214,8 +215,8 @@ func targetKey(run [sha256.Size]byte, fsys fs.FS, t render.Target, files *fileHa
 	h.Write(data)
 	h.Write([]byte{0})
 	if t.Skipped == "" {
-		for _, in := range render.Inputs(fsys, t) {
-			files.tree(h, fsys, in)
+		for _, p := range in.of(t) {
+			files.tree(h, fsys, p)
 		}
 	}
 	// An engine target is also defined by the object that defines it.
@@ -330,12 +331,16 @@ func (g *Gate) keys(ctx context.Context, spec checkSpec, version string) []cache
 		g.opts.Logger.Debug("result cache not used", "err", err)
 		return nil
 	}
+	in := spec.inputs
+	if in == nil {
+		in = newInputs(spec.src.FS)
+	}
 	var files fileHashes
 	keys := make([]cache.ActionID, len(spec.targets))
 	errs := make([]error, len(spec.targets))
 	parallel.Do(len(spec.targets), max(g.opts.Render.Jobs, 1), func(i int) {
 		if errs[i] = ctx.Err(); errs[i] == nil {
-			keys[i], errs[i] = targetKey(run, spec.src.FS, spec.targets[i], &files)
+			keys[i], errs[i] = targetKey(run, in, spec.targets[i], &files)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {

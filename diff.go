@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/syncgate/syncgate/change"
@@ -311,16 +312,21 @@ type plan struct {
 // check asks for them more than once.
 type inputs struct {
 	fsys fs.FS
+	mu   sync.Mutex
 	by   map[string][]string // by target name
 }
 
 func newInputs(fsys fs.FS) *inputs { return &inputs{fsys: fsys, by: map[string][]string{}} }
 
 func (in *inputs) of(t render.Target) []string {
+	in.mu.Lock()
 	list, ok := in.by[t.Name]
+	in.mu.Unlock()
 	if !ok {
 		list = render.Inputs(in.fsys, t)
+		in.mu.Lock()
 		in.by[t.Name] = list
+		in.mu.Unlock()
 	}
 	return list
 }
@@ -332,12 +338,12 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
-	if p.all, err = g.targets(ctx, rev.Head, p.cfg); err != nil {
+	if p.all, err = g.targets(ctx, rev.Head, p.cfg, p.headInputs); err != nil {
 		return nil, nil, fmt.Errorf("head: %w", err)
 	}
 	var baseTargets []render.Target
 	if base, ok := existing(rev.Base, rev.Head.Paths); ok {
-		if baseTargets, err = g.targets(ctx, base, p.cfg); err != nil {
+		if baseTargets, err = g.targets(ctx, base, p.cfg, p.baseInputs); err != nil {
 			return nil, nil, fmt.Errorf("base: %w", err)
 		}
 	}

@@ -207,10 +207,10 @@ func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error
 	if err != nil {
 		return nil, err
 	}
-	return g.targets(ctx, src, cfg)
+	return g.targets(ctx, src, cfg, newInputs(src.FS))
 }
 
-func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.Target, error) {
+func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs) ([]render.Target, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -231,7 +231,7 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config) ([]render.
 			return nil, err
 		}
 		for _, t := range all {
-			if affectedByAny(t, files, func(t render.Target) []string { return render.Inputs(src.FS, t) }) {
+			if affectedByAny(t, files, in.of) {
 				targets = append(targets, t)
 			}
 		}
@@ -413,11 +413,12 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err != nil {
 		return nil, err
 	}
-	targets, err := g.targets(ctx, src, cfg)
+	in := newInputs(src.FS)
+	targets, err := g.targets(ctx, src, cfg, in)
 	if err != nil {
 		return nil, err
 	}
-	spec := checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: src.Paths}
+	spec := checkSpec{src: src, cfg: cfg, cfgFS: src.FS, trusted: trusted, targets: targets, scan: src.Paths, inputs: in}
 	if len(spec.scan) == 0 {
 		spec.scan = []string{"."}
 	}
@@ -428,7 +429,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 		for _, t := range targets {
 			// "." is a target whose inputs cannot be told: not a reason
 			// to scan the whole repository.
-			spec.scan = append(spec.scan, slices.DeleteFunc(render.Inputs(src.FS, t), func(p string) bool { return p == "." })...)
+			spec.scan = append(spec.scan, slices.DeleteFunc(slices.Clone(in.of(t)), func(p string) bool { return p == "." })...)
 		}
 		slices.Sort(spec.scan)
 		spec.scan = slices.Compact(spec.scan)
@@ -441,7 +442,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 		// Other shards' CRDs validate this one's custom objects, as in a
 		// check of every target.
 		spec.more = func(r *run, results []*render.Result) ([]manifest.Finding, error) {
-			return nil, g.otherCRDs(ctx, r, src, g.kubernetesVersion(cfg), targets, spec.targets, newInputs(src.FS), results)
+			return nil, g.otherCRDs(ctx, r, src, g.kubernetesVersion(cfg), targets, spec.targets, in, results)
 		}
 	}
 	return g.check(ctx, spec)
@@ -461,6 +462,9 @@ type checkSpec struct {
 	// directories) the secrets stage reads, none when empty.
 	targets []render.Target
 	scan    []string
+	// inputs are the files each target reads, found once per check; nil
+	// finds them afresh.
+	inputs *inputs
 	// more, when set, adds findings on the rendered results.
 	more func(r *run, results []*render.Result) ([]manifest.Finding, error)
 }
