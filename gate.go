@@ -22,7 +22,6 @@ import (
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
-	"github.com/syncgate/syncgate/provenance"
 	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
@@ -554,8 +553,8 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 			files()
 			return nil, err
 		}
-		if r.fsys != nil {
-			provenance.Locate(r.fsys, g.opts.Render.Limits, results, r.extra)
+		if r.locator != nil {
+			r.locator.Locate(results, r.extra)
 		}
 	}
 	g.across(ctx, r, targets)
@@ -675,7 +674,7 @@ func (g *Gate) across(ctx context.Context, r *run, targets []*checked) {
 	r.rendered(ctx, runCRDs(targets))
 	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
 		if ctx.Err() == nil {
-			g.checkDeferred(ctx, r, targets[i])
+			r.checkDeferred(ctx, targets[i])
 		}
 	})
 }

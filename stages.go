@@ -141,8 +141,9 @@ type run struct {
 	eval     *isolate.Evaluation
 	scanner  *secrets.Scanner // nil: stage off
 	fsys     fs.FS
-	findings []manifest.Finding // about the run as a whole
-	extra    []manifest.Finding // a pre-merge check's, on the change
+	locator  *provenance.Locator // nil without fsys
+	findings []manifest.Finding  // about the run as a whole
+	extra    []manifest.Finding  // a pre-merge check's, on the change
 
 	// schemas is the validator before the rendered CRDs join it (nil:
 	// stage off); crds are those the repository's configuration names.
@@ -167,6 +168,9 @@ func (r *run) timed(d *time.Duration, start time.Time) {
 // from cfgFS: fsys itself, or the base revision in a pre-merge check.
 func (g *Gate) newRun(ctx context.Context, cfg *Config, trusted bool, fsys, cfgFS fs.FS, version string, stats *Stats) (*run, error) {
 	r := &run{cfg: cfg, stats: stats, scanner: g.stages.secrets, fsys: fsys}
+	if fsys != nil {
+		r.locator = provenance.New(fsys, g.opts.Render.Limits)
+	}
 	r.waivers = newWaivers(cfg, trusted, g.opts.RepositoryExceptions, time.Now())
 	if g.stages.policies != nil {
 		r.policies = append(r.policies, g.stages.policies)
@@ -332,29 +336,29 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 	// Placed while the objects are at hand, and before the secrets on
 	// objects are merged with those on raw files, which are placed alike.
 	c.target = t
-	g.locate(r, t, objects, c.Findings)
-	g.locate(r, t, objects, c.Secrets)
+	r.locate(t, objects, c.Findings)
+	r.locate(t, objects, c.Secrets)
 	return c
 }
 
 // locate moves findings on the objects of target t to the file and line
 // that last wrote their field. It reads the repository, so needs r.fsys.
-func (g *Gate) locate(r *run, t render.Target, objects []*manifest.Object, findings []manifest.Finding) {
-	if r.fsys == nil || len(findings) == 0 {
+func (r *run) locate(t render.Target, objects []*manifest.Object, findings []manifest.Finding) {
+	if r.locator == nil || len(findings) == 0 {
 		return
 	}
-	provenance.Locate(r.fsys, g.opts.Render.Limits, []*render.Result{{Target: t, Objects: objects}}, findings)
+	r.locator.Locate([]*render.Result{{Target: t, Objects: objects}}, findings)
 }
 
 // checkDeferred validates the objects checkTarget deferred, against the
 // validator that knows the run's CRDs.
-func (g *Gate) checkDeferred(ctx context.Context, r *run, c *checked) {
+func (r *run) checkDeferred(ctx context.Context, c *checked) {
 	if r.validator == nil || len(c.deferred) == 0 {
 		return
 	}
 	start := time.Now()
 	found := c.prepared.Mask(r.validator.Validate(ctx, c.deferred))
-	g.locate(r, c.target, c.deferred, found)
+	r.locate(c.target, c.deferred, found)
 	c.Findings = append(c.Findings, found...)
 	c.deferred, c.prepared = nil, secrets.Prepared{}
 	r.timed(&r.stats.Validate, start)

@@ -18,7 +18,7 @@ const whyInclude = "template that includes it"
 // the line reads a value that a values file sets, the writer is that
 // file's line of the key (the last of the chart's values.yaml and the
 // target's values files to set it), with the template line related.
-func (l *locator) helm(t render.Target, obj *manifest.Object, field string) *writer {
+func (l *Locator) helm(t render.Target, obj *manifest.Object, field string) *writer {
 	file := obj.Origin.File
 	lines := l.lines(file)
 	if lines == nil {
@@ -105,7 +105,7 @@ func directives(lines []string, line int) string {
 
 // define finds the named template name among the chart's templates and
 // returns its file and the lines of its body.
-func (l *locator) define(chartDir, name string) (file string, start, end int) {
+func (l *Locator) define(chartDir, name string) (file string, start, end int) {
 	dir := path.Join(chartDir, "templates")
 	entries, err := fs.ReadDir(l.fsys, dir)
 	if err != nil {

@@ -23,7 +23,7 @@ const maxKustomizations = 1000
 // kustomization on its way to the target does to it, in the order
 // kustomize runs it (resources, generators, components, then the
 // transformers).
-func (l *locator) kustomize(t render.Target, obj *manifest.Object, field string) *writer {
+func (l *Locator) kustomize(t render.Target, obj *manifest.Object, field string) *writer {
 	k := &kwalk{l: l, obj: obj, path: manifest.ParseField(obj.Content, field), seen: map[string]bool{}}
 	if kfile, err := render.KustomizationFile(l.fsys, path.Dir(obj.Origin.File)); err == nil && kfile == obj.Origin.File {
 		k.generated = true
@@ -46,7 +46,7 @@ func (l *locator) kustomize(t render.Target, obj *manifest.Object, field string)
 
 // kwalk is the walk for one finding.
 type kwalk struct {
-	l    *locator
+	l    *Locator
 	obj  *manifest.Object
 	path []manifest.FieldStep
 	// names are the names the object had on its way up: kustomize

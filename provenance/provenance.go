@@ -3,6 +3,7 @@ package provenance
 import (
 	"io/fs"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -16,14 +17,29 @@ const (
 	whyObject   = "where the object is defined"
 )
 
+// Locator places findings on the files and lines that wrote them. It
+// reads and parses each file of the repository once, however many
+// targets' findings it places, and is safe for concurrent use.
+type Locator struct {
+	fsys   fs.FS
+	limits manifest.Limits
+	mu     sync.Mutex // guards docs and text
+	docs   map[string]parsed
+	text   map[string][]string
+}
+
+// New returns a Locator for fsys, the repository the results it will be
+// given were rendered from.
+func New(fsys fs.FS, limits manifest.Limits) *Locator {
+	return &Locator{fsys: fsys, limits: limits, docs: map[string]parsed{}, text: map[string][]string{}}
+}
+
 // Locate moves each finding about a rendered object to the last writer
 // of its field (or, with no field, of the object) and adds related
 // locations. A finding a stage already placed more precisely than its
 // object's source (another file or line) keeps its place, as does one
-// whose writer cannot be told. fsys is the repository the results were
-// rendered from; files are read only for findings.
-func Locate(fsys fs.FS, limits manifest.Limits, results []*render.Result, findings []manifest.Finding) {
-	l := &locator{fsys: fsys, limits: limits, docs: map[string]parsed{}, text: map[string][]string{}}
+// whose writer cannot be told. Files are read only for findings.
+func (l *Locator) Locate(results []*render.Result, findings []manifest.Finding) {
 	byTarget := map[string]*render.Result{}
 	for _, res := range results {
 		byTarget[res.Target.Name] = res
@@ -69,14 +85,6 @@ func objectOf(objects []*manifest.Object, ref manifest.ObjectRef) *manifest.Obje
 	return nil
 }
 
-// locator reads and parses each file once per Locate.
-type locator struct {
-	fsys   fs.FS
-	limits manifest.Limits
-	docs   map[string]parsed
-	text   map[string][]string
-}
-
 type parsed struct {
 	docs []manifest.Document
 	err  error
@@ -84,7 +92,9 @@ type parsed struct {
 
 // yamlDocs returns the documents of a YAML file, nil when it cannot be
 // read or decoded (render has reported that already).
-func (l *locator) yamlDocs(file string) []manifest.Document {
+func (l *Locator) yamlDocs(file string) []manifest.Document {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if p, ok := l.docs[file]; ok {
 		return p.docs
 	}
@@ -98,7 +108,9 @@ func (l *locator) yamlDocs(file string) []manifest.Document {
 }
 
 // lines returns the lines of a text file, nil when it cannot be read.
-func (l *locator) lines(file string) []string {
+func (l *Locator) lines(file string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	if t, ok := l.text[file]; ok {
 		return t
 	}
@@ -114,7 +126,7 @@ func (l *locator) lines(file string) []string {
 // source is the line of the field in the object's own source file: the
 // object's line when the field is not written there, or, with partial,
 // the line of the deepest part of the path that is.
-func (l *locator) source(obj *manifest.Object, path []manifest.FieldStep, partial bool) *writer {
+func (l *Locator) source(obj *manifest.Object, path []manifest.FieldStep, partial bool) *writer {
 	node := docAt(l.yamlDocs(obj.Origin.File), obj.Origin.Line)
 	if node == nil {
 		return nil

@@ -83,7 +83,7 @@ func TestLocate(t *testing.T) {
 			ref := obj.Ref()
 			findings := []manifest.Finding{{Rule: "test/rule", Severity: manifest.SeverityError, Target: tt.target,
 				Object: &ref, Field: tt.field, File: obj.Origin.File, Line: obj.Origin.Line}}
-			provenance.Locate(fsys, manifest.Limits{}, results, findings)
+			provenance.New(fsys, manifest.Limits{}).Locate(results, findings)
 			f := findings[0]
 			got := fmt.Sprintf("%s:%d", f.File, f.Line)
 			var related []string
@@ -113,7 +113,7 @@ func TestLocateKeepsPreciseFindings(t *testing.T) {
 		{Rule: "test/no-target", Target: "elsewhere", Object: &ref, Field: "spec.ports[0].targetPort", File: obj.Origin.File, Line: obj.Origin.Line},
 	}
 	want := append([]manifest.Finding(nil), findings...)
-	provenance.Locate(fsys, manifest.Limits{}, results, findings)
+	provenance.New(fsys, manifest.Limits{}).Locate(results, findings)
 	if diff := cmp.Diff(want, findings); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}

@@ -41,7 +41,7 @@ func checkRepo(t testing.TB, s *Scanner, dir string) []manifest.Finding {
 		}
 		objects = append(objects, s.Objects(context.Background(), fsys, res.Objects)...)
 	}
-	provenance.Locate(fsys, manifest.Limits{}, results, objects)
+	provenance.New(fsys, manifest.Limits{}).Locate(results, objects)
 	return Merge(s.Files(context.Background(), fsys), objects)
 }
 
