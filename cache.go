@@ -298,8 +298,9 @@ func crdDigest(crds []*manifest.Object) ([sha256.Size]byte, error) {
 
 // buildIdentity names the syncgate program that checks: its build
 // information and, since a development build keeps one version through
-// every edit, the size and modification time of its executable.
-func buildIdentity() string {
+// every edit, the size and modification time of its executable. It is
+// the same for the life of the process, so it is worked out once.
+var buildIdentity = sync.OnceValue(func() string {
 	id := "unknown"
 	if info, ok := debug.ReadBuildInfo(); ok {
 		id = info.String()
@@ -312,7 +313,7 @@ func buildIdentity() string {
 		}
 	}
 	return id + "\x00" + err.Error()
-}
+})
 
 // keys computes the cache keys of targets, or returns nil when the Gate
 // has no cache or the run's key cannot be computed.
