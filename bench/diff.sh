@@ -21,7 +21,7 @@
 # and written to bench/results/diff-<date>.md.
 #
 # Environment: BENCH_SEED=1, BENCH_SCALE=1, BENCH_RUNS=3, SYNCGATE=/path (else bin/syncgate).
-# Needs: go, git, jq, awk.
+# Needs: go, git, jq, awk, flock.
 set -euo pipefail
 export LC_ALL=C
 
@@ -32,19 +32,11 @@ SEED=${BENCH_SEED:-1}
 SCALE=${BENCH_SCALE:-1}
 RUNS=${BENCH_RUNS:-3}
 
-die() { echo "bench: $*" >&2; exit 2; }
-note() { echo "bench: $*" >&2; }
-
-for tool in go git jq awk; do
-  command -v "$tool" >/dev/null || die "needs '$tool'"
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
-
-SYNCGATE=${SYNCGATE:-$REPO/bin/syncgate}
 source "$REPO/bench/lib.sh"
-if [[ $SYNCGATE == "$REPO/bin/syncgate" ]]; then
-  go build -o bin/syncgate ./cmd/syncgate || die "go build ./cmd/syncgate failed"
-fi
+bench_start go git jq awk flock
+
+source "$REPO/scripts/peers.sh"
+build_syncgate
 revision=$(git describe --always --dirty)
 
 CORPUS=$WORK/corpus-$SEED-$SCALE

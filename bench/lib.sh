@@ -1,6 +1,22 @@
 # shellcheck shell=bash
-# Sourced by bench/render.sh and bench/pipeline.sh after scripts/peers.sh: timing helpers
-# and the peer render commands. The caller sets REPO and defines die and note.
+# Sourced by the bench/*.sh scripts: their messages, start and lock, timing helpers and
+# the peer render commands. The caller sets REPO and RUNS.
+
+die() { echo "bench: $*" >&2; exit 2; }
+note() { echo "bench: $*" >&2; }
+
+# bench_start TOOL...: refuse to run without each TOOL on PATH or with a BENCH_RUNS that is
+# not a count, then wait for any other benchmark to finish: two would time each other.
+bench_start() {
+  local tool
+  for tool; do
+    command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
+  done
+  [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+  mkdir -p "$REPO/bench/.work" "$REPO/bench/results"
+  exec 8>"$REPO/bench/.work/.bench.lock"
+  flock -n 8 || { note "waiting for another benchmark to finish"; flock 8; }
+}
 
 now() { printf '%s\n' "${EPOCHREALTIME:-$(date +%s.%N)}"; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f\n", b - a }'; }

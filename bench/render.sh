@@ -34,22 +34,14 @@ DEFAULT_TREE=examples/gitops-repo
 TREE=${BENCH_TREE:-$DEFAULT_TREE}
 RUNS=${BENCH_RUNS:-5}
 
-die() { echo "bench: $*" >&2; exit 2; }
-note() { echo "bench: $*" >&2; }
-
-for tool in go git jq xargs awk flock; do
-  command -v "$tool" >/dev/null || die "needs '$tool' on PATH"
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+source "$REPO/bench/lib.sh"
+bench_start go git jq xargs awk flock
 [[ -d $TREE ]] || die "no such tree: $TREE"
 
 source "$REPO/scripts/peers.sh"
-source "$REPO/bench/lib.sh"
 
 # ---------------------------------------------------------------- setup
 mkdir -p "$WORK"
-exec 8>"$WORK/.bench.lock" # one benchmark at a time: two would time each other
-flock -n 8 || { note "waiting for another benchmark to finish"; flock 8; }
 
 ensure_peers
 build_syncgate

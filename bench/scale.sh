@@ -29,20 +29,12 @@ SEED=${BENCH_SEED:-1}
 SCALES=${BENCH_SCALES:-1 5 10}
 RUNS=${BENCH_RUNS:-3}
 
-die() { echo "bench: $*" >&2; exit 2; }
-note() { echo "bench: $*" >&2; }
-
-for tool in go jq awk flock /usr/bin/time; do
-  command -v "$tool" >/dev/null || die "needs '$tool'"
-done
-[[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_RUNS must be a positive integer"
+source "$REPO/bench/lib.sh"
+bench_start go jq awk flock /usr/bin/time
 
 source "$REPO/scripts/peers.sh"
-source "$REPO/bench/lib.sh"
 
 mkdir -p "$WORK" bench/results
-exec 8>"$REPO/bench/.work/.bench.lock" # one benchmark at a time: two would time each other
-flock -n 8 || { note "waiting for another benchmark to finish"; flock 8; }
 
 revision=$(git describe --always --dirty)
 build_syncgate
