@@ -3,6 +3,7 @@ package syncgate
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
 	"reflect"
 	"slices"
@@ -82,7 +83,7 @@ func compareEngine(out *strings.Builder, dir, url string) error {
 			reasons[r]++
 		}
 	}
-	for _, r := range sortedKeys(reasons) {
+	for _, r := range slices.Sorted(maps.Keys(reasons)) {
 		fmt.Fprintf(out, "    skipped %3d  %s\n", reasons[r], r)
 	}
 	byPath := map[string]render.Target{}
@@ -151,7 +152,7 @@ func renderDiff(dir, eng *render.Result) string {
 	}
 	sort.Strings(only)
 	var parts []string
-	for _, f := range sortedKeys(fields) {
+	for _, f := range slices.Sorted(maps.Keys(fields)) {
 		parts = append(parts, fmt.Sprintf("%s (%d)", f, fields[f]))
 	}
 	return fmt.Sprintf("directory %d objects, engine %d; objects by kind/name %s; fields differing (objects): %s",
@@ -201,13 +202,4 @@ func diffFields(prefix string, a, b any, depth int, fields map[string]int) {
 			diffFields(prefix+"."+k, nil, bm[k], depth-1, fields)
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

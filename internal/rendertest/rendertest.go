@@ -18,22 +18,13 @@ import (
 // fails to render comes back with its error for the caller to judge.
 func All(tb testing.TB, fsys fs.FS) []*render.Result {
 	tb.Helper()
-	targets, err := render.Discover(fsys, ".")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r, err := render.New(render.DefaultOptions())
-	if err != nil {
-		tb.Fatal(err)
-	}
+	targets, r := discover(tb, fsys)
 	return r.RenderAll(context.Background(), fsys, targets)
 }
 
-// SameObjects renders every target of fsys both ways, printed and decoded
-// (Render) and converted directly (RenderObjects), and reports every
-// target whose objects or error differ. It returns how many objects it
-// compared.
-func SameObjects(tb testing.TB, fsys fs.FS) int {
+// discover finds every target of fsys, with a renderer of the default
+// options.
+func discover(tb testing.TB, fsys fs.FS) ([]render.Target, *render.Renderer) {
 	tb.Helper()
 	targets, err := render.Discover(fsys, ".")
 	if err != nil {
@@ -43,6 +34,16 @@ func SameObjects(tb testing.TB, fsys fs.FS) int {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return targets, r
+}
+
+// SameObjects renders every target of fsys both ways, printed and decoded
+// (Render) and converted directly (RenderObjects), and reports every
+// target whose objects or error differ. It returns how many objects it
+// compared.
+func SameObjects(tb testing.TB, fsys fs.FS) int {
+	tb.Helper()
+	targets, r := discover(tb, fsys)
 	n := 0
 	for _, t := range targets {
 		printed, perr := r.Render(context.Background(), fsys, t)
