@@ -9,28 +9,32 @@ import (
 // targets, as a base's mistake is in each overlay built on it: the same
 // rule, severity, file, line, field and kind of object, and the same
 // message once the object's name and namespace, which overlays change,
-// are left out of it. The merged finding is the first of them in sort
-// order, with Targets listing where each was seen. Findings with no
+// are left out of it. A group holds one finding per target: two objects
+// of one target are two mistakes. The merged finding is the first of
+// them in sort order, with Targets listing where each was seen. Findings with no
 // target or no file are left alone. The result is sorted; grouping it
 // again changes nothing. findings is not modified.
 func GroupFindings(findings []Finding) []Finding {
 	sorted := slices.Clone(findings)
 	SortFindings(sorted)
 	out := make([]Finding, 0, len(sorted))
-	index := map[groupKey]int{}
+	groups := map[groupKey][]int{} // indexes in out
 	for _, f := range sorted {
 		if f.Target == "" || f.File == "" {
 			out = append(out, f)
 			continue
 		}
+		// Two objects of one target are two mistakes, even where the
+		// same line wrote both (a template, an unknown line): f joins a
+		// group only where none of its targets is yet.
 		key := keyOf(f)
-		i, seen := index[key]
-		if !seen {
-			index[key] = len(out)
+		i := slices.IndexFunc(groups[key], func(i int) bool { return !sharesTarget(out[i].Occurrences(), f.Occurrences()) })
+		if i < 0 {
+			groups[key] = append(groups[key], len(out))
 			out = append(out, f)
 			continue
 		}
-		g := &out[i]
+		g := &out[groups[key][i]]
 		g.Targets = append(slices.Clone(g.Occurrences()), f.Occurrences()...)
 		for _, r := range f.Related {
 			if !slices.Contains(g.Related, r) {
@@ -45,6 +49,13 @@ func GroupFindings(findings []Finding) []Finding {
 		slices.SortStableFunc(out[i].Targets, compareOccurrences)
 	}
 	return out
+}
+
+// sharesTarget reports whether a and b were seen in a target in common.
+func sharesTarget(a, b []Occurrence) bool {
+	return slices.ContainsFunc(a, func(x Occurrence) bool {
+		return slices.ContainsFunc(b, func(y Occurrence) bool { return x.Target == y.Target })
+	})
 }
 
 // groupKey is what findings of one group share.

@@ -99,6 +99,22 @@ func TestGroupFindings(t *testing.T) {
 			},
 		},
 		{
+			name: "two objects of one target are two mistakes, each also seen in another target",
+			in: []Finding{
+				at(base, "overlays/prod", prod, "Deployment web: unknown field"),
+				at(base, "overlays/prod", stg, "Deployment web-stg: unknown field"),
+				at(base, "overlays/dev", dev, "Deployment dev-web: unknown field"),
+			},
+			want: []Finding{
+				func() Finding {
+					f := at(base, "overlays/dev", dev, "Deployment dev-web: unknown field")
+					f.Targets = []Occurrence{{"overlays/dev", dev}, {"overlays/prod", prod}}
+					return f
+				}(),
+				at(base, "overlays/prod", stg, "Deployment web-stg: unknown field"),
+			},
+		},
+		{
 			name: "related locations are joined",
 			in: []Finding{
 				func() Finding {

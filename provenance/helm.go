@@ -24,7 +24,10 @@ func (l *Locator) helm(t render.Target, obj *manifest.Object, field string) *wri
 	if lines == nil {
 		return nil
 	}
-	start, end := section(lines, obj.Kind)
+	start, end, ok := section(lines, obj)
+	if !ok {
+		return nil
+	}
 	line, rest := walkTemplate(lines, start, end, manifest.ParseField(obj.Content, field))
 	if line == 0 {
 		return &writer{file: file, line: start + 1}
@@ -81,6 +84,8 @@ var (
 	valuesRefs   = regexp.MustCompile(`\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)`)
 	includeCall  = regexp.MustCompile(`\b(?:include|template)\s+"([^"]+)"`)
 	defineAction = regexp.MustCompile(`\{\{-?\s*define\s+"([^"]+)"`)
+	// templateAction is one {{ ... }} action.
+	templateAction = regexp.MustCompile(`\{\{.*?\}\}`)
 )
 
 func includeName(text string) string {
@@ -131,28 +136,58 @@ func (l *Locator) define(chartDir, name string) (file string, start, end int) {
 	return "", 0, 0
 }
 
-// section returns the lines of the template's document that renders an
-// object of kind: the document with a top-level "kind: <kind>", or the
-// whole file.
-func section(lines []string, kind string) (start, end int) {
-	start, end = 0, len(lines)
-	found := false
+// section returns the lines of the template's document that renders obj:
+// the document with a top-level "kind: <kind>" and, where several have
+// it, the one whose metadata name matches obj's (namedAs). With no
+// document of the kind it is the whole file; ok is false when several
+// have the kind and not exactly one has the name: which one wrote obj
+// cannot be told.
+func section(lines []string, obj *manifest.Object) (start, end int, ok bool) {
+	var docs [][2]int
+	begin := 0
+	add := func(end int) {
+		if slices.ContainsFunc(lines[begin:end], func(l string) bool {
+			return strings.HasPrefix(l, "kind:") && strings.TrimSpace(strings.TrimPrefix(l, "kind:")) == obj.Kind
+		}) {
+			docs = append(docs, [2]int{begin, end})
+		}
+	}
 	for i, line := range lines {
 		if strings.HasPrefix(line, "---") {
-			if found {
-				return start, i
-			}
-			start = i + 1
-			continue
-		}
-		if strings.TrimSpace(strings.TrimPrefix(line, "kind:")) == kind && strings.HasPrefix(line, "kind:") {
-			found = true
+			add(i)
+			begin = i + 1
 		}
 	}
-	if !found {
-		return 0, len(lines)
+	add(len(lines))
+	switch {
+	case len(docs) == 0:
+		return 0, len(lines), true
+	case len(docs) > 1:
+		docs = slices.DeleteFunc(docs, func(d [2]int) bool { return !namedAs(lines[d[0]:d[1]], obj.Name) })
 	}
-	return start, end
+	if len(docs) != 1 {
+		return 0, 0, false
+	}
+	return docs[0][0], docs[0][1], true
+}
+
+// namedAs reports whether a document's metadata name line, its template
+// actions left out, can render as name: its literal parts appear in name
+// in order.
+func namedAs(doc []string, name string) bool {
+	i := slices.IndexFunc(doc, func(l string) bool { return strings.HasPrefix(l, "  name:") })
+	if i < 0 {
+		return false
+	}
+	text := strings.Trim(strings.TrimSpace(strings.TrimPrefix(doc[i], "  name:")), `"'`)
+	for _, literal := range templateAction.Split(text, -1) {
+		at := strings.Index(name, literal)
+		if at < 0 {
+			return false
+		}
+		name = name[at+len(literal):]
+	}
+	return true
 }
 
 // walkTemplate follows path through the indentation of template text,
