@@ -168,7 +168,12 @@ func section(lines []string, obj *manifest.Object) (start, end int, ok bool) {
 	if len(docs) != 1 {
 		return 0, 0, false
 	}
-	return docs[0][0], docs[0][1], true
+	start, end = docs[0][0], docs[0][1]
+	// The document starts at its first line of YAML, after comments.
+	for start < end && (strings.TrimSpace(lines[start]) == "" || strings.HasPrefix(lines[start], "#")) {
+		start++
+	}
+	return start, end, true
 }
 
 // namedAs reports whether a document's metadata name line, its template

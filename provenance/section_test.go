@@ -15,6 +15,7 @@ func TestSection(t *testing.T) {
 metadata:
   name: {{ .Release.Name }}-reader
 ---
+# The writer role.
 kind: Role
 metadata:
   name: "{{ .Release.Name }}-writer"
@@ -34,10 +35,10 @@ metadata:
 		start, end               int
 		ok                       bool
 	}{
-		{"the only document of its kind", roles, "Service", "rel-reader", 8, 11, true},
-		{"by name among its kind", roles, "Role", "rel-writer", 4, 7, true},
+		{"the only document of its kind", roles, "Service", "rel-reader", 9, 12, true},
+		{"by name among its kind, after its comment", roles, "Role", "rel-writer", 5, 8, true},
 		{"first of its kind by name", roles, "Role", "rel-reader", 0, 3, true},
-		{"no document of its kind: the whole file", roles, "ConfigMap", "rel-reader", 0, 11, true},
+		{"no document of its kind: the whole file", roles, "ConfigMap", "rel-reader", 0, 12, true},
 		{"names all template: cannot tell", templated, "Role", "anything", 0, 0, false},
 		{"no name fits: cannot tell", roles, "Role", "rel-admin", 0, 0, false},
 	}
