@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -158,7 +157,7 @@ func RendersEngineObjects(fsys fs.FS, t render.Target) bool {
 			return nil
 		}
 		read += len(data)
-		found = slices.ContainsFunc(markers[:2], func(m []byte) bool { return bytes.Contains(data, m) })
+		found = containsAny(data, engineMarkers)
 		return nil
 	})
 	return found

@@ -65,15 +65,26 @@ type repository struct {
 	helmReleases   []object
 	gitRepos       map[string]object // by namespace/name
 	varSources     map[string]object // by kind/namespace/name
+	varFiles       []string          // files that may hold varSources, not yet decoded
 	tree           *tree             // the repository's files, for git generators; read once
 	clusters       []cluster         // read once from Options.Clusters
 	clustersErr    error
 	clustersRead   bool
 }
 
-// markers are what a file must contain to be decoded: engine objects and
-// the ConfigMaps and Secrets substituteFrom and valuesFrom may name.
-var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
+// engineMarkers are what a file must contain to hold engine objects, and
+// varMarkers to hold the ConfigMaps and Secrets that substituteFrom and
+// valuesFrom may name. Files with only the latter are decoded only when
+// the repository has Flux objects: most repositories hold many Secrets
+// and ConfigMaps, and no Flux.
+var (
+	engineMarkers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io")}
+	varMarkers    = [][]byte{[]byte("ConfigMap"), []byte("Secret")}
+)
+
+func containsAny(data []byte, markers [][]byte) bool {
+	return slices.ContainsFunc(markers, func(m []byte) bool { return bytes.Contains(data, m) })
+}
 
 // Discover reads the plain YAML files under dir of fsys (the repository
 // root) and returns a target for each Flux Kustomization and Argo CD
@@ -103,6 +114,13 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: discover %s: %w", dir, err)
+	}
+	if len(repo.kustomizations) > 0 || len(repo.helmReleases) > 0 {
+		for _, file := range repo.varFiles {
+			if data, ok := repo.readBounded(file); ok {
+				repo.decode(file, data)
+			}
+		}
 	}
 	return repo.targets(), nil
 }
@@ -151,16 +169,31 @@ func (repo *repository) targets() []render.Target {
 	return targets
 }
 
-// read decodes one file, within limits, and keeps the objects of interest.
+// read decodes one file that may hold engine objects, and keeps the
+// objects of interest; a file that may hold only varSources waits.
 func (repo *repository) read(file string) {
+	data, ok := repo.readBounded(file)
+	switch {
+	case !ok:
+	case containsAny(data, engineMarkers):
+		repo.decode(file, data)
+	case containsAny(data, varMarkers):
+		repo.varFiles = append(repo.varFiles, file)
+	}
+}
+
+// readBounded reads a file within the size limit.
+func (repo *repository) readBounded(file string) ([]byte, bool) {
 	info, err := fs.Stat(repo.fsys, file)
 	if err != nil || info.Size() > int64(repo.opts.Limits.MaxFileBytes) {
-		return
+		return nil, false
 	}
 	data, err := fs.ReadFile(repo.fsys, file)
-	if err != nil || !slices.ContainsFunc(markers, func(m []byte) bool { return bytes.Contains(data, m) }) {
-		return
-	}
+	return data, err == nil
+}
+
+// decode keeps the objects of interest of a file's documents.
+func (repo *repository) decode(file string, data []byte) {
 	docs, err := manifest.Decode(file, data, repo.opts.Limits)
 	if err != nil {
 		return
