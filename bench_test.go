@@ -11,7 +11,8 @@ import (
 // profile shows every stage: examples/gitops-repo, or the directory in
 // SYNCGATE_BENCH_REPO (a corpus from bench/corpus, say; see bench/README.md).
 // SYNCGATE_BENCH_STAGES, a comma-separated list such as "validate", runs
-// only those stages; "render" runs none.
+// only those stages; "render" runs none. SYNCGATE_BENCH_CACHE names a result
+// cache directory, so that a warm check can be profiled.
 func BenchmarkCheck(b *testing.B) {
 	dir := os.Getenv("SYNCGATE_BENCH_REPO")
 	if dir == "" {
@@ -31,6 +32,7 @@ func BenchmarkCheck(b *testing.B) {
 			opts.Stages = append(opts.Stages, s)
 		}
 	}
+	opts.CacheDir = os.Getenv("SYNCGATE_BENCH_CACHE")
 	g, err := New(context.Background(), opts)
 	if err != nil {
 		b.Fatal(err)

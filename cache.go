@@ -26,7 +26,7 @@ import (
 
 // The result cache keeps what checking a target found, keyed by a hash of
 // everything that decides it: the bytes of every file the target reads
-// (render.Inputs), the target and the Gate's options, the configuration,
+// (render.InputFinder), the target and the Gate's options, the configuration,
 // the policies' files, the Kubernetes version and syncgate's own build.
 // A target none of whose inputs changed since it was checked is not
 // rendered again. Its custom objects' findings also depend on the CRDs
@@ -92,22 +92,17 @@ type entry struct {
 	Deferred bool
 }
 
-func (rc *resultCache) get(key cache.ActionID) (*entry, bool) {
+// get returns the bytes of the entry under key; a missing or corrupt
+// entry is a miss.
+func (rc *resultCache) get(key cache.ActionID) ([]byte, bool) {
 	if rc == nil {
 		return nil, false
 	}
 	data, _, err := rc.c.GetBytes(key)
-	if err != nil {
-		return nil, false
-	}
-	var e entry
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
-		return nil, false // foreign or from another format: a miss
-	}
-	return &e, true
+	return data, err == nil
 }
 
-func (rc *resultCache) put(key cache.ActionID, e *entry) {
+func (rc *resultCache) put(key cache.ActionID, data []byte) {
 	if rc == nil {
 		return
 	}
@@ -116,14 +111,62 @@ func (rc *resultCache) put(key cache.ActionID, e *entry) {
 	if rc.off {
 		return
 	}
-	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(e)
-	if err == nil {
-		err = putBytes(rc.c, key, buf.Bytes())
-	}
-	if err != nil {
+	if err := putBytes(rc.c, key, data); err != nil {
 		rc.off = true
 		rc.logger.Debug("result cache off: cannot write", "err", err)
+	}
+}
+
+// getEntry reads a target's entry; a foreign one is a miss.
+func (rc *resultCache) getEntry(key cache.ActionID) (*entry, bool) {
+	data, ok := rc.get(key)
+	if !ok {
+		return nil, false
+	}
+	var e entry
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&e); err != nil {
+		return nil, false
+	}
+	return &e, true
+}
+
+func (rc *resultCache) putEntry(key cache.ActionID, e *entry) {
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(e); err != nil {
+		rc.logger.Debug("result cache: entry not kept", "err", err)
+		return
+	}
+	rc.put(key, buf.Bytes())
+}
+
+// fileMemo keeps the secrets findings of a check's raw files in the
+// result cache, under the run's key, which covers the scanner's options.
+// They are JSON: a gob decoder per small entry costs more than the scan.
+type fileMemo struct {
+	rc  *resultCache
+	run [sha256.Size]byte
+}
+
+func (m fileMemo) id(key [sha256.Size]byte) cache.ActionID {
+	return cache.ActionID(sha256.Sum256(slices.Concat([]byte("secrets-file\x00"), m.run[:], key[:])))
+}
+
+func (m fileMemo) Get(key [sha256.Size]byte) ([]manifest.Finding, bool) {
+	data, ok := m.rc.get(m.id(key))
+	if !ok {
+		return nil, false
+	}
+	var findings []manifest.Finding
+	if err := json.Unmarshal(data, &findings); err != nil {
+		return nil, false
+	}
+	return findings, true
+}
+
+func (m fileMemo) Put(key [sha256.Size]byte, findings []manifest.Finding) {
+	data, err := json.Marshal(findings)
+	if err == nil {
+		m.rc.put(m.id(key), data)
 	}
 }
 
@@ -226,30 +269,44 @@ func targetKey(run [sha256.Size]byte, in *inputs, t render.Target, files *fileHa
 	return cache.ActionID(h.Sum(nil)), nil
 }
 
-// fileHashes remembers the hashes of the files one check read.
+// fileHashes remembers the hashes of the files one check read, and what
+// tree wrote for each path: overlays share their bases.
 type fileHashes struct {
 	mu     sync.Mutex
 	hashes map[string][sha256.Size]byte
+	trees  map[string][]byte
 }
 
 // tree writes the path and a hash of every file at or under p to h; a
 // path that does not exist is written as missing.
 func (f *fileHashes) tree(h interface{ Write([]byte) (int, error) }, fsys fs.FS, p string) {
-	err := fs.WalkDir(fsys, p, func(name string, d fs.DirEntry, err error) error {
+	f.mu.Lock()
+	sum, ok := f.trees[p]
+	f.mu.Unlock()
+	if !ok {
+		var b bytes.Buffer
+		err := fs.WalkDir(fsys, p, func(name string, d fs.DirEntry, err error) error {
+			if err != nil {
+				fmt.Fprintf(&b, "%s\x00error %v\x00", name, err)
+				return nil
+			}
+			if !d.IsDir() {
+				fmt.Fprintf(&b, "%s\x00%x\x00", name, f.file(fsys, name))
+			}
+			return nil
+		})
 		if err != nil {
-			fmt.Fprintf(h, "%s\x00error %v\x00", name, err)
-			return nil
+			fmt.Fprintf(&b, "%s\x00missing\x00", p)
 		}
-		if d.IsDir() {
-			return nil
+		sum = b.Bytes()
+		f.mu.Lock()
+		if f.trees == nil {
+			f.trees = map[string][]byte{}
 		}
-		sum := f.file(fsys, name)
-		fmt.Fprintf(h, "%s\x00%x\x00", name, sum)
-		return nil
-	})
-	if err != nil {
-		fmt.Fprintf(h, "%s\x00missing\x00", p)
+		f.trees[p] = sum
+		f.mu.Unlock()
 	}
+	h.Write(sum)
 }
 
 func (f *fileHashes) file(fsys fs.FS, name string) [sha256.Size]byte {
@@ -315,23 +372,29 @@ var buildIdentity = sync.OnceValue(func() string {
 	return id + "\x00" + err.Error()
 })
 
-// keys computes the cache keys of targets, or returns nil when the Gate
-// has no cache or the run's key cannot be computed.
-func (g *Gate) keys(ctx context.Context, spec checkSpec, version string) []cache.ActionID {
+// cacheRun returns the run's cache key, or ok false when the Gate has no
+// cache or the key cannot be computed.
+func (g *Gate) cacheRun(spec checkSpec, version string) (run [sha256.Size]byte, ok bool) {
 	if g.cache == nil {
-		return nil
+		return run, false
 	}
 	// What a remote base, chart or schema holds can change with no change
 	// here.
 	if g.opts.Render.AllowRemote || g.opts.Validate.AllowRemote {
 		g.opts.Logger.Debug("result cache not used: remote inputs are allowed")
-		return nil
+		return run, false
 	}
 	run, err := g.runKey(spec, version)
 	if err != nil {
 		g.opts.Logger.Debug("result cache not used", "err", err)
-		return nil
+		return run, false
 	}
+	return run, true
+}
+
+// keys computes the cache keys of targets under the run's key, or returns
+// nil when one cannot be computed.
+func (g *Gate) keys(ctx context.Context, spec checkSpec, run [sha256.Size]byte) []cache.ActionID {
 	in := spec.inputs
 	if in == nil {
 		in = newInputs(spec.src.FS)

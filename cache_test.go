@@ -118,6 +118,13 @@ func TestResultCacheRechecksChangedInputs(t *testing.T) {
 			rechecked: 3,
 		},
 		{
+			name: "a file no target reads",
+			change: func(t *testing.T, dir string) {
+				edit(t, dir, "README.md", "\n", "\ntoken = ghp_u8jzPde0IgxLd6GncfBAepfJBd0Kh8oOOL8d\n")
+			},
+			rechecked: 0, // its secrets findings are not taken from the cache
+		},
+		{
 			name: "repository policy",
 			change: func(t *testing.T, dir string) {
 				edit(t, dir, "policy/namespaces.rego", `"namespace %s"`, `"namespace %s is checked"`)
@@ -227,8 +234,15 @@ func TestResultCacheForeignEntryIsAMiss(t *testing.T) {
 	if err := rc.c.PutBytes(key, []byte("{\"foreign\": true}")); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := rc.get(key); ok {
+	if _, ok := rc.getEntry(key); ok {
 		t.Error("a foreign entry was a hit")
+	}
+	memo := fileMemo{rc: rc}
+	if err := rc.c.PutBytes(memo.id(key), []byte("{\"foreign\": true}")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := memo.Get(key); ok {
+		t.Error("a foreign entry was a hit for a file's findings")
 	}
 }
 

@@ -308,22 +308,25 @@ type plan struct {
 	headInputs, baseInputs *inputs
 }
 
-// inputs keeps render.Inputs of the targets of one revision: a pre-merge
+// inputs keeps the inputs of the targets of one revision: a pre-merge
 // check asks for them more than once.
 type inputs struct {
-	fsys fs.FS
-	mu   sync.Mutex
-	by   map[string][]string // by target name
+	fsys   fs.FS
+	finder *render.InputFinder
+	mu     sync.Mutex
+	by     map[string][]string // by target name
 }
 
-func newInputs(fsys fs.FS) *inputs { return &inputs{fsys: fsys, by: map[string][]string{}} }
+func newInputs(fsys fs.FS) *inputs {
+	return &inputs{fsys: fsys, finder: render.NewInputFinder(fsys), by: map[string][]string{}}
+}
 
 func (in *inputs) of(t render.Target) []string {
 	in.mu.Lock()
 	list, ok := in.by[t.Name]
 	in.mu.Unlock()
 	if !ok {
-		list = render.Inputs(in.fsys, t)
+		list = in.finder.Inputs(t)
 		in.mu.Lock()
 		in.by[t.Name] = list
 		in.mu.Unlock()

@@ -483,19 +483,21 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if r.eval != nil && spec.cfgDir != "" {
 		r.eval.Policies = policiesFrom(r.eval.Policies, spec.cfgDir)
 	}
-	// The raw files need no rendering: their secrets check runs beside it.
-	files := func() []manifest.Finding { return nil }
-	if len(spec.scan) > 0 {
-		files = r.scanFiles(ctx, spec.scan)
-	}
 	// A pre-merge check compares the rendered objects: it keeps them, and
 	// so does not use the cache.
 	var results []*render.Result
 	var keys []cache.ActionID
+	var memo secrets.FileMemo
 	if spec.more != nil {
 		results = make([]*render.Result, len(spec.targets))
-	} else {
-		keys = g.keys(ctx, spec, version)
+	} else if run, ok := g.cacheRun(spec, version); ok {
+		memo = fileMemo{g.cache, run}
+		keys = g.keys(ctx, spec, run)
+	}
+	// The raw files need no rendering: their secrets check runs beside it.
+	files := func() []manifest.Finding { return nil }
+	if len(spec.scan) > 0 {
+		files = r.scanFiles(ctx, spec.scan, memo)
 	}
 	targets := make([]*checked, len(spec.targets))
 	entries := make([]*entry, len(spec.targets))
@@ -503,12 +505,15 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	var todo []int
 	for i := range spec.targets {
 		if keys != nil {
-			if e, ok := g.cache.get(keys[i]); ok {
+			if e, ok := g.cache.getEntry(keys[i]); ok {
 				entries[i], targets[i] = e, &e.Checked
 				continue
 			}
 		}
 		todo = append(todo, i)
+	}
+	if len(todo) > 0 && g.workers != nil {
+		g.workers.Warm()
 	}
 	check := func(indexes []int) error {
 		subset := make([]render.Target, len(indexes))
@@ -561,7 +566,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if keys != nil && ctx.Err() == nil {
 		for i, c := range targets {
 			if entries[i] == nil {
-				g.cache.put(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
+				g.cache.putEntry(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
 			} else {
 				d.Stats.Cached++
 			}

@@ -229,9 +229,10 @@ func (r *run) rendered(ctx context.Context, crds []*manifest.Object) {
 
 // scanFiles starts the secrets stage on the raw files of paths (all of
 // the repository when empty): the directories' files and the files named,
-// which needs nothing rendered. It returns a function that waits for the
-// findings; call it once.
-func (r *run) scanFiles(ctx context.Context, paths []string) func() []manifest.Finding {
+// which needs nothing rendered; memo, when not nil, keeps the findings of
+// unchanged files. It returns a function that waits for the findings;
+// call it once.
+func (r *run) scanFiles(ctx context.Context, paths []string, memo secrets.FileMemo) func() []manifest.Finding {
 	if r.scanner == nil || r.fsys == nil {
 		return func() []manifest.Finding { return nil }
 	}
@@ -241,7 +242,7 @@ func (r *run) scanFiles(ctx context.Context, paths []string) func() []manifest.F
 	done := make(chan []manifest.Finding, 1)
 	go func() {
 		start := time.Now()
-		found := r.scanner.Files(ctx, within{r.fsys, paths})
+		found := r.scanner.FilesMemo(ctx, within{r.fsys, paths}, memo)
 		r.timed(&r.stats.Secrets, start)
 		done <- found
 	}()

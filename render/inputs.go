@@ -6,20 +6,43 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // maxInputDirs bounds the walk over kustomization references, so that a
 // repository of many nested bases cannot make it run long.
 const maxInputDirs = 10000
 
-// Inputs returns the files and directories of fsys that rendering t reads,
-// found without rendering: the target's directory, every local base and
-// component, the files a kustomization loads, its helmCharts' charts,
-// values files (and --set-file files, valuesFrom objects' files) and a
-// chart's file:// dependencies. A changed file under
-// any of them may change what t renders, which is how a pre-commit hook's
-// file list maps to targets. Sorted, without duplicates.
-func Inputs(fsys fs.FS, t Target) []string {
+// InputFinder finds the inputs of targets of one repository, reading each
+// directory's kustomization once for all the targets that share it (the
+// overlays of a base). It is safe for concurrent use; the repository must
+// not change while it is used.
+type InputFinder struct {
+	fsys fs.FS
+	mu   sync.Mutex
+	dirs map[string][]input
+}
+
+// input is one thing a directory adds to a target's inputs, in the order
+// it adds them: a directory it refers to, visited in turn, or a file.
+type input struct {
+	path string
+	dir  bool
+}
+
+// NewInputFinder returns an InputFinder of fsys.
+func NewInputFinder(fsys fs.FS) *InputFinder {
+	return &InputFinder{fsys: fsys, dirs: map[string][]input{}}
+}
+
+// Inputs returns the files and directories of the repository that
+// rendering t reads, found without rendering: the target's directory,
+// every local base and component, the files a kustomization loads, its
+// helmCharts' charts, values files (and --set-file files, valuesFrom
+// objects' files) and a chart's file:// dependencies. A changed file
+// under any of them may change what t renders, which is how a pre-commit
+// hook's file list maps to targets. Sorted, without duplicates.
+func (f *InputFinder) Inputs(t Target) []string {
 	seen := map[string]bool{}
 	var visit func(dir string)
 	visit = func(dir string) {
@@ -28,31 +51,11 @@ func Inputs(fsys fs.FS, t Target) []string {
 			return
 		}
 		seen[dir] = true
-		file, err := findKustomization(fsys, dir)
-		if err != nil {
-			for _, dep := range localChartDependencies(fsys, dir) {
-				visit(dep)
-			}
-			return
-		}
-		k, err := readKustomization(fsys, file)
-		if err != nil {
-			return
-		}
-		for _, ref := range k.localRefs() {
-			visit(path.Join(dir, ref))
-		}
-		for _, f := range k.files {
-			if !isRemote(f) {
-				seen[path.Join(dir, f)] = true
-			}
-		}
-		for _, chart := range k.helmCharts {
-			visit(k.chartDir(dir, chart))
-			for _, f := range slices.Concat([]string{chart.ValuesFile}, chart.AdditionalValuesFiles) {
-				if f != "" && !isRemote(f) {
-					seen[path.Join(dir, f)] = true
-				}
+		for _, in := range f.dir(dir) {
+			if in.dir {
+				visit(in.path)
+			} else {
+				seen[in.path] = true
 			}
 		}
 	}
@@ -71,6 +74,53 @@ func Inputs(fsys fs.FS, t Target) []string {
 		}
 	}
 	return slices.Sorted(maps.Keys(seen))
+}
+
+// dir reads what directory dir adds to inputs, once.
+func (f *InputFinder) dir(dir string) []input {
+	f.mu.Lock()
+	in, ok := f.dirs[dir]
+	f.mu.Unlock()
+	if ok {
+		return in
+	}
+	in = readDirInputs(f.fsys, dir)
+	f.mu.Lock()
+	f.dirs[dir] = in
+	f.mu.Unlock()
+	return in
+}
+
+func readDirInputs(fsys fs.FS, dir string) []input {
+	var in []input
+	file, err := findKustomization(fsys, dir)
+	if err != nil {
+		for _, dep := range localChartDependencies(fsys, dir) {
+			in = append(in, input{dep, true})
+		}
+		return in
+	}
+	k, err := readKustomization(fsys, file)
+	if err != nil {
+		return nil
+	}
+	for _, ref := range k.localRefs() {
+		in = append(in, input{path.Join(dir, ref), true})
+	}
+	for _, f := range k.files {
+		if !isRemote(f) {
+			in = append(in, input{path.Join(dir, f), false})
+		}
+	}
+	for _, chart := range k.helmCharts {
+		in = append(in, input{k.chartDir(dir, chart), true})
+		for _, f := range slices.Concat([]string{chart.ValuesFile}, chart.AdditionalValuesFiles) {
+			if f != "" && !isRemote(f) {
+				in = append(in, input{path.Join(dir, f), false})
+			}
+		}
+	}
+	return in
 }
 
 // Affects reports whether file, relative to the repository root, is one of

@@ -3,6 +3,7 @@ package secrets
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync/atomic"
 
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
@@ -44,9 +46,26 @@ var lockFiles = map[string]bool{
 // Options.MaxFiles files, and reports a file over the size limit rather
 // than skip it. Symbolic links are not followed. Findings are sorted.
 func (s *Scanner) Files(ctx context.Context, fsys fs.FS) []manifest.Finding {
+	return s.FilesMemo(ctx, fsys, nil)
+}
+
+// FileMemo keeps the findings of files checked before. A key covers all
+// that a file's findings depend on: its name and bytes, and the
+// .sops.yaml that governs it. It does not cover the Scanner's options:
+// a memo serves one Scanner.
+type FileMemo interface {
+	Get(key [sha256.Size]byte) ([]manifest.Finding, bool)
+	Put(key [sha256.Size]byte, findings []manifest.Finding)
+}
+
+// FilesMemo is Files, with the findings of files unchanged since they
+// went into memo taken from it (memo nil keeps none). A file whose check
+// reads other files, such as a kustomization's generator, is always
+// checked again.
+func (s *Scanner) FilesMemo(ctx context.Context, fsys fs.FS, memo FileMemo) []manifest.Finding {
 	names, findings, err := s.listFiles(ctx, fsys)
 	if err == nil {
-		findings = append(findings, s.readFiles(ctx, fsys, names)...)
+		findings = append(findings, s.readFiles(ctx, fsys, names, memo)...)
 		err = ctx.Err()
 	}
 	if err != nil {
@@ -90,19 +109,19 @@ func (s *Scanner) listFiles(ctx context.Context, fsys fs.FS) ([]string, []manife
 
 // readFiles checks files on every CPU: the credential rules over a large
 // repository take longer than checking all its targets.
-func (s *Scanner) readFiles(ctx context.Context, fsys fs.FS, names []string) []manifest.Finding {
+func (s *Scanner) readFiles(ctx context.Context, fsys fs.FS, names []string, memo FileMemo) []manifest.Finding {
 	rules := newSOPSRules(fsys, s.opts.Limits)
 	results := make([][]manifest.Finding, len(names))
 	parallel.Do(len(names), s.opts.Jobs, func(i int) {
 		if ctx.Err() == nil {
-			results[i] = s.file(ctx, fsys, names[i], rules)
+			results[i] = s.file(ctx, fsys, names[i], rules, memo)
 		}
 	})
 	return slices.Concat(results...)
 }
 
-// file checks one regular file.
-func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sopsRules) []manifest.Finding {
+// file checks one regular file, through memo when it is not nil.
+func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sopsRules, memo FileMemo) []manifest.Finding {
 	data, err := readBounded(fsys, name, int64(s.opts.Limits.MaxFileBytes))
 	if errors.Is(err, manifest.ErrLimit) {
 		if isBinary(data) {
@@ -116,6 +135,52 @@ func (s *Scanner) file(ctx context.Context, fsys fs.FS, name string, rules *sops
 	if isBinary(data) {
 		return nil
 	}
+	if memo == nil {
+		return s.content(ctx, fsys, name, data, rules)
+	}
+	key, ok := fileKey(name, data, rules)
+	if !ok {
+		return s.content(ctx, fsys, name, data, rules)
+	}
+	if found, ok := memo.Get(key); ok {
+		return found
+	}
+	reads := &readCounter{FS: fsys}
+	found := s.content(ctx, reads, name, data, rules)
+	if reads.n.Load() == 0 && ctx.Err() == nil {
+		memo.Put(key, found)
+	}
+	return found
+}
+
+// fileKey is a FileMemo key for a file; ok is false when its findings
+// depend on more than the key can cover: a .sops.yaml that does not
+// parse is reported on the first file it governs only.
+func fileKey(name string, data []byte, rules *sopsRules) (key [sha256.Size]byte, ok bool) {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%x\x00", name, sha256.Sum256(data))
+	if cfg := rules.configFor(name); cfg != nil {
+		if cfg.err != nil {
+			return key, false
+		}
+		fmt.Fprintf(h, "%s\x00%x\x00", cfg.file, cfg.sum)
+	}
+	return [sha256.Size]byte(h.Sum(nil)), true
+}
+
+// readCounter counts the files a check opens beyond the one it checks.
+type readCounter struct {
+	fs.FS
+	n atomic.Int64
+}
+
+func (r *readCounter) Open(name string) (fs.File, error) {
+	r.n.Add(1)
+	return r.FS.Open(name)
+}
+
+// content checks the bytes of one text file.
+func (s *Scanner) content(ctx context.Context, fsys fs.FS, name string, data []byte, rules *sopsRules) []manifest.Finding {
 	switch strings.ToLower(path.Ext(name)) {
 	case ".yaml", ".yml", ".json":
 		if docs, err := manifest.Decode(name, data, s.opts.Limits); err == nil {

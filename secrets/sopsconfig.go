@@ -1,6 +1,7 @@
 package secrets
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"io/fs"
 	"path"
@@ -30,6 +31,7 @@ type creationRule struct {
 // sopsConfig is one parsed .sops.yaml.
 type sopsConfig struct {
 	file  string
+	sum   [sha256.Size]byte // of its bytes, for FileMemo keys
 	rules []creationRule
 	err   error // why the file does not parse; reported once
 }
@@ -75,7 +77,7 @@ func (r *sopsRules) load(name string) *sopsConfig {
 		}
 		return &sopsConfig{file: name, err: fmt.Errorf("cannot read it")}
 	}
-	cfg := &sopsConfig{file: name}
+	cfg := &sopsConfig{file: name, sum: sha256.Sum256(data)}
 	cfg.rules, cfg.err = parseCreationRules(name, data, r.limits)
 	return cfg
 }

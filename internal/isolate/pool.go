@@ -82,8 +82,9 @@ type Pool struct {
 }
 
 // NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), which
-// start at once so that their start overlaps the caller's own work. The
-// program must call Main at the start of main.
+// start when Warm or a render asks for them: a check whose every target
+// is in the result cache starts none. The program must call Main at the
+// start of main.
 func NewPool(opts render.Options, limits Limits) (*Pool, error) {
 	exe, err := os.Executable()
 	if err != nil {
@@ -105,7 +106,13 @@ func newPool(exe string, opts render.Options, limits Limits) (*Pool, error) {
 	for range jobs {
 		p.idle <- nil
 	}
-	for range jobs {
+	return p, nil
+}
+
+// Warm starts the workers that are not running, in the background, so
+// that their start overlaps the caller's own work before it renders.
+func (p *Pool) Warm() {
+	for range cap(p.idle) {
 		go func() {
 			w, err := p.take(context.Background())
 			if err == nil {
@@ -113,7 +120,6 @@ func newPool(exe string, opts render.Options, limits Limits) (*Pool, error) {
 			}
 		}()
 	}
-	return p, nil
 }
 
 // RenderAll renders targets of the repository in directory root, as
