@@ -337,6 +337,7 @@ func (in *inputs) of(t render.Target) []string {
 // plan reads the base's configuration, finds the changed files and the
 // targets they affect. Call done when the check is over.
 func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), err error) {
+	rev.Base, rev.Head = rev.Base.view(), rev.Head.view()
 	p = &plan{rev: rev, headInputs: newInputs(rev.Head.FS), baseInputs: newInputs(rev.Base.FS)}
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err

@@ -202,6 +202,7 @@ type Objects struct {
 // path that names a file, as a pre-commit hook passes them, selects the
 // targets of the whole repository whose inputs hold that file.
 func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error) {
+	src = src.view()
 	cfg, _, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -408,6 +409,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	if err := src.Shard.check(); err != nil {
 		return nil, err
 	}
+	src = src.view()
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err

@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+
+	"github.com/syncgate/syncgate/internal/fsmemo"
 )
 
 // Source is a repository a Gate checks: a file system rooted at the
@@ -123,6 +125,17 @@ func (e *OutsideRootError) Error() string {
 func inside(dir, path string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && (rel == "." || filepath.IsLocal(rel))
+}
+
+// viewBudget bounds the file contents one check keeps in memory.
+const viewBudget = 64 << 20
+
+// view returns s for one check: the same repository and options, with
+// what its FS answers remembered (fsmemo), since targets read the files
+// they share again and again. The repository must not change during the
+// check; its configuration is read again, through the view.
+func (s *Source) view() *Source {
+	return &Source{FS: fsmemo.New(s.FS, viewBudget), Paths: s.Paths, Dir: s.Dir, Trusted: s.Trusted, Shard: s.Shard}
 }
 
 // Root returns the repository root on disk, or "" for a Source built from
