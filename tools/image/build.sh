@@ -26,7 +26,9 @@ fi
 export KOCACHE=$REPO/bin/ko-cache
 base=$(go -C tools/image run . -layout "$KOCACHE/img" -platform linux/amd64)
 echo "== ko build on $base" >&2
-KO_DOCKER_REPO=ko.local/syncgate KO_DEFAULTBASEIMAGE=$base \
+# Not ko.local: ko loads an image of that repository into a Docker daemon,
+# --tarball or not.
+KO_DOCKER_REPO=syncgate.local/syncgate KO_DEFAULTBASEIMAGE=$base \
   "$KO" build --push=false --tarball "$OUT" --bare --sbom none ./cmd/syncgate >&2
 
 # Check what was built.
@@ -36,10 +38,13 @@ config=$work/$(jq -r '.[0].Config' "$work/manifest.json")
 [[ $(jq -r .config.User "$config") == 65532:65532 ]] || die "the image does not run as 65532:65532: $(jq -c .config "$config")"
 entry=$(jq -r '.config.Entrypoint[0]' "$config")
 [[ $entry == /ko-app/syncgate ]] || die "entrypoint $entry"
+# ko names its files by absolute paths (/ko-app/syncgate), which tar
+# extracts under rootfs without the leading slash.
+mkdir "$work/rootfs"
 for layer in $(jq -r '.[0].Layers[]' "$work/manifest.json"); do
-  tar -xzf "$work/$layer" -C "$work" "${entry#/}" 2>/dev/null || true
+  tar -xzf "$work/$layer" -C "$work/rootfs" 2>/dev/null || die "layer $layer does not extract"
 done
-bin=$work/${entry#/}
+bin=$work/rootfs/${entry#/}
 [[ -x $bin ]] || die "no $entry in the image's layers"
 file "$bin" | grep -q 'statically linked' || die "$entry is not static: $(file "$bin")"
 "$bin" version >&2
