@@ -75,6 +75,8 @@ func TestLocate(t *testing.T) {
 			related: []string{"kustomize/base/deployment.yaml:2 where the object is defined"}},
 		{writer: "Helm template", target: "chart:prod", kind: "Deployment", name: "release-name-shop",
 			field: "spec.template.spec.containers[0].ports[0].containerPort", want: "chart/templates/deployment.yaml:21"},
+		{writer: "Helm template, missing field: the container", target: "chart:prod", kind: "Deployment", name: "release-name-shop",
+			field: "spec.template.spec.containers[0]", want: "chart/templates/deployment.yaml:18"},
 		{writer: "Helm template, through include", target: "chart", kind: "Deployment", name: "release-name-shop",
 			field: "metadata.labels.app.kubernetes.io/instance", want: "chart/templates/_helpers.tpl:4",
 			related: []string{"chart/templates/deployment.yaml:5 template that includes it"}},
