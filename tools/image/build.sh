@@ -5,7 +5,8 @@
 # (KOCACHE), where ko finds it by digest; .ko.yaml has the build settings.
 #
 # The tarball is then checked: its config runs as 65532:65532 with syncgate as the
-# entrypoint, and the binary from its layer is static and runs (version, serve --help).
+# entrypoint, and the binary from its layer is static and runs (version, serve --help,
+# and a check of examples/gitops-repo, which it allows).
 # IMAGE_BUILDER=docker builds the Dockerfile instead, where a Docker daemon runs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,4 +50,5 @@ bin=$work/rootfs/${entry#/}
 file "$bin" | grep -q 'statically linked' || die "$entry is not static: $(file "$bin")"
 "$bin" version >&2
 "$bin" serve --help >/dev/null || die "$entry serve --help failed"
+"$bin" check --no-cache examples/gitops-repo >/dev/null || die "$entry check examples/gitops-repo did not allow it"
 echo "$OUT: $(du -h "$OUT" | cut -f1), $(jq '.[0].Layers | length' "$work/manifest.json") layers, user 65532:65532, entrypoint $entry, static" >&2
