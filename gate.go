@@ -504,6 +504,9 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	targets := make([]*checked, len(spec.targets))
 	entries := make([]*entry, len(spec.targets))
 	deferred := make([]bool, len(spec.targets))
+	// unstarted are the targets whose worker could not start: their
+	// result says nothing of their inputs, so it is not cached.
+	unstarted := make([]bool, len(spec.targets))
 	var todo []int
 	for i := range spec.targets {
 		if keys != nil {
@@ -529,6 +532,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 			}
 			targets[i] = g.checkTarget(ctx, r, res, isolated)
 			deferred[i] = len(targets[i].deferred) > 0
+			unstarted[i] = res != nil && errors.Is(res.Err, isolate.ErrStart)
 			entries[i] = nil
 		})
 		if err == nil {
@@ -567,9 +571,9 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	g.across(ctx, r, targets)
 	if keys != nil && ctx.Err() == nil {
 		for i, c := range targets {
-			if entries[i] == nil {
+			if entries[i] == nil && !unstarted[i] {
 				g.cache.putEntry(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
-			} else {
+			} else if entries[i] != nil {
 				d.Stats.Cached++
 			}
 		}

@@ -2,6 +2,7 @@ package syncgate
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -438,5 +439,33 @@ func TestRootOf(t *testing.T) {
 	}
 	if _, err := OpenRoot(filepath.Join(dir, "tree/apps"), "."); err == nil || !strings.Contains(err.Error(), "outside the repository root") {
 		t.Errorf("OpenRoot of a path outside the root = %v, want an error naming the root", err)
+	}
+}
+
+// The bundled checks' findings on an overlay's Deployment sit on the line
+// that wrote their field, through provenance: a value an overlay patch
+// sets on the patch's line, a field missing from a container on the line
+// of the container (or of its nearest existing parent) where it was made.
+func TestBundledFindingsOnTheirWriter(t *testing.T) {
+	d := checkDir(t, "testdata/provenance")
+	tests := []struct{ rule, field, want string }{
+		{"policy/run-as-root", "spec.template.spec.containers[0].securityContext.runAsNonRoot", "kustomize/overlay/kustomization.yaml:29"},
+		{"policy/privileged-container", "spec.template.spec.containers[0].securityContext.privileged", "kustomize/overlay/memory.yaml:14"},
+		{"policy/liveness-probe-missing", "spec.template.spec.containers[0]", "kustomize/base/deployment.yaml:19"},
+		{"policy/cpu-requests-missing", "spec.template.spec.containers[0].resources", "kustomize/base/deployment.yaml:23"},
+		{"policy/cpu-limits-missing", "spec.template.spec.containers[0].resources.limits", "kustomize/base/deployment.yaml:24"},
+		{"policy/memory-limits-missing", "spec.template.spec.containers[1]", "kustomize/overlay/memory.yaml:15"},
+		{"policy/image-tag-latest", "spec.template.spec.containers[0].image", "kustomize/overlay/kustomization.yaml:32"},
+	}
+	for _, tt := range tests {
+		var got []string
+		for _, f := range d.Findings {
+			if f.Rule == tt.rule && f.Object != nil && f.Object.Name == "prod-web" && f.Field == tt.field {
+				got = append(got, fmt.Sprintf("%s:%d", strings.TrimPrefix(f.File, "testdata/provenance/"), f.Line))
+			}
+		}
+		if diff := cmp.Diff([]string{tt.want}, got); diff != "" {
+			t.Errorf("%s %s (-want +got):\n%s", tt.rule, tt.field, diff)
+		}
 	}
 }

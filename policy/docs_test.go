@@ -62,6 +62,11 @@ Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + 
   warnings; each is a set of strings or of objects with a ` + "`msg`" + `. ` + "`exception`" + ` rules waive rules by name
   as conftest does (` + "`[\"run_as_root\"]`" + ` waives ` + "`deny_run_as_root`" + `, ` + "`[\"\"]`" + ` waives ` + "`deny`" + `). ` + "`input`" + ` is one
   rendered object.
+- **Placing a finding.** An object result may carry a ` + "`field`" + `, the dotted path of the field it is about
+  (` + "`spec.template.spec.containers[0].securityContext.runAsNonRoot`" + `): the finding then sits on the line that
+  last wrote that field, through kustomize patches and Helm values. The bundled checks set it; one about
+  a missing field names its nearest existing parent (` + "`data.syncgate.lib.k8s.nearest`" + `: the container, for a
+  missing limit), which sits on the line of the base or patch that made it, not of a patch that merges into it.
 - **Every object of the target.** ` + "`data.syncgate.objects`" + ` is the list of every object of the render
   target being checked (one kustomization overlay, one chart with one values set, one manifest
   directory), as rendered, so that a rule can relate objects: a Service to the pod templates it

@@ -25,6 +25,7 @@ const maxKustomizations = 1000
 // transformers).
 func (l *Locator) kustomize(t render.Target, obj *manifest.Object, field string) *writer {
 	k := &kwalk{l: l, obj: obj, path: manifest.ParseField(obj.Content, field), seen: map[string]bool{}}
+	_, k.whole = lookup(obj.Content, k.path).(map[string]any)
 	if kfile, err := render.KustomizationFile(l.fsys, path.Dir(obj.Origin.File)); err == nil && kfile == obj.Origin.File {
 		k.generated = true
 	} else if base := l.source(obj, k.path, true); base != nil {
@@ -32,6 +33,7 @@ func (l *Locator) kustomize(t render.Target, obj *manifest.Object, field string)
 		k.writers = append(k.writers, *base)
 		if node := docAt(l.yamlDocs(obj.Origin.File), obj.Origin.Line); node != nil {
 			k.names = append(k.names, scalar(node, "metadata", "name"))
+			_, k.made = manifest.FindField(node, k.path, obj.Content)
 		}
 	}
 	if !k.walk(t.Path, false) || len(k.writers) == 0 {
@@ -54,7 +56,12 @@ type kwalk struct {
 	names []string
 	// writers are every write of the field found, in kustomize's order.
 	writers []writer
-	seen    map[string]bool
+	// whole says the field is a mapping (a container, a rule: what a
+	// finding about a missing field names), which only the writer that
+	// makes it writes: a patch that merges into it leaves the finding
+	// where it was made. made says a writer found so far made it.
+	whole, made bool
+	seen        map[string]bool
 	// generated says a generator makes the object; defined is where the
 	// object is defined: its source document, or that generator's entry.
 	generated bool
@@ -207,14 +214,16 @@ func (k *kwalk) patch(dir, kfile string, entry, target *yaml.Node) {
 		if target == nil && (scalar(root, "kind") != k.obj.Kind || !slices.Contains(k.names, scalar(root, "metadata", "name"))) {
 			continue
 		}
-		if line, complete := manifest.FindField(root, k.path, k.obj.Content); complete && len(k.path) > 0 {
+		if line, complete := manifest.FindField(root, k.path, k.obj.Content); complete && len(k.path) > 0 && !(k.whole && k.made) {
 			k.write(file, line+offset)
+			k.made = true
 		}
 	}
 }
 
 // jsonPatch looks for an operation of a JSON 6902 patch that writes the
-// field, or a part of it, or a whole that holds it.
+// field, or a whole that holds it, or, unless the field is a whole, a
+// part of it.
 func (k *kwalk) jsonPatch(file string, offset int, ops *yaml.Node) {
 	if len(k.path) == 0 {
 		return
@@ -230,8 +239,9 @@ func (k *kwalk) jsonPatch(file string, offset int, ops *yaml.Node) {
 		if strings.HasSuffix(p, "/-") {
 			p = strings.TrimSuffix(p, "-") + lastIndex(field)
 		}
-		if p == field || strings.HasPrefix(field, p+"/") || strings.HasPrefix(p, field+"/") {
+		if p == field || strings.HasPrefix(field, p+"/") || !k.whole && strings.HasPrefix(p, field+"/") {
 			k.write(file, op.Line+offset)
+			k.made = true
 		}
 	}
 }

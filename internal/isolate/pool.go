@@ -230,16 +230,21 @@ type worker struct {
 	failed    bool // killed or died: never reused
 }
 
+// ErrStart is the error of a target whose worker could not start: a
+// fault of the machine (no /dev/null, no processes left, a start slower
+// than startTimeout), not of the target, so its result is not cached.
+var ErrStart = errors.New("render workers")
+
 func startWorker(exe string, memory int64) (*worker, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("render workers: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	respR, respW, err := os.Pipe()
 	if err != nil {
 		reqR.Close()
 		reqW.Close()
-		return nil, fmt.Errorf("render workers: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	out := &tail{}
 	cmd := exec.Command(exe)
@@ -261,7 +266,7 @@ func startWorker(exe string, memory int64) (*worker, error) {
 	if err != nil {
 		reqW.Close()
 		respR.Close()
-		return nil, fmt.Errorf("render workers: %w", err)
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	w := &worker{cmd: cmd, requests: reqW, responses: respR, output: out}
 	if err := w.awaitReady(); err != nil {
@@ -282,7 +287,7 @@ func (w *worker) awaitReady() error {
 	_, err := io.ReadFull(w.responses, b[:])
 	w.responses.SetReadDeadline(time.Time{})
 	if err != nil || b[0] != ready {
-		return fmt.Errorf("render workers: %s did not start as a worker: its main must call syncgate.ServeWorker first", w.cmd.Path)
+		return fmt.Errorf("%w: %s did not start as a worker: its main must call syncgate.ServeWorker first", ErrStart, w.cmd.Path)
 	}
 	return nil
 }

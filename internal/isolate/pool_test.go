@@ -162,8 +162,8 @@ func TestPoolCancel(t *testing.T) {
 func TestPoolNeedsServingProgram(t *testing.T) {
 	pool := testPoolOf(t, "/bin/true", DefaultLimits())
 	_, _, err := pool.Render(context.Background(), absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"}, nil)
-	if err == nil || !strings.Contains(err.Error(), "must call syncgate.ServeWorker") {
-		t.Fatalf("got %v, want an error asking for ServeWorker", err)
+	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "must call syncgate.ServeWorker") {
+		t.Fatalf("got %v, want an ErrStart asking for ServeWorker", err)
 	}
 }
 

@@ -14,7 +14,7 @@ package syncgate.checks.automount_service_account_token
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": k8s.nearest(k8s.pod_spec_path(input), k8s.pod_spec(input), ["automountServiceAccountToken"])} if {
 	k8s.is_workload(input)
 	not k8s.pod_spec(input).automountServiceAccountToken == false
 	sa := object.get(k8s.pod_spec(input), "serviceAccountName", "default")

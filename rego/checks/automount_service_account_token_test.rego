@@ -5,7 +5,12 @@ import data.syncgate.lib.fixtures
 
 test_mounted_fires if {
 	mounted := fixtures.unset(fixtures.deployment, "/spec/template/spec/automountServiceAccountToken")
-	count(check.deny) == 1 with input as mounted with data.syncgate.objects as [mounted, fixtures.serviceaccount]
+	fixtures.fields(check.deny) == ["spec.template.spec"] with input as mounted with data.syncgate.objects as [mounted, fixtures.serviceaccount]
+}
+
+test_enabled_fires_at_the_field if {
+	mounted := fixtures.pod("automountServiceAccountToken", true)
+	fixtures.fields(check.deny) == ["spec.template.spec.automountServiceAccountToken"] with input as mounted with data.syncgate.objects as [mounted]
 }
 
 test_disabled_passes if {

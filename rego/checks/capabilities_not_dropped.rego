@@ -13,8 +13,8 @@ package syncgate.checks.capabilities_not_dropped
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": k8s.nearest(at, c, ["securityContext", "capabilities", "drop"])} if {
+	some [at, c] in k8s.containers_at(input)
 	not drops_all(c)
 	msg := sprintf("container %s does not drop ALL capabilities", [c.name])
 }

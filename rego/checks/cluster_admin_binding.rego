@@ -13,7 +13,7 @@ package syncgate.checks.cluster_admin_binding
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "roleRef.name"} if {
 	input.kind in {"RoleBinding", "ClusterRoleBinding"}
 	input.roleRef.kind == "ClusterRole"
 	input.roleRef.name == "cluster-admin"

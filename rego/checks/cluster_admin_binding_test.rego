@@ -5,7 +5,7 @@ import data.syncgate.lib.fixtures
 
 test_cluster_admin_fires if {
 	binding := fixtures.set(fixtures.rolebinding, "/roleRef", {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"})
-	count(check.deny) == 1 with input as binding
+	fixtures.fields(check.deny) == ["roleRef.name"] with input as binding
 }
 
 test_role_passes if {

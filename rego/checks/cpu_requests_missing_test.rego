@@ -4,7 +4,13 @@ import data.syncgate.checks.cpu_requests_missing as check
 import data.syncgate.lib.fixtures
 
 test_missing_fires if {
-	count(check.deny) == 1 with input as fixtures.container("resources", {})
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].resources"] with input as fixtures.container("resources", {})
+}
+
+test_missing_resources_fire_at_the_container if {
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0]"] with input as fixtures.unset(fixtures.deployment, "/spec/template/spec/containers/0/resources")
+	only := fixtures.container("resources", {"requests": {"memory": "1"}})
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].resources.requests"] with input as only
 }
 
 test_set_passes if {

@@ -4,7 +4,7 @@ import data.syncgate.checks.dangerous_capabilities as check
 import data.syncgate.lib.fixtures
 
 test_sys_admin_fires if {
-	count(check.deny) == 1 with input as fixtures.container("securityContext/capabilities/add", ["CAP_SYS_ADMIN"])
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].securityContext.capabilities.add"] with input as fixtures.container("securityContext/capabilities/add", ["CAP_SYS_ADMIN"])
 }
 
 test_harmless_passes if {

@@ -13,7 +13,7 @@ package syncgate.checks.default_namespace
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "metadata.namespace"} if {
 	k8s.namespace(input) == "default"
 	msg := sprintf("%s %s is in the default namespace", [input.kind, k8s.name(input)])
 }

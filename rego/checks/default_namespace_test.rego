@@ -4,7 +4,7 @@ import data.syncgate.checks.default_namespace as check
 import data.syncgate.lib.fixtures
 
 test_default_fires if {
-	count(check.deny) == 1 with input as fixtures.set(fixtures.deployment, "/metadata/namespace", "default")
+	fixtures.fields(check.deny) == ["metadata.namespace"] with input as fixtures.set(fixtures.deployment, "/metadata/namespace", "default")
 }
 
 test_own_namespace_passes if {

@@ -12,8 +12,8 @@ package syncgate.checks.env_duplicate
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.env[%d].name", [at, j])} if {
+	some [at, c] in k8s.containers_at(input)
 	env := object.get(c, "env", [])
 	some i, e in env
 	some j, f in env

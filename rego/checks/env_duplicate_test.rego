@@ -4,7 +4,7 @@ import data.syncgate.checks.env_duplicate as check
 import data.syncgate.lib.fixtures
 
 test_duplicate_fires if {
-	count(check.deny) == 1 with input as fixtures.container("env/-", {"name": "LOG_LEVEL", "value": "debug"})
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].env[1].name"] with input as fixtures.container("env/-", {"name": "LOG_LEVEL", "value": "debug"})
 }
 
 test_unique_passes if {

@@ -13,9 +13,9 @@ package syncgate.checks.env_secret_literal
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
-	some e in object.get(c, "env", [])
+deny contains {"msg": msg, "field": sprintf("%s.env[%d].value", [at, i])} if {
+	some [at, c] in k8s.containers_at(input)
+	some i, e in object.get(c, "env", [])
 	object.get(e, "value", "") != ""
 	regex.match(`(?i)(secret|passw(or)?d|token|api_?key|private_?key|credential)`, e.name)
 	msg := sprintf("container %s: environment variable %s holds a literal value; use a secretKeyRef", [c.name, e.name])

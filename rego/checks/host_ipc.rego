@@ -12,7 +12,7 @@ package syncgate.checks.host_ipc
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.hostIPC", [k8s.pod_spec_path(input)])} if {
 	k8s.pod_spec(input).hostIPC == true
 	msg := sprintf("%s %s sets hostIPC", [input.kind, k8s.name(input)])
 }

@@ -12,7 +12,7 @@ package syncgate.checks.host_network
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.hostNetwork", [k8s.pod_spec_path(input)])} if {
 	k8s.pod_spec(input).hostNetwork == true
 	msg := sprintf("%s %s sets hostNetwork", [input.kind, k8s.name(input)])
 }

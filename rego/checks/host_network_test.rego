@@ -4,7 +4,7 @@ import data.syncgate.checks.host_network as check
 import data.syncgate.lib.fixtures
 
 test_set_fires if {
-	count(check.deny) == 1 with input as fixtures.pod("hostNetwork", true)
+	fixtures.fields(check.deny) == ["spec.template.spec.hostNetwork"] with input as fixtures.pod("hostNetwork", true)
 }
 
 test_unset_passes if {

@@ -18,8 +18,8 @@ sensitive := {"/", "/etc", "/proc", "/sys", "/dev", "/boot", "/root", "/var/lib/
 
 sockets := {"docker.sock", "containerd.sock", "crio.sock", "cri-dockerd.sock"}
 
-deny contains msg if {
-	some v in object.get(k8s.pod_spec(input), "volumes", [])
+deny contains {"msg": msg, "field": sprintf("%s.volumes[%d].hostPath.path", [k8s.pod_spec_path(input), i])} if {
+	some i, v in object.get(k8s.pod_spec(input), "volumes", [])
 	dangerous(trim_right(v.hostPath.path, "/"))
 	msg := sprintf("volume %s mounts sensitive host path %s", [v.name, v.hostPath.path])
 }

@@ -4,7 +4,7 @@ import data.syncgate.checks.host_path_sensitive as check
 import data.syncgate.lib.fixtures
 
 test_socket_fires if {
-	count(check.deny) == 1 with input as fixtures.pod("volumes/-", {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}})
+	fixtures.fields(check.deny) == ["spec.template.spec.volumes[1].hostPath.path"] with input as fixtures.pod("volumes/-", {"name": "docker", "hostPath": {"path": "/var/run/docker.sock"}})
 }
 
 test_root_and_etc_fire if {

@@ -13,8 +13,8 @@ package syncgate.checks.host_path_volume
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some v in object.get(k8s.pod_spec(input), "volumes", [])
+deny contains {"msg": msg, "field": sprintf("%s.volumes[%d].hostPath", [k8s.pod_spec_path(input), i])} if {
+	some i, v in object.get(k8s.pod_spec(input), "volumes", [])
 	v.hostPath
 	msg := sprintf("volume %s mounts host path %s", [v.name, v.hostPath.path])
 }

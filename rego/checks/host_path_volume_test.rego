@@ -4,7 +4,7 @@ import data.syncgate.checks.host_path_volume as check
 import data.syncgate.lib.fixtures
 
 test_host_path_fires if {
-	count(check.deny) == 1 with input as fixtures.pod("volumes/-", {"name": "logs", "hostPath": {"path": "/var/log"}})
+	fixtures.fields(check.deny) == ["spec.template.spec.volumes[1].hostPath"] with input as fixtures.pod("volumes/-", {"name": "logs", "hostPath": {"path": "/var/log"}})
 }
 
 test_empty_dir_passes if {

@@ -12,7 +12,7 @@ package syncgate.checks.host_pid
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.hostPID", [k8s.pod_spec_path(input)])} if {
 	k8s.pod_spec(input).hostPID == true
 	msg := sprintf("%s %s sets hostPID", [input.kind, k8s.name(input)])
 }

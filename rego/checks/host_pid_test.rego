@@ -4,7 +4,7 @@ import data.syncgate.checks.host_pid as check
 import data.syncgate.lib.fixtures
 
 test_set_fires if {
-	count(check.deny) == 1 with input as fixtures.pod("hostPID", true)
+	fixtures.fields(check.deny) == ["spec.template.spec.hostPID"] with input as fixtures.pod("hostPID", true)
 }
 
 test_unset_passes if {

@@ -12,9 +12,9 @@ package syncgate.checks.host_port
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
-	some p in object.get(c, "ports", [])
+deny contains {"msg": msg, "field": sprintf("%s.ports[%d].hostPort", [at, i])} if {
+	some [at, c] in k8s.containers_at(input)
+	some i, p in object.get(c, "ports", [])
 	object.get(p, "hostPort", 0) > 0
 	msg := sprintf("container %s binds host port %d", [c.name, p.hostPort])
 }

@@ -4,7 +4,7 @@ import data.syncgate.checks.host_port as check
 import data.syncgate.lib.fixtures
 
 test_host_port_fires if {
-	count(check.deny) == 1 with input as fixtures.container("ports/0/hostPort", 8080)
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].ports[0].hostPort"] with input as fixtures.container("ports/0/hostPort", 8080)
 }
 
 test_container_port_passes if {

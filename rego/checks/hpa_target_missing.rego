@@ -12,7 +12,7 @@ package syncgate.checks.hpa_target_missing
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "spec.scaleTargetRef.name"} if {
 	input.kind == "HorizontalPodAutoscaler"
 	ref := input.spec.scaleTargetRef
 	is_array(k8s.objects)

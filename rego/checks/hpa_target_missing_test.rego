@@ -5,7 +5,7 @@ import data.syncgate.lib.fixtures
 
 test_missing_fires if {
 	hpa := fixtures.set(fixtures.hpa, "/spec/scaleTargetRef/name", "web-v2")
-	count(check.deny) == 1 with input as hpa with data.syncgate.objects as fixtures.objects
+	fixtures.fields(check.deny) == ["spec.scaleTargetRef.name"] with input as hpa with data.syncgate.objects as fixtures.objects
 }
 
 test_present_passes if {

@@ -4,7 +4,7 @@ import data.syncgate.checks.image_tag_latest as check
 import data.syncgate.lib.fixtures
 
 test_latest_fires if {
-	count(check.deny) == 1 with input as fixtures.container("image", "registry.example.com/shop/web:latest")
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].image"] with input as fixtures.container("image", "registry.example.com/shop/web:latest")
 }
 
 test_missing_tag_fires if {

@@ -12,9 +12,11 @@ package syncgate.checks.ingress_host_duplicate
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("spec.rules[%d].host", [i])} if {
 	input.kind == "Ingress"
-	some host, path in routes(input)
+	some i, rule in object.get(input, ["spec", "rules"], [])
+	host := rule.host
+	path := routes(input)[host]
 	some other in k8s.objects
 	other.kind == "Ingress"
 	not same_object(other)

@@ -13,23 +13,26 @@ package syncgate.checks.ingress_service_missing
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+# One finding per missing Service, on the first backend that names it.
+deny contains {"msg": msg, "field": min({f | some [f, n] in backends; n == name})} if {
 	input.kind == "Ingress"
 	is_array(k8s.objects)
-	some name in backends
+	some name in {n | some [_, n] in backends}
 	not defined(name)
 	msg := sprintf("Ingress %s routes to Service %s, which this target does not define", [k8s.name(input), name])
 }
 
-backends contains name if {
+# backends are the Services the Ingress routes to, each as [field, name],
+# field being the dotted path of the name.
+backends contains ["spec.defaultBackend.service.name", name] if {
 	backend := input.spec.defaultBackend
 	not action(backend)
 	name := backend.service.name
 }
 
-backends contains name if {
-	some rule in object.get(input, ["spec", "rules"], [])
-	some path in object.get(rule, ["http", "paths"], [])
+backends contains [sprintf("spec.rules[%d].http.paths[%d].backend.service.name", [i, j]), name] if {
+	some i, rule in object.get(input, ["spec", "rules"], [])
+	some j, path in object.get(rule, ["http", "paths"], [])
 	not action(path.backend)
 	name := path.backend.service.name
 }

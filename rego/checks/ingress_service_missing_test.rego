@@ -5,12 +5,12 @@ import data.syncgate.lib.fixtures
 
 test_missing_fires if {
 	ing := fixtures.set(fixtures.ingress, "/spec/rules/0/http/paths/0/backend/service/name", "web-v2")
-	count(check.deny) == 1 with input as ing with data.syncgate.objects as fixtures.objects
+	fixtures.fields(check.deny) == ["spec.rules[0].http.paths[0].backend.service.name"] with input as ing with data.syncgate.objects as fixtures.objects
 }
 
 test_default_backend_fires if {
 	ing := fixtures.set(fixtures.ingress, "/spec/defaultBackend", {"service": {"name": "fallback", "port": {"number": 80}}})
-	count(check.deny) == 1 with input as ing with data.syncgate.objects as fixtures.objects
+	fixtures.fields(check.deny) == ["spec.defaultBackend.service.name"] with input as ing with data.syncgate.objects as fixtures.objects
 }
 
 test_present_passes if {

@@ -12,9 +12,9 @@ package syncgate.checks.liveness_probe_missing
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": at} if {
 	input.kind in k8s.long_running_kinds
-	some c in k8s.app_containers(input)
+	some [at, c] in k8s.app_containers_at(input)
 	not c.livenessProbe
 	msg := sprintf("container %s has no liveness probe", [c.name])
 }

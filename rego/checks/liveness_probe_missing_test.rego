@@ -4,7 +4,7 @@ import data.syncgate.checks.liveness_probe_missing as check
 import data.syncgate.lib.fixtures
 
 test_missing_fires if {
-	count(check.deny) == 1 with input as fixtures.unset(fixtures.deployment, "/spec/template/spec/containers/0/livenessProbe")
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0]"] with input as fixtures.unset(fixtures.deployment, "/spec/template/spec/containers/0/livenessProbe")
 }
 
 test_job_passes if {

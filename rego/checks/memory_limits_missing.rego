@@ -12,8 +12,8 @@ package syncgate.checks.memory_limits_missing
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": k8s.nearest(at, c, ["resources", "limits", "memory"])} if {
+	some [at, c] in k8s.containers_at(input)
 	not c.resources.limits.memory
 	msg := sprintf("container %s has no memory limit", [c.name])
 }

@@ -12,8 +12,8 @@ package syncgate.checks.memory_requests_missing
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": k8s.nearest(at, c, ["resources", "requests", "memory"])} if {
+	some [at, c] in k8s.containers_at(input)
 	not c.resources.requests.memory
 	msg := sprintf("container %s has no memory request", [c.name])
 }

@@ -14,19 +14,19 @@ package syncgate.checks.pdb_blocks_eviction
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "spec.maxUnavailable"} if {
 	input.kind == "PodDisruptionBudget"
 	input.spec.maxUnavailable in {0, "0%"}
 	msg := sprintf("PodDisruptionBudget %s sets maxUnavailable to %v", [k8s.name(input), input.spec.maxUnavailable])
 }
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "spec.minAvailable"} if {
 	input.kind == "PodDisruptionBudget"
 	input.spec.minAvailable == "100%"
 	msg := sprintf("PodDisruptionBudget %s requires 100%% of pods available", [k8s.name(input)])
 }
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "spec.minAvailable"} if {
 	input.kind == "PodDisruptionBudget"
 	is_number(input.spec.minAvailable)
 	some w in k8s.workloads

@@ -4,12 +4,12 @@ import data.syncgate.checks.pdb_blocks_eviction as check
 import data.syncgate.lib.fixtures
 
 test_zero_unavailable_fires if {
-	count(check.deny) == 1 with input as fixtures.set(fixtures.pdb, "/spec/maxUnavailable", 0)
+	fixtures.fields(check.deny) == ["spec.maxUnavailable"] with input as fixtures.set(fixtures.pdb, "/spec/maxUnavailable", 0)
 }
 
 test_min_available_all_fires if {
 	pdb := fixtures.set(fixtures.unset(fixtures.pdb, "/spec/maxUnavailable"), "/spec/minAvailable", 2)
-	count(check.deny) == 1 with input as pdb with data.syncgate.objects as [fixtures.deployment, pdb]
+	fixtures.fields(check.deny) == ["spec.minAvailable"] with input as pdb with data.syncgate.objects as [fixtures.deployment, pdb]
 }
 
 test_min_available_below_passes if {

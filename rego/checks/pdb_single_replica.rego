@@ -16,7 +16,7 @@ package syncgate.checks.pdb_single_replica
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": replicas_field} if {
 	input.kind in k8s.replicated_kinds
 	k8s.min_replicas(input) == 1
 	some pdb in k8s.objects
@@ -26,3 +26,10 @@ deny contains msg if {
 	not object.get(pdb, ["spec", "minAvailable"], 0) in {0, "0%"}
 	msg := sprintf("%s %s runs one replica and PodDisruptionBudget %s requires minAvailable %v: it can never be evicted", [input.kind, k8s.name(input), k8s.name(pdb), pdb.spec.minAvailable])
 }
+
+# replicas_field is where the one replica is set: spec.replicas (spec when
+# it is left to its default), or an autoscaler's minReplicas, on another
+# object, so no field of this one.
+replicas_field := k8s.nearest("", input, ["spec", "replicas"]) if count(k8s.hpas(input)) == 0
+
+replicas_field := "" if count(k8s.hpas(input)) > 0

@@ -13,7 +13,7 @@ package syncgate.checks.privilege_escalation_allowed
 
 import data.syncgate.lib.k8s
 
-deny contains {"msg": msg, "field": sprintf("%s.securityContext.allowPrivilegeEscalation", [at])} if {
+deny contains {"msg": msg, "field": k8s.nearest(at, c, ["securityContext", "allowPrivilegeEscalation"])} if {
 	some [at, c] in k8s.containers_at(input)
 	not c.securityContext.allowPrivilegeEscalation == false
 	msg := sprintf("container %s does not set allowPrivilegeEscalation to false", [c.name])

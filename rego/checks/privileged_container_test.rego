@@ -4,7 +4,7 @@ import data.syncgate.checks.privileged_container as check
 import data.syncgate.lib.fixtures
 
 test_privileged_fires if {
-	count(check.deny) == 1 with input as fixtures.container("securityContext/privileged", true)
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].securityContext.privileged"] with input as fixtures.container("securityContext/privileged", true)
 }
 
 test_unprivileged_passes if {

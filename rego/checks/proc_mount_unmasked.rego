@@ -12,8 +12,8 @@ package syncgate.checks.proc_mount_unmasked
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.procMount", [at])} if {
+	some [at, c] in k8s.containers_at(input)
 	c.securityContext.procMount == "Unmasked"
 	msg := sprintf("container %s mounts /proc unmasked", [c.name])
 }

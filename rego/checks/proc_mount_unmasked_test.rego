@@ -4,7 +4,7 @@ import data.syncgate.checks.proc_mount_unmasked as check
 import data.syncgate.lib.fixtures
 
 test_unmasked_fires if {
-	count(check.deny) == 1 with input as fixtures.container("securityContext/procMount", "Unmasked")
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].securityContext.procMount"] with input as fixtures.container("securityContext/procMount", "Unmasked")
 }
 
 test_default_passes if {

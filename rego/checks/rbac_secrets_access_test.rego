@@ -5,12 +5,12 @@ import data.syncgate.lib.fixtures
 
 test_list_secrets_fires if {
 	role := fixtures.set(fixtures.set(fixtures.role, "/rules/0/resources", ["secrets"]), "/rules/0/verbs", ["list"])
-	count(check.deny) == 1 with input as role
+	fixtures.fields(check.deny) == ["rules[0]"] with input as role
 }
 
 test_reading_verbs_are_one_finding if {
 	role := fixtures.set(fixtures.set(fixtures.role, "/rules/0/resources", ["secrets"]), "/rules/0/verbs", ["watch", "get", "list", "create"])
-	check.deny == {"Role web-config-reader may get, list, watch every Secret"} with input as role
+	check.deny == {{"msg": "Role web-config-reader may get, list, watch every Secret", "field": "rules[0]"}} with input as role
 }
 
 test_named_secret_passes if {

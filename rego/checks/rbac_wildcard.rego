@@ -12,9 +12,9 @@ package syncgate.checks.rbac_wildcard
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("rules[%d].%s", [i, field])} if {
 	input.kind in {"Role", "ClusterRole"}
-	some rule in object.get(input, "rules", [])
+	some i, rule in object.get(input, "rules", [])
 	some field in ["verbs", "resources", "apiGroups"]
 	"*" in object.get(rule, field, [])
 	msg := sprintf("%s %s grants * in %s", [input.kind, k8s.name(input), field])

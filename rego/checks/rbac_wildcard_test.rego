@@ -4,8 +4,8 @@ import data.syncgate.checks.rbac_wildcard as check
 import data.syncgate.lib.fixtures
 
 test_wildcard_fires if {
-	count(check.deny) == 1 with input as fixtures.set(fixtures.role, "/rules/0/verbs", ["*"])
-	count(check.deny) == 2 with input as fixtures.set(fixtures.set(fixtures.role, "/rules/0/verbs", ["*"]), "/rules/0/resources", ["*"])
+	fixtures.fields(check.deny) == ["rules[0].verbs"] with input as fixtures.set(fixtures.role, "/rules/0/verbs", ["*"])
+	fixtures.fields(check.deny) == ["rules[0].resources", "rules[0].verbs"] with input as fixtures.set(fixtures.set(fixtures.role, "/rules/0/verbs", ["*"]), "/rules/0/resources", ["*"])
 }
 
 test_narrow_passes if {

@@ -12,13 +12,13 @@ package syncgate.checks.seccomp_unconfined
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.seccompProfile.type", [k8s.pod_spec_path(input)])} if {
 	k8s.pod_spec(input).securityContext.seccompProfile.type == "Unconfined"
 	msg := sprintf("%s %s runs its pods without seccomp", [input.kind, k8s.name(input)])
 }
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.seccompProfile.type", [at])} if {
+	some [at, c] in k8s.containers_at(input)
 	c.securityContext.seccompProfile.type == "Unconfined"
 	msg := sprintf("container %s runs without seccomp", [c.name])
 }

@@ -19,7 +19,7 @@ import data.syncgate.lib.k8s
 # The API groups whose workloads the API server validates itself.
 builtin_groups := {"apps/v1", "batch/v1", "v1", "extensions/v1beta1", "apps/v1beta1", "apps/v1beta2"}
 
-deny contains msg if {
+deny contains {"msg": msg, "field": k8s.nearest("", input, ["spec", "selector"])} if {
 	k8s.is_workload(input)
 	not input.apiVersion in builtin_groups
 	selector := object.get(input, ["spec", "selector"], {})

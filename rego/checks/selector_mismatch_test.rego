@@ -4,7 +4,7 @@ import data.syncgate.checks.selector_mismatch as check
 import data.syncgate.lib.fixtures
 
 test_mismatch_fires if {
-	count(check.deny) == 1 with input as fixtures.set(fixtures.rollout, "/spec/selector/matchLabels/app", "api")
+	fixtures.fields(check.deny) == ["spec.selector"] with input as fixtures.set(fixtures.rollout, "/spec/selector/matchLabels/app", "api")
 }
 
 test_expressions if {

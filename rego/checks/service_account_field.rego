@@ -12,7 +12,7 @@ package syncgate.checks.service_account_field
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.serviceAccount", [k8s.pod_spec_path(input)])} if {
 	k8s.pod_spec(input).serviceAccount
 	msg := sprintf("%s %s sets the deprecated serviceAccount field", [input.kind, k8s.name(input)])
 }

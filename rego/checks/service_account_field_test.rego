@@ -4,7 +4,7 @@ import data.syncgate.checks.service_account_field as check
 import data.syncgate.lib.fixtures
 
 test_deprecated_fires if {
-	count(check.deny) == 1 with input as fixtures.pod("serviceAccount", "web")
+	fixtures.fields(check.deny) == ["spec.template.spec.serviceAccount"] with input as fixtures.pod("serviceAccount", "web")
 }
 
 test_name_passes if {

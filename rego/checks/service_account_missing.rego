@@ -12,7 +12,7 @@ package syncgate.checks.service_account_missing
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.serviceAccountName", [k8s.pod_spec_path(input)])} if {
 	k8s.is_workload(input)
 	sa := object.get(k8s.pod_spec(input), "serviceAccountName", "default")
 	sa != "default"

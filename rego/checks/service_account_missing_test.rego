@@ -4,7 +4,7 @@ import data.syncgate.checks.service_account_missing as check
 import data.syncgate.lib.fixtures
 
 test_missing_fires if {
-	count(check.deny) == 1 with input as fixtures.deployment with data.syncgate.objects as [fixtures.deployment]
+	fixtures.fields(check.deny) == ["spec.template.spec.serviceAccountName"] with input as fixtures.deployment with data.syncgate.objects as [fixtures.deployment]
 }
 
 test_present_passes if {

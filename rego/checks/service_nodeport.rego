@@ -12,7 +12,7 @@ package syncgate.checks.service_nodeport
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "spec.type"} if {
 	input.kind == "Service"
 	input.spec.type == "NodePort"
 	msg := sprintf("Service %s is of type NodePort", [k8s.name(input)])

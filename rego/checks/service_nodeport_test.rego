@@ -4,7 +4,7 @@ import data.syncgate.checks.service_nodeport as check
 import data.syncgate.lib.fixtures
 
 test_nodeport_fires if {
-	count(check.deny) == 1 with input as fixtures.set(fixtures.service, "/spec/type", "NodePort")
+	fixtures.fields(check.deny) == ["spec.type"] with input as fixtures.set(fixtures.service, "/spec/type", "NodePort")
 }
 
 test_cluster_ip_passes if {

@@ -20,7 +20,7 @@ package syncgate.checks.service_selector_no_match
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": "spec.selector"} if {
 	input.kind == "Service"
 	selector := object.get(input, ["spec", "selector"], {})
 	count(selector) > 0

@@ -5,12 +5,12 @@ import data.syncgate.lib.fixtures
 
 test_typo_fires if {
 	svc := fixtures.set(fixtures.service, "/spec/selector/app", "webb")
-	count(check.deny) == 1 with input as svc with data.syncgate.objects as [fixtures.deployment, svc]
+	fixtures.fields(check.deny) == ["spec.selector"] with input as svc with data.syncgate.objects as [fixtures.deployment, svc]
 }
 
 test_other_namespace_fires if {
 	svc := fixtures.set(fixtures.service, "/metadata/namespace", "other")
-	count(check.deny) == 1 with input as svc with data.syncgate.objects as [fixtures.deployment, svc]
+	fixtures.fields(check.deny) == ["spec.selector"] with input as svc with data.syncgate.objects as [fixtures.deployment, svc]
 }
 
 test_match_passes if {

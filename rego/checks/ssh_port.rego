@@ -12,9 +12,9 @@ package syncgate.checks.ssh_port
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
-	some p in object.get(c, "ports", [])
+deny contains {"msg": msg, "field": sprintf("%s.ports[%d].containerPort", [at, i])} if {
+	some [at, c] in k8s.containers_at(input)
+	some i, p in object.get(c, "ports", [])
 	p.containerPort == 22
 	msg := sprintf("container %s exposes port 22 (SSH)", [c.name])
 }

@@ -19,8 +19,8 @@ safe := {
 	"net.ipv4.tcp_keepalive_probes",
 }
 
-deny contains msg if {
-	some s in object.get(k8s.pod_spec(input), ["securityContext", "sysctls"], [])
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.sysctls[%d].name", [k8s.pod_spec_path(input), i])} if {
+	some i, s in object.get(k8s.pod_spec(input), ["securityContext", "sysctls"], [])
 	not s.name in safe
 	msg := sprintf("sysctl %s is not in the safe set", [s.name])
 }

@@ -4,7 +4,7 @@ import data.syncgate.checks.unsafe_sysctls as check
 import data.syncgate.lib.fixtures
 
 test_unsafe_fires if {
-	count(check.deny) == 1 with input as fixtures.pod("securityContext/sysctls", [{"name": "kernel.msgmax", "value": "65536"}])
+	fixtures.fields(check.deny) == ["spec.template.spec.securityContext.sysctls[0].name"] with input as fixtures.pod("securityContext/sysctls", [{"name": "kernel.msgmax", "value": "65536"}])
 }
 
 test_safe_passes if {

@@ -12,13 +12,13 @@ package syncgate.checks.windows_host_process
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.windowsOptions.hostProcess", [k8s.pod_spec_path(input)])} if {
 	k8s.pod_spec(input).securityContext.windowsOptions.hostProcess == true
 	msg := sprintf("%s %s runs Windows host processes", [input.kind, k8s.name(input)])
 }
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": sprintf("%s.securityContext.windowsOptions.hostProcess", [at])} if {
+	some [at, c] in k8s.containers_at(input)
 	c.securityContext.windowsOptions.hostProcess == true
 	msg := sprintf("container %s runs as a Windows host process", [c.name])
 }

@@ -13,8 +13,8 @@ package syncgate.checks.writable_root_filesystem
 
 import data.syncgate.lib.k8s
 
-deny contains msg if {
-	some c in k8s.containers(input)
+deny contains {"msg": msg, "field": k8s.nearest(at, c, ["securityContext", "readOnlyRootFilesystem"])} if {
+	some [at, c] in k8s.containers_at(input)
 	not c.securityContext.readOnlyRootFilesystem == true
 	msg := sprintf("container %s has a writable root filesystem", [c.name])
 }

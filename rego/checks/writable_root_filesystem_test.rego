@@ -4,7 +4,7 @@ import data.syncgate.checks.writable_root_filesystem as check
 import data.syncgate.lib.fixtures
 
 test_writable_fires if {
-	count(check.deny) == 1 with input as fixtures.container("securityContext/readOnlyRootFilesystem", false)
+	fixtures.fields(check.deny) == ["spec.template.spec.containers[0].securityContext.readOnlyRootFilesystem"] with input as fixtures.container("securityContext/readOnlyRootFilesystem", false)
 }
 
 test_read_only_passes if {

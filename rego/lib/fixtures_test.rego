@@ -116,6 +116,10 @@ set(obj, path, value) := json.patch(obj, [{"op": "add", "path": path, "value": v
 # unset(obj, path) is obj without the field at the JSON pointer path.
 unset(obj, path) := json.patch(obj, [{"op": "remove", "path": path}])
 
+# fields(deny) are the fields of a check's results, sorted: the tests
+# assert where each finding is placed.
+fields(deny) := sort([r.field | some r in deny])
+
 # container(path, value) is the deployment with a field of its container set.
 container(path, value) := set(deployment, concat("", ["/spec/template/spec/containers/0/", path]), value)
 

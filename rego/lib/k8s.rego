@@ -77,6 +77,27 @@ pod_spec_path(obj) := "spec.jobTemplate.spec.template.spec" if {
 # app_containers(obj) are the regular containers, those that serve.
 app_containers(obj) := object.get(pod_spec(obj), "containers", [])
 
+# app_containers_at(obj) are app_containers(obj) as containers_at(obj)
+# gives them.
+app_containers_at(obj) := [[sprintf("%s.containers[%d]", [pod_spec_path(obj), i]), c] |
+	some i, c in app_containers(obj)
+]
+
+# nearest(at, value, keys) is the dotted path of the deepest field of
+# value along keys that value holds, value being the field at the dotted
+# path at ("" for the object). A finding about a missing field names its
+# nearest existing parent (the container, for a missing
+# resources.limits.cpu): the line to add the field at.
+nearest(at, value, keys) := concat(".", [p |
+	some p in array.concat([at], array.slice(keys, 0, n))
+	p != ""
+]) if {
+	n := max({i |
+		some i in numbers.range(0, count(keys))
+		object.get(value, array.slice(keys, 0, i), null) != null
+	})
+}
+
 # namespace(obj) is the object's namespace, "" when it names none.
 namespace(obj) := object.get(obj, ["metadata", "namespace"], "")
 

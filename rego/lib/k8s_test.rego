@@ -63,3 +63,12 @@ test_min_replicas if {
 	hpa3 := fixtures.set(fixtures.hpa, "/spec/minReplicas", 3)
 	k8s.min_replicas(fixtures.deployment) == 3 with data.syncgate.objects as [fixtures.deployment, hpa3]
 }
+
+test_nearest_names_the_deepest_existing_field if {
+	c := {"name": "app", "resources": {"limits": {"memory": "1Gi"}}, "securityContext": {"runAsNonRoot": false}}
+	k8s.nearest("spec.containers[0]", c, ["resources", "limits", "cpu"]) == "spec.containers[0].resources.limits"
+	k8s.nearest("spec.containers[0]", c, ["livenessProbe"]) == "spec.containers[0]"
+	k8s.nearest("spec.containers[0]", c, ["securityContext", "runAsNonRoot"]) == "spec.containers[0].securityContext.runAsNonRoot"
+	k8s.nearest("", {"spec": {"replicas": 1}}, ["spec", "replicas"]) == "spec.replicas"
+	k8s.nearest("", {"spec": {}}, ["spec", "replicas"]) == "spec"
+}
