@@ -63,17 +63,18 @@ type repository struct {
 	applications   []object
 	appSets        []object
 	helmReleases   []object
-	gitRepos       map[string]object // by namespace/name
-	varSources     map[string]object // by kind/namespace/name
-	tree           *tree             // the repository's files, for git generators; read once
-	clusters       []cluster         // read once from Options.Clusters
+	gitRepos       map[string]object    // by namespace/name
+	artifacts      map[string]generated // by the ExternalArtifact's namespace/name
+	varSources     map[string]object    // by kind/namespace/name
+	tree           *tree                // the repository's files, for git generators; read once
+	clusters       []cluster            // read once from Options.Clusters
 	clustersErr    error
 	clustersRead   bool
 }
 
 // markers are what a file must contain to be decoded: engine objects and
 // the ConfigMaps and Secrets substituteFrom and valuesFrom may name.
-var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
+var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte(generatorGroup), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
 
 // Discover reads the plain YAML files under dir of fsys (the repository
 // root) and returns a target for each Flux Kustomization and Argo CD
@@ -128,7 +129,7 @@ func newRepository(fsys fs.FS, opts Options) *repository {
 	if opts.Limits == (manifest.Limits{}) {
 		opts.Limits = manifest.DefaultLimits()
 	}
-	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, artifacts: map[string]generated{}, varSources: map[string]object{}}
 }
 
 // targets turns the objects read into targets, sorted by name.
@@ -177,6 +178,8 @@ func (repo *repository) add(o object) {
 	switch group := o.group(); {
 	case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
 		repo.kustomizations = append(repo.kustomizations, o)
+	case group == generatorGroup && o.kind() == "ArtifactGenerator":
+		repo.addGenerator(o)
 	case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
 		repo.gitRepos[o.namespace()+"/"+o.name()] = o
 	case group == "argoproj.io" && o.kind() == "Application":
@@ -214,8 +217,8 @@ func uniqueNames(targets []render.Target) {
 func Merge(dirTargets, engineTargets []render.Target) []render.Target {
 	covered := func(p string) bool {
 		for _, e := range engineTargets {
-			if e.Skipped != "" {
-				continue
+			if e.Skipped != "" || e.Artifact != nil {
+				continue // an artifact's paths are not the repository's
 			}
 			if e.Path == p {
 				return true

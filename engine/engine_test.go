@@ -22,7 +22,7 @@ import (
 // renders each of them; the targets (JSON) and the rendered streams are
 // golden files beside the fixture.
 func TestFixtures(t *testing.T) {
-	for _, repo := range []string{"flux", "argocd", "appset"} {
+	for _, repo := range []string{"flux", "argocd", "appset", "artifact"} {
 		t.Run(repo, func(t *testing.T) {
 			dir := filepath.Join("..", "testdata", "engine", repo)
 			fsys := os.DirFS(dir)

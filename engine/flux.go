@@ -32,10 +32,12 @@ func (repo *repository) fluxTarget(o object) render.Target {
 		return t
 	}
 	t.Path = p
-	if reason := repo.fluxSource(o); reason != "" {
+	art, reason := repo.fluxSource(o)
+	if reason != "" {
 		t.Skipped = reason
 		return t
 	}
+	t.Artifact = art
 	edits := &render.KustomizeEdits{
 		Generate:   true,
 		Namespace:  str(spec["targetNamespace"]),
@@ -45,8 +47,9 @@ func (repo *repository) fluxTarget(o object) render.Target {
 		Patches:    patches(spec["patches"]),
 	}
 	for _, c := range manifest.StringList(spec["components"]) {
-		// ignoreMissingComponents drops the components that are not there.
-		if _, err := fs.Stat(repo.fsys, path.Join(p, c)); err != nil && spec["ignoreMissingComponents"] == true {
+		// ignoreMissingComponents drops the components that are not there;
+		// an artifact's are known only once it is built, so kept.
+		if _, err := fs.Stat(repo.fsys, path.Join(p, c)); art == nil && err != nil && spec["ignoreMissingComponents"] == true {
 			continue
 		}
 		edits.Components = append(edits.Components, c)
@@ -64,18 +67,21 @@ func (repo *repository) fluxTarget(o object) render.Target {
 	return t
 }
 
-// fluxSource returns why a Kustomization's source is not this
-// repository, or "" when it is.
-func (repo *repository) fluxSource(o object) string {
+// fluxSource returns the artifact a Kustomization's source makes of this
+// repository (nil for the repository itself), or why its source is not
+// this repository.
+func (repo *repository) fluxSource(o object) (*render.Artifact, string) {
 	ref := mapOf(o.spec()["sourceRef"])
-	kind, name := str(ref["kind"]), str(ref["name"])
-	if kind == "" {
-		return "the Kustomization has no sourceRef"
+	switch kind, name := str(ref["kind"]), str(ref["name"]); kind {
+	case "":
+		return nil, "the Kustomization has no sourceRef"
+	case "GitRepository":
+		return nil, repo.gitSource(o, ref)
+	case "ExternalArtifact":
+		return repo.externalArtifact(o, ref)
+	default:
+		return nil, fmt.Sprintf("source %s %s is not rendered: only GitRepository and ExternalArtifact sources are", kind, name)
 	}
-	if kind != "GitRepository" {
-		return fmt.Sprintf("source %s %s is not rendered: only GitRepository sources are", kind, name)
-	}
-	return repo.gitSource(o, ref)
 }
 
 // gitSource returns why the GitRepository ref of object o names is not

@@ -126,9 +126,23 @@ func (r *Renderer) render(ctx context.Context, fsys fs.FS, t Target, yaml bool) 
 		file, line := t.DefinedAt()
 		return nil, &manifest.SourceError{File: file, Line: line, Err: errors.New(t.Invalid)}
 	}
+	tree := fsys
+	var art *artifactFS
+	if t.Artifact != nil {
+		if t.Kind != KindKustomize {
+			return nil, fmt.Errorf("%s: a %s target cannot render from an artifact", t.Name, t.Kind)
+		}
+		if art, err = buildArtifact(fsys, t.Artifact, r.opts.Limits); err != nil {
+			return nil, err
+		}
+		tree = art
+	}
 	switch t.Kind {
 	case KindKustomize:
-		res, err = r.renderKustomize(ctx, fsys, t, yaml)
+		res, err = r.renderKustomize(ctx, tree, fsys, t, yaml)
+		if art != nil {
+			res, err = art.inRepository(t, res, err)
+		}
 	case KindHelm:
 		res, err = r.renderHelm(ctx, fsys, t)
 	case KindManifests:
