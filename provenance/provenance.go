@@ -54,8 +54,14 @@ func (l *Locator) Locate(results []*render.Result, findings []manifest.Finding) 
 		if obj == nil || obj.Origin.File == "" || f.File != obj.Origin.File || f.Line != obj.Origin.Line {
 			continue
 		}
+		kind := res.Target.Kind
+		if res.Target.Artifact != nil {
+			// An artifact's kustomizations are not at the target's path in
+			// the repository: only the object's own file is known.
+			kind = render.KindManifests
+		}
 		var w *writer
-		switch res.Target.Kind {
+		switch kind {
 		case render.KindKustomize:
 			w = l.kustomize(res.Target, obj, f.Field)
 		case render.KindHelm:
