@@ -295,6 +295,7 @@ func TestArtifactOrigins(t *testing.T) {
 			"ConfigMap/podinfo-env": "envs/prod/configmap.yaml:2",
 		}},
 		{target: "flux/web/frontend", origins: map[string]string{"Service/frontend": "apps/frontend/service.yaml:1"}},
+		{target: "flux/helmrelease/flux-system/hello", origins: map[string]string{"ConfigMap/prod-hello-greeting": "charts/hello/templates/configmap.yaml:0"}},
 		{target: "flux/flux-system/escape", err: "clusters/prod/generators.yaml:30: "},
 	}
 	for _, tt := range tests {

@@ -169,8 +169,9 @@ const maxReleaseName = 53
 // helmReleaseTarget turns a Flux HelmRelease into a target: a chart from a
 // GitRepository that is this repository, with the release name and
 // namespace helm-controller gives it, its chart's valuesFiles, valuesFrom
-// and values. Charts from HelmRepository and OCIRepository sources are
-// listed as skipped.
+// and values; or the chart of an ExternalArtifact an ArtifactGenerator
+// makes of this repository (chartRef). Charts from HelmRepository and
+// OCIRepository sources are listed as skipped.
 func (repo *repository) helmReleaseTarget(o object) render.Target {
 	spec := o.spec()
 	t := render.Target{
@@ -180,41 +181,16 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		DefinedBy: o.definedBy(),
 	}
 	if ref := mapOf(spec["chartRef"]); ref != nil {
-		t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
-		return t
-	}
-	chart := mapOf(mapOf(spec["chart"])["spec"])
-	src := mapOf(chart["sourceRef"])
-	switch kind := str(src["kind"]); kind {
-	case "GitRepository":
-		if reason := repo.gitSource(o, src); reason != "" {
-			t.Skipped = reason
+		if str(ref["kind"]) != "ExternalArtifact" {
+			t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
 			return t
 		}
-	case "":
-		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
-		return t
-	default:
-		t.Skipped = fmt.Sprintf("chart %s from %s %s: remote chart, not rendered offline", str(chart["chart"]), kind, str(src["name"]))
-		return t
-	}
-	p, err := repoPath(str(chart["chart"]))
-	if err != nil {
-		t.Invalid = "spec.chart.spec.chart: " + err.Error()
-		return t
-	}
-	t.Path = p
-	if !exists(repo.fsys, path.Join(p, "Chart.yaml")) {
-		t.Invalid = fmt.Sprintf("spec.chart.spec.chart: %s has no Chart.yaml", p)
-		return t
-	}
-	for _, vf := range manifest.StringList(chart["valuesFiles"]) {
-		p, err := repoPath(vf)
-		if err != nil {
-			t.Invalid = "spec.chart.spec.valuesFiles: " + err.Error()
+		if t.Artifact, t.Skipped = repo.externalArtifact(o, ref); t.Skipped != "" {
 			return t
 		}
-		t.ValuesFiles = append(t.ValuesFiles, p)
+		t.Path = "." // the chart is the artifact's, found once it is built
+	} else if !repo.gitChart(o, &t) {
+		return t
 	}
 	targetNS := str(spec["targetNamespace"])
 	name := o.name()
@@ -232,6 +208,47 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		t.ValuesFrom = append(t.ValuesFrom, v)
 	}
 	return t
+}
+
+// gitChart sets the chart of a HelmRelease's spec.chart, from a
+// GitRepository that is this repository, with its valuesFiles; it
+// returns false, t skipped or invalid, when there is none to render.
+func (repo *repository) gitChart(o object, t *render.Target) bool {
+	spec := o.spec()
+	chart := mapOf(mapOf(spec["chart"])["spec"])
+	src := mapOf(chart["sourceRef"])
+	switch kind := str(src["kind"]); kind {
+	case "GitRepository":
+		if reason := repo.gitSource(o, src); reason != "" {
+			t.Skipped = reason
+			return false
+		}
+	case "":
+		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
+		return false
+	default:
+		t.Skipped = fmt.Sprintf("chart %s from %s %s: remote chart, not rendered offline", str(chart["chart"]), kind, str(src["name"]))
+		return false
+	}
+	p, err := repoPath(str(chart["chart"]))
+	if err != nil {
+		t.Invalid = "spec.chart.spec.chart: " + err.Error()
+		return false
+	}
+	t.Path = p
+	if !exists(repo.fsys, path.Join(p, "Chart.yaml")) {
+		t.Invalid = fmt.Sprintf("spec.chart.spec.chart: %s has no Chart.yaml", p)
+		return false
+	}
+	for _, vf := range manifest.StringList(chart["valuesFiles"]) {
+		p, err := repoPath(vf)
+		if err != nil {
+			t.Invalid = "spec.chart.spec.valuesFiles: " + err.Error()
+			return false
+		}
+		t.ValuesFiles = append(t.ValuesFiles, p)
+	}
+	return true
 }
 
 // releaseName shortens a release name longer than Helm allows as

@@ -574,3 +574,23 @@ func (a *artifactFS) inRepository(t Target, res *Result, err error) (*Result, er
 	}
 	return res, nil
 }
+
+// chartDir finds the chart of an artifact a HelmRelease's chartRef names:
+// at its root, or its one top-level directory with a Chart.yaml, as a
+// chart archive holds it.
+func (a *artifactFS) chartDir(art *Artifact) (string, error) {
+	if _, ok := a.files["Chart.yaml"]; ok {
+		return ".", nil
+	}
+	var dirs []string
+	for _, e := range a.children["."] {
+		if _, ok := a.files[e.Name()+"/Chart.yaml"]; ok && e.IsDir() {
+			dirs = append(dirs, e.Name())
+		}
+	}
+	if len(dirs) == 1 {
+		return dirs[0], nil
+	}
+	file, line := art.GeneratedAt()
+	return "", &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("artifact %s: want one chart, a Chart.yaml at its root or in one top-level directory; found %d", art.Name, len(dirs))}
+}

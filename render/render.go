@@ -129,26 +129,28 @@ func (r *Renderer) render(ctx context.Context, fsys fs.FS, t Target, yaml bool) 
 	tree := fsys
 	var art *artifactFS
 	if t.Artifact != nil {
-		if t.Kind != KindKustomize {
-			return nil, fmt.Errorf("%s: a %s target cannot render from an artifact", t.Name, t.Kind)
-		}
 		if art, err = buildArtifact(fsys, t.Artifact, r.opts.Limits); err != nil {
 			return nil, err
+		}
+		if t.Kind == KindHelm && t.Path == "." {
+			if t.Path, err = art.chartDir(t.Artifact); err != nil {
+				return nil, err
+			}
 		}
 		tree = art
 	}
 	switch t.Kind {
 	case KindKustomize:
 		res, err = r.renderKustomize(ctx, tree, fsys, t, yaml)
-		if art != nil {
-			res, err = art.inRepository(t, res, err)
-		}
 	case KindHelm:
-		res, err = r.renderHelm(ctx, fsys, t)
+		res, err = r.renderHelm(ctx, tree, fsys, t)
 	case KindManifests:
-		res, err = r.renderManifests(fsys, t)
+		res, err = r.renderManifests(tree, t)
 	default:
 		return nil, fmt.Errorf("%s: unknown target kind %q", t.Name, t.Kind)
+	}
+	if art != nil {
+		res, err = art.inRepository(t, res, err)
 	}
 	if err != nil {
 		return nil, err
