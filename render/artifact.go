@@ -271,6 +271,9 @@ func (b *artifactBuilder) apply(art *Artifact, rule CopyRule) error {
 		return fmt.Errorf("to: %w", err)
 	}
 	dest := path.Clean(destRaw)
+	if !fs.ValidPath(dest) {
+		return fmt.Errorf("to: %q is not a valid path", destRaw)
+	}
 	toDir := strings.HasSuffix(rule.To, "/")
 	if len(rule.Exclude) > maxCopyExcludes {
 		return fmt.Errorf("%w: %d exclude patterns, the limit is %d", manifest.ErrLimit, len(rule.Exclude), maxCopyExcludes)

@@ -124,6 +124,7 @@ func TestBuildArtifact(t *testing.T) {
 		{name: "from leaves the source", copy: []CopyRule{{From: "@repo/apps/../../etc/**", To: "@artifact/"}}, wantErr: `has a ".." segment`},
 		{name: "from is absolute", copy: []CopyRule{{From: "@repo//etc/passwd", To: "@artifact/"}}, wantErr: `"/etc/passwd" is absolute`},
 		{name: "to leaves the artifact", copy: []CopyRule{{From: "@repo/root.yaml", To: "@artifact/../x.yaml"}}, wantErr: `to: "../x.yaml" has a ".." segment`},
+		{name: "to is not UTF-8", copy: []CopyRule{{From: "@repo/", To: "@artifact/\xef"}}, wantErr: "is not a valid path"},
 		{name: "to is not the artifact", copy: []CopyRule{{From: "@repo/root.yaml", To: "@other/x.yaml"}}, wantErr: "to must start with '@artifact/'"},
 		{name: "from without alias", copy: []CopyRule{{From: "repo/root.yaml", To: "@artifact/"}}, wantErr: "must start with '@'"},
 		{name: "invalid exclude", copy: []CopyRule{{From: "@repo/*", To: "@artifact/", Exclude: []string{"[*.md"}}}, wantErr: `invalid exclude pattern "[*.md"`},
