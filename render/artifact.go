@@ -1,7 +1,9 @@
 package render
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -284,18 +286,26 @@ func (b *artifactBuilder) apply(art *Artifact, rule CopyRule) error {
 		}
 	}
 	switch rule.Strategy {
-	case "", StrategyOverwrite, StrategyMerge:
-	case StrategyExtract:
-		return errors.New("strategy Extract is not supported: syncgate does not unpack tarballs into artifacts")
+	case "", StrategyOverwrite, StrategyMerge, StrategyExtract:
 	default:
 		return fmt.Errorf("unknown strategy %q: want Overwrite, Merge or Extract", rule.Strategy)
 	}
 	src := source{fsys: subFS(b.out.repo, root), root: root}
 	c := copier{b: b, src: src, exclude: rule.Exclude, merge: rule.Strategy == StrategyMerge}
+	extract := rule.Strategy == StrategyExtract
 	if !strings.ContainsAny(pattern, "*?[]") {
+		if extract {
+			return c.extractFile(path.Clean(pattern), dest)
+		}
 		return c.single(path.Clean(pattern), dest, toDir)
 	}
-	matches, err := fs.Glob(src.fsys, pattern)
+	// source-watcher globs with fs.Glob, where ** is one level, except for
+	// Extract, which globs with doublestar: ** is any depth there.
+	glob := fs.Glob
+	if extract {
+		glob = func(fsys fs.FS, pattern string) ([]string, error) { return doublestar.Glob(fsys, pattern) }
+	}
+	matches, err := glob(src.fsys, pattern)
 	if err != nil {
 		return fmt.Errorf("invalid glob pattern %q: %w", pattern, err)
 	}
@@ -309,6 +319,15 @@ func (b *artifactBuilder) apply(art *Artifact, rule CopyRule) error {
 	}
 	prefix, recursive := strings.CutSuffix(pattern, "/**")
 	for _, m := range matches {
+		if extract {
+			if !isTarball(m) {
+				continue // a glob's other files are left alone
+			}
+			if err := c.untar(m, dest); err != nil {
+				return err
+			}
+			continue
+		}
 		to := path.Join(dest, m)
 		if rel, ok := strings.CutPrefix(m, prefix+"/"); recursive && ok {
 			to = path.Join(dest, rel)
@@ -451,22 +470,39 @@ func (c copier) file(p, dest string) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("source path %q is not a regular file", from)
 	}
-	if b.out.dirs[dest] {
-		return fmt.Errorf("cannot copy %q over directory %q of the artifact", from, dest)
+	if old, ok := b.out.files[dest]; ok && c.merge {
+		if err := b.count(dest, from, info.Size()); err != nil {
+			return err
+		}
+		return b.mergeInto(dest, old, from)
+	}
+	return b.put(dest, artifactFile{from: from, copy: true, size: info.Size()})
+}
+
+// put adds a file to the artifact, within the budget of files and bytes.
+func (b *artifactBuilder) put(dest string, f artifactFile) error {
+	if err := b.count(dest, f.from, f.size); err != nil {
+		return err
 	}
 	if err := b.mkdir(path.Dir(dest)); err != nil {
 		return err
 	}
+	b.out.files[dest] = f
+	return nil
+}
+
+// count charges one file of size bytes to the budget, and refuses a
+// file over a directory.
+func (b *artifactBuilder) count(dest, from string, size int64) error {
+	if b.out.dirs[dest] {
+		return fmt.Errorf("cannot copy %q over directory %q of the artifact", from, dest)
+	}
 	if b.files++; b.files > maxArchiveEntries {
 		return fmt.Errorf("%w: more than %d files copied", manifest.ErrLimit, maxArchiveEntries)
 	}
-	if b.bytes += info.Size(); b.bytes > maxChartBytes {
+	if b.bytes += size; b.bytes > maxChartBytes {
 		return fmt.Errorf("%w: more than %d bytes copied", manifest.ErrLimit, maxChartBytes)
 	}
-	if old, ok := b.out.files[dest]; ok && c.merge {
-		return b.mergeInto(dest, old, from)
-	}
-	b.out.files[dest] = artifactFile{from: from, copy: true, size: info.Size()}
 	return nil
 }
 
@@ -596,4 +632,80 @@ func (a *artifactFS) chartDir(art *Artifact) (string, error) {
 	}
 	file, line := art.GeneratedAt()
 	return "", &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("artifact %s: want one chart, a Chart.yaml at its root or in one top-level directory; found %d", art.Name, len(dirs))}
+}
+
+// isTarball reports whether Extract unpacks a file.
+func isTarball(p string) bool {
+	return strings.HasSuffix(p, ".tar.gz") || strings.HasSuffix(p, ".tgz")
+}
+
+// extractFile unpacks a tarball named without a glob, which must be one.
+func (c copier) extractFile(p, dest string) error {
+	info, err := fs.Stat(c.src.fsys, p)
+	switch {
+	case err != nil:
+		return fmt.Errorf("source path %q does not exist", c.src.repoPath(p))
+	case info.IsDir():
+		return fmt.Errorf("strategy Extract takes a tarball, not the directory %q", c.src.repoPath(p))
+	case excluded(p, c.exclude):
+		return nil
+	case !isTarball(p):
+		return fmt.Errorf("strategy Extract takes a tarball (.tar.gz or .tgz), not %q", c.src.repoPath(p))
+	}
+	return c.untar(p, dest)
+}
+
+// untar unpacks a gzipped tarball of the source into dest, its entries
+// keeping their paths. The entries and their bytes count against the
+// artifact's budget; links, devices and paths leaving dest are refused.
+func (c copier) untar(p, dest string) error {
+	b := c.b
+	from := c.src.repoPath(p)
+	data, err := readBounded(b.out.repo, from, b.limits)
+	if err != nil {
+		return err
+	}
+	gz, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		return fmt.Errorf("tarball %q: %w", from, err)
+	}
+	left := maxChartBytes - b.bytes
+	tr := tar.NewReader(budgetReader{r: gz, left: &left})
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if errors.Is(err, errArchiveBytes) {
+			return fmt.Errorf("%w: tarball %q: more than %d bytes copied", manifest.ErrLimit, from, maxChartBytes)
+		}
+		if err != nil {
+			return fmt.Errorf("tarball %q: %w", from, err)
+		}
+		name := path.Clean(hdr.Name)
+		if err := inside(name); err != nil || !fs.ValidPath(name) {
+			return fmt.Errorf("tarball %q: entry %q leaves the destination", from, hdr.Name)
+		}
+		to := path.Join(dest, name)
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if err := b.mkdir(to); err != nil {
+				return err
+			}
+		case tar.TypeReg:
+			body, err := io.ReadAll(tr)
+			if errors.Is(err, errArchiveBytes) {
+				return fmt.Errorf("%w: tarball %q: more than %d bytes copied", manifest.ErrLimit, from, maxChartBytes)
+			}
+			if err != nil {
+				return fmt.Errorf("tarball %q: entry %q: %w", from, hdr.Name, err)
+			}
+			if err := b.put(to, artifactFile{from: from, data: body, size: int64(len(body))}); err != nil {
+				return err
+			}
+		case tar.TypeXGlobalHeader:
+		default:
+			return fmt.Errorf("tarball %q: entry %q is not a file or a directory", from, hdr.Name)
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"archive/tar"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,7 +17,7 @@ import (
 )
 
 // artifactRepo is the repository the copy rules of the tests read.
-func artifactRepo() fstest.MapFS {
+func artifactRepo(tb testing.TB) fstest.MapFS {
 	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 	return fstest.MapFS{
 		"apps/podinfo/kustomization.yaml": file("resources: [deployment.yaml]\n"),
@@ -31,6 +32,10 @@ func artifactRepo() fstest.MapFS {
 		"values/list.yaml":                file("- a\n"),
 		"root.yaml":                       file("root: true\n"),
 		".git/config":                     file("[core]\n"),
+		"charts/hello-1.0.0.tgz":          {Data: tgz(tb, tarEntry{name: "hello/", typ: tar.TypeDir}, tarEntry{name: "hello/Chart.yaml", body: []byte("name: hello\n")}, tarEntry{name: "hello/templates/cm.yaml", body: []byte("kind: ConfigMap\n")})},
+		"nested/deep/x.tar.gz":            {Data: tgz(tb, tarEntry{name: "x.yaml", body: []byte("x: 1\n")})},
+		"bad/escape.tgz":                  {Data: tgz(tb, tarEntry{name: "../../evil.yaml", body: []byte("evil: true\n")})},
+		"bad/link.tgz":                    {Data: tgz(tb, tarEntry{name: "link", typ: tar.TypeSymlink})},
 	}
 }
 
@@ -64,7 +69,7 @@ func TestBuildArtifact(t *testing.T) {
 		},
 		{
 			name: "the source root copies its contents, without .git",
-			copy: []CopyRule{{From: "@repo/", To: "@artifact/", Exclude: []string{"apps/**", "values/**"}}},
+			copy: []CopyRule{{From: "@repo/", To: "@artifact/", Exclude: []string{"apps/**", "values/**", "*.t*gz"}}},
 			want: map[string]string{
 				"envs/prod/deployment.yaml": "envs/prod/deployment.yaml",
 				"root.yaml":                 "root.yaml",
@@ -130,7 +135,20 @@ func TestBuildArtifact(t *testing.T) {
 		{name: "invalid exclude", copy: []CopyRule{{From: "@repo/*", To: "@artifact/", Exclude: []string{"[*.md"}}}, wantErr: `invalid exclude pattern "[*.md"`},
 		{name: "invalid glob", copy: []CopyRule{{From: "@repo/[", To: "@artifact/"}}, wantErr: "invalid glob pattern"},
 		{name: "missing path", copy: []CopyRule{{From: "@repo/absent.yaml", To: "@artifact/"}}, wantErr: `source path "absent.yaml" does not exist`},
-		{name: "Extract is unsupported", copy: []CopyRule{{From: "@repo/*.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: "strategy Extract is not supported"},
+		{
+			name: "Extract unpacks a tarball keeping its entries' paths",
+			copy: []CopyRule{{From: "@repo/charts/hello-1.0.0.tgz", To: "@artifact/", Strategy: StrategyExtract}},
+			want: map[string]string{"hello/Chart.yaml": "charts/hello-1.0.0.tgz", "hello/templates/cm.yaml": "charts/hello-1.0.0.tgz"},
+		},
+		{
+			name: "Extract globs at any depth and leaves other files alone",
+			copy: []CopyRule{{From: "@repo/**/*.{tgz,gz}", To: "@artifact/out/", Strategy: StrategyExtract, Exclude: []string{"bad/**"}}},
+			want: map[string]string{"out/hello/Chart.yaml": "charts/hello-1.0.0.tgz", "out/hello/templates/cm.yaml": "charts/hello-1.0.0.tgz", "out/x.yaml": "nested/deep/x.tar.gz"},
+		},
+		{name: "Extract of a file that is not a tarball", copy: []CopyRule{{From: "@repo/root.yaml", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `takes a tarball (.tar.gz or .tgz), not "root.yaml"`},
+		{name: "Extract of a directory", copy: []CopyRule{{From: "@repo/charts", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `not the directory "charts"`},
+		{name: "Extract of an entry leaving the destination", copy: []CopyRule{{From: "@repo/bad/escape.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `entry "../../evil.yaml" leaves the destination`},
+		{name: "Extract of a link", copy: []CopyRule{{From: "@repo/bad/link.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `entry "link" is not a file or a directory`},
 		{name: "unknown strategy", copy: []CopyRule{{From: "@repo/root.yaml", To: "@artifact/", Strategy: "Append"}}, wantErr: `unknown strategy "Append"`},
 		{
 			name:    "a file over a directory",
@@ -152,7 +170,7 @@ func TestBuildArtifact(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			art := &Artifact{Name: "apps/app", GeneratedBy: "clusters/gen.yaml:7", Sources: map[string]string{"repo": ".", "vals": "values"}, Copy: tt.copy}
-			a, err := buildArtifact(artifactRepo(), art, manifest.DefaultLimits())
+			a, err := buildArtifact(artifactRepo(t), art, manifest.DefaultLimits())
 			if tt.wantErr != "" || err != nil {
 				var se *manifest.SourceError
 				if tt.wantErr == "" || err == nil || !strings.Contains(err.Error(), tt.wantErr) {
@@ -185,7 +203,7 @@ func TestArtifactMerge(t *testing.T) {
 		{From: "@repo/values/prod.yaml", To: "@artifact/values.yaml", Strategy: StrategyMerge},
 		{From: "@repo/root.yaml", To: "@artifact/new.yaml", Strategy: StrategyMerge},
 	}}
-	a, err := buildArtifact(artifactRepo(), art, manifest.DefaultLimits())
+	a, err := buildArtifact(artifactRepo(t), art, manifest.DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +223,7 @@ func TestArtifactMerge(t *testing.T) {
 	}
 
 	art.Copy = append(art.Copy, CopyRule{From: "@repo/values/list.yaml", To: "@artifact/values.yaml", Strategy: StrategyMerge})
-	if _, err := buildArtifact(artifactRepo(), art, manifest.DefaultLimits()); err == nil || !strings.Contains(err.Error(), "values/list.yaml: strategy Merge needs a single YAML map") {
+	if _, err := buildArtifact(artifactRepo(t), art, manifest.DefaultLimits()); err == nil || !strings.Contains(err.Error(), "values/list.yaml: strategy Merge needs a single YAML map") {
 		t.Errorf("merging a list: err = %v, want the list file named", err)
 	}
 }
@@ -234,7 +252,7 @@ func TestArtifactInputs(t *testing.T) {
 			{From: "@nope/x", To: "@artifact/"},
 		},
 	}}
-	got := Inputs(artifactRepo(), target)
+	got := Inputs(artifactRepo(t), target)
 	want := []string{"apps/podinfo", "clusters/gen.yaml", "values/prod.yaml"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("Inputs (-want +got):\n%s", diff)
@@ -254,7 +272,7 @@ func FuzzArtifact(f *testing.F) {
 	f.Add("@repo/values/base.yaml", "@artifact/v.yaml", "", "Merge")
 	f.Add("@repo/../x", "@artifact/../y", "[", "Extract")
 	f.Add("@repo/", "@artifact/", "**/testdata/**", "")
-	repo := artifactRepo()
+	repo := artifactRepo(f)
 	f.Fuzz(func(t *testing.T, from, to, exclude, strategy string) {
 		art := &Artifact{Name: "a", GeneratedBy: "gen.yaml:1", Sources: map[string]string{"repo": "."},
 			Copy: []CopyRule{{From: from, To: to, Exclude: []string{exclude}, Strategy: strategy}}}
