@@ -384,6 +384,18 @@ type source struct {
 
 func (s source) repoPath(p string) string { return path.Join(s.root, p) }
 
+// stat describes path p of the source, or says it is not there.
+func (s source) stat(p string) (fs.FileInfo, error) {
+	info, err := fs.Stat(s.fsys, p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("source path %q does not exist", s.repoPath(p))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("source path %q: %w", s.repoPath(p), err)
+	}
+	return info, nil
+}
+
 // copier copies the files of one copy operation.
 type copier struct {
 	b       *artifactBuilder
@@ -396,9 +408,9 @@ type copier struct {
 // subdirectory of dest (its contents when it is the source root), a file
 // to dest, or into dest when dest is a directory.
 func (c copier) single(p, dest string, toDir bool) error {
-	info, err := fs.Stat(c.src.fsys, p)
+	info, err := c.src.stat(p)
 	if err != nil {
-		return fmt.Errorf("source path %q does not exist", c.src.repoPath(p))
+		return err
 	}
 	if info.IsDir() {
 		if p != "." {
@@ -417,9 +429,9 @@ func (c copier) single(p, dest string, toDir bool) error {
 
 // copy copies a glob's match, a file or a whole directory.
 func (c copier) copy(p, dest string) error {
-	info, err := fs.Stat(c.src.fsys, p)
+	info, err := c.src.stat(p)
 	if err != nil {
-		return fmt.Errorf("source path %q: %w", c.src.repoPath(p), err)
+		return err
 	}
 	if info.IsDir() {
 		return c.dir(p, dest)
@@ -434,12 +446,12 @@ func (c copier) dir(p, dest string) error {
 		if err != nil {
 			return fmt.Errorf("source path %q: %w", c.src.repoPath(q), err)
 		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(q, p), "/")
-		if p == "." {
-			rel = q
-		}
 		if q == p {
 			return c.b.mkdir(dest)
+		}
+		rel := q
+		if p != "." {
+			rel = strings.TrimPrefix(q, p+"/")
 		}
 		if excluded(rel, c.exclude) || d.Name() == ".git" {
 			if d.IsDir() {
@@ -463,9 +475,9 @@ func (c copier) dir(p, dest string) error {
 func (c copier) file(p, dest string) error {
 	b := c.b
 	from := c.src.repoPath(p)
-	info, err := fs.Stat(c.src.fsys, p)
+	info, err := c.src.stat(p)
 	if err != nil {
-		return fmt.Errorf("source path %q: %w", from, err)
+		return err
 	}
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("source path %q is not a regular file", from)
@@ -641,10 +653,10 @@ func isTarball(p string) bool {
 
 // extractFile unpacks a tarball named without a glob, which must be one.
 func (c copier) extractFile(p, dest string) error {
-	info, err := fs.Stat(c.src.fsys, p)
+	info, err := c.src.stat(p)
 	switch {
 	case err != nil:
-		return fmt.Errorf("source path %q does not exist", c.src.repoPath(p))
+		return err
 	case info.IsDir():
 		return fmt.Errorf("strategy Extract takes a tarball, not the directory %q", c.src.repoPath(p))
 	case excluded(p, c.exclude):
