@@ -11,7 +11,6 @@ import (
 	"maps"
 	"path"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,12 +78,8 @@ func CopySource(from string) (alias, pattern string, err error) {
 
 // GeneratedAt splits GeneratedBy into file and line.
 func (a *Artifact) GeneratedAt() (file string, line int) {
-	i := strings.LastIndexByte(a.GeneratedBy, ':')
-	if i < 0 {
-		return a.GeneratedBy, 0
-	}
-	line, _ = strconv.Atoi(a.GeneratedBy[i+1:])
-	return a.GeneratedBy[:i], line
+	file, line, _ = splitPlace(a.GeneratedBy)
+	return file, line
 }
 
 // artifactFile is one file of an artifact.
