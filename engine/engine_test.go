@@ -192,7 +192,7 @@ func TestParseImage(t *testing.T) {
 // FuzzDiscover feeds arbitrary YAML as an engine object file: discovery
 // must not panic, and every target it returns has a name and an engine.
 func FuzzDiscover(f *testing.F) {
-	for _, file := range []string{"flux/clusters/prod/apps.yaml", "flux/clusters/prod/infra.yaml", "argocd/apps/guestbook.yaml", "argocd/apps/elsewhere.yaml"} {
+	for _, file := range []string{"flux/clusters/prod/apps.yaml", "flux/clusters/prod/infra.yaml", "argocd/apps/guestbook.yaml", "argocd/apps/elsewhere.yaml", "artifact/clusters/prod/generators.yaml", "artifact/clusters/prod/apps.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", "testdata", "engine", file))
 		if err != nil {
 			f.Fatal(err)
