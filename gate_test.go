@@ -450,7 +450,7 @@ func TestArtifactTargetsOfChangedFiles(t *testing.T) {
 	}{
 		{files: []string{"envs/prod/configmap.yaml"}, want: []string{"envs/prod", "flux/flux-system/podinfo"}},
 		{files: []string{"apps/frontend/service.yaml"}, want: []string{"apps/frontend", "flux/web/frontend"}},
-		{files: []string{"envs/prod/hello-values.yaml"}, want: []string{"envs/prod", "flux/helmrelease/flux-system/hello"}},
+		{files: []string{"charts/hello/values-prod.yaml"}, want: []string{"charts/hello", "charts/hello:prod", "flux/helmrelease/flux-system/hello"}},
 		{files: []string{"clusters/prod/generators.yaml"}, want: []string{"clusters/prod", "flux/flux-system/escape", "flux/flux-system/podinfo",
 			"flux/flux-system/unknown-alias", "flux/helmrelease/flux-system/hello", "flux/web/frontend"}},
 		// Inputs are the rules' directories: a file an exclude leaves out
