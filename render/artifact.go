@@ -419,7 +419,7 @@ func (c copier) single(p, dest string, toDir bool) error {
 	if toDir || c.b.out.dirs[dest] {
 		dest = path.Join(dest, path.Base(p))
 	}
-	return c.file(p, dest)
+	return c.file(p, dest, info)
 }
 
 // copy copies a glob's match, a file or a whole directory.
@@ -431,7 +431,7 @@ func (c copier) copy(p, dest string) error {
 	if info.IsDir() {
 		return c.dir(p, dest)
 	}
-	return c.file(p, dest)
+	return c.file(p, dest, info)
 }
 
 // dir copies a directory recursively to dest, leaving out what the
@@ -461,19 +461,20 @@ func (c copier) dir(p, dest string) error {
 		if !d.Type().IsRegular() {
 			return nil // symlinks and devices are not part of a source artifact
 		}
+		info, err := d.Info()
+		if err != nil {
+			return fmt.Errorf("source path %q: %w", c.src.repoPath(q), err)
+		}
 		// Directories are copied, never merged, as source-watcher does.
-		return copier{b: c.b, src: c.src}.file(q, to)
+		return copier{b: c.b, src: c.src}.file(q, to, info)
 	})
 }
 
-// file copies one regular file to dest, or merges it into dest.
-func (c copier) file(p, dest string) error {
+// file copies one regular file, described by info, to dest, or merges
+// it into dest.
+func (c copier) file(p, dest string, info fs.FileInfo) error {
 	b := c.b
 	from := c.src.repoPath(p)
-	info, err := c.src.stat(p)
-	if err != nil {
-		return err
-	}
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("source path %q is not a regular file", from)
 	}
