@@ -158,7 +158,7 @@ func RendersEngineObjects(fsys fs.FS, t render.Target) bool {
 			return nil
 		}
 		read += len(data)
-		found = slices.ContainsFunc(markers[:2], func(m []byte) bool { return bytes.Contains(data, m) })
+		found = slices.ContainsFunc(engineMarkers, func(m []byte) bool { return bytes.Contains(data, m) })
 		return nil
 	})
 	return found

@@ -72,9 +72,13 @@ type repository struct {
 	clustersRead   bool
 }
 
-// markers are what a file must contain to be decoded: engine objects and
-// the ConfigMaps and Secrets substituteFrom and valuesFrom may name.
-var markers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte(generatorGroup), []byte("argoproj.io"), []byte("ConfigMap"), []byte("Secret")}
+// engineMarkers are what the objects that define targets contain.
+var engineMarkers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io")}
+
+// markers are what a file must contain to be decoded: engine objects,
+// ArtifactGenerators and the ConfigMaps and Secrets substituteFrom and
+// valuesFrom may name.
+var markers = slices.Concat(engineMarkers, [][]byte{[]byte(generatorGroup), []byte("ConfigMap"), []byte("Secret")})
 
 // Discover reads the plain YAML files under dir of fsys (the repository
 // root) and returns a target for each Flux Kustomization and Argo CD
