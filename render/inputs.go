@@ -17,9 +17,9 @@ const maxInputDirs = 10000
 // component, the files a kustomization loads, its helmCharts' charts,
 // values files (and --set-file files, valuesFrom objects' files) and a
 // chart's file:// dependencies; for a target of an artifact, what its
-// copy rules read. A changed file under
-// any of them may change what t renders, which is how a pre-commit hook's
-// file list maps to targets. Sorted, without duplicates.
+// copy rules read. A changed file under any of them may change what t
+// renders, which is how a pre-commit hook's file list maps to targets.
+// Sorted, without duplicates.
 func Inputs(fsys fs.FS, t Target) []string {
 	seen := map[string]bool{}
 	var visit func(dir string)
