@@ -469,3 +469,40 @@ func TestBundledFindingsOnTheirWriter(t *testing.T) {
 		}
 	}
 }
+
+// TestArtifactTargetsOfChangedFiles: a file an ArtifactGenerator copies
+// selects the targets of its artifact, as the generator's file does.
+func TestArtifactTargetsOfChangedFiles(t *testing.T) {
+	tests := []struct {
+		files []string
+		want  []string
+	}{
+		{files: []string{"envs/prod/configmap.yaml"}, want: []string{"envs/prod", "flux/flux-system/podinfo"}},
+		{files: []string{"apps/frontend/service.yaml"}, want: []string{"apps/frontend", "flux/web/frontend"}},
+		{files: []string{"charts/hello/values-prod.yaml"}, want: []string{"charts/hello", "charts/hello:prod", "flux/helmrelease/flux-system/hello"}},
+		{files: []string{"clusters/prod/generators.yaml"}, want: []string{"clusters/prod", "flux/flux-system/escape", "flux/flux-system/podinfo",
+			"flux/flux-system/unknown-alias", "flux/helmrelease/flux-system/hello", "flux/web/frontend"}},
+		// Inputs are the rules' directories: a file an exclude leaves out
+		// re-checks the artifact's target too.
+		{files: []string{"apps/podinfo/testdata/broken.yaml"}, want: []string{"apps/podinfo", "flux/flux-system/podinfo"}},
+	}
+	opts := DefaultOptions()
+	opts.Engine.RepoURL = "https://github.com/example/fleet"
+	g, err := New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		targets, err := g.Targets(context.Background(), FS(os.DirFS("testdata/engine/artifact"), tt.files...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, target := range targets {
+			got = append(got, target.Name)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("targets of %v (-want +got):\n%s", tt.files, diff)
+		}
+	}
+}

@@ -10,7 +10,11 @@
 // Application when its source.repoURL is Options.RepoURL. URLs compare
 // after normalisation (scheme, user, ".git" and trailing "/" dropped, so
 // the https and ssh forms of a URL are one). Objects with other sources
-// are listed as skipped targets with the reason.
+// are listed as skipped targets with the reason. A Kustomization whose
+// sourceRef is an ExternalArtifact renders from the artifact an
+// ArtifactGenerator of the repository makes of this repository's files
+// (render.Artifact), when every source its copy rules read is this
+// repository.
 //
 // Engine objects are also read from what charts render (AppOfApps): an
 // app-of-apps chart's Applications become targets defined by the template

@@ -63,22 +63,26 @@ type repository struct {
 	applications   []object
 	appSets        []object
 	helmReleases   []object
-	gitRepos       map[string]object // by namespace/name
-	varSources     map[string]object // by kind/namespace/name
-	varFiles       []string          // files that may hold varSources, not yet decoded
-	tree           *tree             // the repository's files, for git generators; read once
-	clusters       []cluster         // read once from Options.Clusters
+	gitRepos       map[string]object    // by namespace/name
+	artifacts      map[string]generated // by the ExternalArtifact's namespace/name
+	varSources     map[string]object    // by kind/namespace/name
+	varFiles       []string             // files that may hold varSources, not yet decoded
+	tree           *tree                // the repository's files, for git generators; read once
+	clusters       []cluster            // read once from Options.Clusters
 	clustersErr    error
 	clustersRead   bool
 }
 
-// engineMarkers are what a file must contain to hold engine objects, and
-// varMarkers to hold the ConfigMaps and Secrets that substituteFrom and
-// valuesFrom may name. Files with only the latter are decoded only when
-// the repository has Flux objects: most repositories hold many Secrets
-// and ConfigMaps, and no Flux.
+// engineMarkers are what the objects that define targets contain, and
+// objectMarkers what a file must contain to be decoded at once: those and
+// ArtifactGenerators. varMarkers are what a file must contain to hold the
+// ConfigMaps and Secrets that substituteFrom and valuesFrom may name.
+// Files with only the latter are decoded only when the repository has
+// Flux objects: most repositories hold many Secrets and ConfigMaps, and
+// no Flux.
 var (
 	engineMarkers = [][]byte{[]byte("toolkit.fluxcd.io"), []byte("argoproj.io")}
+	objectMarkers = slices.Concat(engineMarkers, [][]byte{[]byte(generatorGroup)})
 	varMarkers    = [][]byte{[]byte("ConfigMap"), []byte("Secret")}
 )
 
@@ -146,7 +150,7 @@ func newRepository(fsys fs.FS, opts Options) *repository {
 	if opts.Limits == (manifest.Limits{}) {
 		opts.Limits = manifest.DefaultLimits()
 	}
-	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, varSources: map[string]object{}}
+	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, artifacts: map[string]generated{}, varSources: map[string]object{}}
 }
 
 // targets turns the objects read into targets, sorted by name.
@@ -175,7 +179,7 @@ func (repo *repository) read(file string) {
 	data, ok := repo.readBounded(file)
 	switch {
 	case !ok:
-	case containsAny(data, engineMarkers):
+	case containsAny(data, objectMarkers):
 		repo.decode(file, data)
 	case containsAny(data, varMarkers):
 		repo.varFiles = append(repo.varFiles, file)
@@ -210,6 +214,8 @@ func (repo *repository) add(o object) {
 	switch group := o.group(); {
 	case group == "kustomize.toolkit.fluxcd.io" && o.kind() == "Kustomization":
 		repo.kustomizations = append(repo.kustomizations, o)
+	case group == generatorGroup && o.kind() == "ArtifactGenerator":
+		repo.addGenerator(o)
 	case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
 		repo.gitRepos[o.namespace()+"/"+o.name()] = o
 	case group == "argoproj.io" && o.kind() == "Application":
@@ -247,8 +253,8 @@ func uniqueNames(targets []render.Target) {
 func Merge(dirTargets, engineTargets []render.Target) []render.Target {
 	covered := func(p string) bool {
 		for _, e := range engineTargets {
-			if e.Skipped != "" {
-				continue
+			if e.Skipped != "" || e.Artifact != nil {
+				continue // an artifact's paths are not the repository's
 			}
 			if e.Path == p {
 				return true

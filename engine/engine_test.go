@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -22,7 +23,7 @@ import (
 // renders each of them; the targets (JSON) and the rendered streams are
 // golden files beside the fixture.
 func TestFixtures(t *testing.T) {
-	for _, repo := range []string{"flux", "argocd", "appset"} {
+	for _, repo := range []string{"flux", "argocd", "appset", "artifact"} {
 		t.Run(repo, func(t *testing.T) {
 			dir := filepath.Join("..", "testdata", "engine", repo)
 			fsys := os.DirFS(dir)
@@ -191,7 +192,7 @@ func TestParseImage(t *testing.T) {
 // FuzzDiscover feeds arbitrary YAML as an engine object file: discovery
 // must not panic, and every target it returns has a name and an engine.
 func FuzzDiscover(f *testing.F) {
-	for _, file := range []string{"flux/clusters/prod/apps.yaml", "flux/clusters/prod/infra.yaml", "argocd/apps/guestbook.yaml", "argocd/apps/elsewhere.yaml"} {
+	for _, file := range []string{"flux/clusters/prod/apps.yaml", "flux/clusters/prod/infra.yaml", "argocd/apps/guestbook.yaml", "argocd/apps/elsewhere.yaml", "artifact/clusters/prod/generators.yaml", "artifact/clusters/prod/apps.yaml"} {
 		data, err := os.ReadFile(filepath.Join("..", "testdata", "engine", file))
 		if err != nil {
 			f.Fatal(err)
@@ -268,5 +269,58 @@ func TestOriginURL(t *testing.T) {
 	}
 	if _, err := engine.OriginURL(os.DirFS(wt), wt); err != nil {
 		t.Errorf("OriginURL of the module's own checkout: %v", err)
+	}
+}
+
+// TestArtifactOrigins renders the Kustomizations of the artifact fixture:
+// each object's origin is the repository file the artifact copied, and
+// the copy rules' faults are on the generator's line.
+func TestArtifactOrigins(t *testing.T) {
+	fsys := os.DirFS(filepath.Join("..", "testdata", "engine", "artifact"))
+	defined, err := engine.Discover(fsys, ".", engine.Options{RepoURL: "https://github.com/example/fleet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := render.New(render.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		target  string
+		origins map[string]string // kind/name: file:line
+		err     string
+	}{
+		{target: "flux/flux-system/podinfo", origins: map[string]string{
+			"Deployment/podinfo":    "apps/podinfo/deployment.yaml:1",
+			"ConfigMap/podinfo-env": "envs/prod/configmap.yaml:2",
+		}},
+		{target: "flux/web/frontend", origins: map[string]string{"Service/frontend": "apps/frontend/service.yaml:1"}},
+		{target: "flux/helmrelease/flux-system/hello", origins: map[string]string{"ConfigMap/prod-hello-greeting": "charts/hello/templates/configmap.yaml:0"}},
+		{target: "flux/flux-system/escape", err: "clusters/prod/generators.yaml:30: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.target, func(t *testing.T) {
+			i := slices.IndexFunc(defined, func(d render.Target) bool { return d.Name == tt.target })
+			if i < 0 {
+				t.Fatalf("no target %s", tt.target)
+			}
+			res, err := r.Render(context.Background(), fsys, defined[i])
+			if tt.err != "" {
+				if err == nil || !strings.HasPrefix(err.Error(), tt.err) {
+					t.Errorf("err = %v, want it at %s", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, obj := range res.Objects {
+				got[obj.Kind+"/"+obj.Name] = fmt.Sprintf("%s:%d", obj.Origin.File, obj.Origin.Line)
+			}
+			if diff := cmp.Diff(tt.origins, got); diff != "" {
+				t.Errorf("origins (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -32,10 +32,12 @@ func (repo *repository) fluxTarget(o object) render.Target {
 		return t
 	}
 	t.Path = p
-	if reason := repo.fluxSource(o); reason != "" {
+	art, reason := repo.fluxSource(o)
+	if reason != "" {
 		t.Skipped = reason
 		return t
 	}
+	t.Artifact = art
 	edits := &render.KustomizeEdits{
 		Generate:   true,
 		Namespace:  str(spec["targetNamespace"]),
@@ -45,8 +47,9 @@ func (repo *repository) fluxTarget(o object) render.Target {
 		Patches:    patches(spec["patches"]),
 	}
 	for _, c := range manifest.StringList(spec["components"]) {
-		// ignoreMissingComponents drops the components that are not there.
-		if _, err := fs.Stat(repo.fsys, path.Join(p, c)); err != nil && spec["ignoreMissingComponents"] == true {
+		// ignoreMissingComponents drops the components that are not there;
+		// an artifact's are known only once it is built, so kept.
+		if _, err := fs.Stat(repo.fsys, path.Join(p, c)); art == nil && err != nil && spec["ignoreMissingComponents"] == true {
 			continue
 		}
 		edits.Components = append(edits.Components, c)
@@ -64,18 +67,21 @@ func (repo *repository) fluxTarget(o object) render.Target {
 	return t
 }
 
-// fluxSource returns why a Kustomization's source is not this
-// repository, or "" when it is.
-func (repo *repository) fluxSource(o object) string {
+// fluxSource returns the artifact a Kustomization's source makes of this
+// repository (nil for the repository itself), or why its source is not
+// this repository.
+func (repo *repository) fluxSource(o object) (*render.Artifact, string) {
 	ref := mapOf(o.spec()["sourceRef"])
-	kind, name := str(ref["kind"]), str(ref["name"])
-	if kind == "" {
-		return "the Kustomization has no sourceRef"
+	switch kind, name := str(ref["kind"]), str(ref["name"]); kind {
+	case "":
+		return nil, "the Kustomization has no sourceRef"
+	case "GitRepository":
+		return nil, repo.gitSource(o, ref)
+	case "ExternalArtifact":
+		return repo.externalArtifact(o, ref)
+	default:
+		return nil, fmt.Sprintf("source %s %s is not rendered: only GitRepository and ExternalArtifact sources are", kind, name)
 	}
-	if kind != "GitRepository" {
-		return fmt.Sprintf("source %s %s is not rendered: only GitRepository sources are", kind, name)
-	}
-	return repo.gitSource(o, ref)
 }
 
 // gitSource returns why the GitRepository ref of object o names is not
@@ -163,8 +169,9 @@ const maxReleaseName = 53
 // helmReleaseTarget turns a Flux HelmRelease into a target: a chart from a
 // GitRepository that is this repository, with the release name and
 // namespace helm-controller gives it, its chart's valuesFiles, valuesFrom
-// and values. Charts from HelmRepository and OCIRepository sources are
-// listed as skipped.
+// and values; or the chart of an ExternalArtifact an ArtifactGenerator
+// makes of this repository (chartRef). Charts from HelmRepository and
+// OCIRepository sources are listed as skipped.
 func (repo *repository) helmReleaseTarget(o object) render.Target {
 	spec := o.spec()
 	t := render.Target{
@@ -174,41 +181,16 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		DefinedBy: o.definedBy(),
 	}
 	if ref := mapOf(spec["chartRef"]); ref != nil {
-		t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
-		return t
-	}
-	chart := mapOf(mapOf(spec["chart"])["spec"])
-	src := mapOf(chart["sourceRef"])
-	switch kind := str(src["kind"]); kind {
-	case "GitRepository":
-		if reason := repo.gitSource(o, src); reason != "" {
-			t.Skipped = reason
+		if str(ref["kind"]) != "ExternalArtifact" {
+			t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
 			return t
 		}
-	case "":
-		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
-		return t
-	default:
-		t.Skipped = fmt.Sprintf("chart %s from %s %s: remote chart, not rendered offline", str(chart["chart"]), kind, str(src["name"]))
-		return t
-	}
-	p, err := repoPath(str(chart["chart"]))
-	if err != nil {
-		t.Invalid = "spec.chart.spec.chart: " + err.Error()
-		return t
-	}
-	t.Path = p
-	if !exists(repo.fsys, path.Join(p, "Chart.yaml")) {
-		t.Invalid = fmt.Sprintf("spec.chart.spec.chart: %s has no Chart.yaml", p)
-		return t
-	}
-	for _, vf := range manifest.StringList(chart["valuesFiles"]) {
-		p, err := repoPath(vf)
-		if err != nil {
-			t.Invalid = "spec.chart.spec.valuesFiles: " + err.Error()
+		if t.Artifact, t.Skipped = repo.externalArtifact(o, ref); t.Skipped != "" {
 			return t
 		}
-		t.ValuesFiles = append(t.ValuesFiles, p)
+		t.Path = "." // the chart is the artifact's, found once it is built
+	} else if !repo.gitChart(o, &t) {
+		return t
 	}
 	targetNS := str(spec["targetNamespace"])
 	name := o.name()
@@ -226,6 +208,47 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		t.ValuesFrom = append(t.ValuesFrom, v)
 	}
 	return t
+}
+
+// gitChart sets the chart of a HelmRelease's spec.chart, from a
+// GitRepository that is this repository, with its valuesFiles; it
+// returns false, t skipped or invalid, when there is none to render.
+func (repo *repository) gitChart(o object, t *render.Target) bool {
+	spec := o.spec()
+	chart := mapOf(mapOf(spec["chart"])["spec"])
+	src := mapOf(chart["sourceRef"])
+	switch kind := str(src["kind"]); kind {
+	case "GitRepository":
+		if reason := repo.gitSource(o, src); reason != "" {
+			t.Skipped = reason
+			return false
+		}
+	case "":
+		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
+		return false
+	default:
+		t.Skipped = fmt.Sprintf("chart %s from %s %s: remote chart, not rendered offline", str(chart["chart"]), kind, str(src["name"]))
+		return false
+	}
+	p, err := repoPath(str(chart["chart"]))
+	if err != nil {
+		t.Invalid = "spec.chart.spec.chart: " + err.Error()
+		return false
+	}
+	t.Path = p
+	if !exists(repo.fsys, path.Join(p, "Chart.yaml")) {
+		t.Invalid = fmt.Sprintf("spec.chart.spec.chart: %s has no Chart.yaml", p)
+		return false
+	}
+	for _, vf := range manifest.StringList(chart["valuesFiles"]) {
+		p, err := repoPath(vf)
+		if err != nil {
+			t.Invalid = "spec.chart.spec.valuesFiles: " + err.Error()
+			return false
+		}
+		t.ValuesFiles = append(t.ValuesFiles, p)
+	}
+	return true
 }
 
 // releaseName shortens a release name longer than Helm allows as

@@ -15,6 +15,7 @@ import (
 const (
 	whyTemplate = "template that writes the field"
 	whyObject   = "where the object is defined"
+	whyArtifact = "ArtifactGenerator that copies the object's file into the artifact the target renders"
 )
 
 // Locator places findings on the files and lines that wrote them. It
@@ -50,12 +51,22 @@ func (l *Locator) Locate(results []*render.Result, findings []manifest.Finding) 
 		if res == nil || f.Object == nil {
 			continue
 		}
+		if a := res.Target.Artifact; a != nil {
+			file, line := a.GeneratedAt()
+			f.Related = append(f.Related, manifest.Location{File: file, Line: line, Why: whyArtifact})
+		}
 		obj := objectOf(res.Objects, *f.Object)
 		if obj == nil || obj.Origin.File == "" || f.File != obj.Origin.File || f.Line != obj.Origin.Line {
 			continue
 		}
+		kind := res.Target.Kind
+		if res.Target.Artifact != nil {
+			// An artifact's kustomizations are not at the target's path in
+			// the repository: only the object's own file is known.
+			kind = render.KindManifests
+		}
 		var w *writer
-		switch res.Target.Kind {
+		switch kind {
 		case render.KindKustomize:
 			w = l.kustomize(res.Target, obj, f.Field)
 		case render.KindHelm:

@@ -1,12 +1,15 @@
 package provenance_test
 
 import (
+	"context"
 	"fmt"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/rendertest"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/provenance"
@@ -157,4 +160,30 @@ func find(t *testing.T, results []*render.Result, target, kind, name string) *ma
 	}
 	t.Fatalf("no %s %s in target %s", kind, name, target)
 	return nil
+}
+
+// TestLocateArtifact places a finding of an object an ArtifactGenerator
+// copied on the repository file's line, with the generator as a related
+// place.
+func TestLocateArtifact(t *testing.T) {
+	fsys := os.DirFS("../testdata/engine/artifact")
+	targets, err := engine.Discover(fsys, ".", engine.Options{RepoURL: "https://github.com/example/fleet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	targets = slices.DeleteFunc(targets, func(tg render.Target) bool { return tg.Name != "flux/flux-system/podinfo" })
+	r, err := render.New(render.DefaultOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := r.RenderAll(context.Background(), fsys, targets)
+	obj := find(t, results, "flux/flux-system/podinfo", "Deployment", "podinfo")
+	ref := obj.Ref()
+	findings := []manifest.Finding{{Rule: "test/replicas", Target: "flux/flux-system/podinfo", Object: &ref, Field: "spec.replicas", File: obj.Origin.File, Line: obj.Origin.Line}}
+	provenance.New(fsys, manifest.Limits{}).Locate(results, findings)
+	want := manifest.Finding{Rule: "test/replicas", Target: "flux/flux-system/podinfo", Object: &ref, Field: "spec.replicas", File: "apps/podinfo/deployment.yaml", Line: 6,
+		Related: []manifest.Location{{File: "clusters/prod/generators.yaml", Line: 1, Why: "ArtifactGenerator that copies the object's file into the artifact the target renders"}}}
+	if diff := cmp.Diff(want, findings[0]); diff != "" {
+		t.Errorf("finding (-want +got):\n%s", diff)
+	}
 }

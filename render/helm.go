@@ -56,17 +56,19 @@ type helmRender struct {
 	skipTests   bool
 }
 
-func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
+// renderHelm renders the chart of t from tree, the repository or an
+// artifact made from it; the valuesFrom objects are in repo.
+func (r *Renderer) renderHelm(ctx context.Context, tree, repo fs.FS, t Target) (*Result, error) {
 	values := t.Values
 	var secret map[string]any
 	if len(t.ValuesFrom) > 0 {
-		from, s, err := r.valuesFrom(fsys, t)
+		from, s, err := r.valuesFrom(repo, t)
 		if err != nil {
 			return nil, err
 		}
 		values, secret = loader.MergeMaps(from, t.Values), s
 	}
-	out, err := r.helmTemplate(ctx, fsys, helmRender{
+	out, err := r.helmTemplate(ctx, tree, helmRender{
 		chartDir:    t.Path,
 		valuesFiles: t.ValuesFiles,
 		values:      values,

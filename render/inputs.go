@@ -39,9 +39,10 @@ func NewInputFinder(fsys fs.FS) *InputFinder {
 // rendering t reads, found without rendering: the target's directory,
 // every local base and component, the files a kustomization loads, its
 // helmCharts' charts, values files (and --set-file files, valuesFrom
-// objects' files) and a chart's file:// dependencies. A changed file
-// under any of them may change what t renders, which is how a pre-commit
-// hook's file list maps to targets. Sorted, without duplicates.
+// objects' files) and a chart's file:// dependencies; for a target of an
+// artifact, what its copy rules read. A changed file under any of them
+// may change what t renders, which is how a pre-commit hook's file list
+// maps to targets. Sorted, without duplicates.
 func (f *InputFinder) Inputs(t Target) []string {
 	seen := map[string]bool{}
 	var visit func(dir string)
@@ -59,7 +60,13 @@ func (f *InputFinder) Inputs(t Target) []string {
 			}
 		}
 	}
-	visit(t.Path)
+	if t.Artifact != nil {
+		for _, in := range artifactInputs(t.Artifact) {
+			seen[in] = true
+		}
+	} else {
+		visit(t.Path)
+	}
 	for _, f := range t.ValuesFiles {
 		seen[path.Clean(f)] = true
 	}
@@ -133,4 +140,28 @@ func Affects(inputs []string, file string) bool {
 		}
 	}
 	return false
+}
+
+// artifactInputs are the generator's file and, for each copy rule, the
+// repository directory below which its pattern matches (the path itself
+// when it has no glob): a file added there may be copied too.
+func artifactInputs(a *Artifact) []string {
+	file, _ := a.GeneratedAt()
+	out := []string{file}
+	for _, rule := range a.Copy {
+		alias, pattern, err := CopySource(rule.From)
+		root, ok := a.Sources[alias]
+		if err != nil || !ok || inside(pattern) != nil {
+			continue // the render reports the rule
+		}
+		var fixed []string
+		for _, seg := range strings.Split(pattern, "/") {
+			if strings.ContainsAny(seg, "*?[]") {
+				break
+			}
+			fixed = append(fixed, seg)
+		}
+		out = append(out, path.Join(root, path.Join(fixed...)))
+	}
+	return out
 }

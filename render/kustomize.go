@@ -24,11 +24,13 @@ import (
 // every other kustomization renders concurrently.
 var kustomizeState sync.RWMutex
 
-func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target, yaml bool) (*Result, error) {
+// renderKustomize builds t from tree, the repository or an artifact made
+// from it; the objects postBuild reads are in repo.
+func (r *Renderer) renderKustomize(ctx context.Context, tree, repo fs.FS, t Target, yaml bool) (*Result, error) {
 	kfs := &kustFS{ctx: ctx, renderer: r, opts: r.opts, target: t,
-		fsys: overlayFS{FS: fsys, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{},
+		fsys: overlayFS{FS: tree, generated: map[string]generatedFile{}}, resourceFiles: map[string]bool{}, stats: statCache{},
 		parents: map[string]string{}, namespaces: map[string]string{}}
-	kfile, err := findKustomization(fsys, t.Path)
+	kfile, err := findKustomization(tree, t.Path)
 	if err != nil && t.Kustomize != nil && t.Kustomize.Generate {
 		if err = generateKustomization(kfs.fsys, t.Path); err == nil {
 			kfile, err = findKustomization(kfs.fsys, t.Path)
@@ -73,7 +75,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target, ya
 	// Flux substitutes variables and sets its common metadata on the built
 	// objects, in that order.
 	if t.PostBuild != nil {
-		if err := r.postBuild(fsys, t, resources); err != nil {
+		if err := r.postBuild(repo, t, resources); err != nil {
 			return nil, err
 		}
 	}

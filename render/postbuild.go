@@ -186,10 +186,19 @@ func commonMetadata(m *Metadata, resources []*resource.Resource) error {
 // DefinedAt splits DefinedBy into file and line; a target no engine
 // object defines is at its path.
 func (t Target) DefinedAt() (file string, line int) {
-	i := strings.LastIndexByte(t.DefinedBy, ':')
-	if i < 0 {
-		return cmp.Or(t.DefinedBy, t.Path), 0
+	if file, line, ok := splitPlace(t.DefinedBy); ok {
+		return file, line
 	}
-	line, _ = strconv.Atoi(t.DefinedBy[i+1:])
-	return t.DefinedBy[:i], line
+	return cmp.Or(t.DefinedBy, t.Path), 0
+}
+
+// splitPlace splits "file:line" into file and line; ok is false when
+// place has no line.
+func splitPlace(place string) (file string, line int, ok bool) {
+	i := strings.LastIndexByte(place, ':')
+	if i < 0 {
+		return place, 0, false
+	}
+	line, _ = strconv.Atoi(place[i+1:])
+	return place[:i], line, true
 }

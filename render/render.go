@@ -126,15 +126,31 @@ func (r *Renderer) render(ctx context.Context, fsys fs.FS, t Target, yaml bool) 
 		file, line := t.DefinedAt()
 		return nil, &manifest.SourceError{File: file, Line: line, Err: errors.New(t.Invalid)}
 	}
+	tree := fsys
+	var art *artifactFS
+	if t.Artifact != nil {
+		if art, err = buildArtifact(fsys, t.Artifact, r.opts.Limits); err != nil {
+			return nil, err
+		}
+		if t.Kind == KindHelm && t.Path == "." {
+			if t.Path, err = art.chartDir(t.Artifact); err != nil {
+				return nil, err
+			}
+		}
+		tree = art
+	}
 	switch t.Kind {
 	case KindKustomize:
-		res, err = r.renderKustomize(ctx, fsys, t, yaml)
+		res, err = r.renderKustomize(ctx, tree, fsys, t, yaml)
 	case KindHelm:
-		res, err = r.renderHelm(ctx, fsys, t)
+		res, err = r.renderHelm(ctx, tree, fsys, t)
 	case KindManifests:
-		res, err = r.renderManifests(fsys, t)
+		res, err = r.renderManifests(tree, t)
 	default:
 		return nil, fmt.Errorf("%s: unknown target kind %q", t.Name, t.Kind)
+	}
+	if art != nil {
+		res, err = art.inRepository(t, res, err)
 	}
 	if err != nil {
 		return nil, err

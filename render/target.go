@@ -68,6 +68,9 @@ type Target struct {
 	// CommonMetadata are labels and annotations Flux sets on every object
 	// after the build.
 	CommonMetadata *Metadata `json:"commonMetadata,omitempty"`
+	// Artifact, when set, is the ExternalArtifact the target renders
+	// from: Path is a path inside it, not in the repository.
+	Artifact *Artifact `json:"artifact,omitempty"`
 }
 
 // The engines that define targets.
