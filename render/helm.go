@@ -59,8 +59,9 @@ type helmRender struct {
 func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Result, error) {
 	values := t.Values
 	var secret map[string]any
+	var read reads
 	if len(t.ValuesFrom) > 0 {
-		from, s, err := r.valuesFrom(fsys, t)
+		from, s, err := r.valuesFrom(fsys, t, &read)
 		if err != nil {
 			return nil, err
 		}
@@ -87,7 +88,7 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Target: t, YAML: out, Objects: objs}, nil
+	return read.result(&Result{Target: t, YAML: out, Objects: objs}), nil
 }
 
 // helmTemplate renders a chart as helm template does and returns the same

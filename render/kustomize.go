@@ -72,8 +72,9 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target, ya
 	resources := resMap.Resources()
 	// Flux substitutes variables and sets its common metadata on the built
 	// objects, in that order.
+	var read reads
 	if t.PostBuild != nil {
-		if err := r.postBuild(fsys, t, resources); err != nil {
+		if err := r.postBuild(fsys, t, resources, &read); err != nil {
 			return nil, err
 		}
 	}
@@ -110,7 +111,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, fsys fs.FS, t Target, ya
 	for i, obj := range objs {
 		obj.Origin = origins[i]
 	}
-	return &Result{Target: t, YAML: out, Objects: objs}, nil
+	return read.result(&Result{Target: t, YAML: out, Objects: objs}), nil
 }
 
 // KustomizationFile returns the kustomization file of dir, whichever of

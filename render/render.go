@@ -45,6 +45,12 @@ type Options struct {
 	Jobs int
 	// Logger receives debug messages; nil discards them.
 	Logger *slog.Logger
+	// DecryptSOPS, when set, decrypts a SOPS-encrypted Secret in memory
+	// (its decoded content, sops key included) and returns it without
+	// the sops key; its errors must not hold a value. Flux postBuild and
+	// valuesFrom then read the real values; nil reads placeholders. The
+	// caller builds it from its own key (the render package reads none).
+	DecryptSOPS func(content map[string]any) (map[string]any, error)
 }
 
 // DefaultOptions returns the options for untrusted repositories: root-only
@@ -93,6 +99,12 @@ type Result struct {
 	// Err is why rendering failed, or nil. It carries *manifest.SourceError
 	// values where the file (and line) of the cause is known.
 	Err error
+	// Secrets are the values read from Secrets (Flux substituteFrom and
+	// valuesFrom) that Objects may hold: no finding may show them.
+	Secrets []string
+	// Notes are info findings about the render, such as a SOPS-encrypted
+	// Secret whose values are placeholders; they hold no value.
+	Notes []manifest.Finding
 }
 
 // Render renders one target from fsys, whose root is the repository root.

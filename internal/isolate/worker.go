@@ -125,7 +125,11 @@ func (j *jobs) handle(req request) response {
 	}
 	defer root.Close()
 	if j.renderer == nil || !reflect.DeepEqual(j.opts, req.Options) {
-		r, err := render.New(req.Options.render())
+		opts, err := req.Options.render()
+		if err != nil {
+			return response{Err: toRemote(err)}
+		}
+		r, err := render.New(opts)
 		if err != nil {
 			return response{Err: toRemote(err)}
 		}
@@ -139,7 +143,7 @@ func (j *jobs) handle(req request) response {
 	if err != nil {
 		return response{Err: toRemote(err)}
 	}
-	resp := response{YAML: res.YAML, Objects: res.Objects}
+	resp := response{YAML: res.YAML, Objects: res.Objects, Secrets: res.Secrets, Notes: res.Notes}
 	if req.Eval != nil {
 		start := time.Now()
 		resp.Findings, err = j.evaluate(req.Eval, root.FS(), res.Objects)
