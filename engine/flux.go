@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
@@ -161,10 +162,10 @@ func listOf(v any) []any {
 const maxReleaseName = 53
 
 // helmReleaseTarget turns a Flux HelmRelease into a target: a chart from a
-// GitRepository that is this repository, with the release name and
+// GitRepository that is this repository, or from a HelmRepository or
+// OCIRepository found in the chart cache, with the release name and
 // namespace helm-controller gives it, its chart's valuesFiles, valuesFrom
-// and values. Charts from HelmRepository and OCIRepository sources are
-// listed as skipped.
+// and values. Remote charts not in the cache are listed as skipped.
 func (repo *repository) helmReleaseTarget(o object) render.Target {
 	spec := o.spec()
 	t := render.Target{
@@ -173,8 +174,23 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		Engine:    render.EngineFlux,
 		DefinedBy: o.definedBy(),
 	}
+	targetNS := str(spec["targetNamespace"])
+	name := o.name()
+	if targetNS != "" {
+		name = targetNS + "-" + name
+	}
+	t.ReleaseName = releaseName(cmp.Or(str(spec["releaseName"]), name))
+	t.Namespace = cmp.Or(targetNS, o.namespace())
+	t.SkipCRDs = str(mapOf(spec["install"])["crds"]) == "Skip"
+	t.Values = mapOf(spec["values"])
+	for _, ref := range listOf(spec["valuesFrom"]) {
+		m := mapOf(ref)
+		v := render.ValuesRef{Kind: str(m["kind"]), Name: str(m["name"]), ValuesKey: str(m["valuesKey"]), TargetPath: str(m["targetPath"]), Optional: m["optional"] == true}
+		v.File, v.Line = repo.objectIn(v.Kind, o.namespace(), v.Name)
+		t.ValuesFrom = append(t.ValuesFrom, v)
+	}
 	if ref := mapOf(spec["chartRef"]); ref != nil {
-		t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
+		repo.chartRef(&t, o, ref)
 		return t
 	}
 	chart := mapOf(mapOf(spec["chart"])["spec"])
@@ -185,6 +201,9 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 			t.Skipped = reason
 			return t
 		}
+	case "HelmRepository":
+		repo.helmRepoChart(&t, o, src, str(chart["chart"]), str(chart["version"]), chart["valuesFiles"] != nil)
+		return t
 	case "":
 		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
 		return t
@@ -210,22 +229,66 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		}
 		t.ValuesFiles = append(t.ValuesFiles, p)
 	}
-	targetNS := str(spec["targetNamespace"])
-	name := o.name()
-	if targetNS != "" {
-		name = targetNS + "-" + name
-	}
-	t.ReleaseName = releaseName(cmp.Or(str(spec["releaseName"]), name))
-	t.Namespace = cmp.Or(targetNS, o.namespace())
-	t.SkipCRDs = str(mapOf(spec["install"])["crds"]) == "Skip"
-	t.Values = mapOf(spec["values"])
-	for _, ref := range listOf(spec["valuesFrom"]) {
-		m := mapOf(ref)
-		v := render.ValuesRef{Kind: str(m["kind"]), Name: str(m["name"]), ValuesKey: str(m["valuesKey"]), TargetPath: str(m["targetPath"]), Optional: m["optional"] == true}
-		v.File, v.Line = repo.objectIn(v.Kind, o.namespace(), v.Name)
-		t.ValuesFrom = append(t.ValuesFrom, v)
-	}
 	return t
+}
+
+// sourceObject finds the Flux source a reference names, in the
+// referrer's namespace unless it names one.
+func sourceObject(sources map[string]object, o object, ref map[string]any) (object, string, bool) {
+	ns := cmp.Or(str(ref["namespace"]), o.namespace())
+	key := qualified(ns, str(ref["name"]))
+	src, ok := sources[ns+"/"+str(ref["name"])]
+	if !ok {
+		src, ok = sources["/"+str(ref["name"])] // its namespace set by a kustomization
+	}
+	return src, key, ok
+}
+
+// helmRepoChart resolves a chart of a HelmRepository (of type oci too)
+// in the chart cache, with the semver constraint of spec.chart.spec.version
+// as source-controller resolves it.
+func (repo *repository) helmRepoChart(t *render.Target, o object, ref map[string]any, chart, version string, valuesFiles bool) {
+	hr, key, ok := sourceObject(repo.helmRepos, o, ref)
+	if repo.noCache(t, fmt.Sprintf("chart %s from HelmRepository %s", chart, key)) {
+		return
+	}
+	if !ok {
+		t.Skipped = fmt.Sprintf("chart %s from HelmRepository %s: the HelmRepository is not defined in the repository, so its URL is unknown", chart, key)
+		return
+	}
+	url := str(hr.spec()["url"])
+	if valuesFiles {
+		t.Skipped = fmt.Sprintf("chart %s from %s: valuesFiles inside a remote chart are not read", chart, url)
+		return
+	}
+	if str(hr.spec()["type"]) == "oci" || strings.HasPrefix(url, "oci://") {
+		repo.remoteChart(t, strings.TrimSuffix(url, "/")+"/"+chart, chart, version, true)
+		return
+	}
+	repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
+}
+
+// chartRef resolves a HelmRelease's spec.chartRef: an OCIRepository's
+// chart with its exact tag, from the chart cache.
+func (repo *repository) chartRef(t *render.Target, o object, ref map[string]any) {
+	if str(ref["kind"]) != "OCIRepository" {
+		t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
+		return
+	}
+	oci, key, ok := sourceObject(repo.ociRepos, o, ref)
+	if repo.noCache(t, "chart from OCIRepository "+key) {
+		return
+	}
+	if !ok {
+		t.Skipped = fmt.Sprintf("chart from OCIRepository %s: the OCIRepository is not defined in the repository, so its URL is unknown", key)
+		return
+	}
+	url := strings.TrimSuffix(str(oci.spec()["url"]), "/")
+	tag := str(mapOf(oci.spec()["ref"])["tag"])
+	if semver := str(mapOf(oci.spec()["ref"])["semver"]); semver != "" {
+		tag = semver // reported as not an exact tag
+	}
+	repo.remoteChart(t, url, path.Base(url), tag, true)
 }
 
 // releaseName shortens a release name longer than Helm allows as

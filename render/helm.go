@@ -36,7 +36,10 @@ const maxChartDepth = 10
 // namespace and kube version take helm template's defaults (the kube
 // version from Options first).
 type helmRender struct {
-	chartDir string // repository-relative
+	chartDir string // repository-relative; the archive's path for a cached chart
+	// archive, when set, is the chart cache's archive to render instead
+	// of chartDir.
+	archive *RemoteChart
 	// inline values are layered first, then valuesFiles, then values,
 	// then set.
 	inline      map[string]any
@@ -67,8 +70,13 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 		}
 		values, secret = loader.MergeMaps(from, t.Values), s
 	}
+	chartDir := t.Path
+	if t.Chart != nil {
+		chartDir = r.archivePath(t.Chart)
+	}
 	out, err := r.helmTemplate(ctx, fsys, helmRender{
-		chartDir:    t.Path,
+		chartDir:    chartDir,
+		archive:     t.Chart,
 		valuesFiles: t.ValuesFiles,
 		values:      values,
 		set:         t.Set,
@@ -84,7 +92,7 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 	if err != nil {
 		return nil, err
 	}
-	objs, err := decodeHelmOutput(t.Path, out, r.opts.Limits)
+	objs, err := decodeHelmOutput(chartDir, out, r.opts.Limits)
 	if err != nil {
 		return nil, err
 	}
@@ -95,7 +103,13 @@ func (r *Renderer) renderHelm(ctx context.Context, fsys fs.FS, t Target) (*Resul
 // bytes it prints.
 func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) ([]byte, error) {
 	l := newChartLoader(fsys, r.opts.Limits)
-	ch, err := l.load(h.chartDir, 0)
+	var ch *chart.Chart
+	var err error
+	if h.archive != nil {
+		ch, err = r.cachedChart(l, h.chartDir, h.archive)
+	} else {
+		ch, err = l.load(h.chartDir, 0)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -56,7 +56,9 @@ func Inputs(fsys fs.FS, t Target) []string {
 			}
 		}
 	}
-	visit(t.Path)
+	if t.Chart == nil { // a cached chart is outside the repository
+		visit(t.Path)
+	}
 	for _, f := range t.ValuesFiles {
 		seen[path.Clean(f)] = true
 	}

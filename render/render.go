@@ -45,6 +45,11 @@ type Options struct {
 	Jobs int
 	// Logger receives debug messages; nil discards them.
 	Logger *slog.Logger
+	// ChartCache is a local Helm repository cache directory (what helm
+	// repo update and helm pull leave in $HELM_CACHE_HOME/repository),
+	// read-only: targets with a RemoteChart render its archives. It is
+	// the caller's, never a repository's, setting.
+	ChartCache string
 	// DecryptSOPS, when set, decrypts a SOPS-encrypted Secret in memory
 	// (its decoded content, sops key included) and returns it without
 	// the sops key; its errors must not hold a value. Flux postBuild and
