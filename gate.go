@@ -140,6 +140,15 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 	opts.Render.Logger = cmp.Or(opts.Render.Logger, opts.Logger)
 	opts.Policy.Logger = cmp.Or(opts.Policy.Logger, opts.Logger)
 	opts.Validate.Logger = cmp.Or(opts.Validate.Logger, opts.Logger)
+	if opts.Engine.ChartCache != "" {
+		// Absolute, so that workers and later calls read the same one.
+		dir, err := filepath.Abs(opts.Engine.ChartCache)
+		if err != nil {
+			return nil, fmt.Errorf("syncgate: chart cache: %w", err)
+		}
+		opts.Engine.ChartCache = dir
+		opts.Render.ChartCache = cmp.Or(opts.Render.ChartCache, dir)
+	}
 	if opts.Secrets.AgeKeys != "" && opts.Render.DecryptSOPS == nil {
 		// Flux decrypts the SOPS Secrets its substitution reads: so does
 		// rendering, in memory, with the Gate's key.

@@ -69,7 +69,8 @@ func (c *chartCache) load() {
 	}
 	repos, err := repov1.LoadFile(file)
 	if err != nil {
-		c.err = fmt.Errorf("%s: %w", file, err)
+		// Its own error may quote the file, which holds credentials.
+		c.err = fmt.Errorf("%s: not a Helm repositories file", file)
 		return
 	}
 	for _, r := range repos.Repositories {

@@ -111,13 +111,14 @@ type options struct {
 	KubernetesVersion string
 	APIVersions       []string
 	Limits            manifest.Limits
+	ChartCache        string
 	// AgeKeys decrypt SOPS Secrets for render.Options.DecryptSOPS, which
 	// cannot cross the process boundary as a function.
 	AgeKeys string
 }
 
 func wireOptions(o render.Options, ageKeys string) options {
-	return options{o.LoadRestrictions, o.AllowRemote, o.KubernetesVersion, o.APIVersions, o.Limits, ageKeys}
+	return options{o.LoadRestrictions, o.AllowRemote, o.KubernetesVersion, o.APIVersions, o.Limits, o.ChartCache, ageKeys}
 }
 
 func (o options) render() (render.Options, error) {
@@ -127,6 +128,7 @@ func (o options) render() (render.Options, error) {
 		KubernetesVersion: o.KubernetesVersion,
 		APIVersions:       o.APIVersions,
 		Limits:            o.Limits,
+		ChartCache:        o.ChartCache,
 		Jobs:              1,
 	}
 	if o.AgeKeys != "" {
