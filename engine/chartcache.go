@@ -121,7 +121,7 @@ func checkSize(file string, limit int) error {
 // first index (by file name) that lists the chart.
 func (c *chartCache) helm(url, name, version string) resolved {
 	pull := fmt.Sprintf("helm pull %s --repo %s -d %s", name, url, c.dir)
-	if version != "" {
+	if version != "" && version != "*" {
 		pull += fmt.Sprintf(" --version '%s'", version)
 	}
 	if !safeName(name) {
