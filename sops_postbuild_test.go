@@ -5,8 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"os"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/go-git/go-git/v5"
 
 	"github.com/syncgate/syncgate"
 	"github.com/syncgate/syncgate/manifest"
@@ -150,4 +153,63 @@ func equalMaps(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// A diff of objects that hold substituted Secret values shows none of
+// them: the changed fields are masked.
+func TestSOPSSubstituteFromDiff(t *testing.T) {
+	const fixture = "testdata/engine/flux-sops/"
+	files := map[string]string{}
+	for _, name := range []string{"clusters/app.yaml", "clusters/sync.yaml", "clusters/app-vars.sops.yaml", "app/kustomization.yaml", "app/configmap.yaml"} {
+		data, err := os.ReadFile(fixture + name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = string(data)
+	}
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := files["app/configmap.yaml"]
+	files["app/configmap.yaml"] = strings.Replace(head, `"${DB_HOST}"`, `"old-${DB_HOST}"`, 1)
+	gitCommit(t, repo, dir, "base", files)
+	gitCommit(t, repo, dir, "head", map[string]string{"app/configmap.yaml": head})
+
+	opts := syncgate.DefaultOptions()
+	opts.Engine.RepoURL = "https://github.com/example/fleet"
+	key, err := os.ReadFile("testdata/secrets/age-test-key.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Secrets.AgeKeys = string(key)
+	g, err := syncgate.New(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	d, err := g.Diff(context.Background(), revisions(t, dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changed []string
+	for _, o := range d.Diff.Objects {
+		for _, f := range o.Fields {
+			changed = append(changed, o.Target+" "+f.Path+": "+f.From+" -> "+f.To)
+		}
+	}
+	want := "flux/flux-system/app data.endpoint: old-[redacted] -> [redacted]"
+	if !slices.Contains(changed, want) {
+		t.Errorf("changed fields %q, want %q among them", changed, want)
+	}
+	for _, format := range []report.Format{report.Text, report.JSON, report.Markdown} {
+		var out bytes.Buffer
+		if err := report.Write(&out, d, format, report.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(out.String(), sopsHost) {
+			t.Errorf("%s diff report holds the secret value", format)
+		}
+	}
 }

@@ -350,14 +350,23 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 	return c
 }
 
-// maskValues hides values in the messages and fields of findings.
-func maskValues(values []string, findings []manifest.Finding) {
+// valueSet is the redact.Set of values; nil when there are none.
+func valueSet(values []string) *redact.Set {
 	if len(values) == 0 {
-		return
+		return nil
 	}
 	var s redact.Set
 	for _, v := range values {
 		s.Add(v)
+	}
+	return &s
+}
+
+// maskValues hides values in the messages and fields of findings.
+func maskValues(values []string, findings []manifest.Finding) {
+	s := valueSet(values)
+	if s == nil {
+		return
 	}
 	for i := range findings {
 		findings[i].Message = s.Redact(findings[i].Message)
