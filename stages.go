@@ -329,7 +329,7 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 	} else {
 		for _, e := range r.policies {
 			start := time.Now()
-			c.Findings = append(c.Findings, prepared.Mask(e.Evaluate(ctx, prepared.Objects))...)
+			c.Findings = append(c.Findings, prepared.Mask(e.EvaluateWithSecrets(ctx, prepared.Objects, res.Secrets))...)
 			r.timed(&r.stats.Policy, start)
 		}
 	}
