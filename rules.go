@@ -27,8 +27,8 @@ var gateRules = []manifest.Rule{
 	},
 	{
 		ID: "render/skipped", Severity: manifest.SeverityInfo,
-		Summary:     "An Argo CD or Flux object defines a target syncgate does not render: its source is another repository, a remote chart or an OCI artifact, a plugin, jsonnet, or several sources.",
-		Remediation: "Nothing to fix in the repository; check that source where it lives. Set repoURL (or --repo-url) when the source is this repository.",
+		Summary:     "An Argo CD or Flux object defines a target syncgate does not render: its source is another repository, a remote chart or an OCI artifact (without --chart-cache, or not in it), a plugin, jsonnet, or several sources.",
+		Remediation: "Nothing to fix in the repository; check that source where it lives. Set repoURL (or --repo-url) when the source is this repository; for a remote chart, run the helm pull the message gives and pass --chart-cache.",
 	},
 	{
 		ID: render.RuleSOPSPlaceholder, Severity: manifest.SeverityInfo,
