@@ -88,7 +88,7 @@ func TestSOPSSubstituteFrom(t *testing.T) {
 					}
 				case render.RuleSOPSPlaceholder:
 					noted = true
-					if f.Severity != manifest.SeverityInfo || f.File != "clusters/app-vars.sops.yaml" || f.Line != 1 || !strings.Contains(f.Message, tt.wantNote) {
+					if f.Severity != manifest.SeverityInfo || f.File != "clusters/app-vars.sops.yaml" || f.Line != 1 || !strings.Contains(f.Message, tt.wantNote) || !strings.Contains(f.Message, "SOPS-ENCRYPTED") {
 						t.Errorf("note %+v: want info at clusters/app-vars.sops.yaml:1 saying %q", f, tt.wantNote)
 					}
 				}

@@ -44,8 +44,11 @@ type reads struct {
 	notes   []manifest.Finding
 }
 
-// secret records a value read from a Secret.
+// secret records a value read from a Secret; the placeholder is none.
 func (rd *reads) secret(v string) {
+	if v == sopsPlaceholder {
+		return
+	}
 	rd.secrets.Add(v)
 	rd.values = append(rd.values, v)
 }
