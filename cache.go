@@ -213,7 +213,7 @@ func (g *Gate) runKey(spec checkSpec, version string) ([sha256.Size]byte, error)
 		o.Validate.SchemaLocations, o.Validate.MissingSchemas, o.Validate.NoCRDCatalog, o.Validate.AllowRemote,
 		o.Policy.Dirs, o.Policy.Namespaces, o.Policy.AllNamespaces, o.Policy.Bundled, o.Policy.Timeout, o.Policy.RegoVersion, o.Policy.MaxFileBytes,
 		sha256.Sum256([]byte(o.Secrets.AgeKeys)), o.Secrets.MaxFiles, o.Secrets.Limits,
-		o.Isolation, o.Engine.RepoURL, spec.cfg,
+		o.Isolation, o.Engine.RepoURL, o.Engine.ChartCache, spec.cfg,
 	}
 	for _, crd := range o.Validate.CRDs {
 		parts = append(parts, crd.Content, crd.Origin)

@@ -532,7 +532,29 @@ func (g *Gate) compare(ctx context.Context, r *run, bases, heads, all []*render.
 	findings = append(findings, change.Check(diff.Objects)...)
 	findings = append(findings, g.transitions(ctx, r, all, diff.Objects)...)
 	findings = append(findings, r.changePolicies(ctx, diff.Objects)...)
+	// Values read from Secrets (a substituted variable) may sit in any
+	// object's fields, where change only knows a Secret's for secret.
+	var secretValues []string
+	for _, res := range slices.Concat(heads, bases) {
+		secretValues = append(secretValues, res.Secrets...)
+	}
+	maskValues(secretValues, findings)
+	maskFields(secretValues, diff.Objects)
 	return diff, findings, nil
+}
+
+// maskFields hides values in the changed fields of objects.
+func maskFields(values []string, objects []change.Object) {
+	s := valueSet(values)
+	if s == nil {
+		return
+	}
+	for i := range objects {
+		for j := range objects[i].Fields {
+			f := &objects[i].Fields[j]
+			f.From, f.To = s.Redact(f.From), s.Redact(f.To)
+		}
+	}
 }
 
 // changePolicies evaluates the change policies on every object a change

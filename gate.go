@@ -140,6 +140,24 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 	opts.Render.Logger = cmp.Or(opts.Render.Logger, opts.Logger)
 	opts.Policy.Logger = cmp.Or(opts.Policy.Logger, opts.Logger)
 	opts.Validate.Logger = cmp.Or(opts.Validate.Logger, opts.Logger)
+	if opts.Engine.ChartCache != "" {
+		// Absolute, so that workers and later calls read the same one.
+		dir, err := filepath.Abs(opts.Engine.ChartCache)
+		if err != nil {
+			return nil, fmt.Errorf("syncgate: chart cache: %w", err)
+		}
+		opts.Engine.ChartCache = dir
+		opts.Render.ChartCache = cmp.Or(opts.Render.ChartCache, dir)
+	}
+	if opts.Secrets.AgeKeys != "" && opts.Render.DecryptSOPS == nil {
+		// Flux decrypts the SOPS Secrets its substitution reads: so does
+		// rendering, in memory, with the Gate's key.
+		decrypt, err := secrets.Decrypter(opts.Secrets.AgeKeys)
+		if err != nil {
+			return nil, fmt.Errorf("syncgate: %w", err)
+		}
+		opts.Render.DecryptSOPS = decrypt
+	}
 	r, err := render.New(opts.Render)
 	if err != nil {
 		return nil, fmt.Errorf("syncgate: %w", err)
@@ -152,7 +170,7 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 		return nil, fmt.Errorf("syncgate: %w", err)
 	}
 	if opts.Isolation != nil {
-		if g.workers, err = isolate.NewPool(opts.Render, *opts.Isolation); err != nil {
+		if g.workers, err = isolate.NewPool(opts.Render, opts.Secrets.AgeKeys, *opts.Isolation); err != nil {
 			return nil, fmt.Errorf("syncgate: %w", err)
 		}
 	}

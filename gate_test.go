@@ -208,6 +208,8 @@ func TestParseConfigErrors(t *testing.T) {
 		{name: "bad type", input: "targets:\n  - path: x\n    type: kpt\n", want: `type "kpt"`},
 		{name: "no path", input: "targets:\n  - type: helm\n", want: "path is required"},
 		{name: "duplicate key", input: "kubernetesVersion: a\nkubernetesVersion: b\n", want: "duplicate key"},
+		// The chart cache is read outside the repository: the Gate's option only.
+		{name: "chart cache", input: "chartCache: /home\n", want: ".syncgate.yaml:1:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
+	"github.com/syncgate/syncgate/render"
 	"github.com/syncgate/syncgate/secrets"
 	"github.com/syncgate/syncgate/validate"
 )
@@ -26,8 +27,13 @@ var gateRules = []manifest.Rule{
 	},
 	{
 		ID: "render/skipped", Severity: manifest.SeverityInfo,
-		Summary:     "An Argo CD or Flux object defines a target syncgate does not render: its source is another repository, a remote chart or an OCI artifact, a plugin, jsonnet, or several sources.",
-		Remediation: "Nothing to fix in the repository; check that source where it lives. Set repoURL (or --repo-url) when the source is this repository.",
+		Summary:     "An Argo CD or Flux object defines a target syncgate does not render: its source is another repository, a remote chart or an OCI artifact (without --chart-cache, or not in it), a plugin, jsonnet, or several sources.",
+		Remediation: "Nothing to fix in the repository; check that source where it lives. Set repoURL (or --repo-url) when the source is this repository; for a remote chart, run the helm pull the message gives and pass --chart-cache.",
+	},
+	{
+		ID: render.RuleSOPSPlaceholder, Severity: manifest.SeverityInfo,
+		Summary:     "A Flux substituteFrom or valuesFrom reads a SOPS-encrypted Secret that syncgate could not decrypt (no age key given, or the key is not a recipient): its values were rendered as SOPS-ENCRYPTED.",
+		Remediation: "Give the Gate the age key (--sops-age-key or SOPS_AGE_KEY_FILE) to check the objects with the real values.",
 	},
 	{
 		ID: "render/duplicate-object", Severity: manifest.SeverityError,

@@ -15,6 +15,7 @@ import (
 
 	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/internal/isolate"
+	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/provenance"
@@ -289,6 +290,10 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 		file, line := t.DefinedAt()
 		c.Findings = append(c.Findings, manifest.Finding{Rule: "render/skipped", Severity: manifest.SeverityInfo, Target: t.Name, File: file, Line: line, Message: "not rendered: " + t.Skipped})
 	}
+	for _, n := range res.Notes {
+		n.Target = t.Name
+		c.Findings = append(c.Findings, n)
+	}
 	c.Findings = append(c.Findings, duplicateFindings(objects)...)
 	for _, obj := range objects {
 		if validate.IsCRD(obj) {
@@ -325,7 +330,7 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 	} else {
 		for _, e := range r.policies {
 			start := time.Now()
-			c.Findings = append(c.Findings, prepared.Mask(e.Evaluate(ctx, prepared.Objects))...)
+			c.Findings = append(c.Findings, prepared.Mask(e.EvaluateWithSecrets(ctx, prepared.Objects, res.Secrets))...)
 			r.timed(&r.stats.Policy, start)
 		}
 	}
@@ -334,12 +339,40 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 		c.Secrets = r.scanner.Objects(ctx, r.fsys, objects)
 		r.timed(&r.stats.Secrets, start)
 	}
+	// Values from Secrets may sit in any object (a substituted variable,
+	// a chart value), where no stage knows them for secret.
+	maskValues(res.Secrets, c.Findings)
+	maskValues(res.Secrets, c.Secrets)
 	// Placed while the objects are at hand, and before the secrets on
 	// objects are merged with those on raw files, which are placed alike.
 	c.target = t
 	r.locate(t, objects, c.Findings)
 	r.locate(t, objects, c.Secrets)
 	return c
+}
+
+// valueSet is the redact.Set of values; nil when there are none.
+func valueSet(values []string) *redact.Set {
+	if len(values) == 0 {
+		return nil
+	}
+	var s redact.Set
+	for _, v := range values {
+		s.Add(v)
+	}
+	return &s
+}
+
+// maskValues hides values in the messages and fields of findings.
+func maskValues(values []string, findings []manifest.Finding) {
+	s := valueSet(values)
+	if s == nil {
+		return
+	}
+	for i := range findings {
+		findings[i].Message = s.Redact(findings[i].Message)
+		findings[i].Field = s.Redact(findings[i].Field)
+	}
 }
 
 // locate moves findings on the objects of target t to the file and line

@@ -76,7 +76,7 @@ func (repo *repository) argoTargets(app application) []render.Target {
 func (repo *repository) argoSource(t *render.Target, app application, src map[string]any, refs map[string]map[string]any) {
 	url := str(src["repoURL"])
 	if chart := str(src["chart"]); chart != "" {
-		t.Skipped = fmt.Sprintf("chart %s from %s: remote charts are not rendered offline", chart, url)
+		repo.argoChart(t, app, src, refs)
 		return
 	}
 	if !repo.ours(url) {
@@ -120,6 +120,31 @@ func (repo *repository) argoSource(t *render.Target, app application, src map[st
 			t.Skipped = "jsonnet is not rendered"
 		}
 	}
+}
+
+// argoChart sets a target for a chart of a Helm repository (repoURL
+// without a scheme is an OCI registry, as Argo CD reads it) at
+// targetRevision, from the chart cache, with the Application's Helm
+// options. Value files must come from another source ($ref/...): those
+// inside the chart are not read.
+func (repo *repository) argoChart(t *render.Target, app application, src map[string]any, refs map[string]map[string]any) {
+	url, chart, version := str(src["repoURL"]), str(src["chart"]), str(src["targetRevision"])
+	h := mapOf(src["helm"])
+	for _, vf := range manifest.StringList(h["valueFiles"]) {
+		if !strings.HasPrefix(vf, "$") {
+			t.Kind, t.Skipped = render.KindHelm, fmt.Sprintf("chart %s from %s: value file %s inside a remote chart is not read", chart, url, vf)
+			return
+		}
+	}
+	if strings.HasPrefix(url, "oci://") || !strings.Contains(url, "://") {
+		repo.remoteChart(t, "oci://"+strings.TrimSuffix(strings.TrimPrefix(url, "oci://"), "/")+"/"+chart, chart, version, true)
+	} else {
+		repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
+	}
+	if t.Chart == nil {
+		return
+	}
+	repo.argoHelm(t, app.name, str(mapOf(app.spec["destination"])["namespace"]), h, refs)
 }
 
 // hasJsonnet reports whether a directory source holds .jsonnet files,

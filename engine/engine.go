@@ -27,6 +27,12 @@ type Options struct {
 	// Disabled turns engine discovery off: targets are found by
 	// directory only.
 	Disabled bool
+	// ChartCache is a local Helm repository cache directory (see
+	// render.Options.ChartCache): HelmRelease and Application charts of
+	// Helm and OCI repositories found there become targets that render
+	// the archive; without it, or when a chart is not there, they are
+	// skipped. The caller's setting, never a repository's.
+	ChartCache string
 }
 
 // object is one decoded object of the repository with where it starts.
@@ -64,6 +70,9 @@ type repository struct {
 	appSets        []object
 	helmReleases   []object
 	gitRepos       map[string]object    // by namespace/name
+	helmRepos      map[string]object    // HelmRepository by namespace/name
+	ociRepos       map[string]object    // OCIRepository by namespace/name
+	charts         *chartCache          // read on first use
 	artifacts      map[string]generated // by the ExternalArtifact's namespace/name
 	varSources     map[string]object    // by kind/namespace/name
 	varFiles       []string             // files that may hold varSources, not yet decoded
@@ -150,7 +159,7 @@ func newRepository(fsys fs.FS, opts Options) *repository {
 	if opts.Limits == (manifest.Limits{}) {
 		opts.Limits = manifest.DefaultLimits()
 	}
-	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, artifacts: map[string]generated{}, varSources: map[string]object{}}
+	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, helmRepos: map[string]object{}, ociRepos: map[string]object{}, artifacts: map[string]generated{}, varSources: map[string]object{}}
 }
 
 // targets turns the objects read into targets, sorted by name.
@@ -218,6 +227,10 @@ func (repo *repository) add(o object) {
 		repo.addGenerator(o)
 	case group == "source.toolkit.fluxcd.io" && o.kind() == "GitRepository":
 		repo.gitRepos[o.namespace()+"/"+o.name()] = o
+	case group == "source.toolkit.fluxcd.io" && o.kind() == "HelmRepository":
+		repo.helmRepos[o.namespace()+"/"+o.name()] = o
+	case group == "source.toolkit.fluxcd.io" && o.kind() == "OCIRepository":
+		repo.ociRepos[o.namespace()+"/"+o.name()] = o
 	case group == "argoproj.io" && o.kind() == "Application":
 		repo.applications = append(repo.applications, o)
 	case group == "argoproj.io" && o.kind() == "ApplicationSet":

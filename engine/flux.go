@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
+	"strings"
 
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
@@ -167,11 +168,12 @@ func listOf(v any) []any {
 const maxReleaseName = 53
 
 // helmReleaseTarget turns a Flux HelmRelease into a target: a chart from a
-// GitRepository that is this repository, with the release name and
-// namespace helm-controller gives it, its chart's valuesFiles, valuesFrom
-// and values; or the chart of an ExternalArtifact an ArtifactGenerator
-// makes of this repository (chartRef). Charts from HelmRepository and
-// OCIRepository sources are listed as skipped.
+// GitRepository that is this repository, from a HelmRepository or
+// OCIRepository found in the chart cache, or the chart of an
+// ExternalArtifact an ArtifactGenerator makes of this repository
+// (chartRef), with the release name and namespace helm-controller gives
+// it, its chart's valuesFiles, valuesFrom and values. Remote charts not in
+// the cache are listed as skipped.
 func (repo *repository) helmReleaseTarget(o object) render.Target {
 	spec := o.spec()
 	t := render.Target{
@@ -179,18 +181,6 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		Kind:      render.KindHelm,
 		Engine:    render.EngineFlux,
 		DefinedBy: o.definedBy(),
-	}
-	if ref := mapOf(spec["chartRef"]); ref != nil {
-		if str(ref["kind"]) != "ExternalArtifact" {
-			t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
-			return t
-		}
-		if t.Artifact, t.Skipped = repo.externalArtifact(o, ref); t.Skipped != "" {
-			return t
-		}
-		t.Path = "." // the chart is the artifact's, found once it is built
-	} else if !repo.gitChart(o, &t) {
-		return t
 	}
 	targetNS := str(spec["targetNamespace"])
 	name := o.name()
@@ -207,48 +197,119 @@ func (repo *repository) helmReleaseTarget(o object) render.Target {
 		v.File, v.Line = repo.objectIn(v.Kind, o.namespace(), v.Name)
 		t.ValuesFrom = append(t.ValuesFrom, v)
 	}
+	switch ref := mapOf(spec["chartRef"]); {
+	case ref == nil:
+		repo.specChart(o, &t)
+	case str(ref["kind"]) == "ExternalArtifact":
+		if t.Artifact, t.Skipped = repo.externalArtifact(o, ref); t.Skipped == "" {
+			t.Path = "." // the chart is the artifact's, found once it is built
+		}
+	default:
+		repo.chartRef(&t, o, ref)
+	}
 	return t
 }
 
-// gitChart sets the chart of a HelmRelease's spec.chart, from a
-// GitRepository that is this repository, with its valuesFiles; it
-// returns false, t skipped or invalid, when there is none to render.
-func (repo *repository) gitChart(o object, t *render.Target) bool {
-	spec := o.spec()
-	chart := mapOf(mapOf(spec["chart"])["spec"])
+// specChart sets the chart of a HelmRelease's spec.chart: from a
+// GitRepository that is this repository, with its valuesFiles, or from a
+// HelmRepository in the chart cache; t is skipped or invalid when there is
+// none to render.
+func (repo *repository) specChart(o object, t *render.Target) {
+	chart := mapOf(mapOf(o.spec()["chart"])["spec"])
 	src := mapOf(chart["sourceRef"])
 	switch kind := str(src["kind"]); kind {
 	case "GitRepository":
 		if reason := repo.gitSource(o, src); reason != "" {
 			t.Skipped = reason
-			return false
+			return
 		}
+	case "HelmRepository":
+		repo.helmRepoChart(t, o, src, str(chart["chart"]), str(chart["version"]), chart["valuesFiles"] != nil)
+		return
 	case "":
 		t.Invalid = "the HelmRelease has neither spec.chart.spec.sourceRef nor spec.chartRef"
-		return false
+		return
 	default:
 		t.Skipped = fmt.Sprintf("chart %s from %s %s: remote chart, not rendered offline", str(chart["chart"]), kind, str(src["name"]))
-		return false
+		return
 	}
 	p, err := repoPath(str(chart["chart"]))
 	if err != nil {
 		t.Invalid = "spec.chart.spec.chart: " + err.Error()
-		return false
+		return
 	}
 	t.Path = p
 	if !exists(repo.fsys, path.Join(p, "Chart.yaml")) {
 		t.Invalid = fmt.Sprintf("spec.chart.spec.chart: %s has no Chart.yaml", p)
-		return false
+		return
 	}
 	for _, vf := range manifest.StringList(chart["valuesFiles"]) {
 		p, err := repoPath(vf)
 		if err != nil {
 			t.Invalid = "spec.chart.spec.valuesFiles: " + err.Error()
-			return false
+			return
 		}
 		t.ValuesFiles = append(t.ValuesFiles, p)
 	}
-	return true
+}
+
+// sourceObject finds the Flux source a reference names, in the
+// referrer's namespace unless it names one.
+func sourceObject(sources map[string]object, o object, ref map[string]any) (object, string, bool) {
+	ns := cmp.Or(str(ref["namespace"]), o.namespace())
+	key := qualified(ns, str(ref["name"]))
+	src, ok := sources[ns+"/"+str(ref["name"])]
+	if !ok {
+		src, ok = sources["/"+str(ref["name"])] // its namespace set by a kustomization
+	}
+	return src, key, ok
+}
+
+// helmRepoChart resolves a chart of a HelmRepository (of type oci too)
+// in the chart cache, with the semver constraint of spec.chart.spec.version
+// as source-controller resolves it.
+func (repo *repository) helmRepoChart(t *render.Target, o object, ref map[string]any, chart, version string, valuesFiles bool) {
+	hr, key, ok := sourceObject(repo.helmRepos, o, ref)
+	if repo.noCache(t, fmt.Sprintf("chart %s from HelmRepository %s", chart, key)) {
+		return
+	}
+	if !ok {
+		t.Skipped = fmt.Sprintf("chart %s from HelmRepository %s: the HelmRepository is not defined in the repository, so its URL is unknown", chart, key)
+		return
+	}
+	url := str(hr.spec()["url"])
+	if valuesFiles {
+		t.Skipped = fmt.Sprintf("chart %s from %s: valuesFiles inside a remote chart are not read", chart, url)
+		return
+	}
+	if str(hr.spec()["type"]) == "oci" || strings.HasPrefix(url, "oci://") {
+		repo.remoteChart(t, strings.TrimSuffix(url, "/")+"/"+chart, chart, version, true)
+		return
+	}
+	repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
+}
+
+// chartRef resolves a HelmRelease's spec.chartRef: an OCIRepository's
+// chart with its exact tag, from the chart cache.
+func (repo *repository) chartRef(t *render.Target, o object, ref map[string]any) {
+	if str(ref["kind"]) != "OCIRepository" {
+		t.Skipped = fmt.Sprintf("chart from %s %s: remote chart, not rendered offline", str(ref["kind"]), str(ref["name"]))
+		return
+	}
+	oci, key, ok := sourceObject(repo.ociRepos, o, ref)
+	if repo.noCache(t, "chart from OCIRepository "+key) {
+		return
+	}
+	if !ok {
+		t.Skipped = fmt.Sprintf("chart from OCIRepository %s: the OCIRepository is not defined in the repository, so its URL is unknown", key)
+		return
+	}
+	url := strings.TrimSuffix(str(oci.spec()["url"]), "/")
+	tag := str(mapOf(oci.spec()["ref"])["tag"])
+	if semver := str(mapOf(oci.spec()["ref"])["semver"]); semver != "" {
+		tag = semver // reported as not an exact tag
+	}
+	repo.remoteChart(t, url, path.Base(url), tag, true)
 }
 
 // releaseName shortens a release name longer than Helm allows as

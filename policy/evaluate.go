@@ -30,6 +30,13 @@ var syncgateRef = ast.MustParseRef("data.syncgate.objects")
 // one render target's: rules see all of them at data.syncgate.objects.
 // Objects are evaluated in parallel; the findings come in object order.
 func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []manifest.Finding {
+	return e.EvaluateWithSecrets(ctx, objects, nil)
+}
+
+// EvaluateWithSecrets is Evaluate for objects that hold secret values no
+// object shows as such, as variables substituted from a Secret: neither
+// findings nor print output show them.
+func (e *Engine) EvaluateWithSecrets(ctx context.Context, objects []*manifest.Object, secrets []string) []manifest.Finding {
 	contents := make([]any, len(objects))
 	for i, obj := range objects {
 		contents[i] = obj.Content
@@ -46,7 +53,7 @@ func (e *Engine) Evaluate(ctx context.Context, objects []*manifest.Object) []man
 	}
 	t := &targetEval{
 		everything: rego.EvalResolver(syncgateRef, constant{all}),
-		secrets:    &targetSecrets{objects: objects},
+		secrets:    &targetSecrets{objects: objects, extra: secrets},
 		gk:         e.gk.forTarget(ctx, objects),
 	}
 	results := make([][]manifest.Finding, len(objects))
@@ -246,13 +253,19 @@ func (p printer) Print(pc print.Context, msg string) error {
 // decoding it, and most objects pass without a message.
 type targetSecrets struct {
 	objects []*manifest.Object
+	extra   []string // secret values beside the objects' own
 	once    sync.Once
 	set     *redact.Set
 }
 
 // Redact replaces every secret value of the objects in text.
 func (s *targetSecrets) Redact(text string) string {
-	s.once.Do(func() { s.set = secretsOf(s.objects) })
+	s.once.Do(func() {
+		s.set = secretsOf(s.objects)
+		for _, v := range s.extra {
+			s.set.Add(v)
+		}
+	})
 	return s.set.Redact(text)
 }
 

@@ -77,3 +77,27 @@ func TestMessagesRedacted(t *testing.T) {
 		t.Fatalf("got %+v, want one warning with the secret redacted", f)
 	}
 }
+
+// Values given as secret (a variable substituted from a Secret) show
+// neither in print output nor in messages, though no object marks them.
+func TestEvaluateWithSecrets(t *testing.T) {
+	const value = "db-substituted-canary"
+	var logs bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e, err := Load(context.Background(), Options{Dirs: []string{"testdata/print-value"}, Logger: logger})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cm := manifest.NewObject(map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "app", "namespace": "default"}, "data": map[string]any{"endpoint": value}}, manifest.Origin{File: "cm.yaml", Line: 1})
+	for _, secrets := range [][]string{nil, {value}} {
+		logs.Reset()
+		f := e.EvaluateWithSecrets(context.Background(), []*manifest.Object{cm}, secrets)
+		if len(f) != 1 {
+			t.Fatalf("got %+v", f)
+		}
+		// Without the value given, nothing says it is secret: it shows.
+		if shown := strings.Contains(logs.String()+f[0].Message, value); shown != (secrets == nil) {
+			t.Errorf("secrets %v: value shown = %v: log %s, message %q", secrets, shown, logs.String(), f[0].Message)
+		}
+	}
+}

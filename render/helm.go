@@ -36,7 +36,10 @@ const maxChartDepth = 10
 // namespace and kube version take helm template's defaults (the kube
 // version from Options first).
 type helmRender struct {
-	chartDir string // repository-relative
+	chartDir string // repository-relative; the archive's path for a cached chart
+	// archive, when set, is the chart cache's archive to render instead
+	// of chartDir.
+	archive *RemoteChart
 	// inline values are layered first, then valuesFiles, then values,
 	// then set.
 	inline      map[string]any
@@ -61,15 +64,21 @@ type helmRender struct {
 func (r *Renderer) renderHelm(ctx context.Context, tree, repo fs.FS, t Target) (*Result, error) {
 	values := t.Values
 	var secret map[string]any
+	var read reads
 	if len(t.ValuesFrom) > 0 {
-		from, s, err := r.valuesFrom(repo, t)
+		from, s, err := r.valuesFrom(repo, t, &read)
 		if err != nil {
 			return nil, err
 		}
 		values, secret = loader.MergeMaps(from, t.Values), s
 	}
+	chartDir := t.Path
+	if t.Chart != nil {
+		chartDir = r.archivePath(t.Chart)
+	}
 	out, err := r.helmTemplate(ctx, tree, helmRender{
-		chartDir:    t.Path,
+		chartDir:    chartDir,
+		archive:     t.Chart,
 		valuesFiles: t.ValuesFiles,
 		values:      values,
 		set:         t.Set,
@@ -85,18 +94,24 @@ func (r *Renderer) renderHelm(ctx context.Context, tree, repo fs.FS, t Target) (
 	if err != nil {
 		return nil, err
 	}
-	objs, err := decodeHelmOutput(t.Path, out, r.opts.Limits)
+	objs, err := decodeHelmOutput(chartDir, out, r.opts.Limits)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Target: t, YAML: out, Objects: objs}, nil
+	return read.result(&Result{Target: t, YAML: out, Objects: objs}), nil
 }
 
 // helmTemplate renders a chart as helm template does and returns the same
 // bytes it prints.
 func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) ([]byte, error) {
 	l := newChartLoader(fsys, r.opts.Limits)
-	ch, err := l.load(h.chartDir, 0)
+	var ch *chart.Chart
+	var err error
+	if h.archive != nil {
+		ch, err = r.cachedChart(l, h.chartDir, h.archive)
+	} else {
+		ch, err = l.load(h.chartDir, 0)
+	}
 	if err != nil {
 		return nil, err
 	}

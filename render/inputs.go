@@ -60,11 +60,12 @@ func (f *InputFinder) Inputs(t Target) []string {
 			}
 		}
 	}
-	if t.Artifact != nil {
+	switch {
+	case t.Artifact != nil:
 		for _, in := range artifactInputs(t.Artifact) {
 			seen[in] = true
 		}
-	} else {
+	case t.Chart == nil: // a cached chart is outside the repository
 		visit(t.Path)
 	}
 	for _, f := range t.ValuesFiles {

@@ -74,8 +74,9 @@ func (r *Renderer) renderKustomize(ctx context.Context, tree, repo fs.FS, t Targ
 	resources := resMap.Resources()
 	// Flux substitutes variables and sets its common metadata on the built
 	// objects, in that order.
+	var read reads
 	if t.PostBuild != nil {
-		if err := r.postBuild(repo, t, resources); err != nil {
+		if err := r.postBuild(repo, t, resources, &read); err != nil {
 			return nil, err
 		}
 	}
@@ -112,7 +113,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, tree, repo fs.FS, t Targ
 	for i, obj := range objs {
 		obj.Origin = origins[i]
 	}
-	return &Result{Target: t, YAML: out, Objects: objs}, nil
+	return read.result(&Result{Target: t, YAML: out, Objects: objs}), nil
 }
 
 // KustomizationFile returns the kustomization file of dir, whichever of

@@ -26,22 +26,80 @@ const substituteAnnotation = "kustomize.toolkit.fluxcd.io/substitute"
 // varName is what Flux accepts as a variable name.
 var varName = regexp.MustCompile(`^[_[:alpha:]][_[:alpha:][:digit:]]*$`)
 
-// sopsPlaceholder stands for each value of a SOPS-encrypted Secret, which
-// syncgate does not decrypt: the objects still render, with a value that
-// says where it came from.
+// sopsPlaceholder stands for each value of a SOPS-encrypted Secret that
+// is not decrypted (no key given, or not a recipient): the objects still
+// render, with a value that says where it came from.
 const sopsPlaceholder = "SOPS-ENCRYPTED"
+
+// RuleSOPSPlaceholder is the rule of the info notes a render leaves when a
+// SOPS-encrypted Secret's values are placeholders.
+const RuleSOPSPlaceholder = "render/sops-placeholder"
+
+// reads is what reading a target's ConfigMaps and Secrets found: the
+// values from Secrets, which no message may show, and a note for each
+// SOPS-encrypted Secret that was not decrypted.
+type reads struct {
+	secrets redact.Set
+	values  []string
+	notes   []manifest.Finding
+}
+
+// secret records a value read from a Secret; the placeholder is none.
+func (rd *reads) secret(v string) {
+	if v == sopsPlaceholder {
+		return
+	}
+	rd.secrets.Add(v)
+	rd.values = append(rd.values, v)
+}
+
+// secretAll records every string in v, at any depth of maps and lists:
+// the leaves of a values document read from a Secret.
+func (rd *reads) secretAll(v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for _, item := range x {
+			rd.secretAll(item)
+		}
+	case []any:
+		for _, item := range x {
+			rd.secretAll(item)
+		}
+	case string:
+		rd.secret(x)
+	}
+}
+
+// placeholder notes, once per Secret, that its values are placeholders.
+func (rd *reads) placeholder(name, file string, line int, why error) {
+	for _, n := range rd.notes {
+		if n.File == file && n.Line == line {
+			return
+		}
+	}
+	rd.notes = append(rd.notes, manifest.Finding{Rule: RuleSOPSPlaceholder, Severity: manifest.SeverityInfo, File: file, Line: line,
+		Message: fmt.Sprintf("SOPS-encrypted Secret %s is not decrypted (%v): its values are %s where they are used", name, why, sopsPlaceholder)})
+}
+
+// result fills in what a Result carries of the reads.
+func (rd *reads) result(res *Result) *Result {
+	res.Secrets, res.Notes = rd.values, rd.notes
+	return res
+}
+
+// errNoDecrypter says that no key was given to decrypt SOPS Secrets.
+var errNoDecrypter = errors.New("no age key given")
 
 // postBuild runs Flux's variable substitution on every built resource, as
 // kustomize-controller does after kustomize build: the variables of the
 // substituteFrom objects in order, then the inline ones; newlines dropped;
 // undefined variables empty; nothing done when there are no variables.
 // Messages never hold a Secret's values.
-func (r *Renderer) postBuild(fsys fs.FS, t Target, resources []*resource.Resource) error {
+func (r *Renderer) postBuild(fsys fs.FS, t Target, resources []*resource.Resource, read *reads) error {
 	pb := t.PostBuild
 	vars := map[string]string{}
-	var secrets redact.Set
 	for _, src := range pb.SubstituteFrom {
-		if err := r.loadVars(fsys, t, src, vars, &secrets); err != nil {
+		if err := r.loadVars(fsys, t, src, vars, read); err != nil {
 			return err
 		}
 	}
@@ -74,15 +132,16 @@ func (r *Renderer) postBuild(fsys fs.FS, t Target, resources []*resource.Resourc
 		}
 		if err != nil {
 			return &manifest.SourceError{File: file, Line: line,
-				Err: fmt.Errorf("postBuild substitution in %s %s: %s", res.GetKind(), res.GetName(), secrets.Redact(err.Error()))}
+				Err: fmt.Errorf("postBuild substitution in %s %s: %s", res.GetKind(), res.GetName(), read.secrets.Redact(err.Error()))}
 		}
 	}
 	return nil
 }
 
 // loadVars adds the data of one substituteFrom object to vars. A Secret's
-// values are base64-decoded and added to secrets for redaction.
-func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string]string, secrets *redact.Set) error {
+// values are base64-decoded (decrypted first when SOPS-encrypted and a key
+// is given) and recorded in read.
+func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string]string, read *reads) error {
 	file, line := t.DefinedAt()
 	if src.File == "" {
 		if src.Optional {
@@ -94,14 +153,14 @@ func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string
 	if err != nil {
 		return err
 	}
-	data, err := objectData(obj, src.Kind, src.Name, src.File, src.Line)
+	data, err := r.objectData(obj, src.Kind, src.Name, src.File, src.Line, read)
 	if err != nil {
 		return err
 	}
 	for k, v := range data {
 		vars[k] = strings.ReplaceAll(v, "\n", "")
 		if src.Kind == "Secret" {
-			secrets.Add(vars[k])
+			read.secret(vars[k])
 		}
 	}
 	return nil
@@ -109,11 +168,21 @@ func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string
 
 // objectData returns the data of a ConfigMap or Secret as a controller
 // reads it from the API server: a Secret's data base64-decoded, with its
-// stringData merged in. Each value of a SOPS-encrypted Secret, which
-// syncgate does not decrypt here, is sopsPlaceholder.
-func objectData(obj map[string]any, kind, name, file string, line int) (map[string]string, error) {
+// stringData merged in. A SOPS-encrypted Secret is decrypted in memory
+// with Options.DecryptSOPS, as kustomize-controller decrypts it before
+// applying it; when it cannot be, each of its values is sopsPlaceholder,
+// and read notes why. Every value of a Secret is recorded in read.
+func (r *Renderer) objectData(obj map[string]any, kind, name, file string, line int, read *reads) (map[string]string, error) {
 	out := map[string]string{}
 	sops := kind == "Secret" && obj["sops"] != nil
+	if sops {
+		plain, err := r.decryptSOPS(obj)
+		if err != nil {
+			read.placeholder(name, file, line, err)
+		} else {
+			obj, sops = plain, false
+		}
+	}
 	data, _ := obj["data"].(map[string]any)
 	for k, v := range data {
 		value := fmt.Sprint(v)
@@ -138,8 +207,22 @@ func objectData(obj map[string]any, kind, name, file string, line int) (map[stri
 				out[k] = sopsPlaceholder
 			}
 		}
+		if !sops {
+			for _, v := range out {
+				read.secret(v)
+			}
+		}
 	}
 	return out, nil
+}
+
+// decryptSOPS decrypts a SOPS-encrypted object with Options.DecryptSOPS.
+// Its errors never hold a value.
+func (r *Renderer) decryptSOPS(obj map[string]any) (map[string]any, error) {
+	if r.opts.DecryptSOPS == nil {
+		return nil, errNoDecrypter
+	}
+	return r.opts.DecryptSOPS(obj)
 }
 
 // objectAt returns the object that starts at line of file.

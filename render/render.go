@@ -45,6 +45,17 @@ type Options struct {
 	Jobs int
 	// Logger receives debug messages; nil discards them.
 	Logger *slog.Logger
+	// ChartCache is a local Helm repository cache directory (what helm
+	// repo update and helm pull leave in $HELM_CACHE_HOME/repository),
+	// read-only: targets with a RemoteChart render its archives. It is
+	// the caller's, never a repository's, setting.
+	ChartCache string
+	// DecryptSOPS, when set, decrypts a SOPS-encrypted Secret in memory
+	// (its decoded content, sops key included) and returns it without
+	// the sops key; its errors must not hold a value. Flux postBuild and
+	// valuesFrom then read the real values; nil reads placeholders. The
+	// caller builds it from its own key (the render package reads none).
+	DecryptSOPS func(content map[string]any) (map[string]any, error)
 }
 
 // DefaultOptions returns the options for untrusted repositories: root-only
@@ -93,6 +104,12 @@ type Result struct {
 	// Err is why rendering failed, or nil. It carries *manifest.SourceError
 	// values where the file (and line) of the cause is known.
 	Err error
+	// Secrets are the values read from Secrets (Flux substituteFrom and
+	// valuesFrom) that Objects may hold: no finding may show them.
+	Secrets []string
+	// Notes are info findings about the render, such as a SOPS-encrypted
+	// Secret whose values are placeholders; they hold no value.
+	Notes []manifest.Finding
 }
 
 // Render renders one target from fsys, whose root is the repository root.

@@ -56,6 +56,10 @@ type Target struct {
 	// ValuesFrom are a Flux HelmRelease's valuesFrom references, layered
 	// in order after ValuesFiles and before Values.
 	ValuesFrom []ValuesRef `json:"valuesFrom,omitempty"`
+	// Chart, when set, is a remote chart found in the chart cache
+	// (Options.ChartCache): the target renders its archive, with the
+	// options above, and Path is empty.
+	Chart *RemoteChart `json:"chart,omitempty"`
 	// SkipCRDs leaves out a chart's crds/ directory.
 	SkipCRDs bool `json:"skipCRDs,omitempty"`
 	// Kustomize holds the edits an engine makes to the target's
@@ -159,6 +163,21 @@ type ValuesRef struct {
 	Optional   bool   `json:"optional,omitempty"`
 	File       string `json:"file,omitempty"`
 	Line       int    `json:"line,omitempty"`
+}
+
+// RemoteChart is a chart of a Helm or OCI repository, resolved to an
+// archive of the local chart cache.
+type RemoteChart struct {
+	// Repository is the repository's URL (https:// or oci://).
+	Repository string `json:"repository"`
+	Name       string `json:"name"`
+	// Version is the version resolved from the constraint asked for.
+	Version string `json:"version"`
+	// Archive is the archive's file name in the chart cache.
+	Archive string `json:"archive"`
+	// Digest is the archive's SHA-256 (hex) when resolved: rendering
+	// refuses an archive that changed since.
+	Digest string `json:"digest"`
 }
 
 // Metadata are labels and annotations.

@@ -22,7 +22,7 @@ const defaultValuesKey = "values.yaml"
 // with targetPath, set at that path (quoted values as strings). A missing
 // object or key fails unless the reference is optional. It returns the
 // values and those read from Secrets, which errors must not show.
-func (r *Renderer) valuesFrom(fsys fs.FS, t Target) (values, secret map[string]any, err error) {
+func (r *Renderer) valuesFrom(fsys fs.FS, t Target, read *reads) (values, secret map[string]any, err error) {
 	file, line := t.DefinedAt()
 	values, secret = map[string]any{}, map[string]any{}
 	for i, ref := range t.ValuesFrom {
@@ -38,7 +38,7 @@ func (r *Renderer) valuesFrom(fsys fs.FS, t Target) (values, secret map[string]a
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := objectData(obj, ref.Kind, ref.Name, ref.File, ref.Line)
+		data, err := r.objectData(obj, ref.Kind, ref.Name, ref.File, ref.Line, read)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -67,6 +67,9 @@ func (r *Renderer) valuesFrom(fsys fs.FS, t Target) (values, secret map[string]a
 		m, ok := docs[0].Value.(map[string]any)
 		if !ok {
 			return nil, nil, &manifest.SourceError{File: ref.File, Line: ref.Line, Err: fmt.Errorf("%s: key %q is not a values mapping", where, key)}
+		}
+		if ref.Kind == "Secret" {
+			read.secretAll(m)
 		}
 		values = loader.MergeMaps(values, m)
 	}

@@ -23,6 +23,7 @@ type gateFlags struct {
 	allowRemote       bool
 	repoURL           string
 	noEngine          bool
+	chartCache        string
 	jobs              int
 	config            string
 	failOn            string
@@ -127,6 +128,7 @@ func (f *gateFlags) register(cmd *cobra.Command) {
 	fl.BoolVar(&f.allowRemote, "allow-remote", false, "allow remote kustomize bases")
 	fl.StringVar(&f.repoURL, "repo-url", "", "URL Argo CD and Flux clone this repository from: their objects with this source define targets (default: the config's repoURL)")
 	fl.BoolVar(&f.noEngine, "no-engine", false, "find targets by directory only, ignoring Argo CD and Flux objects")
+	fl.StringVar(&f.chartCache, "chart-cache", "", "Helm repository cache directory (index files, chart archives, repositories.yaml) to render remote charts of HelmReleases and Applications from, offline")
 	fl.IntVar(&f.jobs, "jobs", 0, "targets rendered at once (default GOMAXPROCS)")
 	fl.StringVar(&f.config, "config", "", "trusted configuration file, used instead of the repository's .syncgate.yaml; it may waive any rule")
 	fl.BoolVar(&f.noRepoExceptions, "no-repo-exceptions", false, "apply none of the repository's own exceptions, severity overrides and ignore annotations")
@@ -160,6 +162,7 @@ func (f *gateFlags) options() (syncgate.Options, error) {
 	opts.Validate.AllowRemote = f.allowRemote
 	opts.Engine.RepoURL = f.repoURL
 	opts.Engine.Disabled = f.noEngine
+	opts.Engine.ChartCache = f.chartCache
 	if f.jobs > 0 {
 		opts.Render.Jobs, opts.Validate.Jobs, opts.Policy.Jobs, opts.Secrets.Jobs = f.jobs, f.jobs, f.jobs, f.jobs
 	}

@@ -85,16 +85,16 @@ type Pool struct {
 // start when Warm or a render asks for them: a check whose every target
 // is in the result cache starts none. The program must call Main at the
 // start of main.
-func NewPool(opts render.Options, limits Limits) (*Pool, error) {
+func NewPool(opts render.Options, ageKeys string, limits Limits) (*Pool, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, fmt.Errorf("render workers: %w", err)
 	}
-	return newPool(exe, opts, limits)
+	return newPool(exe, opts, ageKeys, limits)
 }
 
 // newPool is NewPool with the workers' program named.
-func newPool(exe string, opts render.Options, limits Limits) (*Pool, error) {
+func newPool(exe string, opts render.Options, ageKeys string, limits Limits) (*Pool, error) {
 	if limits.Memory <= 0 || limits.CPU <= 0 || limits.Wall <= 0 || limits.Output <= 0 {
 		return nil, fmt.Errorf("render workers: every limit must be positive: %+v", limits)
 	}
@@ -102,7 +102,7 @@ func newPool(exe string, opts render.Options, limits Limits) (*Pool, error) {
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{exe: exe, limits: limits, opts: wireOptions(opts), idle: make(chan *worker, jobs)}
+	p := &Pool{exe: exe, limits: limits, opts: wireOptions(opts, ageKeys), idle: make(chan *worker, jobs)}
 	for range jobs {
 		p.idle <- nil
 	}
@@ -318,7 +318,7 @@ func (w *worker) render(ctx context.Context, req request, limits Limits) (*rende
 	if err != nil {
 		return nil, Checked{}, err
 	}
-	return &render.Result{Target: req.Target, YAML: res.YAML, Objects: res.Objects}, Checked{res.Findings, res.PolicyTime}, nil
+	return &render.Result{Target: req.Target, YAML: res.YAML, Objects: res.Objects, Secrets: res.Secrets, Notes: res.Notes}, Checked{res.Findings, res.PolicyTime}, nil
 }
 
 func (w *worker) roundTrip(ctx context.Context, req request, limits Limits) (*response, error) {

@@ -38,7 +38,7 @@ func testPoolOf(t *testing.T, exe string, limits Limits) *Pool {
 	t.Helper()
 	opts := render.DefaultOptions()
 	opts.Jobs = 2
-	p, err := newPool(exe, opts, limits)
+	p, err := newPool(exe, opts, "", limits)
 	if err != nil {
 		t.Fatal(err)
 	}

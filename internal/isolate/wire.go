@@ -13,6 +13,7 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
+	"github.com/syncgate/syncgate/secrets"
 )
 
 // The protocol between a pool and its workers: one request frame in, one
@@ -110,21 +111,33 @@ type options struct {
 	KubernetesVersion string
 	APIVersions       []string
 	Limits            manifest.Limits
+	ChartCache        string
+	// AgeKeys decrypt SOPS Secrets for render.Options.DecryptSOPS, which
+	// cannot cross the process boundary as a function.
+	AgeKeys string
 }
 
-func wireOptions(o render.Options) options {
-	return options{o.LoadRestrictions, o.AllowRemote, o.KubernetesVersion, o.APIVersions, o.Limits}
+func wireOptions(o render.Options, ageKeys string) options {
+	return options{o.LoadRestrictions, o.AllowRemote, o.KubernetesVersion, o.APIVersions, o.Limits, o.ChartCache, ageKeys}
 }
 
-func (o options) render() render.Options {
-	return render.Options{
+func (o options) render() (render.Options, error) {
+	opts := render.Options{
 		LoadRestrictions:  o.LoadRestrictions,
 		AllowRemote:       o.AllowRemote,
 		KubernetesVersion: o.KubernetesVersion,
 		APIVersions:       o.APIVersions,
 		Limits:            o.Limits,
+		ChartCache:        o.ChartCache,
 		Jobs:              1,
 	}
+	if o.AgeKeys != "" {
+		var err error
+		if opts.DecryptSOPS, err = secrets.Decrypter(o.AgeKeys); err != nil {
+			return render.Options{}, err
+		}
+	}
+	return opts, nil
 }
 
 // response is a rendered target and its evaluation's findings, or why it
@@ -134,6 +147,8 @@ type response struct {
 	Objects    []*manifest.Object
 	Findings   []manifest.Finding
 	PolicyTime time.Duration
+	Secrets    []string
+	Notes      []manifest.Finding
 	Err        *remoteError
 }
 

@@ -125,7 +125,11 @@ func (j *jobs) handle(req request) response {
 	}
 	defer root.Close()
 	if j.renderer == nil || !reflect.DeepEqual(j.opts, req.Options) {
-		r, err := render.New(req.Options.render())
+		opts, err := req.Options.render()
+		if err != nil {
+			return response{Err: toRemote(err)}
+		}
+		r, err := render.New(opts)
 		if err != nil {
 			return response{Err: toRemote(err)}
 		}
@@ -139,10 +143,10 @@ func (j *jobs) handle(req request) response {
 	if err != nil {
 		return response{Err: toRemote(err)}
 	}
-	resp := response{YAML: res.YAML, Objects: res.Objects}
+	resp := response{YAML: res.YAML, Objects: res.Objects, Secrets: res.Secrets, Notes: res.Notes}
 	if req.Eval != nil {
 		start := time.Now()
-		resp.Findings, err = j.evaluate(req.Eval, root.FS(), res.Objects)
+		resp.Findings, err = j.evaluate(req.Eval, root.FS(), res.Objects, res.Secrets)
 		resp.PolicyTime = time.Since(start)
 		if err != nil {
 			return response{Err: toRemote(err)}
@@ -152,8 +156,9 @@ func (j *jobs) handle(req request) response {
 }
 
 // evaluate runs the policy sets of eval on the objects of one target, as
-// the Gate does in-process.
-func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object) ([]manifest.Finding, error) {
+// the Gate does in-process; secretValues are values read from Secrets
+// that no finding or print output may show.
+func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object, secretValues []string) ([]manifest.Finding, error) {
 	if j.run != eval.Run {
 		j.run, j.engines = eval.Run, map[int]*policy.Engine{}
 	}
@@ -177,7 +182,7 @@ func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object
 			}
 			j.engines[i] = e
 		}
-		findings = append(findings, prepared.Mask(e.Evaluate(context.Background(), prepared.Objects))...)
+		findings = append(findings, prepared.Mask(e.EvaluateWithSecrets(context.Background(), prepared.Objects, secretValues))...)
 	}
 	return findings, nil
 }

@@ -54,6 +54,7 @@ var fixtures = []fixture{
 	{path: "testdata/secrets/canary/partial.sops.yaml", kind: "sops", plain: strings.Replace(canarySOPS, "canary-sops", "canary-sops-partial", 1), encryptedRegex: kubeSecretRegex,
 		after: set("CANARY-sops-leftover-3e6f1b90", "stringData", "LEFTOVER")},
 	{path: "testdata/secrets/canary/decrypt.sops.yaml", kind: "sops", plain: canarySOPS, encryptedRegex: kubeSecretRegex},
+	{path: "testdata/engine/flux-sops/clusters/app-vars.sops.yaml", kind: "sops", plain: fluxVars, encryptedRegex: kubeSecretRegex},
 	{path: "testdata/secrets/canary/sealed.yaml", kind: "sealed", plain: canarySealed},
 
 	// Examples: the valid repository keeps its secrets encrypted and
@@ -66,6 +67,20 @@ var fixtures = []fixture{
 	{path: "examples/broken/apps/web/base/sealedsecret-basic-auth.yaml", kind: "sealed", plain: "# BROKEN: sealed with strict scope as web-basic-auth in web-dev, but the overlays\n" +
 		"# BROKEN: rename it (namePrefix, nameSuffix) and move it: the controller cannot unseal it.\n" + sealedSecret("web-basic-auth", "web-dev", "")},
 }
+
+// fluxVars is the SOPS Secret a Flux Kustomization substitutes from, in
+// the engine fixture of postBuild decryption.
+const fluxVars = `apiVersion: v1
+kind: Secret
+metadata:
+  name: app-vars
+  namespace: flux-system
+type: Opaque
+stringData:
+  DB_HOST: db-sops-canary-5b1e.internal
+data:
+  API_TOKEN: dG9rLXNvcHMtY2FuYXJ5LTkzYWQxNw==
+`
 
 const canarySOPS = `apiVersion: v1
 kind: Secret

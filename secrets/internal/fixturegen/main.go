@@ -4,9 +4,10 @@
 // TEST-ONLY age keys in testdata/secrets (made on the first run);
 // SealedSecrets are sealed as kubeseal seals them, for a throwaway RSA key
 // that is not kept. Ciphertext differs on every run; run it from the
-// repository root after changing a fixture:
+// repository root after changing a fixture, naming the fixtures to write
+// (all of them when none is named):
 //
-//	go run ./secrets/internal/fixturegen
+//	go run ./secrets/internal/fixturegen [path...]
 package main
 
 import (
@@ -21,6 +22,7 @@ import (
 	"log"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,6 +48,9 @@ func main() {
 	sealKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	check(err)
 	for _, f := range fixtures {
+		if len(os.Args) > 1 && !slices.Contains(os.Args[1:], f.path) {
+			continue
+		}
 		recipient := testKey
 		if f.recipient == "other" {
 			recipient = otherKey
