@@ -360,7 +360,7 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	if g.workers != nil {
 		// Workers read a repository from disk: a revision in memory is
 		// copied out for them, as far as the check reads it.
-		base, doneBase, err := onDisk(rev.Base, roots)
+		base, doneBase, err := onDisk(rev.Base, baseReads(p))
 		if err != nil {
 			return nil, nil, err
 		}
@@ -642,16 +642,39 @@ func scope(p *plan, bases []render.Target) []string {
 	for _, t := range bases {
 		roots = append(roots, p.baseInputs.of(t)...)
 	}
-	for i, r := range roots {
-		roots[i] = path.Clean(r)
+	return outermost(roots)
+}
+
+// baseReads is what the workers and the check read of a base revision
+// copied to disk for them: the inputs of the targets rendered there, the
+// configuration and what it names; nil for the whole revision. Copying
+// the whole revision of a large repository cost more than rendering the
+// few targets a change affects.
+func baseReads(p *plan) []string {
+	roots := slices.Concat([]string{ConfigFileName}, p.cfg.Policies, p.cfg.CRDs, p.cfg.SchemaLocations)
+	for _, t := range p.bases {
+		roots = append(roots, p.baseInputs.of(t)...)
 	}
-	slices.Sort(roots)
-	roots = slices.Compact(roots)
-	if slices.Contains(roots, ".") {
-		return nil
+	return outermost(roots)
+}
+
+// outermost cleans paths of the repository and keeps those no other is
+// above, sorted; nil when one is the root. What is not a path in the
+// repository, such as a schema location's URL, is left out.
+func outermost(paths []string) []string {
+	var out []string
+	for _, p := range paths {
+		if p = path.Clean(p); p == "." {
+			return nil
+		}
+		if fs.ValidPath(p) {
+			out = append(out, p)
+		}
 	}
-	return slices.DeleteFunc(roots, func(r string) bool {
-		return slices.ContainsFunc(roots, func(o string) bool { return strings.HasPrefix(r, o+"/") })
+	slices.Sort(out)
+	out = slices.Compact(out)
+	return slices.DeleteFunc(out, func(r string) bool {
+		return slices.ContainsFunc(out, func(o string) bool { return strings.HasPrefix(r, o+"/") })
 	})
 }
 
