@@ -9,10 +9,10 @@
 # head that syncgate diff --base HEAD and check --base HEAD compare with HEAD:
 #
 #   one-file      the first apps/*/base/deployment.yaml gets other replicas
-#                 diff --base HEAD; check --base HEAD; beside check of only the targets
+#                 diff --base HEAD; check --base HEAD; beside check --no-cache of only the targets
 #                 the change affects (the targets diff -o json names)
 #   every-target  every apps/*/base/deployment.yaml and every chart's values files change
-#                 diff --base HEAD; beside check of the whole corpus
+#                 diff --base HEAD; beside check --no-cache of the whole corpus
 #
 # After one warm-up, BENCH_RUNS rounds (default 3), the commands interleaved; each cell is
 # the median wall time (bash EPOCHREALTIME). The ratios are the goals of issue 17: diff and
@@ -81,10 +81,10 @@ round() {
   pr one-file
   timed one-diff "$SYNCGATE" diff --base HEAD .
   timed one-check-base "$SYNCGATE" check --base HEAD .
-  timed one-check-affected "$SYNCGATE" check "${affected_paths[@]}"
+  timed one-check-affected "$SYNCGATE" check --no-cache "${affected_paths[@]}"
   pr every-target
   timed every-diff "$SYNCGATE" diff --base HEAD .
-  timed every-check "$SYNCGATE" check .
+  timed every-check "$SYNCGATE" check --no-cache .
 }
 
 mkdir -p "$WORK" bench/results
