@@ -312,23 +312,38 @@ func TestCheckPolicies(t *testing.T) {
 	}
 }
 
+// A file selects the targets whose inputs hold it: through bases,
+// values files and components, and, for the targets of a Flux artifact,
+// the files its ArtifactGenerator copies and the generator's own file.
 func TestTargetsOfChangedFiles(t *testing.T) {
+	const gitops, artifact = "examples/gitops-repo", "testdata/engine/artifact"
 	tests := []struct {
+		repo  string
 		files []string
 		want  []string
 	}{
-		{files: []string{"apps/web/base/deployment.yaml"}, want: []string{"apps/web/overlays/dev", "apps/web/overlays/prod", "apps/web/overlays/staging"}},
-		{files: []string{"apps/web/overlays/prod/kustomization.yaml", "platform/namespaces.yaml"}, want: []string{"apps/web/overlays/prod", "platform"}},
-		{files: []string{"charts/webapp/values-dev.yaml"}, want: []string{"charts/webapp", "charts/webapp:dev", "charts/webapp:prod"}},
-		{files: []string{"components/monitoring/kustomization.yaml"}, want: []string{"apps/api/overlays/prod", "apps/api/overlays/staging"}},
-		{files: []string{"README.md"}, want: nil},
+		{repo: gitops, files: []string{"apps/web/base/deployment.yaml"}, want: []string{"apps/web/overlays/dev", "apps/web/overlays/prod", "apps/web/overlays/staging"}},
+		{repo: gitops, files: []string{"apps/web/overlays/prod/kustomization.yaml", "platform/namespaces.yaml"}, want: []string{"apps/web/overlays/prod", "platform"}},
+		{repo: gitops, files: []string{"charts/webapp/values-dev.yaml"}, want: []string{"charts/webapp", "charts/webapp:dev", "charts/webapp:prod"}},
+		{repo: gitops, files: []string{"components/monitoring/kustomization.yaml"}, want: []string{"apps/api/overlays/prod", "apps/api/overlays/staging"}},
+		{repo: gitops, files: []string{"README.md"}, want: nil},
+		{repo: artifact, files: []string{"envs/prod/configmap.yaml"}, want: []string{"envs/prod", "flux/flux-system/podinfo"}},
+		{repo: artifact, files: []string{"apps/frontend/service.yaml"}, want: []string{"apps/frontend", "flux/web/frontend"}},
+		{repo: artifact, files: []string{"charts/hello/values-prod.yaml"}, want: []string{"charts/hello", "charts/hello:prod", "flux/helmrelease/flux-system/hello"}},
+		{repo: artifact, files: []string{"clusters/prod/generators.yaml"}, want: []string{"clusters/prod", "flux/flux-system/escape", "flux/flux-system/podinfo",
+			"flux/flux-system/unknown-alias", "flux/helmrelease/flux-system/hello", "flux/web/frontend"}},
+		// Inputs are the rules' directories: a file an exclude leaves out
+		// re-checks the artifact's target too.
+		{repo: artifact, files: []string{"apps/podinfo/testdata/broken.yaml"}, want: []string{"apps/podinfo", "flux/flux-system/podinfo"}},
 	}
-	g, err := New(context.Background(), DefaultOptions())
+	opts := DefaultOptions()
+	opts.Engine.RepoURL = "https://github.com/example/fleet" // the artifact fixture's
+	g, err := New(context.Background(), opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, tt := range tests {
-		targets, err := g.Targets(context.Background(), FS(os.DirFS("examples/gitops-repo"), tt.files...))
+		targets, err := g.Targets(context.Background(), FS(os.DirFS(tt.repo), tt.files...))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -337,7 +352,7 @@ func TestTargetsOfChangedFiles(t *testing.T) {
 			got = append(got, target.Name)
 		}
 		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("targets of %v (-want +got):\n%s", tt.files, diff)
+			t.Errorf("targets of %v in %s (-want +got):\n%s", tt.files, tt.repo, diff)
 		}
 	}
 }
@@ -468,43 +483,6 @@ func TestBundledFindingsOnTheirWriter(t *testing.T) {
 		}
 		if diff := cmp.Diff([]string{tt.want}, got); diff != "" {
 			t.Errorf("%s %s (-want +got):\n%s", tt.rule, tt.field, diff)
-		}
-	}
-}
-
-// TestArtifactTargetsOfChangedFiles: a file an ArtifactGenerator copies
-// selects the targets of its artifact, as the generator's file does.
-func TestArtifactTargetsOfChangedFiles(t *testing.T) {
-	tests := []struct {
-		files []string
-		want  []string
-	}{
-		{files: []string{"envs/prod/configmap.yaml"}, want: []string{"envs/prod", "flux/flux-system/podinfo"}},
-		{files: []string{"apps/frontend/service.yaml"}, want: []string{"apps/frontend", "flux/web/frontend"}},
-		{files: []string{"charts/hello/values-prod.yaml"}, want: []string{"charts/hello", "charts/hello:prod", "flux/helmrelease/flux-system/hello"}},
-		{files: []string{"clusters/prod/generators.yaml"}, want: []string{"clusters/prod", "flux/flux-system/escape", "flux/flux-system/podinfo",
-			"flux/flux-system/unknown-alias", "flux/helmrelease/flux-system/hello", "flux/web/frontend"}},
-		// Inputs are the rules' directories: a file an exclude leaves out
-		// re-checks the artifact's target too.
-		{files: []string{"apps/podinfo/testdata/broken.yaml"}, want: []string{"apps/podinfo", "flux/flux-system/podinfo"}},
-	}
-	opts := DefaultOptions()
-	opts.Engine.RepoURL = "https://github.com/example/fleet"
-	g, err := New(context.Background(), opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tt := range tests {
-		targets, err := g.Targets(context.Background(), FS(os.DirFS("testdata/engine/artifact"), tt.files...))
-		if err != nil {
-			t.Fatal(err)
-		}
-		var got []string
-		for _, target := range targets {
-			got = append(got, target.Name)
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("targets of %v (-want +got):\n%s", tt.files, diff)
 		}
 	}
 }

@@ -63,30 +63,35 @@ func (m *FS) Open(name string) (fs.File, error) {
 
 // Stat returns the underlying FS's answer for name, once asked.
 func (m *FS) Stat(name string) (fs.FileInfo, error) {
-	m.mu.Lock()
-	s, ok := m.stats[name]
-	m.mu.Unlock()
-	if !ok {
-		s.info, s.err = fs.Stat(m.fsys, name)
-		m.mu.Lock()
-		m.stats[name] = s
-		m.mu.Unlock()
-	}
+	s := remember(m, m.stats, name, func() stat {
+		info, err := fs.Stat(m.fsys, name)
+		return stat{info, err}
+	})
 	return s.info, s.err
 }
 
 // ReadDir returns the underlying FS's entries of name, once asked.
 func (m *FS) ReadDir(name string) ([]fs.DirEntry, error) {
+	d := remember(m, m.dirs, name, func() dir {
+		entries, err := fs.ReadDir(m.fsys, name)
+		return dir{entries, err}
+	})
+	return slices.Clone(d.entries), d.err
+}
+
+// remember returns what answers holds for name, asking the first time.
+// Callers that come at once may each ask; the file system answers alike.
+func remember[T any](m *FS, answers map[string]T, name string, ask func() T) T {
 	m.mu.Lock()
-	d, ok := m.dirs[name]
+	v, ok := answers[name]
 	m.mu.Unlock()
 	if !ok {
-		d.entries, d.err = fs.ReadDir(m.fsys, name)
+		v = ask()
 		m.mu.Lock()
-		m.dirs[name] = d
+		answers[name] = v
 		m.mu.Unlock()
 	}
-	return slices.Clone(d.entries), d.err
+	return v
 }
 
 // ReadFile returns a copy of name's contents, kept while the budget
