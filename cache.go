@@ -19,6 +19,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/cache"
 
+	"github.com/syncgate/syncgate/internal/memo"
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
@@ -272,18 +273,14 @@ func targetKey(run [sha256.Size]byte, in *inputs, t render.Target, files *fileHa
 // fileHashes remembers the hashes of the files one check read, and what
 // tree wrote for each path: overlays share their bases.
 type fileHashes struct {
-	mu     sync.Mutex
-	hashes map[string][sha256.Size]byte
-	trees  map[string][]byte
+	hashes memo.Map[string, [sha256.Size]byte]
+	trees  memo.Map[string, []byte]
 }
 
 // tree writes the path and a hash of every file at or under p to h; a
 // path that does not exist is written as missing.
 func (f *fileHashes) tree(h interface{ Write([]byte) (int, error) }, fsys fs.FS, p string) {
-	f.mu.Lock()
-	sum, ok := f.trees[p]
-	f.mu.Unlock()
-	if !ok {
+	h.Write(f.trees.Get(p, func() []byte {
 		var b bytes.Buffer
 		err := fs.WalkDir(fsys, p, func(name string, d fs.DirEntry, err error) error {
 			if err != nil {
@@ -298,37 +295,18 @@ func (f *fileHashes) tree(h interface{ Write([]byte) (int, error) }, fsys fs.FS,
 		if err != nil {
 			fmt.Fprintf(&b, "%s\x00missing\x00", p)
 		}
-		sum = b.Bytes()
-		f.mu.Lock()
-		if f.trees == nil {
-			f.trees = map[string][]byte{}
-		}
-		f.trees[p] = sum
-		f.mu.Unlock()
-	}
-	h.Write(sum)
+		return b.Bytes()
+	}))
 }
 
 func (f *fileHashes) file(fsys fs.FS, name string) [sha256.Size]byte {
-	f.mu.Lock()
-	sum, ok := f.hashes[name]
-	f.mu.Unlock()
-	if ok {
-		return sum
-	}
-	data, err := fs.ReadFile(fsys, name)
-	if err != nil {
-		sum = sha256.Sum256([]byte("error " + err.Error()))
-	} else {
-		sum = sha256.Sum256(data)
-	}
-	f.mu.Lock()
-	if f.hashes == nil {
-		f.hashes = map[string][sha256.Size]byte{}
-	}
-	f.hashes[name] = sum
-	f.mu.Unlock()
-	return sum
+	return f.hashes.Get(name, func() [sha256.Size]byte {
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return sha256.Sum256([]byte("error " + err.Error()))
+		}
+		return sha256.Sum256(data)
+	})
 }
 
 // hashTree writes the files at or under p to h, without remembering.

@@ -13,10 +13,10 @@ import (
 	"reflect"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/syncgate/syncgate/change"
+	"github.com/syncgate/syncgate/internal/memo"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
@@ -313,25 +313,15 @@ type plan struct {
 type inputs struct {
 	fsys   fs.FS
 	finder *render.InputFinder
-	mu     sync.Mutex
-	by     map[string][]string // by target name
+	by     memo.Map[string, []string] // by target name
 }
 
 func newInputs(fsys fs.FS) *inputs {
-	return &inputs{fsys: fsys, finder: render.NewInputFinder(fsys), by: map[string][]string{}}
+	return &inputs{fsys: fsys, finder: render.NewInputFinder(fsys)}
 }
 
 func (in *inputs) of(t render.Target) []string {
-	in.mu.Lock()
-	list, ok := in.by[t.Name]
-	in.mu.Unlock()
-	if !ok {
-		list = in.finder.Inputs(t)
-		in.mu.Lock()
-		in.by[t.Name] = list
-		in.mu.Unlock()
-	}
-	return list
+	return in.by.Get(t.Name, func() []string { return in.finder.Inputs(t) })
 }
 
 // plan reads the base's configuration, finds the changed files and the

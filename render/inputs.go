@@ -6,7 +6,8 @@ import (
 	"path"
 	"slices"
 	"strings"
-	"sync"
+
+	"github.com/syncgate/syncgate/internal/memo"
 )
 
 // maxInputDirs bounds the walk over kustomization references, so that a
@@ -19,8 +20,7 @@ const maxInputDirs = 10000
 // not change while it is used.
 type InputFinder struct {
 	fsys fs.FS
-	mu   sync.Mutex
-	dirs map[string][]input
+	dirs memo.Map[string, []input]
 }
 
 // input is one thing a directory adds to a target's inputs, in the order
@@ -32,7 +32,7 @@ type input struct {
 
 // NewInputFinder returns an InputFinder of fsys.
 func NewInputFinder(fsys fs.FS) *InputFinder {
-	return &InputFinder{fsys: fsys, dirs: map[string][]input{}}
+	return &InputFinder{fsys: fsys}
 }
 
 // Inputs returns the files and directories of the repository that
@@ -52,7 +52,7 @@ func (f *InputFinder) Inputs(t Target) []string {
 			return
 		}
 		seen[dir] = true
-		for _, in := range f.dir(dir) {
+		for _, in := range f.dirs.Get(dir, func() []input { return readDirInputs(f.fsys, dir) }) {
 			if in.dir {
 				visit(in.path)
 			} else {
@@ -84,21 +84,7 @@ func (f *InputFinder) Inputs(t Target) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// dir reads what directory dir adds to inputs, once.
-func (f *InputFinder) dir(dir string) []input {
-	f.mu.Lock()
-	in, ok := f.dirs[dir]
-	f.mu.Unlock()
-	if ok {
-		return in
-	}
-	in = readDirInputs(f.fsys, dir)
-	f.mu.Lock()
-	f.dirs[dir] = in
-	f.mu.Unlock()
-	return in
-}
-
+// readDirInputs reads what directory dir adds to inputs.
 func readDirInputs(fsys fs.FS, dir string) []input {
 	var in []input
 	file, err := findKustomization(fsys, dir)

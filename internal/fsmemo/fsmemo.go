@@ -14,6 +14,8 @@ import (
 	"io/fs"
 	"slices"
 	"sync"
+
+	"github.com/syncgate/syncgate/internal/memo"
 )
 
 // FS is a read-through memory of an fs.FS: Stat, ReadDir and ReadFile
@@ -21,11 +23,11 @@ import (
 // past it, files are read from the underlying FS every time. It is safe
 // for concurrent use.
 type FS struct {
-	fsys fs.FS
+	fsys  fs.FS
+	stats memo.Map[string, stat]
+	dirs  memo.Map[string, dir]
 
 	mu     sync.Mutex
-	stats  map[string]stat
-	dirs   map[string]dir
 	files  map[string][]byte
 	budget int64 // bytes of file contents that may still be kept
 }
@@ -43,7 +45,7 @@ type dir struct {
 // New returns a memory of fsys that keeps at most budget bytes of file
 // contents.
 func New(fsys fs.FS, budget int64) *FS {
-	return &FS{fsys: fsys, stats: map[string]stat{}, dirs: map[string]dir{}, files: map[string][]byte{}, budget: budget}
+	return &FS{fsys: fsys, files: map[string][]byte{}, budget: budget}
 }
 
 // Open opens name; a file whose contents are kept is opened in memory.
@@ -63,7 +65,7 @@ func (m *FS) Open(name string) (fs.File, error) {
 
 // Stat returns the underlying FS's answer for name, once asked.
 func (m *FS) Stat(name string) (fs.FileInfo, error) {
-	s := remember(m, m.stats, name, func() stat {
+	s := m.stats.Get(name, func() stat {
 		info, err := fs.Stat(m.fsys, name)
 		return stat{info, err}
 	})
@@ -72,26 +74,11 @@ func (m *FS) Stat(name string) (fs.FileInfo, error) {
 
 // ReadDir returns the underlying FS's entries of name, once asked.
 func (m *FS) ReadDir(name string) ([]fs.DirEntry, error) {
-	d := remember(m, m.dirs, name, func() dir {
+	d := m.dirs.Get(name, func() dir {
 		entries, err := fs.ReadDir(m.fsys, name)
 		return dir{entries, err}
 	})
 	return slices.Clone(d.entries), d.err
-}
-
-// remember returns what answers holds for name, asking the first time.
-// Callers that come at once may each ask; the file system answers alike.
-func remember[T any](m *FS, answers map[string]T, name string, ask func() T) T {
-	m.mu.Lock()
-	v, ok := answers[name]
-	m.mu.Unlock()
-	if !ok {
-		v = ask()
-		m.mu.Lock()
-		answers[name] = v
-		m.mu.Unlock()
-	}
-	return v
 }
 
 // ReadFile returns a copy of name's contents, kept while the budget
