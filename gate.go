@@ -147,7 +147,7 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 			return nil, fmt.Errorf("syncgate: chart cache: %w", err)
 		}
 		opts.Engine.ChartCache = dir
-		opts.Render.ChartCache = cmp.Or(opts.Render.ChartCache, dir)
+		opts.Render.ChartCache = dir // what the cache key hashes
 	}
 	if opts.Secrets.AgeKeys != "" && opts.Render.DecryptSOPS == nil {
 		// Flux decrypts the SOPS Secrets its substitution reads: so does

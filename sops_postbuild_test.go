@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -70,7 +71,7 @@ func TestSOPSSubstituteFrom(t *testing.T) {
 			}
 			defer src.Close()
 
-			if got := configData(t, g, src); !equalMaps(got, tt.wantData) {
+			if got := configData(t, g, src); !maps.Equal(got, tt.wantData) {
 				t.Errorf("substituted ConfigMap data = %v, want %v", got, tt.wantData)
 			}
 
@@ -141,18 +142,6 @@ func configData(t *testing.T, g *syncgate.Gate, src *syncgate.Source) map[string
 	}
 	t.Fatalf("no ConfigMap rendered by flux/flux-system/app among %v", targets)
 	return nil
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }
 
 // A diff of objects that hold substituted Secret values shows none of

@@ -341,8 +341,7 @@ func (g *Gate) checkTarget(ctx context.Context, r *run, res *render.Result, isol
 	}
 	// Values from Secrets may sit in any object (a substituted variable,
 	// a chart value), where no stage knows them for secret.
-	maskValues(res.Secrets, c.Findings)
-	maskValues(res.Secrets, c.Secrets)
+	maskValues(res.Secrets, c.Findings, c.Secrets)
 	// Placed while the objects are at hand, and before the secrets on
 	// objects are merged with those on raw files, which are placed alike.
 	c.target = t
@@ -364,14 +363,16 @@ func valueSet(values []string) *redact.Set {
 }
 
 // maskValues hides values in the messages and fields of findings.
-func maskValues(values []string, findings []manifest.Finding) {
+func maskValues(values []string, lists ...[]manifest.Finding) {
 	s := valueSet(values)
 	if s == nil {
 		return
 	}
-	for i := range findings {
-		findings[i].Message = s.Redact(findings[i].Message)
-		findings[i].Field = s.Redact(findings[i].Field)
+	for _, findings := range lists {
+		for i := range findings {
+			findings[i].Message = s.Redact(findings[i].Message)
+			findings[i].Field = s.Redact(findings[i].Field)
+		}
 	}
 }
 

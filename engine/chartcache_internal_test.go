@@ -12,15 +12,20 @@ import (
 // TestChartCacheLookup resolves charts in variants of the cache layout.
 func TestChartCacheLookup(t *testing.T) {
 	tests := []struct {
-		name    string
-		remove  string // a cache file removed first
+		name   string
+		remove string // a cache file removed first
+		// decoy, when set, is an index that sorts before the named
+		// repository's and lists the chart too: only repositories.yaml
+		// tells them apart.
+		decoy   string
 		url     string
 		chart   string
 		version string
 		// want is the resolved version, else skipped or invalid holds it.
 		want, skipped, invalid string
 	}{
-		{name: "via repositories.yaml", url: charttest.RepoURL + "/", chart: "hello", version: "~0.1", want: "0.1.0"},
+		{name: "via repositories.yaml", url: charttest.RepoURL + "/", chart: "hello", version: "~0.1", want: "0.1.0",
+			decoy: "apiVersion: v1\nentries:\n  hello:\n  - name: hello\n    version: 0.1.9\n    urls: [hello-0.1.9.tgz]\n"},
 		{name: "exact version", url: charttest.RepoURL, chart: "hello", version: "0.3.0-rc.1", want: "0.3.0-rc.1"},
 		{name: "prerelease by constraint", url: charttest.RepoURL, chart: "hello", version: ">=0.3.0-0 <1.0.0", want: "0.3.0-rc.1"},
 		{name: "without repositories.yaml", remove: "repositories.yaml", url: "https://mirror.example.org", chart: "hello", version: "*", want: "1.0.0"},
@@ -34,6 +39,11 @@ func TestChartCacheLookup(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
 			charttest.Cache(t, dir)
+			if tt.decoy != "" {
+				if err := os.WriteFile(filepath.Join(dir, "aaa-index.yaml"), []byte(tt.decoy), 0o666); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if tt.remove != "" {
 				if err := os.Remove(filepath.Join(dir, tt.remove)); err != nil {
 					t.Fatal(err)

@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io/fs"
 	"path"
 	"strings"
 
@@ -50,7 +49,7 @@ func (repo *repository) fluxTarget(o object) render.Target {
 	for _, c := range manifest.StringList(spec["components"]) {
 		// ignoreMissingComponents drops the components that are not there;
 		// an artifact's are known only once it is built, so kept.
-		if _, err := fs.Stat(repo.fsys, path.Join(p, c)); art == nil && err != nil && spec["ignoreMissingComponents"] == true {
+		if art == nil && spec["ignoreMissingComponents"] == true && !exists(repo.fsys, path.Join(p, c)) {
 			continue
 		}
 		edits.Components = append(edits.Components, c)
@@ -92,18 +91,14 @@ func (repo *repository) gitSource(o object, ref map[string]any) string {
 	if name == fluxSystem {
 		return ""
 	}
-	ns := cmp.Or(str(ref["namespace"]), o.namespace())
-	gr, ok := repo.gitRepos[ns+"/"+name]
-	if !ok {
-		gr, ok = repo.gitRepos["/"+name] // its namespace set by a kustomization
-	}
+	gr, key, ok := sourceObject(repo.gitRepos, o, ref)
 	switch {
 	case !ok:
-		return fmt.Sprintf("GitRepository %s is not defined in the repository, so its URL is unknown", qualified(ns, name))
+		return fmt.Sprintf("GitRepository %s is not defined in the repository, so its URL is unknown", key)
 	case repo.opts.RepoURL == "":
-		return fmt.Sprintf("GitRepository %s (%s) is not known to be this repository: set repoURL", qualified(ns, name), str(gr.spec()["url"]))
+		return fmt.Sprintf("GitRepository %s (%s) is not known to be this repository: set repoURL", key, str(gr.spec()["url"]))
 	case !repo.ours(str(gr.spec()["url"])):
-		return fmt.Sprintf("GitRepository %s is %s, not this repository", qualified(ns, name), str(gr.spec()["url"]))
+		return fmt.Sprintf("GitRepository %s is %s, not this repository", key, str(gr.spec()["url"]))
 	}
 	return ""
 }
@@ -254,15 +249,15 @@ func (repo *repository) specChart(o object, t *render.Target) {
 }
 
 // sourceObject finds the Flux source a reference names, in the
-// referrer's namespace unless it names one.
-func sourceObject(sources map[string]object, o object, ref map[string]any) (object, string, bool) {
-	ns := cmp.Or(str(ref["namespace"]), o.namespace())
-	key := qualified(ns, str(ref["name"]))
-	src, ok := sources[ns+"/"+str(ref["name"])]
+// referrer's namespace unless it names one, and returns it with its
+// qualified name.
+func sourceObject[V any](sources map[string]V, o object, ref map[string]any) (V, string, bool) {
+	ns, name := cmp.Or(str(ref["namespace"]), o.namespace()), str(ref["name"])
+	src, ok := sources[ns+"/"+name]
 	if !ok {
-		src, ok = sources["/"+str(ref["name"])] // its namespace set by a kustomization
+		src, ok = sources["/"+name] // its namespace set by a kustomization
 	}
-	return src, key, ok
+	return src, qualified(ns, name), ok
 }
 
 // helmRepoChart resolves a chart of a HelmRepository (of type oci too)

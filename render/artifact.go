@@ -17,6 +17,8 @@ import (
 	"github.com/bmatcuk/doublestar/v4"
 	"go.yaml.in/yaml/v3"
 
+	"helm.sh/helm/v4/pkg/chart/v2/loader"
+
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -537,7 +539,7 @@ func (b *artifactBuilder) mergeInto(dest string, old artifactFile, from string) 
 	if err != nil {
 		return err
 	}
-	data, err := yaml.Marshal(mergeValues(base, top))
+	data, err := yaml.Marshal(loader.MergeMaps(base, top))
 	if err != nil {
 		return fmt.Errorf("merging %q into %q: %w", from, dest, err)
 	}
@@ -566,21 +568,6 @@ func (b *artifactBuilder) yamlOf(f artifactFile) (map[string]any, error) {
 		return nil, &manifest.SourceError{File: f.from, Err: errors.New("strategy Merge needs a single YAML map")}
 	}
 	return m, nil
-}
-
-// mergeValues merges top into base as Helm merges values files.
-func mergeValues(base, top map[string]any) map[string]any {
-	out := maps.Clone(base)
-	for k, v := range top {
-		if tm, ok := v.(map[string]any); ok {
-			if bm, ok := out[k].(map[string]any); ok {
-				out[k] = mergeValues(bm, tm)
-				continue
-			}
-		}
-		out[k] = v
-	}
-	return out
 }
 
 // inRepository maps the places a render from the artifact names back to

@@ -183,7 +183,7 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 	w, err := startWorker(p.exe, p.limits.Memory)
 	if err != nil {
 		p.idle <- nil
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	return w, nil
 }
@@ -238,13 +238,13 @@ var ErrStart = errors.New("render workers")
 func startWorker(exe string, memory int64) (*worker, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+		return nil, err
 	}
 	respR, respW, err := os.Pipe()
 	if err != nil {
 		reqR.Close()
 		reqW.Close()
-		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+		return nil, err
 	}
 	out := &tail{}
 	cmd := exec.Command(exe)
@@ -266,7 +266,7 @@ func startWorker(exe string, memory int64) (*worker, error) {
 	if err != nil {
 		reqW.Close()
 		respR.Close()
-		return nil, fmt.Errorf("%w: %w", ErrStart, err)
+		return nil, err
 	}
 	w := &worker{cmd: cmd, requests: reqW, responses: respR, output: out}
 	if err := w.awaitReady(); err != nil {
@@ -287,7 +287,10 @@ func (w *worker) awaitReady() error {
 	_, err := io.ReadFull(w.responses, b[:])
 	w.responses.SetReadDeadline(time.Time{})
 	if err != nil || b[0] != ready {
-		return fmt.Errorf("%w: %s did not start as a worker: its main must call syncgate.ServeWorker first", ErrStart, w.cmd.Path)
+		if err == nil {
+			err = errors.New("it answered something else")
+		}
+		return fmt.Errorf("%s did not start as a worker (%v): its main must call syncgate.ServeWorker first", w.cmd.Path, err)
 	}
 	return nil
 }

@@ -43,7 +43,7 @@ entry=$(jq -r '.config.Entrypoint[0]' "$config")
 # extracts under rootfs without the leading slash.
 mkdir "$work/rootfs"
 for layer in $(jq -r '.[0].Layers[]' "$work/manifest.json"); do
-  tar -xzf "$work/$layer" -C "$work/rootfs" 2>/dev/null || die "layer $layer does not extract"
+  tar -xzf "$work/$layer" -C "$work/rootfs" || die "layer $layer does not extract"
 done
 bin=$work/rootfs/${entry#/}
 [[ -x $bin ]] || die "no $entry in the image's layers"
