@@ -338,24 +338,13 @@ func encWithoutMetadata(obj *manifest.Object) []manifest.Finding {
 // SOPS-encrypted value in content that has no sops metadata, or "".
 func encLeftover(content map[string]any) string {
 	var found []string
-	var walk func(v any, field string)
-	walk = func(v any, field string) {
-		switch x := v.(type) {
-		case map[string]any:
-			for k, item := range x {
-				walk(item, joinKey(field, k))
+	for k, v := range content {
+		walkStrings(v, fieldPath{}.key(k), k, func(p fieldPath, _, s string) {
+			if isEncValue(s) {
+				found = append(found, p.String())
 			}
-		case []any:
-			for i, item := range x {
-				walk(item, joinIndex(field, i))
-			}
-		case string:
-			if encValue.MatchString(x) {
-				found = append(found, field)
-			}
-		}
+		})
 	}
-	walk(content, "")
 	if len(found) == 0 {
 		return ""
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -23,84 +22,118 @@ var apiNameFields = map[string]bool{
 	"resources": true, "verbs": true, "nonResourceURLs": true,
 }
 
-// leaf is one string of an object, with its field path and the name a
-// credential rule sees it under.
-type leaf struct {
-	field, label, value string
+// fieldPath is a field path under construction: its steps are joined into the
+// dotted string of a finding only when a finding needs it, since most
+// strings of an object are never reported.
+type fieldPath []step
+
+// step is a map key, or a list index when index >= 0.
+type step struct {
+	key   string
+	index int
 }
 
-// leavesOf returns every string of obj a credential could hide in, in a
-// deterministic order: map keys sorted. It leaves out ciphertext (SOPS
-// values and metadata, SealedSecret encryptedData) and puts the decoded
-// value of a Secret's data in place of its base64.
-func leavesOf(obj *manifest.Object) []leaf {
-	var out []leaf
-	var walk func(v any, field, label string)
-	walk = func(v any, field, label string) {
-		switch x := v.(type) {
-		case map[string]any:
-			name, _ := x["name"].(string)
-			for _, k := range slices.Sorted(maps.Keys(x)) {
-				childLabel := k
-				if k == "value" && name != "" {
-					childLabel = name // an env var: its name says what the value is
-				}
-				walk(x[k], joinKey(field, k), childLabel)
-			}
-		case []any:
-			for i, item := range x {
-				walk(item, joinIndex(field, i), label)
-			}
-		case string:
-			if !encValue.MatchString(x) && !apiNameFields[label] {
-				out = append(out, leaf{field: field, label: label, value: x})
-			}
+func (p fieldPath) key(k string) fieldPath { return append(p, step{key: k, index: -1}) }
+func (p fieldPath) item(i int) fieldPath   { return append(p, step{index: i}) }
+
+// String joins the steps as joinKey and joinIndex do.
+func (p fieldPath) String() string {
+	field := ""
+	for i, s := range p {
+		switch {
+		case i == 0 && s.index < 0:
+			field = s.key // a top-level key is never bracketed
+		case s.index >= 0:
+			field = joinIndex(field, s.index)
+		default:
+			field = joinKey(field, s.key)
 		}
 	}
-	for _, k := range slices.Sorted(maps.Keys(obj.Content)) {
+	return field
+}
+
+// walkStrings calls visit for every string under v, in no set order, with
+// its path (valid during the call only) and label: the map key it is
+// under, or for an env var's value the var's name, which says what the
+// value is.
+func walkStrings(v any, p fieldPath, label string, visit func(p fieldPath, label, s string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		name, _ := x["name"].(string)
+		for k, item := range x {
+			childLabel := k
+			if k == "value" && name != "" {
+				childLabel = name
+			}
+			walkStrings(item, p.key(k), childLabel, visit)
+		}
+	case []any:
+		for i, item := range x {
+			walkStrings(item, p.item(i), label, visit)
+		}
+	case string:
+		visit(p, label, x)
+	}
+}
+
+// isEncValue reports whether s is a value SOPS encrypted; the prefix test
+// spares the regular expression for the strings that cannot be one.
+func isEncValue(s string) bool {
+	return strings.HasPrefix(s, "ENC[") && encValue.MatchString(s)
+}
+
+// eachLeaf calls visit for every string of obj a credential could hide
+// in, in no set order. It leaves out ciphertext (SOPS values and
+// metadata, SealedSecret encryptedData) and the names of API parts, and
+// puts the decoded value of a Secret's data in place of its base64.
+func eachLeaf(obj *manifest.Object, visit func(p fieldPath, label, value string)) {
+	leaf := func(p fieldPath, label, s string) {
+		if !isEncValue(s) && !apiNameFields[label] {
+			visit(p, label, s)
+		}
+	}
+	for k, v := range obj.Content {
 		switch {
 		case k == "sops":
 			continue
 		case k == "data" && isSecret(obj):
-			data, _ := obj.Content[k].(map[string]any)
-			for _, key := range slices.Sorted(maps.Keys(data)) {
-				raw, _ := data[key].(string)
+			data, _ := v.(map[string]any)
+			for key, value := range data {
+				raw, _ := value.(string)
 				if decoded, err := base64.StdEncoding.DecodeString(raw); err == nil {
 					raw = string(decoded)
 				}
-				out = append(out, leaf{field: joinKey(k, key), label: key, value: raw})
+				visit(fieldPath{}.key(k).key(key), key, raw)
 			}
 		case k == "spec" && isSealedSecret(obj):
-			spec, _ := obj.Content[k].(map[string]any)
-			walk(withoutKey(spec, "encryptedData"), k, k)
+			spec, _ := v.(map[string]any)
+			for sk, sv := range spec {
+				if sk != "encryptedData" {
+					walkStrings(sv, fieldPath{}.key(k).key(sk), sk, leaf)
+				}
+			}
 		default:
-			walk(obj.Content[k], k, k)
+			walkStrings(v, fieldPath{}.key(k), k, leaf)
 		}
 	}
-	return out
-}
-
-// withoutKey returns a shallow copy of m without key.
-func withoutKey(m map[string]any, key string) map[string]any {
-	out := maps.Clone(m)
-	delete(out, key)
-	return out
 }
 
 // credentials runs the credential rules over every string of obj, each
 // string alone, after the name it is held under, so that rules keyed on
-// "password: ..." apply and no match spans two strings.
+// "password: ..." apply and no match spans two strings. The caller sorts
+// the findings.
 func (s *Scanner) credentials(ctx context.Context, obj *manifest.Object) []manifest.Finding {
 	var findings []manifest.Finding
-	for _, l := range leavesOf(obj) {
-		leaks := s.leafLeaks(ctx, l.label+": "+l.value)
+	eachLeaf(obj, func(p fieldPath, label, value string) {
+		leaks := s.leafLeaks(ctx, label+": "+value)
 		if len(leaks) == 0 {
-			continue
+			return
 		}
 		lk := mostSpecific(leaks)
-		findings = append(findings, objectFinding(obj, RuleCredential, l.field,
-			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", l.field, lk.rule, hint(lk.secret))))
-	}
+		field := p.String()
+		findings = append(findings, objectFinding(obj, RuleCredential, field,
+			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", field, lk.rule, hint(lk.secret))))
+	})
 	return findings
 }
 

@@ -39,7 +39,7 @@ func plaintextSecret(obj *manifest.Object) []manifest.Finding {
 					value = string(decoded)
 				}
 			}
-			if value == "" || isPlaceholder(value, avp) || isPlaceholder(raw, avp) || encValue.MatchString(raw) {
+			if value == "" || isPlaceholder(value, avp) || isPlaceholder(raw, avp) || isEncValue(raw) {
 				continue // an ENC[...] value without metadata is reported as SOPS
 			}
 			msg := fmt.Sprintf("Secret %s holds a plaintext value under %s%s", obj.Name, joinKey(field, key), hint(value))

@@ -190,7 +190,7 @@ func (p *probe) Encrypt(any, []byte, string) (string, error) {
 }
 
 func (p *probe) Decrypt(ciphertext string, _ []byte, additionalData string) (any, error) {
-	if ciphertext != "" && !encValue.MatchString(ciphertext) {
+	if ciphertext != "" && !isEncValue(ciphertext) {
 		p.plain = append(p.plain, additionalData)
 	}
 	return ciphertext, nil

@@ -42,7 +42,7 @@ func valuesFile(name string, docs []manifest.Document) []manifest.Finding {
 				walk(item, joinIndex(field, i), key, line)
 			}
 		case string:
-			if x == "" || !secretKey.MatchString(key) || referenceKey.MatchString(key) || strings.Contains(x, "{{") || isPlaceholder(x, false) || encValue.MatchString(x) {
+			if x == "" || !secretKey.MatchString(key) || referenceKey.MatchString(key) || strings.Contains(x, "{{") || isPlaceholder(x, false) || isEncValue(x) {
 				return
 			}
 			findings = append(findings, fileFinding(name, line, RulePlaintextSecret, field,
