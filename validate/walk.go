@@ -87,17 +87,42 @@ type walker struct {
 	obj      *manifest.Object
 	nodes    *nodes
 	findings []manifest.Finding
+	// at is the path to the value visited: joined into a field only for
+	// a finding, as most values have none.
+	at []step
 }
 
-// visit checks value against nd. prop names the definition's property
-// that holds value ("io.k8s.api.core.v1.Container.env"), "" for list
-// items and the root.
-func (w *walker) visit(value any, nd *node, path, prop string) {
+// step is a map key, or a list index when index >= 0.
+type step struct {
+	key   string
+	index int
+}
+
+// field is the dotted path to the value visited ("spec.ports[0]").
+func (w *walker) field() string {
+	var b strings.Builder
+	for _, s := range w.at {
+		switch {
+		case s.index >= 0:
+			fmt.Fprintf(&b, "[%d]", s.index)
+		case b.Len() > 0:
+			b.WriteString("." + s.key)
+		default:
+			b.WriteString(s.key)
+		}
+	}
+	return b.String()
+}
+
+// visit checks value against nd. owner and key name the definition's
+// property that holds value (io.k8s.api.core.v1.Container and env); key
+// is "" for list items, additional properties and the root.
+func (w *walker) visit(value any, nd *node, owner, key string) {
 	def := ""
 	for nd != nil && nd.Ref != "" {
 		def = strings.TrimPrefix(nd.Ref, "#/definitions/")
 		if def == quantityDef {
-			w.quantity(value, path)
+			w.quantity(value)
 			return
 		}
 		nd = w.nodes.get(def)
@@ -107,46 +132,46 @@ func (w *walker) visit(value any, nd *node, path, prop string) {
 	}
 	switch v := value.(type) {
 	case map[string]any:
-		for key, child := range v {
-			if p, ok := nd.Properties[key]; ok {
-				w.visit(child, p, join(path, key), def+"."+key)
+		for k, child := range v {
+			w.at = append(w.at, step{key: k, index: -1})
+			if p, ok := nd.Properties[k]; ok {
+				w.visit(child, p, def, k)
 			} else if nd.additional != nil {
-				w.visit(child, nd.additional, join(path, key), "")
+				w.visit(child, nd.additional, "", "")
 			}
+			w.at = w.at[:len(w.at)-1]
 		}
 	case []any:
 		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 {
-			rule, special := duplicateRules[prop]
+			rule, special := "", false
+			if key != "" {
+				rule, special = duplicateRules[owner+"."+key]
+			}
 			if !special {
 				rule = RuleDuplicateKey
 			}
 			if rule != "" {
-				w.duplicates(v, nd.ListMapKeys, path, rule)
+				w.duplicates(v, nd.ListMapKeys, rule)
 			}
 		}
 		if nd.Items != nil {
 			for i, item := range v {
-				w.visit(item, nd.Items, fmt.Sprintf("%s[%d]", path, i), "")
+				w.at = append(w.at, step{index: i})
+				w.visit(item, nd.Items, "", "")
+				w.at = w.at[:len(w.at)-1]
 			}
 		}
 	}
 }
 
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
 // quantity checks a quantity as the API server's decoder does.
-func (w *walker) quantity(value any, path string) {
+func (w *walker) quantity(value any) {
 	s, ok := value.(string)
 	if !ok {
 		return
 	}
 	if _, err := resource.ParseQuantity(s); err != nil {
-		w.findings = append(w.findings, finding(w.obj, RuleQuantity, path, fmt.Sprintf("Invalid value: %q: %v", s, err)))
+		w.findings = append(w.findings, finding(w.obj, RuleQuantity, w.field(), fmt.Sprintf("Invalid value: %q: %v", s, err)))
 	}
 }
 
@@ -170,7 +195,7 @@ var duplicateRules = map[string]string{
 
 // duplicates reports, as rule, items of a keyed list that repeat an
 // earlier item's key. A key field the item leaves out counts as unset.
-func (w *walker) duplicates(items []any, keys []string, path, rule string) {
+func (w *walker) duplicates(items []any, keys []string, rule string) {
 	seen := map[string]bool{}
 	for i, item := range items {
 		m, ok := item.(map[string]any)
@@ -186,7 +211,7 @@ func (w *walker) duplicates(items []any, keys []string, path, rule string) {
 			seen[id] = true
 			continue
 		}
-		field := fmt.Sprintf("%s[%d]", path, i)
+		field := fmt.Sprintf("%s[%d]", w.field(), i)
 		var msg string
 		if len(keys) == 1 {
 			field += "." + keys[0]
