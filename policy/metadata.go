@@ -114,10 +114,7 @@ func (e *Engine) ruleIDs(modules map[string]*ast.Module, namespaces []string) []
 			continue
 		}
 		for _, r := range m.Rules {
-			name := r.Head.Name.String()
-			if len(r.Head.Reference) > 0 {
-				name = r.Head.Reference[0].String()
-			}
+			name := ruleHeadName(r)
 			if _, ok := ruleSeverity(name); !ok {
 				continue
 			}

@@ -47,6 +47,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -203,11 +204,11 @@ func (e *Engine) prepare(ctx context.Context, compiler *ast.Compiler, ns string,
 // prepareQuery prepares the evaluation of package ns, or with nested set
 // of the deny rules of every package below it.
 func prepareQuery(ctx context.Context, compiler *ast.Compiler, ns string, nested bool) (namespaceQuery, error) {
-	query := "data." + ns
+	// Only the rules findings come from: evaluating whole packages would
+	// compute, and convert to Go, every helper rule too. The bundled
+	// checks report their deny rules (severity comes from METADATA).
+	query := "{name: v | name := " + reportedRules(compiler, ns) + "[_]; v := data." + ns + "[name]}"
 	if nested {
-		// Only the deny rules of the bundled checks (their severity comes
-		// from METADATA): evaluating whole packages would compute every
-		// helper rule too, a third more work.
 		query = "{pkg: {\"deny\": d} | some pkg; d := data." + ns + "[pkg].deny}"
 	}
 	q, err := rego.New(
@@ -220,6 +221,38 @@ func prepareQuery(ctx context.Context, compiler *ast.Compiler, ns string, nested
 		return namespaceQuery{}, fmt.Errorf("policy namespace %q: %w", ns, err)
 	}
 	return namespaceQuery{ns, nested, q}, nil
+}
+
+// reportedRules is a Rego array of the names of package ns's rules that
+// findings come from (deny, warn, violation, their _name forms) and its
+// exceptions.
+func reportedRules(compiler *ast.Compiler, ns string) string {
+	names := map[string]bool{}
+	for _, m := range compiler.Modules {
+		if m.Package.Path.String() != "data."+ns {
+			continue
+		}
+		for _, r := range m.Rules {
+			name := ruleHeadName(r)
+			if _, ok := ruleSeverity(name); ok || name == "exception" {
+				names[name] = true
+			}
+		}
+	}
+	terms := make([]*ast.Term, 0, len(names))
+	for _, name := range slices.Sorted(maps.Keys(names)) {
+		terms = append(terms, ast.StringTerm(name))
+	}
+	return ast.ArrayTerm(terms...).String()
+}
+
+// ruleHeadName is the name a rule defines: the first part of a ref head
+// (deny contains msg), or the plain name.
+func ruleHeadName(r *ast.Rule) string {
+	if len(r.Head.Reference) > 0 {
+		return r.Head.Reference[0].String()
+	}
+	return r.Head.Name.String()
 }
 
 func checkRegoVersion(v string) error {
