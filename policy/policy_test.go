@@ -58,6 +58,9 @@ func TestEvaluate(t *testing.T) {
 		{dir: "builtin-error", object: deployment, wantText: "to_number"},
 		{dir: "long-loop", object: deployment, wantText: "deadline"},
 		{dir: "secret-error", object: secret, wantText: "to_number"},
+		{dir: "unused-helper", object: deployment, want: []short{
+			{"policy/main/deny", manifest.SeverityError, "web must run as non-root"},
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.dir+"/"+tt.object.Kind, func(t *testing.T) {
