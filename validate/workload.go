@@ -1,7 +1,8 @@
 package validate
 
 import (
-	"fmt"
+	"strconv"
+	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
@@ -271,8 +272,7 @@ func percent(v any) (int64, bool) {
 	if !ok || len(validation.IsValidPercent(s)) > 0 {
 		return 0, false
 	}
-	var n int64
-	_, err := fmt.Sscanf(s, "%d%%", &n)
+	n, err := strconv.ParseInt(strings.TrimSuffix(s, "%"), 10, 64)
 	return n, err == nil
 }
 
