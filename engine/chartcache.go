@@ -9,9 +9,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	repov1 "helm.sh/helm/v4/pkg/repo/v1"
 
+	"github.com/syncgate/syncgate/internal/memo"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -23,16 +25,27 @@ const maxIndexBytes = 64 << 20
 // chartCache resolves remote charts in a local Helm repository cache, the
 // layout helm repo update and helm pull leave: <repo>-index.yaml index
 // files, <chart>-<version>.tgz archives and, optionally, a
-// repositories.yaml naming each repository's URL. It is read once per
-// discovery, never written, never fetched.
+// repositories.yaml naming each repository's URL. It is never written,
+// never fetched, and read once by all the discovery calls that share it
+// (Options.ShareCharts), at once too.
 type chartCache struct {
-	dir     string
-	read    bool
-	names   map[string]string // repository name by URL, from repositories.yaml
-	indexes []string          // index file names, sorted
-	loaded  map[string]*repov1.IndexFile
-	failed  map[string]error
-	err     error // repositories.yaml or the directory listing
+	dir      string
+	maxBytes int // bounds repositories.yaml, as the repository's files
+	once     sync.Once
+	names    map[string]string // repository name by URL, from repositories.yaml
+	indexes  []string          // index file names, sorted
+	err      error             // repositories.yaml or the directory listing
+	loaded   memo.Map[string, parsedIndex]
+}
+
+// parsedIndex is an index file as Helm's loader gives it, or why not.
+type parsedIndex struct {
+	idx *repov1.IndexFile
+	err error
+}
+
+func newChartCache(dir string, limits manifest.Limits) *chartCache {
+	return &chartCache{dir: dir, maxBytes: limits.WithDefaults().MaxFileBytes}
 }
 
 // resolved is what looking a chart up gives: the chart, or why the target
@@ -43,62 +56,56 @@ type resolved struct {
 }
 
 func (c *chartCache) load() {
-	if c.read {
-		return
-	}
-	c.read = true
-	c.names, c.loaded, c.failed = map[string]string{}, map[string]*repov1.IndexFile{}, map[string]error{}
-	entries, err := os.ReadDir(c.dir)
-	if err != nil {
-		c.err = fmt.Errorf("chart cache %s: %w", c.dir, err)
-		return
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), "-index.yaml") && e.Type().IsRegular() {
-			c.indexes = append(c.indexes, e.Name())
+	c.once.Do(func() {
+		c.names = map[string]string{}
+		entries, err := os.ReadDir(c.dir)
+		if err != nil {
+			c.err = fmt.Errorf("chart cache %s: %w", c.dir, err)
+			return
 		}
-	}
-	slices.Sort(c.indexes)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), "-index.yaml") && e.Type().IsRegular() {
+				c.indexes = append(c.indexes, e.Name())
+			}
+		}
+		slices.Sort(c.indexes)
+		c.err = c.readRepositories()
+	})
+}
+
+// readRepositories reads the optional repositories.yaml within the
+// limit the repository's files have.
+func (c *chartCache) readRepositories() error {
 	file := filepath.Join(c.dir, "repositories.yaml")
 	if _, err := os.Stat(file); err != nil {
-		return
+		return nil
 	}
-	if err := checkSize(file, manifest.DefaultLimits().MaxFileBytes); err != nil {
-		c.err = err
-		return
+	if err := checkSize(file, c.maxBytes); err != nil {
+		return err
 	}
 	repos, err := repov1.LoadFile(file)
 	if err != nil {
 		// Its own error may quote the file, which holds credentials.
-		c.err = fmt.Errorf("%s: not a Helm repositories file", file)
-		return
+		return fmt.Errorf("%s: not a Helm repositories file", file)
 	}
 	for _, r := range repos.Repositories {
 		c.names[normalURL(r.URL)] = r.Name
 	}
+	return nil
 }
 
 // index loads one index file with Helm's loader, once.
 func (c *chartCache) index(name string) (*repov1.IndexFile, error) {
-	if idx, ok := c.loaded[name]; ok {
-		return idx, nil
-	}
-	if err, ok := c.failed[name]; ok {
-		return nil, err
-	}
-	file := filepath.Join(c.dir, name)
-	err := checkSize(file, maxIndexBytes)
-	var idx *repov1.IndexFile
-	if err == nil {
+	p := c.loaded.Get(name, func() parsedIndex {
+		file := filepath.Join(c.dir, name)
+		if err := checkSize(file, maxIndexBytes); err != nil {
+			return parsedIndex{err: err}
+		}
 		// LoadIndexFile's errors name the file.
-		idx, err = repov1.LoadIndexFile(file)
-	}
-	if err != nil {
-		c.failed[name] = err
-		return nil, err
-	}
-	c.loaded[name] = idx
-	return idx, nil
+		idx, err := repov1.LoadIndexFile(file)
+		return parsedIndex{idx: idx, err: err}
+	})
+	return p.idx, p.err
 }
 
 // checkSize refuses a file that is not regular or larger than limit.
@@ -217,14 +224,11 @@ func (repo *repository) remoteChart(t *render.Target, url, name, version string,
 	if repo.noCache(t, fmt.Sprintf("chart %s from %s", name, url)) {
 		return
 	}
-	if repo.charts == nil {
-		repo.charts = &chartCache{dir: repo.opts.ChartCache}
-	}
 	var r resolved
 	if oci {
-		r = repo.charts.oci(url, name, version)
+		r = repo.opts.charts.oci(url, name, version)
 	} else {
-		r = repo.charts.helm(url, name, version)
+		r = repo.opts.charts.helm(url, name, version)
 	}
 	t.Chart, t.Skipped, t.Invalid = r.chart, r.skipped, r.invalid
 }

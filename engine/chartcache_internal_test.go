@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/syncgate/syncgate/internal/charttest"
+	"github.com/syncgate/syncgate/manifest"
 )
 
 // TestChartCacheLookup resolves charts in variants of the cache layout.
@@ -49,7 +50,7 @@ func TestChartCacheLookup(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c := &chartCache{dir: dir}
+			c := newChartCache(dir, manifest.Limits{})
 			var r resolved
 			if strings.HasPrefix(tt.url, "oci://") {
 				r = c.oci(tt.url, tt.chart, tt.version)
@@ -84,7 +85,7 @@ func FuzzChartCacheNames(f *testing.F) {
 	dir := f.TempDir()
 	charttest.Cache(f, dir)
 	f.Fuzz(func(t *testing.T, name, version string, oci bool) {
-		c := &chartCache{dir: dir}
+		c := newChartCache(dir, manifest.Limits{})
 		var r resolved
 		if oci {
 			r = c.oci("oci://r.example.org/"+name, name, version)
