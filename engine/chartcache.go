@@ -36,6 +36,13 @@ type chartCache struct {
 	indexes  []string          // index file names, sorted
 	err      error             // repositories.yaml or the directory listing
 	loaded   memo.Map[string, parsedIndex]
+	archives memo.Map[string, hashed]
+}
+
+// hashed is an archive's SHA-256 (hex), or why it was not read.
+type hashed struct {
+	digest string
+	err    error
 }
 
 // parsedIndex is an index file as Helm's loader gives it, or why not.
@@ -178,25 +185,32 @@ func (c *chartCache) oci(url, name, tag string) resolved {
 }
 
 // archive checks that the archive of a resolved version is in the cache
-// and matches the index's digest, and records its own.
+// and matches the index's digest, and records its own. Each archive is
+// read and hashed once, however many targets render it: rendering reads
+// it again, once, and refuses it unless it still has this digest.
 func (c *chartCache) archive(url, name, version, digest, pull string) resolved {
 	file := name + "-" + version + ".tgz"
 	if !safeName(file) {
 		return resolved{invalid: fmt.Sprintf("chart %s version %q is not a file name", name, version)}
 	}
-	data, err := render.ReadCached(c.dir, file)
-	if errors.Is(err, os.ErrNotExist) {
+	h := c.archives.Get(file, func() hashed {
+		data, err := render.ReadCached(c.dir, file)
+		if err != nil {
+			return hashed{err: err}
+		}
+		sum := sha256.Sum256(data)
+		return hashed{digest: hex.EncodeToString(sum[:])}
+	})
+	if errors.Is(h.err, os.ErrNotExist) {
 		return resolved{skipped: fmt.Sprintf("chart %s %s from %s: %s is not in the chart cache: run %s", name, version, url, file, pull)}
 	}
-	if err != nil {
-		return resolved{invalid: fmt.Sprintf("%s: %v", filepath.Join(c.dir, file), err)}
+	if h.err != nil {
+		return resolved{invalid: fmt.Sprintf("%s: %v", filepath.Join(c.dir, file), h.err)}
 	}
-	sum := sha256.Sum256(data)
-	got := hex.EncodeToString(sum[:])
-	if digest != "" && !strings.EqualFold(strings.TrimPrefix(digest, "sha256:"), got) {
+	if digest != "" && !strings.EqualFold(strings.TrimPrefix(digest, "sha256:"), h.digest) {
 		return resolved{invalid: fmt.Sprintf("%s: does not match the digest its index gives: the archive is corrupt or another chart's", filepath.Join(c.dir, file))}
 	}
-	return resolved{chart: &render.RemoteChart{Repository: url, Name: name, Version: version, Archive: file, Digest: got}}
+	return resolved{chart: &render.RemoteChart{Repository: url, Name: name, Version: version, Archive: file, Digest: h.digest}}
 }
 
 // safeName reports whether s can name a file of the cache directory.

@@ -97,3 +97,23 @@ func FuzzChartCacheNames(f *testing.F) {
 		}
 	})
 }
+
+// An archive is read and hashed once per chart cache, however many
+// lookups resolve it: an archive changed after the first lookup keeps its
+// first digest, which rendering then holds it to.
+func TestChartCacheArchiveOnce(t *testing.T) {
+	dir := t.TempDir()
+	charttest.Cache(t, dir)
+	c := newChartCache(dir, manifest.Limits{})
+	first := c.helm(charttest.RepoURL, "hello", "0.2.0")
+	if first.chart == nil {
+		t.Fatalf("first lookup: %+v", first)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hello-0.2.0.tgz"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := c.helm(charttest.RepoURL, "hello", "~0.2")
+	if again.chart == nil || again.chart.Digest != first.chart.Digest {
+		t.Errorf("second lookup %+v, want digest %s again", again, first.chart.Digest)
+	}
+}
