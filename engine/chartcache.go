@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -229,6 +230,22 @@ func (repo *repository) noCache(t *render.Target, what string) bool {
 	}
 	t.Kind, t.Skipped = render.KindHelm, what+": remote chart, not rendered offline (give --chart-cache to render it from a Helm chart cache)"
 	return true
+}
+
+// repoChart sets a Helm target to render chart at version of the Helm
+// repository at url, as each engine resolves a repository's chart: from
+// an OCI registry (oci, as the engine tells one) the exact tag of
+// <url>/<chart>, oci:// when url has no scheme; else by the repository's
+// index, version a semver constraint, none the latest stable version.
+func (repo *repository) repoChart(t *render.Target, url, chart, version string, oci bool) {
+	if !oci {
+		repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
+		return
+	}
+	if !strings.Contains(url, "://") {
+		url = "oci://" + url
+	}
+	repo.remoteChart(t, strings.TrimSuffix(url, "/")+"/"+chart, chart, version, true)
 }
 
 // remoteChart sets a Helm target to render a remote chart from the cache,
