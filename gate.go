@@ -236,15 +236,17 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs
 	if err != nil {
 		return nil, err
 	}
-	targets, err := g.discover(src, cfg, dirs)
+	// One reading of the chart cache serves the whole discovery.
+	engineOpts := g.engineOptions(src, cfg).ShareCharts()
+	targets, err := g.discover(src, cfg, engineOpts, dirs)
 	if err != nil {
 		return nil, err
 	}
-	if targets, err = g.appOfApps(ctx, src, cfg, targets); err != nil {
+	if targets, err = g.appOfApps(ctx, src, cfg, engineOpts, targets); err != nil {
 		return nil, err
 	}
 	if len(files) > 0 {
-		all, err := g.discover(src, cfg, []string{"."})
+		all, err := g.discover(src, cfg, engineOpts, []string{"."})
 		if err != nil {
 			return nil, err
 		}
@@ -261,8 +263,7 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs
 // discover finds the targets under dirs: those Argo CD and Flux objects
 // define, and those found by directory that no engine target covers;
 // targets the configuration declares replace those at the same path.
-func (g *Gate) discover(src *Source, cfg *Config, dirs []string) ([]render.Target, error) {
-	engineOpts := g.engineOptions(src, cfg)
+func (g *Gate) discover(src *Source, cfg *Config, engineOpts engine.Options, dirs []string) ([]render.Target, error) {
 	var targets []render.Target
 	for _, p := range dirs {
 		found, err := render.Discover(src.FS, p)
@@ -313,11 +314,11 @@ func (g *Gate) engineOptions(src *Source, cfg *Config) engine.Options {
 
 // appOfApps adds the targets that engine objects rendered by charts
 // define (engine.AppOfApps), rendering those charts as the check does.
-func (g *Gate) appOfApps(ctx context.Context, src *Source, cfg *Config, targets []render.Target) ([]render.Target, error) {
-	if g.opts.Engine.Disabled {
+func (g *Gate) appOfApps(ctx context.Context, src *Source, cfg *Config, engineOpts engine.Options, targets []render.Target) ([]render.Target, error) {
+	if engineOpts.Disabled {
 		return targets, nil
 	}
-	return engine.AppOfApps(src.FS, targets, g.engineOptions(src, cfg), func(charts []render.Target) ([]*render.Result, error) {
+	return engine.AppOfApps(src.FS, targets, engineOpts, func(charts []render.Target) ([]*render.Result, error) {
 		results, _, err := g.render(ctx, src, g.kubernetesVersion(cfg), charts, nil)
 		return results, err
 	})

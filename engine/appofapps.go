@@ -45,6 +45,7 @@ type node struct {
 // at MaxDepth that render engine objects are listed as skipped. Directory
 // targets the new engine targets cover are dropped, as Merge drops them.
 func AppOfApps(fsys fs.FS, targets []render.Target, opts Options, renderAll RenderFunc) ([]render.Target, error) {
+	opts = opts.withCharts() // every level reads the chart cache once
 	names, keys := map[string]bool{}, map[string]bool{}
 	var pending []node
 	for _, t := range targets {

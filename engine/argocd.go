@@ -136,11 +136,8 @@ func (repo *repository) argoChart(t *render.Target, app application, src map[str
 			return
 		}
 	}
-	if strings.HasPrefix(url, "oci://") || !strings.Contains(url, "://") {
-		repo.remoteChart(t, "oci://"+strings.TrimSuffix(strings.TrimPrefix(url, "oci://"), "/")+"/"+chart, chart, version, true)
-	} else {
-		repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
-	}
+	// Argo CD takes a repoURL without a scheme for an OCI registry.
+	repo.repoChart(t, url, chart, version, strings.HasPrefix(url, "oci://") || !strings.Contains(url, "://"))
 	if t.Chart == nil {
 		return
 	}

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,9 +10,11 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	repov1 "helm.sh/helm/v4/pkg/repo/v1"
 
+	"github.com/syncgate/syncgate/internal/memo"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -23,16 +26,34 @@ const maxIndexBytes = 64 << 20
 // chartCache resolves remote charts in a local Helm repository cache, the
 // layout helm repo update and helm pull leave: <repo>-index.yaml index
 // files, <chart>-<version>.tgz archives and, optionally, a
-// repositories.yaml naming each repository's URL. It is read once per
-// discovery, never written, never fetched.
+// repositories.yaml naming each repository's URL. It is never written,
+// never fetched, and read once by all the discovery calls that share it
+// (Options.ShareCharts), at once too.
 type chartCache struct {
-	dir     string
-	read    bool
-	names   map[string]string // repository name by URL, from repositories.yaml
-	indexes []string          // index file names, sorted
-	loaded  map[string]*repov1.IndexFile
-	failed  map[string]error
-	err     error // repositories.yaml or the directory listing
+	dir      string
+	maxBytes int // bounds repositories.yaml, as the repository's files
+	once     sync.Once
+	names    map[string]string // repository name by URL, from repositories.yaml
+	indexes  []string          // index file names, sorted
+	err      error             // repositories.yaml or the directory listing
+	loaded   memo.Map[string, parsedIndex]
+	archives memo.Map[string, hashed]
+}
+
+// hashed is an archive's SHA-256 (hex), or why it was not read.
+type hashed struct {
+	digest string
+	err    error
+}
+
+// parsedIndex is an index file as Helm's loader gives it, or why not.
+type parsedIndex struct {
+	idx *repov1.IndexFile
+	err error
+}
+
+func newChartCache(dir string, limits manifest.Limits) *chartCache {
+	return &chartCache{dir: dir, maxBytes: limits.WithDefaults().MaxFileBytes}
 }
 
 // resolved is what looking a chart up gives: the chart, or why the target
@@ -43,62 +64,56 @@ type resolved struct {
 }
 
 func (c *chartCache) load() {
-	if c.read {
-		return
-	}
-	c.read = true
-	c.names, c.loaded, c.failed = map[string]string{}, map[string]*repov1.IndexFile{}, map[string]error{}
-	entries, err := os.ReadDir(c.dir)
-	if err != nil {
-		c.err = fmt.Errorf("chart cache %s: %w", c.dir, err)
-		return
-	}
-	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), "-index.yaml") && e.Type().IsRegular() {
-			c.indexes = append(c.indexes, e.Name())
+	c.once.Do(func() {
+		c.names = map[string]string{}
+		entries, err := os.ReadDir(c.dir)
+		if err != nil {
+			c.err = fmt.Errorf("chart cache %s: %w", c.dir, err)
+			return
 		}
-	}
-	slices.Sort(c.indexes)
+		for _, e := range entries {
+			if strings.HasSuffix(e.Name(), "-index.yaml") && e.Type().IsRegular() {
+				c.indexes = append(c.indexes, e.Name())
+			}
+		}
+		slices.Sort(c.indexes)
+		c.err = c.readRepositories()
+	})
+}
+
+// readRepositories reads the optional repositories.yaml within the
+// limit the repository's files have.
+func (c *chartCache) readRepositories() error {
 	file := filepath.Join(c.dir, "repositories.yaml")
 	if _, err := os.Stat(file); err != nil {
-		return
+		return nil
 	}
-	if err := checkSize(file, manifest.DefaultLimits().MaxFileBytes); err != nil {
-		c.err = err
-		return
+	if err := checkSize(file, c.maxBytes); err != nil {
+		return err
 	}
 	repos, err := repov1.LoadFile(file)
 	if err != nil {
 		// Its own error may quote the file, which holds credentials.
-		c.err = fmt.Errorf("%s: not a Helm repositories file", file)
-		return
+		return fmt.Errorf("%s: not a Helm repositories file", file)
 	}
 	for _, r := range repos.Repositories {
 		c.names[normalURL(r.URL)] = r.Name
 	}
+	return nil
 }
 
 // index loads one index file with Helm's loader, once.
 func (c *chartCache) index(name string) (*repov1.IndexFile, error) {
-	if idx, ok := c.loaded[name]; ok {
-		return idx, nil
-	}
-	if err, ok := c.failed[name]; ok {
-		return nil, err
-	}
-	file := filepath.Join(c.dir, name)
-	err := checkSize(file, maxIndexBytes)
-	var idx *repov1.IndexFile
-	if err == nil {
+	p := c.loaded.Get(name, func() parsedIndex {
+		file := filepath.Join(c.dir, name)
+		if err := checkSize(file, maxIndexBytes); err != nil {
+			return parsedIndex{err: err}
+		}
 		// LoadIndexFile's errors name the file.
-		idx, err = repov1.LoadIndexFile(file)
-	}
-	if err != nil {
-		c.failed[name] = err
-		return nil, err
-	}
-	c.loaded[name] = idx
-	return idx, nil
+		idx, err := repov1.LoadIndexFile(file)
+		return parsedIndex{idx: idx, err: err}
+	})
+	return p.idx, p.err
 }
 
 // checkSize refuses a file that is not regular or larger than limit.
@@ -171,25 +186,32 @@ func (c *chartCache) oci(url, name, tag string) resolved {
 }
 
 // archive checks that the archive of a resolved version is in the cache
-// and matches the index's digest, and records its own.
+// and matches the index's digest, and records its own. Each archive is
+// read and hashed once, however many targets render it: rendering reads
+// it again, once, and refuses it unless it still has this digest.
 func (c *chartCache) archive(url, name, version, digest, pull string) resolved {
 	file := name + "-" + version + ".tgz"
 	if !safeName(file) {
 		return resolved{invalid: fmt.Sprintf("chart %s version %q is not a file name", name, version)}
 	}
-	data, err := render.ReadCached(c.dir, file)
-	if errors.Is(err, os.ErrNotExist) {
+	h := c.archives.Get(file, func() hashed {
+		data, err := render.ReadCached(c.dir, file)
+		if err != nil {
+			return hashed{err: err}
+		}
+		sum := sha256.Sum256(data)
+		return hashed{digest: hex.EncodeToString(sum[:])}
+	})
+	if errors.Is(h.err, os.ErrNotExist) {
 		return resolved{skipped: fmt.Sprintf("chart %s %s from %s: %s is not in the chart cache: run %s", name, version, url, file, pull)}
 	}
-	if err != nil {
-		return resolved{invalid: fmt.Sprintf("%s: %v", filepath.Join(c.dir, file), err)}
+	if h.err != nil {
+		return resolved{invalid: fmt.Sprintf("%s: %v", filepath.Join(c.dir, file), h.err)}
 	}
-	sum := sha256.Sum256(data)
-	got := hex.EncodeToString(sum[:])
-	if digest != "" && !strings.EqualFold(strings.TrimPrefix(digest, "sha256:"), got) {
+	if digest != "" && !strings.EqualFold(strings.TrimPrefix(digest, "sha256:"), h.digest) {
 		return resolved{invalid: fmt.Sprintf("%s: does not match the digest its index gives: the archive is corrupt or another chart's", filepath.Join(c.dir, file))}
 	}
-	return resolved{chart: &render.RemoteChart{Repository: url, Name: name, Version: version, Archive: file, Digest: got}}
+	return resolved{chart: &render.RemoteChart{Repository: url, Name: name, Version: version, Archive: file, Digest: h.digest}}
 }
 
 // safeName reports whether s can name a file of the cache directory.
@@ -210,6 +232,22 @@ func (repo *repository) noCache(t *render.Target, what string) bool {
 	return true
 }
 
+// repoChart sets a Helm target to render chart at version of the Helm
+// repository at url, as each engine resolves a repository's chart: from
+// an OCI registry (oci, as the engine tells one) the exact tag of
+// <url>/<chart>, oci:// when url has no scheme; else by the repository's
+// index, version a semver constraint, none the latest stable version.
+func (repo *repository) repoChart(t *render.Target, url, chart, version string, oci bool) {
+	if !oci {
+		repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
+		return
+	}
+	if !strings.Contains(url, "://") {
+		url = "oci://" + url
+	}
+	repo.remoteChart(t, strings.TrimSuffix(url, "/")+"/"+chart, chart, version, true)
+}
+
 // remoteChart sets a Helm target to render a remote chart from the cache,
 // or skips it when there is no cache or the chart is not in it.
 func (repo *repository) remoteChart(t *render.Target, url, name, version string, oci bool) {
@@ -217,14 +255,11 @@ func (repo *repository) remoteChart(t *render.Target, url, name, version string,
 	if repo.noCache(t, fmt.Sprintf("chart %s from %s", name, url)) {
 		return
 	}
-	if repo.charts == nil {
-		repo.charts = &chartCache{dir: repo.opts.ChartCache}
-	}
 	var r resolved
 	if oci {
-		r = repo.charts.oci(url, name, version)
+		r = repo.opts.charts.oci(url, name, version)
 	} else {
-		r = repo.charts.helm(url, name, version)
+		r = repo.opts.charts.helm(url, name, version)
 	}
 	t.Chart, t.Skipped, t.Invalid = r.chart, r.skipped, r.invalid
 }

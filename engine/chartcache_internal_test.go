@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/syncgate/syncgate/internal/charttest"
+	"github.com/syncgate/syncgate/manifest"
 )
 
 // TestChartCacheLookup resolves charts in variants of the cache layout.
@@ -49,7 +50,7 @@ func TestChartCacheLookup(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			c := &chartCache{dir: dir}
+			c := newChartCache(dir, manifest.Limits{})
 			var r resolved
 			if strings.HasPrefix(tt.url, "oci://") {
 				r = c.oci(tt.url, tt.chart, tt.version)
@@ -84,7 +85,7 @@ func FuzzChartCacheNames(f *testing.F) {
 	dir := f.TempDir()
 	charttest.Cache(f, dir)
 	f.Fuzz(func(t *testing.T, name, version string, oci bool) {
-		c := &chartCache{dir: dir}
+		c := newChartCache(dir, manifest.Limits{})
 		var r resolved
 		if oci {
 			r = c.oci("oci://r.example.org/"+name, name, version)
@@ -95,4 +96,24 @@ func FuzzChartCacheNames(f *testing.F) {
 			t.Fatalf("resolved %+v", r.chart)
 		}
 	})
+}
+
+// An archive is read and hashed once per chart cache, however many
+// lookups resolve it: an archive changed after the first lookup keeps its
+// first digest, which rendering then holds it to.
+func TestChartCacheArchiveOnce(t *testing.T) {
+	dir := t.TempDir()
+	charttest.Cache(t, dir)
+	c := newChartCache(dir, manifest.Limits{})
+	first := c.helm(charttest.RepoURL, "hello", "0.2.0")
+	if first.chart == nil {
+		t.Fatalf("first lookup: %+v", first)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "hello-0.2.0.tgz"), []byte("changed"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := c.helm(charttest.RepoURL, "hello", "~0.2")
+	if again.chart == nil || again.chart.Digest != first.chart.Digest {
+		t.Errorf("second lookup %+v, want digest %s again", again, first.chart.Digest)
+	}
 }

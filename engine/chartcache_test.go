@@ -9,6 +9,7 @@ import (
 
 	"github.com/syncgate/syncgate/engine"
 	"github.com/syncgate/syncgate/internal/charttest"
+	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
 
@@ -136,4 +137,71 @@ func TestChartCacheCorrupt(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The discovery calls given one ShareCharts reading parse each index
+// once: an index broken after the first call is not read again, while a
+// call of its own reads it anew.
+func TestChartCacheShared(t *testing.T) {
+	cache := t.TempDir()
+	charttest.Cache(t, cache)
+	fsys := os.DirFS(filepath.Join("..", "testdata", "engine", "chartcache"))
+	const name = "flux/helmrelease/flux-system/hello"
+	invalid := func(opts engine.Options) string {
+		t.Helper()
+		defined, err := engine.Discover(fsys, ".", opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range defined {
+			if d.Name == name {
+				return d.Invalid
+			}
+		}
+		t.Fatalf("no target %s", name)
+		return ""
+	}
+	shared := engine.Options{ChartCache: cache}.ShareCharts()
+	if got := invalid(shared); got != "" {
+		t.Fatalf("first call: invalid %q", got)
+	}
+	if err := os.WriteFile(filepath.Join(cache, "example-index.yaml"), []byte("{not: [valid"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := invalid(shared); got != "" {
+		t.Errorf("shared call: invalid %q, want the index parsed before", got)
+	}
+	if got := invalid(engine.Options{ChartCache: cache}); !strings.Contains(got, "example-index.yaml") {
+		t.Errorf("own call: invalid %q, want the broken index read anew", got)
+	}
+}
+
+// repositories.yaml is read within the size limit of the repository's
+// files, not the default one.
+func TestChartCacheRepositoriesLimit(t *testing.T) {
+	cache := t.TempDir()
+	charttest.Cache(t, cache)
+	file := filepath.Join(cache, "repositories.yaml")
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	padded := append(data, "# "+strings.Repeat("x", 8<<10)+"\n"...)
+	if err := os.WriteFile(file, padded, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	fsys := os.DirFS(filepath.Join("..", "testdata", "engine", "chartcache"))
+	defined, err := engine.Discover(fsys, ".", engine.Options{ChartCache: cache, Limits: manifest.Limits{MaxFileBytes: 4 << 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range defined {
+		if d.Name == "flux/helmrelease/flux-system/hello" {
+			if !strings.Contains(d.Invalid, "repositories.yaml") || !strings.Contains(d.Invalid, "larger than 4096 bytes") {
+				t.Errorf("invalid = %q (skipped %q), want repositories.yaml over the limit", d.Invalid, d.Skipped)
+			}
+			return
+		}
+	}
+	t.Fatal("no hello target")
 }

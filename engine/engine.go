@@ -33,6 +33,28 @@ type Options struct {
 	// the archive; without it, or when a chart is not there, they are
 	// skipped. The caller's setting, never a repository's.
 	ChartCache string
+	// charts is the chart cache that the calls given these options share
+	// (ShareCharts); nil: each call reads ChartCache anew.
+	charts *chartCache
+}
+
+// ShareCharts returns o with one reading of its chart cache for every
+// discovery call given the result: the directory, repositories.yaml and
+// each index are read once. One check shares one, and the next check
+// reads the cache again, which helm repo update may have changed.
+func (o Options) ShareCharts() Options {
+	if o.ChartCache != "" {
+		o.charts = newChartCache(o.ChartCache, o.Limits)
+	}
+	return o
+}
+
+// withCharts is o with a chart cache reading of its own unless it has one.
+func (o Options) withCharts() Options {
+	if o.charts == nil {
+		return o.ShareCharts()
+	}
+	return o
 }
 
 // object is one decoded object of the repository with where it starts.
@@ -72,7 +94,6 @@ type repository struct {
 	gitRepos       map[string]object    // by namespace/name
 	helmRepos      map[string]object    // HelmRepository by namespace/name
 	ociRepos       map[string]object    // OCIRepository by namespace/name
-	charts         *chartCache          // read on first use
 	artifacts      map[string]generated // by the ExternalArtifact's namespace/name
 	varSources     map[string]object    // by kind/namespace/name
 	varFiles       []string             // files that may hold varSources, not yet decoded
@@ -159,7 +180,7 @@ func newRepository(fsys fs.FS, opts Options) *repository {
 	if opts.Limits == (manifest.Limits{}) {
 		opts.Limits = manifest.DefaultLimits()
 	}
-	return &repository{fsys: fsys, opts: opts, gitRepos: map[string]object{}, helmRepos: map[string]object{}, ociRepos: map[string]object{}, artifacts: map[string]generated{}, varSources: map[string]object{}}
+	return &repository{fsys: fsys, opts: opts.withCharts(), gitRepos: map[string]object{}, helmRepos: map[string]object{}, ociRepos: map[string]object{}, artifacts: map[string]generated{}, varSources: map[string]object{}}
 }
 
 // targets turns the objects read into targets, sorted by name.

@@ -277,11 +277,7 @@ func (repo *repository) helmRepoChart(t *render.Target, o object, ref map[string
 		t.Skipped = fmt.Sprintf("chart %s from %s: valuesFiles inside a remote chart are not read", chart, url)
 		return
 	}
-	if str(hr.spec()["type"]) == "oci" || strings.HasPrefix(url, "oci://") {
-		repo.remoteChart(t, strings.TrimSuffix(url, "/")+"/"+chart, chart, version, true)
-		return
-	}
-	repo.remoteChart(t, url, chart, cmp.Or(version, "*"), false)
+	repo.repoChart(t, url, chart, version, str(hr.spec()["type"]) == "oci" || strings.HasPrefix(url, "oci://"))
 }
 
 // chartRef resolves a HelmRelease's spec.chartRef: an OCIRepository's

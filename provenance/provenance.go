@@ -3,10 +3,10 @@ package provenance
 import (
 	"io/fs"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/syncgate/syncgate/internal/memo"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -19,20 +19,22 @@ const (
 )
 
 // Locator places findings on the files and lines that wrote them. It
-// reads and parses each file of the repository once, however many
-// targets' findings it places, and is safe for concurrent use.
+// reads and parses each file of the repository once (findings placed at
+// the same moment may both read it), however many targets' findings it
+// places, and is safe for concurrent use.
 type Locator struct {
 	fsys   fs.FS
 	limits manifest.Limits
-	mu     sync.Mutex // guards docs and text
-	docs   map[string]parsed
-	text   map[string][]string
+	// Files are read and parsed outside any lock: findings on different
+	// files do not wait for each other.
+	docs memo.Map[string, []manifest.Document]
+	text memo.Map[string, []string]
 }
 
 // New returns a Locator for fsys, the repository the results it will be
 // given were rendered from.
 func New(fsys fs.FS, limits manifest.Limits) *Locator {
-	return &Locator{fsys: fsys, limits: limits, docs: map[string]parsed{}, text: map[string][]string{}}
+	return &Locator{fsys: fsys, limits: limits}
 }
 
 // Locate moves each finding about a rendered object to the last writer
@@ -96,42 +98,28 @@ func objectOf(objects []*manifest.Object, ref manifest.ObjectRef) *manifest.Obje
 	return nil
 }
 
-type parsed struct {
-	docs []manifest.Document
-	err  error
-}
-
 // yamlDocs returns the documents of a YAML file, nil when it cannot be
 // read or decoded (render has reported that already).
 func (l *Locator) yamlDocs(file string) []manifest.Document {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if p, ok := l.docs[file]; ok {
-		return p.docs
-	}
-	var p parsed
-	var data []byte
-	if data, p.err = fs.ReadFile(l.fsys, file); p.err == nil {
-		p.docs, p.err = manifest.Decode(file, data, l.limits)
-	}
-	l.docs[file] = p
-	return p.docs
+	return l.docs.Get(file, func() []manifest.Document {
+		data, err := fs.ReadFile(l.fsys, file)
+		if err != nil {
+			return nil
+		}
+		docs, _ := manifest.Decode(file, data, l.limits)
+		return docs
+	})
 }
 
 // lines returns the lines of a text file, nil when it cannot be read.
 func (l *Locator) lines(file string) []string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if t, ok := l.text[file]; ok {
-		return t
-	}
-	data, err := fs.ReadFile(l.fsys, file)
-	var t []string
-	if err == nil && len(data) <= l.limits.WithDefaults().MaxFileBytes {
-		t = strings.Split(string(data), "\n")
-	}
-	l.text[file] = t
-	return t
+	return l.text.Get(file, func() []string {
+		data, err := fs.ReadFile(l.fsys, file)
+		if err != nil || len(data) > l.limits.WithDefaults().MaxFileBytes {
+			return nil
+		}
+		return strings.Split(string(data), "\n")
+	})
 }
 
 // source is the line of the field in the object's own source file: the

@@ -63,13 +63,43 @@ func (c *archiveCheck) check(file string, data []byte) error {
 // walk reads one gzipped tar stream to its end. at is the stream's path
 // inside the top-level archive, or "" for that archive itself.
 func (c *archiveCheck) walk(file, at string, r io.Reader, depth int) error {
+	return tarEntries(r, at, &c.entries, &c.bytes, func(hdr *tar.Header, body io.Reader) error {
+		if hdr.Typeflag != tar.TypeReg {
+			return nil
+		}
+		entry, name := at+hdr.Name, chartName(hdr)
+		switch {
+		case isSubchartArchive(name):
+			if depth == maxArchiveDepth {
+				return fmt.Errorf("%w: entry %q: archives nest deeper than %d", manifest.ErrLimit, entry, maxArchiveDepth)
+			}
+			return c.walk(file, entry+"/", body, depth+1)
+		case chartPath(name) == "values.schema.json":
+			data, err := io.ReadAll(body)
+			if err != nil {
+				return err
+			}
+			c.schemas.add(bytes.TrimPrefix(data, utf8BOM), schemaSource{file: file, entry: entry})
+		}
+		return nil
+	})
+}
+
+// tarEntries reads one gzipped tar stream to its end through the checks
+// every archive goes through, and gives visit each entry that passes,
+// with its body: every entry, directories too, is charged to the
+// entries left, what gzip yields to the bytes left (negative once
+// exceeded), and only files and directories whose names stay inside the
+// archive pass. at is the stream's path inside the archive that holds
+// it, for errors.
+func tarEntries(r io.Reader, at string, entries *int, left *int64, visit func(hdr *tar.Header, body io.Reader) error) error {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return err
 	}
 	// Counting what gzip yields, not what tar returns, bounds the bytes
 	// tar skips over as well.
-	tr := tar.NewReader(budgetReader{r: gz, left: &c.bytes})
+	tr := tar.NewReader(budgetReader{r: gz, left: left})
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -78,31 +108,14 @@ func (c *archiveCheck) walk(file, at string, r io.Reader, depth int) error {
 		if err != nil {
 			return err
 		}
-		entry := at + hdr.Name
-		if c.entries--; c.entries < 0 {
-			return fmt.Errorf("%w: the chart's archives hold more than %d entries", manifest.ErrLimit, maxArchiveEntries)
+		if *entries--; *entries < 0 {
+			return fmt.Errorf("%w: the archives hold more than %d entries", manifest.ErrLimit, maxArchiveEntries)
 		}
-		name, err := entryName(hdr)
-		if err != nil {
-			return fmt.Errorf("entry %q: %w", entry, err)
+		if err := checkEntry(hdr); err != nil {
+			return fmt.Errorf("entry %q: %w", at+hdr.Name, err)
 		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		switch {
-		case isSubchartArchive(name):
-			if depth == maxArchiveDepth {
-				return fmt.Errorf("%w: entry %q: archives nest deeper than %d", manifest.ErrLimit, entry, maxArchiveDepth)
-			}
-			if err := c.walk(file, entry+"/", tr, depth+1); err != nil {
-				return err
-			}
-		case chartPath(name) == "values.schema.json":
-			data, err := io.ReadAll(tr)
-			if err != nil {
-				return err
-			}
-			c.schemas.add(bytes.TrimPrefix(data, utf8BOM), schemaSource{file: file, entry: entry})
+		if err := visit(hdr, tr); err != nil {
+			return err
 		}
 	}
 }
@@ -120,11 +133,9 @@ var (
 	}
 )
 
-// entryName refuses entries that are not plain files or directories, or
-// whose names escape the archive, and returns the entry's name in its
-// chart as Helm's loader computes it: the first segment (the chart's
-// directory) dropped, backslashes taken as the separator if there are any.
-func entryName(hdr *tar.Header) (string, error) {
+// checkEntry refuses entries that are not plain files or directories, or
+// whose names escape the archive.
+func checkEntry(hdr *tar.Header) error {
 	switch hdr.Typeflag {
 	case tar.TypeReg, tar.TypeDir, tar.TypeXGlobalHeader:
 	default:
@@ -132,21 +143,28 @@ func entryName(hdr *tar.Header) (string, error) {
 		if !ok {
 			kind = fmt.Sprintf("of type %q", hdr.Typeflag)
 		}
-		return "", fmt.Errorf("is %s: only files and directories are allowed", kind)
+		return fmt.Errorf("is %s: only files and directories are allowed", kind)
 	}
 	slashed := strings.ReplaceAll(hdr.Name, `\`, "/")
 	if strings.HasPrefix(slashed, "/") || drivePath.MatchString(slashed) {
-		return "", errors.New("name is absolute")
+		return errors.New("name is absolute")
 	}
 	if slices.Contains(strings.Split(slashed, "/"), "..") {
-		return "", errors.New(`name has a ".." segment`)
+		return errors.New(`name has a ".." segment`)
 	}
+	return nil
+}
+
+// chartName is an entry's name in its chart as Helm's loader computes
+// it: the first segment (the chart's directory) dropped, backslashes
+// taken as the separator if there are any.
+func chartName(hdr *tar.Header) string {
 	sep := "/"
 	if strings.Contains(hdr.Name, `\`) {
 		sep = `\`
 	}
 	_, name, _ := strings.Cut(hdr.Name, sep)
-	return path.Clean(strings.ReplaceAll(name, sep, "/")), nil
+	return path.Clean(strings.ReplaceAll(name, sep, "/"))
 }
 
 // isSubchartArchive reports whether Helm's loader expands a chart file as

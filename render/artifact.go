@@ -3,7 +3,6 @@ package render
 import (
 	"archive/tar"
 	"bytes"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -222,8 +221,10 @@ func (s *sizedInfo) Sys() any           { return nil }
 type artifactBuilder struct {
 	out    *artifactFS
 	limits manifest.Limits
-	files  int   // files copied so far, overwrites included
-	bytes  int64 // bytes copied so far
+	// entries left: files copied, overwrites included, and the entries
+	// of extracted tarballs, directories too.
+	entries int
+	bytes   int64 // bytes copied so far
 }
 
 // buildArtifact applies the artifact's copy rules to the repository as
@@ -236,7 +237,7 @@ func buildArtifact(repo fs.FS, art *Artifact, limits manifest.Limits) (*artifact
 	if len(art.Copy) > maxCopyRules {
 		return nil, fail(fmt.Errorf("%w: %d copy operations, the limit is %d", manifest.ErrLimit, len(art.Copy), maxCopyRules))
 	}
-	b := &artifactBuilder{out: &artifactFS{repo: repo, files: map[string]artifactFile{}, dirs: map[string]bool{".": true}}, limits: limits}
+	b := &artifactBuilder{out: &artifactFS{repo: repo, files: map[string]artifactFile{}, dirs: map[string]bool{".": true}}, limits: limits, entries: maxArchiveEntries}
 	for i, rule := range art.Copy {
 		if err := b.apply(art, rule); err != nil {
 			return nil, fail(fmt.Errorf("copy[%d] from %q to %q: %w", i, rule.From, rule.To, err))
@@ -481,7 +482,10 @@ func (c copier) file(p, dest string, info fs.FileInfo) error {
 		return fmt.Errorf("source path %q is not a regular file", from)
 	}
 	if old, ok := b.out.files[dest]; ok && c.merge {
-		if err := b.count(dest, from, info.Size()); err != nil {
+		if err := b.entry(); err != nil {
+			return err
+		}
+		if err := b.fits(dest, from, info.Size()); err != nil {
 			return err
 		}
 		return b.mergeInto(dest, old, from)
@@ -489,9 +493,18 @@ func (c copier) file(p, dest string, info fs.FileInfo) error {
 	return b.put(dest, artifactFile{from: from, copy: true, size: info.Size()})
 }
 
-// put adds a file to the artifact, within the budget of files and bytes.
+// put adds a file to the artifact, within the budget of entries and
+// bytes.
 func (b *artifactBuilder) put(dest string, f artifactFile) error {
-	if err := b.count(dest, f.from, f.size); err != nil {
+	if err := b.entry(); err != nil {
+		return err
+	}
+	return b.place(dest, f)
+}
+
+// place adds a file already charged as an entry.
+func (b *artifactBuilder) place(dest string, f artifactFile) error {
+	if err := b.fits(dest, f.from, f.size); err != nil {
 		return err
 	}
 	if err := b.mkdir(path.Dir(dest)); err != nil {
@@ -501,14 +514,19 @@ func (b *artifactBuilder) put(dest string, f artifactFile) error {
 	return nil
 }
 
-// count charges one file of size bytes to the budget, and refuses a
-// file over a directory.
-func (b *artifactBuilder) count(dest, from string, size int64) error {
+// entry charges one entry to the budget.
+func (b *artifactBuilder) entry() error {
+	if b.entries--; b.entries < 0 {
+		return fmt.Errorf("%w: more than %d files copied", manifest.ErrLimit, maxArchiveEntries)
+	}
+	return nil
+}
+
+// fits charges a file of size bytes to the budget, and refuses a file
+// over a directory.
+func (b *artifactBuilder) fits(dest, from string, size int64) error {
 	if b.out.dirs[dest] {
 		return fmt.Errorf("cannot copy %q over directory %q of the artifact", from, dest)
-	}
-	if b.files++; b.files > maxArchiveEntries {
-		return fmt.Errorf("%w: more than %d files copied", manifest.ErrLimit, maxArchiveEntries)
 	}
 	if b.bytes += size; b.bytes > maxChartBytes {
 		return fmt.Errorf("%w: more than %d bytes copied", manifest.ErrLimit, maxChartBytes)
@@ -651,8 +669,10 @@ func (c copier) extractFile(p, dest string) error {
 }
 
 // untar unpacks a gzipped tarball of the source into dest, its entries
-// keeping their paths. The entries and their bytes count against the
-// artifact's budget; links, devices and paths leaving dest are refused.
+// keeping their paths, through the checks of a chart's archives
+// (tarEntries): every entry, directories too, and the bytes count against
+// the artifact's budget; links, devices and paths leaving dest are
+// refused.
 func (c copier) untar(p, dest string) error {
 	b := c.b
 	from := c.src.repoPath(p)
@@ -660,47 +680,26 @@ func (c copier) untar(p, dest string) error {
 	if err != nil {
 		return err
 	}
-	gz, err := gzip.NewReader(bytes.NewReader(data))
+	left := maxChartBytes - b.bytes
+	err = tarEntries(bytes.NewReader(data), "", &b.entries, &left, func(hdr *tar.Header, body io.Reader) error {
+		to := path.Join(dest, path.Clean(hdr.Name))
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			return b.mkdir(to)
+		case tar.TypeReg:
+			data, err := io.ReadAll(body)
+			if err != nil {
+				return err
+			}
+			return b.place(to, artifactFile{from: from, data: data, size: int64(len(data))})
+		}
+		return nil
+	})
+	if errors.Is(err, errArchiveBytes) || left < 0 {
+		return fmt.Errorf("%w: tarball %q: more than %d bytes copied", manifest.ErrLimit, from, maxChartBytes)
+	}
 	if err != nil {
 		return fmt.Errorf("tarball %q: %w", from, err)
 	}
-	left := maxChartBytes - b.bytes
-	tr := tar.NewReader(budgetReader{r: gz, left: &left})
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if errors.Is(err, errArchiveBytes) {
-			return fmt.Errorf("%w: tarball %q: more than %d bytes copied", manifest.ErrLimit, from, maxChartBytes)
-		}
-		if err != nil {
-			return fmt.Errorf("tarball %q: %w", from, err)
-		}
-		name := path.Clean(hdr.Name)
-		if err := inside(name); err != nil || !fs.ValidPath(name) {
-			return fmt.Errorf("tarball %q: entry %q leaves the destination", from, hdr.Name)
-		}
-		to := path.Join(dest, name)
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := b.mkdir(to); err != nil {
-				return err
-			}
-		case tar.TypeReg:
-			body, err := io.ReadAll(tr)
-			if errors.Is(err, errArchiveBytes) {
-				return fmt.Errorf("%w: tarball %q: more than %d bytes copied", manifest.ErrLimit, from, maxChartBytes)
-			}
-			if err != nil {
-				return fmt.Errorf("tarball %q: entry %q: %w", from, hdr.Name, err)
-			}
-			if err := b.put(to, artifactFile{from: from, data: body, size: int64(len(body))}); err != nil {
-				return err
-			}
-		case tar.TypeXGlobalHeader:
-		default:
-			return fmt.Errorf("tarball %q: entry %q is not a file or a directory", from, hdr.Name)
-		}
-	}
+	return nil
 }

@@ -38,6 +38,7 @@ func artifactRepo(tb testing.TB) fstest.MapFS {
 		"nested/deep/x.tar.gz":            {Data: tgz(tb, tarEntry{name: "x.yaml", body: []byte("x: 1\n")})},
 		"bad/escape.tgz":                  {Data: tgz(tb, tarEntry{name: "../../evil.yaml", body: []byte("evil: true\n")})},
 		"bad/link.tgz":                    {Data: tgz(tb, tarEntry{name: "link", typ: tar.TypeSymlink})},
+		"bad/dirs.tgz":                    {Data: tgz(tb, manyDirs(maxArchiveEntries+1)...)},
 	}
 }
 
@@ -149,8 +150,9 @@ func TestBuildArtifact(t *testing.T) {
 		},
 		{name: "Extract of a file that is not a tarball", copy: []CopyRule{{From: "@repo/root.yaml", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `takes a tarball (.tar.gz or .tgz), not "root.yaml"`},
 		{name: "Extract of a directory", copy: []CopyRule{{From: "@repo/charts", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `not the directory "charts"`},
-		{name: "Extract of an entry leaving the destination", copy: []CopyRule{{From: "@repo/bad/escape.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `entry "../../evil.yaml" leaves the destination`},
-		{name: "Extract of a link", copy: []CopyRule{{From: "@repo/bad/link.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `entry "link" is not a file or a directory`},
+		{name: "Extract of an entry leaving the destination", copy: []CopyRule{{From: "@repo/bad/escape.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `tarball "bad/escape.tgz": entry "../../evil.yaml": name has a ".." segment`},
+		{name: "Extract of a link", copy: []CopyRule{{From: "@repo/bad/link.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: `tarball "bad/link.tgz": entry "link": is a symlink: only files and directories are allowed`},
+		{name: "Extract counts directory entries", copy: []CopyRule{{From: "@repo/bad/dirs.tgz", To: "@artifact/", Strategy: StrategyExtract}}, wantErr: "hold more than 10000 entries"},
 		{name: "unknown strategy", copy: []CopyRule{{From: "@repo/root.yaml", To: "@artifact/", Strategy: "Append"}}, wantErr: `unknown strategy "Append"`},
 		{
 			name:    "a file over a directory",
@@ -228,6 +230,15 @@ func TestArtifactMerge(t *testing.T) {
 	if _, err := buildArtifact(artifactRepo(t), art, manifest.DefaultLimits()); err == nil || !strings.Contains(err.Error(), "values/list.yaml: strategy Merge needs a single YAML map") {
 		t.Errorf("merging a list: err = %v, want the list file named", err)
 	}
+}
+
+// manyDirs returns n directory entries.
+func manyDirs(n int) []tarEntry {
+	entries := make([]tarEntry, n)
+	for i := range entries {
+		entries[i] = tarEntry{name: fmt.Sprintf("d%d/", i), typ: tar.TypeDir}
+	}
+	return entries
 }
 
 // TestArtifactFileLimit copies one file more than the limit allows.

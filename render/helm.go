@@ -48,8 +48,8 @@ type helmRender struct {
 	set         []string
 	setString   []string
 	setFiles    []string // key=file, the file relative to the repository root
-	// secret are values from Secrets, masked in every error.
-	secret      map[string]any
+	// secrets are values read from Secrets, masked in every error.
+	secrets     []string
 	releaseName string
 	namespace   string
 	kubeVersion string
@@ -63,14 +63,13 @@ type helmRender struct {
 // artifact made from it; the valuesFrom objects are in repo.
 func (r *Renderer) renderHelm(ctx context.Context, tree, repo fs.FS, t Target) (*Result, error) {
 	values := t.Values
-	var secret map[string]any
 	var read reads
 	if len(t.ValuesFrom) > 0 {
-		from, s, err := r.valuesFrom(repo, t, &read)
+		from, err := r.valuesFrom(repo, t, &read)
 		if err != nil {
 			return nil, err
 		}
-		values, secret = loader.MergeMaps(from, t.Values), s
+		values = loader.MergeMaps(from, t.Values)
 	}
 	chartDir := t.Path
 	if t.Chart != nil {
@@ -84,7 +83,7 @@ func (r *Renderer) renderHelm(ctx context.Context, tree, repo fs.FS, t Target) (
 		set:         t.Set,
 		setString:   t.SetString,
 		setFiles:    t.SetFiles,
-		secret:      secret,
+		secrets:     read.values,
 		releaseName: t.ReleaseName,
 		namespace:   t.Namespace,
 		kubeVersion: t.KubernetesVersion,
@@ -147,22 +146,24 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	// win over a template error. A nil release means Helm stopped earlier.
 	if rel != nil {
 		if err := l.schemas.check(ch, vals, h.chartDir); err != nil {
-			return nil, redactError(err, secretValues(ch, vals, h.secret))
+			return nil, redactError(err, secretValues(ch, vals, h.secrets))
 		}
 	}
 	if err != nil {
-		return nil, redactError(helmError(h.chartDir, ch.Name(), err), secretValues(ch, vals, h.secret))
+		return nil, redactError(helmError(h.chartDir, ch.Name(), err), secretValues(ch, vals, h.secrets))
 	}
 	return helmManifest(rel.(*release.Release), h), nil
 }
 
 // secretValues collects the values under secret-sounding keys (password,
 // token and the like) of a chart, its subcharts and the values given, and
-// every value of secret.
-func secretValues(ch *chart.Chart, vals, secret map[string]any) *redact.Set {
+// the values read from Secrets.
+func secretValues(ch *chart.Chart, vals map[string]any, secrets []string) *redact.Set {
 	var s redact.Set
 	s.AddSensitive(vals)
-	s.AddAll(secret)
+	for _, v := range secrets {
+		s.Add(v)
+	}
 	var add func(*chart.Chart)
 	add = func(c *chart.Chart) {
 		s.AddSensitive(c.Values)

@@ -56,17 +56,8 @@ func (rd *reads) secret(v string) {
 // secretAll records every string in v, at any depth of maps and lists:
 // the leaves of a values document read from a Secret.
 func (rd *reads) secretAll(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		for _, item := range x {
-			rd.secretAll(item)
-		}
-	case []any:
-		for _, item := range x {
-			rd.secretAll(item)
-		}
-	case string:
-		rd.secret(x)
+	for value := range redact.Strings(v) {
+		rd.secret(value)
 	}
 }
 

@@ -9,7 +9,6 @@ import (
 	"helm.sh/helm/v4/pkg/chart/v2/loader"
 	"helm.sh/helm/v4/pkg/strvals"
 
-	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -20,11 +19,11 @@ const defaultValuesKey = "values.yaml"
 // valuesFrom layers a HelmRelease's valuesFrom references in order, as
 // helm-controller does: a key's content merged as a values document, or,
 // with targetPath, set at that path (quoted values as strings). A missing
-// object or key fails unless the reference is optional. It returns the
-// values and those read from Secrets, which errors must not show.
-func (r *Renderer) valuesFrom(fsys fs.FS, t Target, read *reads) (values, secret map[string]any, err error) {
+// object or key fails unless the reference is optional. The values read
+// from Secrets, which errors must not show, are recorded in read.
+func (r *Renderer) valuesFrom(fsys fs.FS, t Target, read *reads) (map[string]any, error) {
 	file, line := t.DefinedAt()
-	values, secret = map[string]any{}, map[string]any{}
+	values := map[string]any{}
 	for i, ref := range t.ValuesFrom {
 		key := cmp.Or(ref.ValuesKey, defaultValuesKey)
 		where := fmt.Sprintf("valuesFrom[%d] %s/%s", i, ref.Kind, ref.Name)
@@ -32,55 +31,46 @@ func (r *Renderer) valuesFrom(fsys fs.FS, t Target, read *reads) (values, secret
 			if ref.Optional {
 				continue
 			}
-			return nil, nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("%s: no such object in the repository, and it is not optional", where)}
+			return nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("%s: no such object in the repository, and it is not optional", where)}
 		}
 		obj, err := r.objectAt(fsys, ref.File, ref.Line)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		data, err := r.objectData(obj, ref.Kind, ref.Name, ref.File, ref.Line, read)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		value, ok := data[key]
 		switch {
 		case !ok && ref.Optional:
 			continue
 		case !ok:
-			return nil, nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("%s: no key %q, and the reference is not optional", where, key)}
-		case ref.Kind == "Secret":
-			secret[fmt.Sprint(i)] = value
+			return nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("%s: no key %q, and the reference is not optional", where, key)}
 		}
 		if ref.TargetPath != "" {
 			if err := setPath(values, ref.TargetPath, value); err != nil {
-				return nil, nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("%s: targetPath %q: %v", where, ref.TargetPath, masked(err, secret))}
+				return nil, &manifest.SourceError{File: file, Line: line, Err: fmt.Errorf("%s: targetPath %q: %v", where, ref.TargetPath, read.secrets.Redact(err.Error()))}
 			}
 			continue
 		}
 		docs, err := manifest.Decode(ref.File, []byte(value), r.opts.Limits)
 		if err != nil {
-			return nil, nil, &manifest.SourceError{File: ref.File, Line: ref.Line, Err: fmt.Errorf("%s: key %q is not a values document", where, key)}
+			return nil, &manifest.SourceError{File: ref.File, Line: ref.Line, Err: fmt.Errorf("%s: key %q is not a values document", where, key)}
 		}
 		if len(docs) == 0 {
 			continue
 		}
 		m, ok := docs[0].Value.(map[string]any)
 		if !ok {
-			return nil, nil, &manifest.SourceError{File: ref.File, Line: ref.Line, Err: fmt.Errorf("%s: key %q is not a values mapping", where, key)}
+			return nil, &manifest.SourceError{File: ref.File, Line: ref.Line, Err: fmt.Errorf("%s: key %q is not a values mapping", where, key)}
 		}
 		if ref.Kind == "Secret" {
 			read.secretAll(m)
 		}
 		values = loader.MergeMaps(values, m)
 	}
-	return values, secret, nil
-}
-
-// masked is an error's message with the values of secret masked.
-func masked(err error, secret map[string]any) string {
-	var s redact.Set
-	s.AddAll(secret)
-	return s.Redact(err.Error())
+	return values, nil
 }
 
 // setPath sets one value at a --set path as helm-controller's targetPath

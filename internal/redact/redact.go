@@ -5,6 +5,7 @@ package redact
 
 import (
 	"encoding/base64"
+	"iter"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,31 +70,49 @@ func (s *Set) Add(value string) {
 // says it holds a secret (password, token, apiKey and the like), at any
 // depth of maps and lists.
 func (s *Set) AddSensitive(v any) {
-	s.walk(v, false)
+	for value, sensitive := range Strings(v) {
+		if sensitive {
+			s.Add(value)
+		}
+	}
 }
 
 // AddAll adds every string in v, at any depth of maps and lists: for
 // messages about a file that may be all secret, such as a parse error of
 // a SOPS file.
 func (s *Set) AddAll(v any) {
-	s.walk(v, true)
+	for value := range Strings(v) {
+		s.Add(value)
+	}
 }
 
-func (s *Set) walk(v any, sensitive bool) {
+// Strings yields every string in v, at any depth of maps and lists, and
+// whether a key above it names a secret.
+func Strings(v any) iter.Seq2[string, bool] {
+	return func(yield func(string, bool) bool) {
+		walk(v, false, yield)
+	}
+}
+
+// walk reports whether yield wants more.
+func walk(v any, sensitive bool, yield func(string, bool) bool) bool {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, item := range x {
-			s.walk(item, sensitive || isSensitiveKey(k))
+			if !walk(item, sensitive || isSensitiveKey(k), yield) {
+				return false
+			}
 		}
 	case []any:
 		for _, item := range x {
-			s.walk(item, sensitive)
+			if !walk(item, sensitive, yield) {
+				return false
+			}
 		}
 	case string:
-		if sensitive {
-			s.Add(x)
-		}
+		return yield(x, sensitive)
 	}
+	return true
 }
 
 // Redact replaces every secret value in text with Mask, longest first so
