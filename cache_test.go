@@ -237,7 +237,7 @@ func TestResultCacheForeignEntryIsAMiss(t *testing.T) {
 	if _, ok := rc.getEntry(key); ok {
 		t.Error("a foreign entry was a hit")
 	}
-	memo := fileMemo{rc: rc}
+	memo := findingsMemo{rc: rc, kind: memoSecretsFile}
 	if err := rc.c.PutBytes(memo.id(key), []byte("{\"foreign\": true}")); err != nil {
 		t.Fatal(err)
 	}
