@@ -140,19 +140,28 @@ func (rc *resultCache) putEntry(key cache.ActionID, e *entry) {
 	rc.put(key, buf.Bytes())
 }
 
-// fileMemo keeps the secrets findings of a check's raw files in the
-// result cache, under the run's key, which covers the scanner's options.
-// They are JSON: a gob decoder per small entry costs more than the scan.
-type fileMemo struct {
-	rc  *resultCache
-	run [sha256.Size]byte
+// findingsMemo keeps findings in the result cache under the run's key, a
+// kind and a digest of what decides them: the secrets findings of a raw
+// file (secrets.FileMemo, under the run's key, which covers the scanner's
+// options), and the run's CRD findings. They are JSON: a gob decoder per
+// small entry costs more than the scan.
+type findingsMemo struct {
+	rc   *resultCache
+	run  [sha256.Size]byte
+	kind string
 }
 
-func (m fileMemo) id(key [sha256.Size]byte) cache.ActionID {
-	return cache.ActionID(sha256.Sum256(slices.Concat([]byte("secrets-file\x00"), m.run[:], key[:])))
+// The kinds of findingsMemo.
+const (
+	memoSecretsFile = "secrets-file"
+	memoCRDs        = "crd-findings"
+)
+
+func (m findingsMemo) id(key [sha256.Size]byte) cache.ActionID {
+	return cache.ActionID(sha256.Sum256(slices.Concat([]byte(m.kind+"\x00"), m.run[:], key[:])))
 }
 
-func (m fileMemo) Get(key [sha256.Size]byte) ([]manifest.Finding, bool) {
+func (m findingsMemo) Get(key [sha256.Size]byte) ([]manifest.Finding, bool) {
 	data, ok := m.rc.get(m.id(key))
 	if !ok {
 		return nil, false
@@ -164,7 +173,7 @@ func (m fileMemo) Get(key [sha256.Size]byte) ([]manifest.Finding, bool) {
 	return findings, true
 }
 
-func (m fileMemo) Put(key [sha256.Size]byte, findings []manifest.Finding) {
+func (m findingsMemo) Put(key [sha256.Size]byte, findings []manifest.Finding) {
 	data, err := json.Marshal(findings)
 	if err == nil {
 		m.rc.put(m.id(key), data)

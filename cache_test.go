@@ -2,6 +2,7 @@ package syncgate
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -9,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/syncgate/syncgate/manifest"
+	"github.com/syncgate/syncgate/validate"
 )
 
 // cacheRepo is examples/gitops-repo with a policy of its own, copied to a
@@ -237,7 +241,7 @@ func TestResultCacheForeignEntryIsAMiss(t *testing.T) {
 	if _, ok := rc.getEntry(key); ok {
 		t.Error("a foreign entry was a hit")
 	}
-	memo := fileMemo{rc: rc}
+	memo := findingsMemo{rc: rc, kind: memoSecretsFile}
 	if err := rc.c.PutBytes(memo.id(key), []byte("{\"foreign\": true}")); err != nil {
 		t.Fatal(err)
 	}
@@ -264,5 +268,62 @@ func TestResultCacheReadOnlyDir(t *testing.T) {
 	sameDecision(t, checkDir(t, dir), got)
 	if n := strings.Count(log.String(), "result cache off"); n != 1 {
 		t.Errorf("%d debug lines saying the cache is off, want 1:\n%s", n, log.String())
+	}
+}
+
+// The findings on a run's CRDs are what the result cache holds under the
+// run's key and the CRDs' digest, without compiling them; a missing,
+// corrupt or foreign entry is a miss, and they are compiled and kept.
+func TestResultCacheCRDFindings(t *testing.T) {
+	v, err := validate.New(validate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without names or versions: the API server refuses it.
+	crd := manifest.NewObject(map[string]any{
+		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+		"metadata": map[string]any{"name": "gadgets.example.com"}, "spec": map[string]any{"group": "example.com"},
+	}, manifest.Origin{File: "crds/gadgets.yaml", Line: 3, Target: "crds"})
+	crds := []*manifest.Object{crd}
+	compiled := v.WithCRDs(crds).CRDFindings()
+	if len(compiled) == 0 {
+		t.Fatal("no findings on an invalid CRD")
+	}
+	kept := []manifest.Finding{{Rule: "test/kept", Severity: manifest.SeverityError, Message: "from the cache", File: "crds/gadgets.yaml", Line: 3}}
+	keptJSON, err := json.Marshal(kept)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		entry []byte // nil: none
+		want  []manifest.Finding
+	}{
+		{name: "no entry", want: compiled},
+		{name: "entry", entry: keptJSON, want: kept},
+		{name: "corrupt entry", entry: []byte("[{"), want: compiled},
+		{name: "foreign entry", entry: []byte(`{"foreign": true}`), want: compiled},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			memo := findingsMemo{rc: openCache(t.TempDir(), slog.New(slog.DiscardHandler)), run: [32]byte{1}, kind: memoCRDs}
+			key, err := crdDigest(crds)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.entry != nil {
+				if err := memo.rc.c.PutBytes(memo.id(key), tt.entry); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := &run{schemas: v, crdMemo: memo, stats: &Stats{}}
+			r.rendered(crds)
+			if diff := cmp.Diff(tt.want, r.findings); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+			if got, ok := memo.Get(key); !ok || !cmp.Equal(got, tt.want) {
+				t.Errorf("cache holds %v (hit %v), want the findings reported", got, ok)
+			}
+		})
 	}
 }

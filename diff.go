@@ -584,7 +584,7 @@ func (g *Gate) transitions(ctx context.Context, r *run, heads []*render.Result, 
 	for _, h := range heads {
 		all = append(all, h.Objects...)
 	}
-	v, _ := r.schemas.WithCRDs(ctx, append(all, r.crds...))
+	v := r.schemas.WithCRDs(append(all, r.crds...))
 	var findings []manifest.Finding
 	for _, o := range objects {
 		if o.Change != change.Modified {

@@ -512,7 +512,8 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if spec.more != nil {
 		results = make([]*render.Result, len(spec.targets))
 	} else if run, ok := g.cacheRun(spec, version); ok {
-		memo = fileMemo{g.cache, run}
+		memo = findingsMemo{g.cache, run, memoSecretsFile}
+		r.crdMemo = findingsMemo{g.cache, run, memoCRDs}
 		keys = g.keys(ctx, spec, run)
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
@@ -701,7 +702,7 @@ func runCRDs(targets []*checked) []*manifest.Object {
 // across completes the checks that need every target: the objects whose
 // kinds the run's CRDs may define are validated.
 func (g *Gate) across(ctx context.Context, r *run, targets []*checked) {
-	r.rendered(ctx, runCRDs(targets))
+	r.rendered(runCRDs(targets))
 	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
 		if ctx.Err() == nil {
 			r.checkDeferred(ctx, targets[i])

@@ -150,6 +150,9 @@ type run struct {
 	// stage off); crds are those the repository's configuration names.
 	schemas *validate.Validator
 	crds    []*manifest.Object
+	// crdMemo keeps the findings on the run's CRDs in the result cache
+	// (no cache when its rc is nil).
+	crdMemo findingsMemo
 
 	mu    sync.Mutex // guards what targets checked in parallel add
 	stats *Stats
@@ -218,14 +221,38 @@ func (g *Gate) ruleIDs(policies []*policy.Engine) []string {
 }
 
 // rendered hands the validator the CRDs the run rendered, with those the
-// configuration names.
-func (r *run) rendered(ctx context.Context, crds []*manifest.Object) {
+// configuration names, and reports those the API server would refuse.
+func (r *run) rendered(crds []*manifest.Object) {
 	if r.schemas == nil {
 		return
 	}
 	start := time.Now()
-	r.validator, r.findings = r.schemas.WithCRDs(ctx, append(crds, r.crds...))
+	crds = append(crds, r.crds...)
+	r.validator = r.schemas.WithCRDs(crds)
+	r.findings = r.crdFindings(crds)
 	r.timed(&r.stats.Validate, start)
+}
+
+// crdFindings are the validator's CRDFindings, taken from the result cache
+// when the same CRDs were reported before: compiling every CRD takes
+// seconds on a large repository, and a check whose custom objects all come
+// from the cache needs none compiled. The run's key covers the Kubernetes
+// version, the user's CRDs and syncgate's build; the digest, the CRDs with
+// their origins.
+func (r *run) crdFindings(crds []*manifest.Object) []manifest.Finding {
+	if r.crdMemo.rc == nil {
+		return r.validator.CRDFindings()
+	}
+	key, err := crdDigest(crds)
+	if err != nil {
+		return r.validator.CRDFindings()
+	}
+	if findings, ok := r.crdMemo.Get(key); ok {
+		return findings
+	}
+	findings := r.validator.CRDFindings()
+	r.crdMemo.Put(key, findings)
+	return findings
 }
 
 // scanFiles starts the secrets stage on the raw files of paths (all of

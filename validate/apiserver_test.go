@@ -242,8 +242,8 @@ func TestApiserverAgreement(t *testing.T) {
 // the CRDs among the objects first, then the objects.
 func checkCase(ctx context.Context, v *validate.Validator, obj *manifest.Object) []manifest.Finding {
 	objs := []*manifest.Object{obj}
-	run, findings := v.WithCRDs(ctx, objs)
-	return append(findings, run.Validate(ctx, objs)...)
+	run := v.WithCRDs(objs)
+	return append(run.CRDFindings(), run.Validate(ctx, objs)...)
 }
 
 // disagreement compares a verdict with syncgate's findings and returns

@@ -20,7 +20,7 @@ func BenchmarkValidate(b *testing.B) {
 		objs = append(objs, res.Objects...)
 	}
 	ctx := context.Background()
-	rv, _ := v.WithCRDs(ctx, objs)
+	rv := v.WithCRDs(objs)
 	rv.Validate(ctx, objs)
 	b.ResetTimer()
 	for b.Loop() {

@@ -137,9 +137,9 @@ spec:
 				t.Fatal(err)
 			}
 			if tt.runCRD {
-				var findings []manifest.Finding
-				if v, findings = v.WithCRDs(context.Background(), crds); len(findings) > 0 {
-					t.Fatalf("WithCRDs: %v", findings)
+				v = v.WithCRDs(crds)
+				if findings := v.CRDFindings(); len(findings) > 0 {
+					t.Fatalf("CRDFindings: %v", findings)
 				}
 			}
 			if diff := cmp.Diff(tt.want, validateShort(t, v, cert)); diff != "" {

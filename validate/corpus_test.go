@@ -133,8 +133,8 @@ func newCorpusValidator(tb testing.TB) *Validator {
 // join the user's.
 func check(v *Validator, objs []*manifest.Object) []manifest.Finding {
 	ctx := context.Background()
-	rv, findings := v.WithCRDs(ctx, objs)
-	findings = append(findings, rv.Validate(ctx, objs)...)
+	rv := v.WithCRDs(objs)
+	findings := append(rv.CRDFindings(), rv.Validate(ctx, objs)...)
 	manifest.SortFindings(findings)
 	return findings
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
@@ -60,6 +61,28 @@ func loadCRDs(ctx context.Context, defs *definitions, objs []*manifest.Object) (
 		findings = append(findings, set.add(ctx, obj, false)...)
 	}
 	return set, findings
+}
+
+// crdList is a list of CRDs loaded on first use: compiling them (the API
+// server's CRD validation, structural schemas, CEL) costs seconds on a
+// large repository, which a check whose custom objects all come from the
+// result cache never needs.
+type crdList struct {
+	defs     *definitions
+	objs     []*manifest.Object
+	once     sync.Once
+	set      *crdSet
+	findings []manifest.Finding
+}
+
+// load loads the list once. It runs without the caller's context, which
+// the CRD validation does not use to stop early anyway.
+func (l *crdList) load() (*crdSet, []manifest.Finding) {
+	if l == nil {
+		return nil, nil
+	}
+	l.once.Do(func() { l.set, l.findings = loadCRDs(context.Background(), l.defs, l.objs) })
+	return l.set, l.findings
 }
 
 // loadCheckedCRD reads a CRD that is known to be valid (the catalogue's,

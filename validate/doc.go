@@ -15,12 +15,16 @@
 //
 // Build a Validator once with New; it is safe for concurrent use. Per run
 // (one check of a repository), WithCRDs adds the CRDs found among all the
-// rendered objects and reports CRDs the API server would refuse; the
-// Validator it returns then checks each target's objects:
+// rendered objects, and the Validator it returns checks each target's
+// objects; CRDFindings reports the CRDs the API server would refuse. CRDs
+// are compiled when an object first needs them, or by CRDFindings, whose
+// result a caller may keep for the same CRDs, Kubernetes version and
+// build:
 //
 //	v, err := validate.New(validate.Options{KubernetesVersion: "1.33", CRDs: crdObjects})
 //	...
-//	run, findings := v.WithCRDs(ctx, allRenderedObjects)
+//	run := v.WithCRDs(allRenderedObjects)
+//	findings := run.CRDFindings()
 //	for _, target := range targets {
 //		findings = append(findings, run.Validate(ctx, target.Objects)...)
 //	}

@@ -29,7 +29,7 @@ spec:
 	}
 	obj := manifest.NewObject(docs[0].Value.(map[string]any), manifest.Origin{File: "service.yaml", Line: docs[0].Line})
 	ctx := context.Background()
-	run, _ := v.WithCRDs(ctx, []*manifest.Object{obj})
+	run := v.WithCRDs([]*manifest.Object{obj})
 	for _, f := range run.Validate(ctx, []*manifest.Object{obj}) {
 		fmt.Printf("%s:%d: %s %s: %s\n", f.File, f.Line, f.Rule, f.Field, f.Message)
 	}

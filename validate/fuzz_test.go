@@ -44,7 +44,8 @@ func FuzzCRD(f *testing.F) {
 			}
 		}
 		ctx := context.Background()
-		rv, _ := v.WithCRDs(ctx, objs)
+		rv := v.WithCRDs(objs)
+		rv.CRDFindings()
 		for _, f := range rv.Validate(ctx, objs) {
 			if f.Rule == RuleSchemaError && f.Message == internalErrorMessage {
 				t.Errorf("%s: %s", f.Object, f.Message)

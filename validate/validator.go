@@ -24,19 +24,19 @@ type Validator struct {
 	locations *locations
 	// userCRDs are the CRDs of Options.CRDs. WithCRDs adds those found
 	// among rendered objects, by target: a target's own CRDs come first,
-	// then the user's, then the other targets' (in target order).
-	userCRDs        *crdSet
-	userCRDFindings []manifest.Finding
-	targetCRDs      map[string]*crdSet
-	targetOrder     []string
+	// then the user's, then the other targets' (in target order). Each
+	// list is loaded the first time a lookup or CRDFindings needs it.
+	userCRDs    *crdList
+	targetCRDs  map[string]*crdList
+	targetOrder []string
 	// catalog is the bundled CRD catalogue, consulted last; nil when
 	// Options.NoCRDCatalog.
 	catalog *crdCatalog
 }
 
-// New loads the embedded schemas of the target version, the user's CRDs
-// and the schema locations, and returns a Validator. Schemas are compiled
-// on first use and cached.
+// New loads the embedded schemas of the target version and the schema
+// locations, and returns a Validator. Schemas, the user's CRDs among them,
+// are compiled on first use and cached.
 func New(opts Options) (*Validator, error) {
 	missing, err := opts.MissingSchemas.severity()
 	if err != nil {
@@ -60,7 +60,7 @@ func New(opts Options) (*Validator, error) {
 	if !opts.NoCRDCatalog {
 		v.catalog = newCRDCatalog(b.defs)
 	}
-	v.userCRDs, v.userCRDFindings = loadCRDs(context.Background(), b.defs, opts.CRDs)
+	v.userCRDs = &crdList{defs: b.defs, objs: opts.CRDs}
 	// CRD directories hold other files too (a kustomization, webhook
 	// patches' companions, samples); only CRDs matter here.
 	for _, obj := range opts.CRDs {
@@ -86,10 +86,9 @@ func (v *Validator) Builtin(obj *manifest.Object) bool {
 // whole rendered run: a repository that installs cert-manager and uses
 // Certificates needs no flag). An object is checked against the CRDs of
 // its own target (Origin.Target) first, then the user's, then those of
-// the other targets. The findings report CRDs the API server would
-// refuse, the user's first; call it once per run so that they are
-// reported once.
-func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*Validator, []manifest.Finding) {
+// the other targets. A target's CRDs are compiled the first time an
+// object needs them, or by CRDFindings.
+func (v *Validator) WithCRDs(objects []*manifest.Object) *Validator {
 	byTarget := map[string][]*manifest.Object{}
 	for _, obj := range objects {
 		if IsCRD(obj) {
@@ -97,16 +96,30 @@ func (v *Validator) WithCRDs(ctx context.Context, objects []*manifest.Object) (*
 		}
 	}
 	nv := *v
-	nv.targetCRDs = make(map[string]*crdSet, len(byTarget))
+	nv.targetCRDs = make(map[string]*crdList, len(byTarget))
 	nv.targetOrder = slices.Sorted(maps.Keys(byTarget))
-	all := slices.Clone(v.userCRDFindings)
-	for _, target := range nv.targetOrder {
-		set, findings := loadCRDs(ctx, v.builtins.defs, byTarget[target])
-		nv.targetCRDs[target] = set
-		all = append(all, findings...)
+	for target, objs := range byTarget {
+		nv.targetCRDs[target] = &crdList{defs: v.builtins.defs, objs: objs}
+	}
+	return &nv
+}
+
+// CRDFindings reports the CRDs the API server would refuse: the user's
+// (Options.CRDs) and those WithCRDs added, sorted. It compiles every one
+// of them that is not yet. Call it once per run so that they are
+// reported once; its result depends only on the CRDs (each with its
+// Origin) and the Kubernetes version, so a caller may keep it.
+func (v *Validator) CRDFindings() []manifest.Finding {
+	// One list at a time: compiling several at once raised the peak heap
+	// of a check of argo-cd's manifests by 130 MiB.
+	_, all := v.userCRDs.load()
+	all = slices.Clone(all)
+	for _, t := range v.targetOrder {
+		_, found := v.targetCRDs[t].load()
+		all = append(all, found...)
 	}
 	manifest.SortFindings(all)
-	return &nv, all
+	return all
 }
 
 // NeedsCRDs reports whether checking obj may depend on CRDs that WithCRDs
@@ -202,7 +215,8 @@ func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk
 func (v *Validator) unservedVersionFinding(obj *manifest.Object, k gvk) (manifest.Finding, bool) {
 	var served []string
 	crd := ""
-	for _, set := range []*crdSet{v.targetCRDs[obj.Origin.Target], v.userCRDs} {
+	for _, list := range []*crdList{v.targetCRDs[obj.Origin.Target], v.userCRDs} {
+		set, _ := list.load()
 		if set == nil {
 			continue
 		}
@@ -235,13 +249,14 @@ type crdMatch struct {
 // the other targets', then the catalogue's: the repository's own CRDs and
 // --crds win over the bundled ones for the same group, version and kind.
 func (v *Validator) crdKind(k gvk, target string) (*crdMatch, error) {
-	sets := []*crdSet{v.targetCRDs[target], v.userCRDs}
+	lists := []*crdList{v.targetCRDs[target], v.userCRDs}
 	for _, t := range v.targetOrder {
 		if t != target {
-			sets = append(sets, v.targetCRDs[t])
+			lists = append(lists, v.targetCRDs[t])
 		}
 	}
-	for _, set := range sets {
+	for _, list := range lists {
+		set, _ := list.load()
 		if set == nil {
 			continue
 		}

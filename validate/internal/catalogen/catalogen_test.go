@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"os"
 	"strings"
 	"testing"
@@ -159,7 +158,7 @@ func TestDecodeAndTrim(t *testing.T) {
 	if diff := cmp.Diff(want, objs[0].Content); diff != "" {
 		t.Errorf("trimmed CRD (-want +got):\n%s", diff)
 	}
-	e, err := makeEntry(context.Background(), source{Name: "widgets"}, objs)
+	e, err := makeEntry(source{Name: "widgets"}, objs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +188,7 @@ func TestMakeEntryRefuses(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			objs, err := decodeCRDs("widgets.yaml", []byte(tt.yaml))
 			if err == nil {
-				_, err = makeEntry(context.Background(), source{Name: "widgets"}, objs)
+				_, err = makeEntry(source{Name: "widgets"}, objs)
 			}
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want it to contain %q", err, tt.want)

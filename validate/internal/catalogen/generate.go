@@ -80,7 +80,7 @@ func (g *generator) build(src source) (entry, error) {
 		}
 		objs = append(objs, docs...)
 	}
-	return makeEntry(g.ctx, src, objs)
+	return makeEntry(src, objs)
 }
 
 // excluded reports whether file, inside modDir, matches an exclusion.
@@ -126,7 +126,7 @@ func decodeCRDs(name string, b []byte) ([]*manifest.Object, error) {
 
 // makeEntry checks trimmed CRDs as the validate package loads them and
 // lists their kinds.
-func makeEntry(ctx context.Context, src source, objs []*manifest.Object) (entry, error) {
+func makeEntry(src source, objs []*manifest.Object) (entry, error) {
 	if len(objs) == 0 {
 		return entry{}, fmt.Errorf("no CRDs")
 	}
@@ -134,7 +134,7 @@ func makeEntry(ctx context.Context, src source, objs []*manifest.Object) (entry,
 	if err != nil {
 		return entry{}, err
 	}
-	if _, findings := v.WithCRDs(ctx, objs); len(findings) > 0 {
+	if findings := v.WithCRDs(objs).CRDFindings(); len(findings) > 0 {
 		var msgs []string
 		for _, f := range findings {
 			msgs = append(msgs, fmt.Sprintf("%s: %s: %s: %s", f.File, f.Object.Name, f.Field, f.Message))
@@ -438,7 +438,7 @@ func readEntry(dir string, src source) (entry, error) {
 		}
 		objs = append(objs, manifest.NewObject(content, manifest.Origin{File: dataPath(dir, src.Name), Line: i + 1}))
 	}
-	e, err := makeEntry(context.Background(), src, objs)
+	e, err := makeEntry(src, objs)
 	e.Size = len(b)
 	return e, err
 }
