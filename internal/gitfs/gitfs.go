@@ -343,13 +343,38 @@ func (f *FS) blob(e *object.TreeEntry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.keep(e.Hash, data)
+	return data, nil
+}
+
+// keep keeps the contents of blob h while they fit maxCached.
+func (f *FS) keep(h plumbing.Hash, data []byte) {
 	f.mu.Lock()
-	if f.cached+len(data) <= maxCached {
-		f.blobs[e.Hash] = data
+	if _, ok := f.blobs[h]; !ok && f.cached+len(data) <= maxCached {
+		f.blobs[h] = data
 		f.cached += len(data)
 	}
 	f.mu.Unlock()
-	return data, nil
+}
+
+// Holds reports whether e, an entry that f's ReadDir listed, is a
+// regular file with contents data, from its blob hash: no object is
+// read. ok is false when the hash cannot tell: e is another file
+// system's entry or not a regular file, or data is a Git LFS pointer,
+// which f does not open. When e holds data, f keeps data as its
+// contents, so that reading the file later reads no object either: a
+// pre-merge check compares a revision with a working tree that mostly
+// has the same files.
+func (f *FS) Holds(e fs.DirEntry, data []byte) (same, ok bool) {
+	d, isOurs := e.(*dirEntry)
+	if !isOurs || d.fsys != f || !d.info.mode.IsRegular() || bytes.HasPrefix(data, lfsPrefix) {
+		return false, false
+	}
+	if plumbing.ComputeHash(plumbing.BlobObject, data) != d.hash {
+		return false, true
+	}
+	f.keep(d.hash, bytes.Clone(data))
+	return true, true
 }
 
 // Open opens a file or directory of the tree.

@@ -363,3 +363,74 @@ func TestCopyFS(t *testing.T) {
 		t.Errorf("through the link: %q, %v", data, err)
 	}
 }
+
+// Holds tells from an entry's blob hash whether the file has given
+// contents, and keeps them when it has: the file then reads without its
+// object, which the test deletes.
+func TestHolds(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lfs := "version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n"
+	commit(t, repo, dir, "files", map[string]string{
+		"a/same.yaml":  "x: 1\n",
+		"a/other.yaml": "x: 2\n",
+		"a/big.tgz":    lfs,
+		"a/link":       "symlink:same.yaml",
+		"a/sub/y.yaml": "y: 1\n",
+	})
+	r, err := gitfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Commit("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := r.FS(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(fsys, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]fs.DirEntry{}
+	for _, e := range entries {
+		byName[e.Name()] = e
+	}
+	mapEntries, err := fs.ReadDir(fstest.MapFS{"same.yaml": {Data: []byte("x: 1\n")}}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		entry    fs.DirEntry
+		data     string
+		same, ok bool
+	}{
+		{name: "same contents", entry: byName["same.yaml"], data: "x: 1\n", same: true, ok: true},
+		{name: "other contents", entry: byName["other.yaml"], data: "x: 1\n", ok: true},
+		{name: "one byte more", entry: byName["same.yaml"], data: "x: 1\n\n", ok: true},
+		{name: "LFS pointer", entry: byName["big.tgz"], data: lfs},
+		{name: "symbolic link", entry: byName["link"], data: "same.yaml"},
+		{name: "directory", entry: byName["sub"], data: ""},
+		{name: "another file system's entry", entry: mapEntries[0], data: "x: 1\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			same, ok := fsys.Holds(tt.entry, []byte(tt.data))
+			if same != tt.same || ok != tt.ok {
+				t.Errorf("Holds = %v, %v; want %v, %v", same, ok, tt.same, tt.ok)
+			}
+		})
+	}
+	if err := os.RemoveAll(filepath.Join(dir, ".git", "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := fs.ReadFile(fsys, "a/same.yaml"); err != nil || string(data) != "x: 1\n" {
+		t.Errorf("a/same.yaml without its object: %q, %v", data, err)
+	}
+}
