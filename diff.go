@@ -353,8 +353,22 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	if whole(rev.Head.Paths) {
 		// The trees first: their comparison by blob hash leaves the base's
 		// unchanged files in memory, read from the head, so that the
-		// base's discovery reads few git objects.
-		if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, nil, blobs); err == nil {
+		// base's discovery reads few git objects, and the base's inputs
+		// are the head's where no file differs.
+		var left []string // by HeadIgnored, so not compared
+		ignored := rev.HeadIgnored
+		if ignored != nil {
+			ignored = func(name string, dir bool) bool {
+				is := rev.HeadIgnored(name, dir)
+				if is {
+					left = append(left, name)
+				}
+				return is
+			}
+		}
+		if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, ignored, nil, blobs); err == nil {
+			differ := slices.Concat(p.files, left)
+			p.baseInputs.finder.Reuse(p.headInputs.finder, func(dir string) bool { return !near(dir, differ) })
 			err = baseSide()
 		}
 	} else if err = baseSide(); err == nil {
@@ -665,6 +679,13 @@ func baseReads(p *plan) []string {
 		roots = append(roots, p.baseInputs.of(t)...)
 	}
 	return outermost(roots)
+}
+
+// near reports whether any of paths is dir, lies under it or above it.
+func near(dir string, paths []string) bool {
+	return slices.ContainsFunc(paths, func(p string) bool {
+		return render.Affects([]string{dir}, p) || render.Affects([]string{p}, dir)
+	})
 }
 
 // whole reports whether paths, those a check is asked for, are the whole

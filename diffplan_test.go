@@ -120,3 +120,25 @@ func TestWhole(t *testing.T) {
 		}
 	}
 }
+
+func TestNear(t *testing.T) {
+	tests := []struct {
+		dir   string
+		paths []string
+		want  bool
+	}{
+		{"apps/a/base", nil, false},
+		{"apps/a/base", []string{"apps/a/base"}, true},
+		{"apps/a/base", []string{"apps/a/base/kustomization.yaml"}, true},
+		{"apps/a/base", []string{"apps/a/base/sub/x.yaml"}, true},
+		{"apps/a/base", []string{"apps/a"}, true},
+		{"apps/a/base", []string{"apps/a/overlay/kustomization.yaml", "apps/a/basement/x.yaml"}, false},
+		{"apps/a/base", []string{"apps/b/base/kustomization.yaml"}, false},
+		{".", []string{"x.yaml"}, true},
+	}
+	for _, tt := range tests {
+		if got := near(tt.dir, tt.paths); got != tt.want {
+			t.Errorf("near(%q, %q) = %v, want %v", tt.dir, tt.paths, got, tt.want)
+		}
+	}
+}
