@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/syncgate/syncgate/change"
@@ -333,8 +334,13 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
-	if p.all, err = g.targets(ctx, rev.Head, p.cfg, p.headInputs); err != nil {
-		return nil, nil, fmt.Errorf("head: %w", err)
+	headSide := func() error {
+		all, err := g.targets(ctx, rev.Head, p.cfg, p.headInputs)
+		if err != nil {
+			return fmt.Errorf("head: %w", err)
+		}
+		p.all = all
+		return nil
 	}
 	var baseTargets []render.Target
 	baseSide := func() error {
@@ -351,6 +357,19 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	}
 	var roots []string
 	if whole(rev.Head.Paths) {
+		var headErr error
+		var wg sync.WaitGroup
+		wg.Go(func() {
+			// The head's targets and their inputs, which affected reads,
+			// beside the base side.
+			if headErr = headSide(); headErr == nil {
+				for _, t := range p.all {
+					if t.Skipped == "" {
+						p.headInputs.of(t)
+					}
+				}
+			}
+		})
 		// The trees first: their comparison by blob hash leaves the base's
 		// unchanged files in memory, read from the head, so that the
 		// base's discovery reads few git objects, and the base's inputs
@@ -371,9 +390,13 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 			p.baseInputs.finder.Reuse(p.headInputs.finder, func(dir string) bool { return !near(dir, differ) })
 			err = baseSide()
 		}
-	} else if err = baseSide(); err == nil {
-		roots = scope(p, baseTargets)
-		p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots, blobs)
+		wg.Wait()
+		err = cmp.Or(headErr, err)
+	} else if err = headSide(); err == nil {
+		if err = baseSide(); err == nil {
+			roots = scope(p, baseTargets)
+			p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots, blobs)
+		}
 	}
 	if err != nil {
 		return nil, nil, err
