@@ -1,6 +1,7 @@
 package render
 
 import (
+	"fmt"
 	"testing"
 	"testing/fstest"
 
@@ -39,5 +40,41 @@ func TestInputFinderReuse(t *testing.T) {
 				t.Errorf("Inputs (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// readKustomization answers from what it parsed before only for the same
+// name and contents: an edit, or the same contents elsewhere (whose
+// errors name another file), is parsed afresh.
+func TestReadKustomizationParsedOnce(t *testing.T) {
+	fsys := fstest.MapFS{
+		"a/kustomization.yaml": {Data: []byte("resources: [x.yaml]\n")},
+		"b/kustomization.yaml": {Data: []byte("resources: [y.yaml]\n")},
+		"c/kustomization.yaml": {Data: []byte("- not a mapping\n")},
+		"d/kustomization.yaml": {Data: []byte("- not a mapping\n")},
+	}
+	steps := []struct {
+		file, data, want string
+	}{
+		{file: "a/kustomization.yaml", want: "[x.yaml]"},
+		{file: "a/kustomization.yaml", data: "resources: [z.yaml]\n", want: "[z.yaml]"},
+		{file: "a/kustomization.yaml", data: "resources: [x.yaml]\n", want: "[x.yaml]"},
+		{file: "b/kustomization.yaml", want: "[y.yaml]"},
+		{file: "c/kustomization.yaml", want: "c/kustomization.yaml:1: kustomization is not a mapping"},
+		{file: "d/kustomization.yaml", want: "d/kustomization.yaml:1: kustomization is not a mapping"},
+	}
+	for i, s := range steps {
+		if s.data != "" {
+			fsys[s.file] = &fstest.MapFile{Data: []byte(s.data)}
+		}
+		var got string
+		if k, err := readKustomization(fsys, s.file); err != nil {
+			got = err.Error()
+		} else {
+			got = fmt.Sprint(k.resources)
+		}
+		if got != s.want {
+			t.Errorf("step %d, %s: got %q, want %q", i, s.file, got, s.want)
+		}
 	}
 }
