@@ -357,41 +357,7 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	}
 	var roots []string
 	if whole(rev.Head.Paths) {
-		var headErr error
-		var wg sync.WaitGroup
-		wg.Go(func() {
-			// The head's targets and their inputs, which affected reads,
-			// beside the base side.
-			if headErr = headSide(); headErr == nil {
-				for _, t := range p.all {
-					if t.Skipped == "" {
-						p.headInputs.of(t)
-					}
-				}
-			}
-		})
-		// The trees first: their comparison by blob hash leaves the base's
-		// unchanged files in memory, read from the head, so that the
-		// base's discovery reads few git objects, and the base's inputs
-		// are the head's where no file differs.
-		var left []string // by HeadIgnored, so not compared
-		ignored := rev.HeadIgnored
-		if ignored != nil {
-			ignored = func(name string, dir bool) bool {
-				is := rev.HeadIgnored(name, dir)
-				if is {
-					left = append(left, name)
-				}
-				return is
-			}
-		}
-		if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, ignored, nil, blobs); err == nil {
-			differ := slices.Concat(p.files, left)
-			p.baseInputs.finder.Reuse(p.headInputs.finder, func(dir string) bool { return !near(dir, differ) })
-			err = baseSide()
-		}
-		wg.Wait()
-		err = cmp.Or(headErr, err)
+		err = p.compareWhole(ctx, headSide, baseSide, blobs)
 	} else if err = headSide(); err == nil {
 		if err = baseSide(); err == nil {
 			roots = scope(p, baseTargets)
@@ -419,6 +385,46 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 		done = func() { doneHead(); doneBase() }
 	}
 	return p, done, nil
+}
+
+// compareWhole finds the files that differ in the whole repository, then
+// the base's targets (baseSide), and beside them the head's (headSide)
+// with their inputs, which affected reads. The comparison by blob hash
+// leaves the base's unchanged files in memory, read from the head, so
+// that the base's discovery reads few git objects; the base's inputs are
+// the head's where no file differs.
+func (p *plan) compareWhole(ctx context.Context, headSide, baseSide func() error, blobs blobHolder) error {
+	var headErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if headErr = headSide(); headErr == nil {
+			for _, t := range p.all {
+				if t.Skipped == "" {
+					p.headInputs.of(t)
+				}
+			}
+		}
+	})
+	var left []string // by HeadIgnored, so not compared
+	ignored := p.rev.HeadIgnored
+	if ignored != nil {
+		ignored = func(name string, dir bool) bool {
+			is := p.rev.HeadIgnored(name, dir)
+			if is {
+				left = append(left, name)
+			}
+			return is
+		}
+	}
+	files, err := changedFiles(ctx, p.rev.Base.FS, p.rev.Head.FS, ignored, nil, blobs)
+	if err == nil {
+		p.files = files
+		differ := slices.Concat(files, left)
+		p.baseInputs.finder.Reuse(p.headInputs.finder, func(dir string) bool { return !near(dir, differ) })
+		err = baseSide()
+	}
+	wg.Wait()
+	return cmp.Or(headErr, err)
 }
 
 // change renders the affected targets at base and compares them with
