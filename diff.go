@@ -13,6 +13,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/syncgate/syncgate/change"
@@ -327,22 +328,43 @@ func (in *inputs) of(t render.Target) []string {
 // plan reads the base's configuration, finds the changed files and the
 // targets they affect. Call done when the check is over.
 func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), err error) {
+	blobs, _ := rev.Base.FS.(blobHolder)
 	rev.Base, rev.Head = rev.Base.view(), rev.Head.view()
 	p = &plan{rev: rev, headInputs: newInputs(rev.Head.FS), baseInputs: newInputs(rev.Base.FS)}
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
-	if p.all, err = g.targets(ctx, rev.Head, p.cfg, p.headInputs); err != nil {
-		return nil, nil, fmt.Errorf("head: %w", err)
+	headSide := func() error {
+		all, err := g.targets(ctx, rev.Head, p.cfg, p.headInputs)
+		if err != nil {
+			return fmt.Errorf("head: %w", err)
+		}
+		p.all = all
+		return nil
 	}
 	var baseTargets []render.Target
-	if base, ok := existing(rev.Base, rev.Head.Paths); ok {
-		if baseTargets, err = g.targets(ctx, base, p.cfg, p.baseInputs); err != nil {
-			return nil, nil, fmt.Errorf("base: %w", err)
+	baseSide := func() error {
+		base, ok := existing(rev.Base, rev.Head.Paths)
+		if !ok {
+			return nil
+		}
+		ts, err := g.targets(ctx, base, p.cfg, p.baseInputs)
+		if err != nil {
+			return fmt.Errorf("base: %w", err)
+		}
+		baseTargets = ts
+		return nil
+	}
+	var roots []string
+	if whole(rev.Head.Paths) {
+		err = p.compareWhole(ctx, headSide, baseSide, blobs)
+	} else if err = headSide(); err == nil {
+		if err = baseSide(); err == nil {
+			roots = scope(p, baseTargets)
+			p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots, blobs)
 		}
 	}
-	roots := scope(p, baseTargets)
-	if p.files, err = changedFiles(ctx, rev.Base.FS, rev.Head.FS, rev.HeadIgnored, roots); err != nil {
+	if err != nil {
 		return nil, nil, err
 	}
 	p.heads, p.bases = affected(p, baseTargets)
@@ -363,6 +385,46 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 		done = func() { doneHead(); doneBase() }
 	}
 	return p, done, nil
+}
+
+// compareWhole finds the files that differ in the whole repository, then
+// the base's targets (baseSide), and beside them the head's (headSide)
+// with their inputs, which affected reads. The comparison by blob hash
+// leaves the base's unchanged files in memory, read from the head, so
+// that the base's discovery reads few git objects; the base's inputs are
+// the head's where no file differs.
+func (p *plan) compareWhole(ctx context.Context, headSide, baseSide func() error, blobs blobHolder) error {
+	var headErr error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		if headErr = headSide(); headErr == nil {
+			for _, t := range p.all {
+				if t.Skipped == "" {
+					p.headInputs.of(t)
+				}
+			}
+		}
+	})
+	var left []string // by HeadIgnored, so not compared
+	ignored := p.rev.HeadIgnored
+	if ignored != nil {
+		ignored = func(name string, dir bool) bool {
+			is := p.rev.HeadIgnored(name, dir)
+			if is {
+				left = append(left, name)
+			}
+			return is
+		}
+	}
+	files, err := changedFiles(ctx, p.rev.Base.FS, p.rev.Head.FS, ignored, nil, blobs)
+	if err == nil {
+		p.files = files
+		differ := slices.Concat(files, left)
+		p.baseInputs.finder.Reuse(p.headInputs.finder, func(dir string) bool { return !near(dir, differ) })
+		err = baseSide()
+	}
+	wg.Wait()
+	return cmp.Or(headErr, err)
 }
 
 // change renders the affected targets at base and compares them with
@@ -622,7 +684,7 @@ const RuleConfigChanged = "config/changed"
 // what it names; nil for the whole repository. Outermost paths only,
 // sorted.
 func scope(p *plan, bases []render.Target) []string {
-	if len(p.rev.Head.Paths) == 0 {
+	if whole(p.rev.Head.Paths) {
 		return nil
 	}
 	roots := slices.Concat([]string{ConfigFileName}, p.cfg.Policies, p.cfg.CRDs, p.rev.Head.Paths)
@@ -648,6 +710,19 @@ func baseReads(p *plan) []string {
 	return outermost(roots)
 }
 
+// near reports whether any of paths is dir, lies under it or above it.
+func near(dir string, paths []string) bool {
+	return slices.ContainsFunc(paths, func(p string) bool {
+		return render.Affects([]string{dir}, p) || render.Affects([]string{p}, dir)
+	})
+}
+
+// whole reports whether paths, those a check is asked for, are the whole
+// repository.
+func whole(paths []string) bool {
+	return len(paths) == 0 || slices.ContainsFunc(paths, func(p string) bool { return path.Clean(p) == "." })
+}
+
 // outermost cleans paths of the repository and keeps those no other is
 // above, sorted; nil when one is the root. What is not a path in the
 // repository, such as a schema location's URL, is left out.
@@ -668,10 +743,18 @@ func outermost(paths []string) []string {
 	})
 }
 
+// blobHolder is a revision read from git objects (internal/gitfs): it
+// tells from one of its entries' blob hash whether the file holds given
+// contents, and then keeps them.
+type blobHolder interface {
+	Holds(e fs.DirEntry, data []byte) (same, ok bool)
+}
+
 // changedFiles lists the files under roots (all when nil) that differ
 // between two trees, sorted; .git is not part of a tree, nor what
-// ignored reports in b.
-func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bool, roots []string) ([]string, error) {
+// ignored reports in b. blobs, when a is read from git objects, compares
+// a's files with b's by blob hash.
+func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bool, roots []string, blobs blobHolder) ([]string, error) {
 	as, err := listFiles(ctx, a, nil, roots)
 	if err != nil {
 		return nil, fmt.Errorf("base: %w", err)
@@ -687,7 +770,7 @@ func changedFiles(ctx context.Context, a, b fs.FS, ignored func(string, bool) bo
 			out = append(out, name)
 			continue
 		}
-		same, err := sameFile(a, b, name, ae, be)
+		same, err := sameFile(a, b, name, ae, be, blobs)
 		if err != nil {
 			return nil, err
 		}
@@ -744,10 +827,18 @@ func walkFiles(ctx context.Context, fsys fs.FS, root string, ignored func(string
 	})
 }
 
-// sameFile compares a file on both sides: sizes first, then contents.
-func sameFile(a, b fs.FS, name string, ae, be fs.DirEntry) (bool, error) {
+// sameFile compares a file on both sides: by a's blob hash when blobs
+// can tell, which reads b's file only; else sizes first, then contents.
+func sameFile(a, b fs.FS, name string, ae, be fs.DirEntry, blobs blobHolder) (bool, error) {
 	if ae.Type() != be.Type() {
 		return false, nil
+	}
+	if blobs != nil && ae.Type().IsRegular() {
+		if bd, err := fs.ReadFile(b, name); err == nil {
+			if same, ok := blobs.Holds(ae, bd); ok {
+				return same, nil
+			}
+		}
 	}
 	ai, aerr := ae.Info()
 	bi, berr := be.Info()

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -259,12 +260,53 @@ type helmChartSpec struct {
 	AdditionalValuesFiles []string
 }
 
+// readKustomization reads and parses a kustomization; its callers only
+// read the result, which parsed may share.
 func readKustomization(fsys fs.FS, file string) (*kustomizationFile, error) {
 	data, err := fs.ReadFile(fsys, file)
 	if err != nil {
 		return nil, err
 	}
-	return parseKustomization(file, data, manifest.Limits{})
+	return parsed.get(file, data)
+}
+
+// maxParsed bounds the kustomizations parsed keeps.
+const maxParsed = 8192
+
+// parsed keeps kustomizations by name and contents: discovery and input
+// finding parse each one, and a pre-merge check does both at base and at
+// head, where most are the same. Parsing is a function of both, so an
+// answer kept is never stale.
+var parsed = &kustomizationMemo{m: map[kustomizationKey]parsedKustomization{}}
+
+type kustomizationKey struct{ file, data string }
+
+type parsedKustomization struct {
+	k   *kustomizationFile
+	err error
+}
+
+type kustomizationMemo struct {
+	mu sync.Mutex
+	m  map[kustomizationKey]parsedKustomization
+}
+
+func (p *kustomizationMemo) get(file string, data []byte) (*kustomizationFile, error) {
+	key := kustomizationKey{file, string(data)}
+	p.mu.Lock()
+	r, ok := p.m[key]
+	p.mu.Unlock()
+	if ok {
+		return r.k, r.err
+	}
+	r.k, r.err = parseKustomization(file, data, manifest.Limits{})
+	p.mu.Lock()
+	if len(p.m) >= maxParsed {
+		clear(p.m)
+	}
+	p.m[key] = r
+	p.mu.Unlock()
+	return r.k, r.err
 }
 
 func parseKustomization(file string, data []byte, limits manifest.Limits) (*kustomizationFile, error) {

@@ -21,6 +21,9 @@ const maxInputDirs = 10000
 type InputFinder struct {
 	fsys fs.FS
 	dirs memo.Map[string, []input]
+	// from, when set, answers for the directories same reports.
+	from *InputFinder
+	same func(dir string) bool
 }
 
 // input is one thing a directory adds to a target's inputs, in the order
@@ -33,6 +36,25 @@ type input struct {
 // NewInputFinder returns an InputFinder of fsys.
 func NewInputFinder(fsys fs.FS) *InputFinder {
 	return &InputFinder{fsys: fsys}
+}
+
+// Reuse makes f take from's answer, for another revision of the
+// repository, for each directory that same reports the same in both:
+// what a directory adds to inputs depends only on the files in it, so a
+// pre-merge check finds the inputs of the base's unchanged directories
+// once, at head. Call it before f is used.
+func (f *InputFinder) Reuse(from *InputFinder, same func(dir string) bool) {
+	f.from, f.same = from, same
+}
+
+// dirInputs is what dir adds to inputs, read once.
+func (f *InputFinder) dirInputs(dir string) []input {
+	return f.dirs.Get(dir, func() []input {
+		if f.from != nil && f.same(dir) {
+			return f.from.dirInputs(dir)
+		}
+		return readDirInputs(f.fsys, dir)
+	})
 }
 
 // Inputs returns the files and directories of the repository that
@@ -52,7 +74,7 @@ func (f *InputFinder) Inputs(t Target) []string {
 			return
 		}
 		seen[dir] = true
-		for _, in := range f.dirs.Get(dir, func() []input { return readDirInputs(f.fsys, dir) }) {
+		for _, in := range f.dirInputs(dir) {
 			if in.dir {
 				visit(in.path)
 			} else {

@@ -3,6 +3,7 @@
 package gitfs
 
 import (
+	"bufio"
 	"bytes"
 	"cmp"
 	"errors"
@@ -15,11 +16,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/go-git/go-billy/v5"
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
 	"github.com/go-git/go-git/v5/plumbing/filemode"
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/go-git/go-git/v5/plumbing/object"
+
+	"github.com/syncgate/syncgate/internal/memo"
 )
 
 // Repo is a git repository opened for reading revisions.
@@ -53,6 +57,9 @@ func Open(dir string) (*Repo, error) {
 // Ignored returns a function that reports whether a path of the working
 // tree (slash-separated, relative to Dir) is one the repository's
 // .gitignore files leave out: what a commit of the tree would not hold.
+// It reads the .gitignore files of a path's directories when first asked
+// about a path there, as gitignore.ReadPatterns would have read them
+// all: a check walks the tree once anyway, and skips ignored directories.
 func (r *Repo) Ignored() (func(name string, dir bool) bool, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -60,12 +67,66 @@ func (r *Repo) Ignored() (func(name string, dir bool) bool, error) {
 	if err != nil {
 		return nil, fmt.Errorf("working tree: %w", err)
 	}
-	patterns, err := gitignore.ReadPatterns(wt.Filesystem, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read .gitignore files: %w", err)
+	ig := &ignores{fs: wt.Filesystem, excludes: wt.Excludes}
+	return ig.match, nil
+}
+
+// ignores holds the gitignore patterns of the working tree's directories,
+// read on first use.
+type ignores struct {
+	fs       billy.Filesystem
+	excludes []gitignore.Pattern
+	chains   memo.Map[string, chain]
+}
+
+// chain is what applies under a directory: the patterns of it and of
+// those above it, in ascending priority; skipped when it or a directory
+// above it is ignored, whose .gitignore files git does not read.
+type chain struct {
+	patterns []gitignore.Pattern
+	skipped  bool
+}
+
+func (ig *ignores) match(name string, dir bool) bool {
+	parts := strings.Split(name, "/")
+	c := ig.chain(parts[:len(parts)-1])
+	return gitignore.NewMatcher(slices.Concat(c.patterns, ig.excludes)).Match(parts, dir)
+}
+
+// chain returns the chain of the directory at parts, as ReadPatterns
+// builds it: .git/info/exclude, then .gitignore, of each directory from
+// the top.
+func (ig *ignores) chain(parts []string) chain {
+	return ig.chains.Get(strings.Join(parts, "/"), func() chain {
+		if len(parts) == 0 {
+			return chain{patterns: ig.own(parts)}
+		}
+		parent := ig.chain(parts[:len(parts)-1])
+		if parent.skipped || gitignore.NewMatcher(parent.patterns).Match(parts, true) {
+			return chain{patterns: parent.patterns, skipped: true}
+		}
+		return chain{patterns: slices.Concat(parent.patterns, ig.own(parts))}
+	})
+}
+
+// own reads a directory's own patterns; an unreadable file has none, as
+// for ReadPatterns.
+func (ig *ignores) own(parts []string) []gitignore.Pattern {
+	var ps []gitignore.Pattern
+	for _, file := range []string{".git/info/exclude", ".gitignore"} {
+		f, err := ig.fs.Open(ig.fs.Join(append(slices.Clone(parts), file)...))
+		if err != nil {
+			continue
+		}
+		sc := bufio.NewScanner(f)
+		for sc.Scan() {
+			if line := sc.Text(); !strings.HasPrefix(line, "#") && strings.TrimSpace(line) != "" {
+				ps = append(ps, gitignore.ParsePattern(line, parts))
+			}
+		}
+		f.Close()
 	}
-	m := gitignore.NewMatcher(append(patterns, wt.Excludes...))
-	return func(name string, dir bool) bool { return m.Match(strings.Split(name, "/"), dir) }, nil
+	return ps
 }
 
 // RevisionError is a revision that could not be read; Hint says what to do.
@@ -343,13 +404,38 @@ func (f *FS) blob(e *object.TreeEntry) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	f.keep(e.Hash, data)
+	return data, nil
+}
+
+// keep keeps the contents of blob h while they fit maxCached.
+func (f *FS) keep(h plumbing.Hash, data []byte) {
 	f.mu.Lock()
-	if f.cached+len(data) <= maxCached {
-		f.blobs[e.Hash] = data
+	if _, ok := f.blobs[h]; !ok && f.cached+len(data) <= maxCached {
+		f.blobs[h] = data
 		f.cached += len(data)
 	}
 	f.mu.Unlock()
-	return data, nil
+}
+
+// Holds reports whether e, an entry that f's ReadDir listed, is a
+// regular file with contents data, from its blob hash: no object is
+// read. ok is false when the hash cannot tell: e is another file
+// system's entry or not a regular file, or data is a Git LFS pointer,
+// which f does not open. When e holds data, f keeps data as its
+// contents, so that reading the file later reads no object either: a
+// pre-merge check compares a revision with a working tree that mostly
+// has the same files.
+func (f *FS) Holds(e fs.DirEntry, data []byte) (same, ok bool) {
+	d, isOurs := e.(*dirEntry)
+	if !isOurs || d.fsys != f || !d.info.mode.IsRegular() || bytes.HasPrefix(data, lfsPrefix) {
+		return false, false
+	}
+	if plumbing.ComputeHash(plumbing.BlobObject, data) != d.hash {
+		return false, true
+	}
+	f.keep(d.hash, bytes.Clone(data))
+	return true, true
 }
 
 // Open opens a file or directory of the tree.

@@ -12,6 +12,7 @@ import (
 
 	git "github.com/go-git/go-git/v5"
 	"github.com/go-git/go-git/v5/plumbing"
+	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 	"github.com/go-git/go-git/v5/plumbing/object"
 	"github.com/google/go-cmp/cmp"
 
@@ -361,5 +362,168 @@ func TestCopyFS(t *testing.T) {
 	}
 	if data, err := os.ReadFile(filepath.Join(out, "overlay", "x.yaml")); err != nil || string(data) != "x: 1\n" {
 		t.Errorf("through the link: %q, %v", data, err)
+	}
+}
+
+// Holds tells from an entry's blob hash whether the file has given
+// contents, and keeps them when it has: the file then reads without its
+// object, which the test deletes.
+func TestHolds(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lfs := "version https://git-lfs.github.com/spec/v1\noid sha256:0000\nsize 12\n"
+	commit(t, repo, dir, "files", map[string]string{
+		"a/same.yaml":  "x: 1\n",
+		"a/other.yaml": "x: 2\n",
+		"a/big.tgz":    lfs,
+		"a/link":       "symlink:same.yaml",
+		"a/sub/y.yaml": "y: 1\n",
+	})
+	r, err := gitfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Commit("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := r.FS(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := fs.ReadDir(fsys, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	byName := map[string]fs.DirEntry{}
+	for _, e := range entries {
+		byName[e.Name()] = e
+	}
+	mapEntries, err := fs.ReadDir(fstest.MapFS{"same.yaml": {Data: []byte("x: 1\n")}}, ".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		entry    fs.DirEntry
+		data     string
+		same, ok bool
+	}{
+		{name: "same contents", entry: byName["same.yaml"], data: "x: 1\n", same: true, ok: true},
+		{name: "other contents", entry: byName["other.yaml"], data: "x: 1\n", ok: true},
+		{name: "one byte more", entry: byName["same.yaml"], data: "x: 1\n\n", ok: true},
+		{name: "LFS pointer", entry: byName["big.tgz"], data: lfs},
+		{name: "symbolic link", entry: byName["link"], data: "same.yaml"},
+		{name: "directory", entry: byName["sub"], data: ""},
+		{name: "another file system's entry", entry: mapEntries[0], data: "x: 1\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			same, ok := fsys.Holds(tt.entry, []byte(tt.data))
+			if same != tt.same || ok != tt.ok {
+				t.Errorf("Holds = %v, %v; want %v, %v", same, ok, tt.same, tt.ok)
+			}
+		})
+	}
+	if err := os.RemoveAll(filepath.Join(dir, ".git", "objects")); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := fs.ReadFile(fsys, "a/same.yaml"); err != nil || string(data) != "x: 1\n" {
+		t.Errorf("a/same.yaml without its object: %q, %v", data, err)
+	}
+}
+
+// Ignored answers as a matcher of every pattern gitignore.ReadPatterns
+// reads, for each path a walk that skips ignored directories meets: the
+// .gitignore files of ignored directories, negations, patterns anchored
+// in a directory and nested info/exclude files included.
+func TestIgnored(t *testing.T) {
+	dir := t.TempDir()
+	repo, err := git.PlainInit(dir, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string]string{
+		".gitignore":               "*.log\n/build/\n# a comment\n\n!keep.log\nsecret*\n",
+		".git/info/exclude":        "local.yaml\n",
+		"keep.log":                 "",
+		"a.log":                    "",
+		"local.yaml":               "",
+		"build/out.yaml":           "",
+		"build/.gitignore":         "!out.yaml\n",
+		"apps/build/x.yaml":        "",
+		"apps/.gitignore":          "*.tmp\n!important.tmp\n/only-here.yaml\n",
+		"apps/a.tmp":               "",
+		"apps/important.tmp":       "",
+		"apps/only-here.yaml":      "",
+		"apps/sub/only-here.yaml":  "",
+		"apps/sub/b.tmp":           "",
+		"apps/sub/.gitignore":      "!b.tmp\nc/\n",
+		"apps/sub/c/d.yaml":        "",
+		"apps/sub/c/.gitignore":    "!d.yaml\n",
+		"apps/secrets/x.yaml":      "",
+		"apps/secretsauce.yaml":    "",
+		"nested/.git/info/exclude": "n.yaml\n",
+		"nested/n.yaml":            "",
+		"nested/m.yaml":            "",
+	}
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := gitfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignored, err := r.Ignored()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wt, err := repo.Worktree()
+	if err != nil {
+		t.Fatal(err)
+	}
+	patterns, err := gitignore.ReadPatterns(wt.Filesystem, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := gitignore.NewMatcher(patterns)
+	var got, want []string
+	err = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || p == dir {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if rel == ".git" {
+			return filepath.SkipDir
+		}
+		if ignored(rel, e.IsDir()) {
+			got = append(got, rel)
+		}
+		if all.Match(strings.Split(rel, "/"), e.IsDir()) {
+			want = append(want, rel)
+			if e.IsDir() {
+				return filepath.SkipDir
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want) < 6 {
+		t.Fatalf("the fixture ignores only %q", want)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ignored (-ReadPatterns +Ignored):\n%s", diff)
 	}
 }
