@@ -270,8 +270,9 @@ func readKustomization(fsys fs.FS, file string) (*kustomizationFile, error) {
 	return parsed.get(file, data)
 }
 
-// maxParsed bounds the kustomizations parsed keeps.
-const maxParsed = 8192
+// maxParsedBytes bounds the kustomization text parsed keeps, which
+// outlives a check (a server checks many).
+const maxParsedBytes = 16 << 20
 
 // parsed keeps kustomizations by name and contents: discovery and input
 // finding parse each one, and a pre-merge check does both at base and at
@@ -287,8 +288,9 @@ type parsedKustomization struct {
 }
 
 type kustomizationMemo struct {
-	mu sync.Mutex
-	m  map[kustomizationKey]parsedKustomization
+	mu    sync.Mutex
+	m     map[kustomizationKey]parsedKustomization
+	bytes int // of the keys' names and contents
 }
 
 func (p *kustomizationMemo) get(file string, data []byte) (*kustomizationFile, error) {
@@ -300,11 +302,19 @@ func (p *kustomizationMemo) get(file string, data []byte) (*kustomizationFile, e
 		return r.k, r.err
 	}
 	r.k, r.err = parseKustomization(file, data, manifest.Limits{})
-	p.mu.Lock()
-	if len(p.m) >= maxParsed {
-		clear(p.m)
+	size := len(key.file) + len(key.data)
+	if size > maxParsedBytes {
+		return r.k, r.err
 	}
-	p.m[key] = r
+	p.mu.Lock()
+	if p.bytes+size > maxParsedBytes {
+		clear(p.m)
+		p.bytes = 0
+	}
+	if _, ok := p.m[key]; !ok {
+		p.m[key] = r
+		p.bytes += size
+	}
 	p.mu.Unlock()
 	return r.k, r.err
 }

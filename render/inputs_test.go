@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -76,5 +77,27 @@ func TestReadKustomizationParsedOnce(t *testing.T) {
 		if got != s.want {
 			t.Errorf("step %d, %s: got %q, want %q", i, s.file, got, s.want)
 		}
+	}
+}
+
+// What readKustomization keeps is bounded in bytes, not entries: a
+// server's checks must not pin every kustomization they ever read.
+func TestKustomizationMemoBound(t *testing.T) {
+	memo := &kustomizationMemo{m: map[kustomizationKey]parsedKustomization{}}
+	half := []byte("# " + strings.Repeat("x", maxParsedBytes/2) + "\nresources: []\n")
+	for i, file := range []string{"a/kustomization.yaml", "b/kustomization.yaml", "c/kustomization.yaml"} {
+		if _, err := memo.get(file, half); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if memo.bytes > maxParsedBytes || len(memo.m) != 1 {
+			t.Errorf("after %d kustomizations: %d bytes in %d entries, want at most %d in one", i+1, memo.bytes, len(memo.m), maxParsedBytes)
+		}
+	}
+	whole := []byte("# " + strings.Repeat("x", maxParsedBytes) + "\nresources: []\n")
+	if _, err := memo.get("d/kustomization.yaml", whole); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := memo.m[kustomizationKey{"d/kustomization.yaml", string(whole)}]; ok {
+		t.Errorf("a kustomization larger than the bound was kept")
 	}
 }
