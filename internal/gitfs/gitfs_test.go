@@ -242,18 +242,7 @@ func TestSkipsAndLinks(t *testing.T) {
 		"selfdir/d":        "symlink:d/e",
 		"plain/config.cue": "c\n",
 	})
-	r, err := gitfs.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Commit("HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := r.FS(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys := headFS(t, dir)
 	reads := []struct{ name, want, err string }{
 		{name: "overlay/x.yaml", want: "x: 1\n"},
 		{name: "overlay/link/x.yaml", want: "x: 1\n"},
@@ -309,18 +298,7 @@ func TestSubmoduleSkipped(t *testing.T) {
 	if _, err := wt.Commit("submodule", &git.CommitOptions{Author: &object.Signature{Name: "t", Email: "t@example.com"}}); err != nil {
 		t.Fatal(err)
 	}
-	r, err := gitfs.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Commit("HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := r.FS(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys := headFS(t, dir)
 	if diff := cmp.Diff(map[string]string{"a.yaml": "a: 1\n"}, readAll(t, fsys)); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
@@ -341,18 +319,7 @@ func TestCopyFS(t *testing.T) {
 		t.Fatal(err)
 	}
 	commit(t, repo, dir, "files", map[string]string{"base/x.yaml": "x: 1\n", "overlay/x.yaml": "symlink:../base/x.yaml"})
-	r, err := gitfs.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Commit("HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := r.FS(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys := headFS(t, dir)
 	out := t.TempDir()
 	if err := os.CopyFS(out, fsys); err != nil {
 		t.Fatal(err)
@@ -382,18 +349,7 @@ func TestHolds(t *testing.T) {
 		"a/link":       "symlink:same.yaml",
 		"a/sub/y.yaml": "y: 1\n",
 	})
-	r, err := gitfs.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := r.Commit("HEAD")
-	if err != nil {
-		t.Fatal(err)
-	}
-	fsys, err := r.FS(c)
-	if err != nil {
-		t.Fatal(err)
-	}
+	fsys := headFS(t, dir)
 	entries, err := fs.ReadDir(fsys, "a")
 	if err != nil {
 		t.Fatal(err)
@@ -526,4 +482,22 @@ func TestIgnored(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ignored (-ReadPatterns +Ignored):\n%s", diff)
 	}
+}
+
+// headFS opens the repository in dir and returns its HEAD commit's files.
+func headFS(t *testing.T, dir string) *gitfs.FS {
+	t.Helper()
+	r, err := gitfs.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := r.Commit("HEAD")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := r.FS(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fsys
 }
