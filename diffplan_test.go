@@ -33,7 +33,7 @@ func TestChangedFilesByBlobHash(t *testing.T) {
 		"deep/er/x.yaml":   "x: 1\n",
 		"deep/er/new.yaml": "gone: 1\n",
 	}
-	writeTree(t, dir, committed)
+	writeFiles(t, dir, committed)
 	wt, err := repo.Worktree()
 	if err != nil {
 		t.Fatal(err)
@@ -44,7 +44,7 @@ func TestChangedFilesByBlobHash(t *testing.T) {
 	if _, err := wt.Commit("base", &git.CommitOptions{Author: &object.Signature{Name: "test", Email: "test@example.com", When: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}}); err != nil {
 		t.Fatal(err)
 	}
-	writeTree(t, dir, map[string]string{
+	writeFiles(t, dir, map[string]string{
 		"edited.yaml":    "b: 2\nmore: true\n",
 		"same-size.yaml": "c: 2\n",
 		"added.yaml":     "e: 1\n",
@@ -86,19 +86,6 @@ func TestChangedFilesByBlobHash(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("by blob hash %v (-want +got):\n%s", byHash, diff)
-		}
-	}
-}
-
-func writeTree(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
 		}
 	}
 }
