@@ -20,20 +20,7 @@ func TestCheckChartCache(t *testing.T) {
 	for _, isolated := range []bool{false, true} {
 		opts := syncgate.DefaultOptions()
 		opts.Engine.ChartCache = cache
-		if isolated {
-			limits := syncgate.DefaultIsolation()
-			opts.Isolation = &limits
-		}
-		g, err := syncgate.New(context.Background(), opts)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer g.Close()
-		src, err := syncgate.OpenRoot(dir, dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer src.Close()
+		g, src := openFixture(t, opts, isolated, dir)
 		d, err := g.Check(context.Background(), src)
 		if err != nil {
 			t.Fatal(err)

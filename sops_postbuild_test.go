@@ -56,20 +56,7 @@ func TestSOPSSubstituteFrom(t *testing.T) {
 				}
 				opts.Secrets.AgeKeys = string(key)
 			}
-			if tt.isolated {
-				limits := syncgate.DefaultIsolation()
-				opts.Isolation = &limits
-			}
-			g, err := syncgate.New(context.Background(), opts)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer g.Close()
-			src, err := syncgate.OpenRoot(dir, dir) // the fixture is a repository of its own
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer src.Close()
+			g, src := openFixture(t, opts, tt.isolated, dir)
 
 			if got := configData(t, g, src); !maps.Equal(got, tt.wantData) {
 				t.Errorf("substituted ConfigMap data = %v, want %v", got, tt.wantData)
