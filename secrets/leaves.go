@@ -25,28 +25,22 @@ var apiNameFields = map[string]bool{
 // fieldPath is a field path under construction: its steps are joined into the
 // dotted string of a finding only when a finding needs it, since most
 // strings of an object are never reported.
-type fieldPath []step
+type fieldPath []manifest.FieldStep
 
-// step is a map key, or a list index when index >= 0.
-type step struct {
-	key   string
-	index int
-}
-
-func (p fieldPath) key(k string) fieldPath { return append(p, step{key: k, index: -1}) }
-func (p fieldPath) item(i int) fieldPath   { return append(p, step{index: i}) }
+func (p fieldPath) key(k string) fieldPath { return append(p, manifest.FieldStep{Key: k, Index: -1}) }
+func (p fieldPath) item(i int) fieldPath   { return append(p, manifest.FieldStep{Index: i}) }
 
 // String joins the steps as joinKey and joinIndex do.
 func (p fieldPath) String() string {
 	field := ""
 	for i, s := range p {
 		switch {
-		case i == 0 && s.index < 0:
-			field = s.key // a top-level key is never bracketed
-		case s.index >= 0:
-			field = joinIndex(field, s.index)
+		case i == 0 && s.Index < 0:
+			field = s.Key // a top-level key is never bracketed
+		case s.Index >= 0:
+			field = joinIndex(field, s.Index)
 		default:
-			field = joinKey(field, s.key)
+			field = joinKey(field, s.Key)
 		}
 	}
 	return field

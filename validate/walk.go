@@ -89,13 +89,7 @@ type walker struct {
 	findings []manifest.Finding
 	// at is the path to the value visited: joined into a field only for
 	// a finding, as most values have none.
-	at []step
-}
-
-// step is a map key, or a list index when index >= 0.
-type step struct {
-	key   string
-	index int
+	at []manifest.FieldStep
 }
 
 // field is the dotted path to the value visited ("spec.ports[0]").
@@ -103,12 +97,12 @@ func (w *walker) field() string {
 	var b strings.Builder
 	for _, s := range w.at {
 		switch {
-		case s.index >= 0:
-			fmt.Fprintf(&b, "[%d]", s.index)
+		case s.Index >= 0:
+			fmt.Fprintf(&b, "[%d]", s.Index)
 		case b.Len() > 0:
-			b.WriteString("." + s.key)
+			b.WriteString("." + s.Key)
 		default:
-			b.WriteString(s.key)
+			b.WriteString(s.Key)
 		}
 	}
 	return b.String()
@@ -133,7 +127,7 @@ func (w *walker) visit(value any, nd *node, owner, key string) {
 	switch v := value.(type) {
 	case map[string]any:
 		for k, child := range v {
-			w.at = append(w.at, step{key: k, index: -1})
+			w.at = append(w.at, manifest.FieldStep{Key: k, Index: -1})
 			if p, ok := nd.Properties[k]; ok {
 				w.visit(child, p, def, k)
 			} else if nd.additional != nil {
@@ -156,7 +150,7 @@ func (w *walker) visit(value any, nd *node, owner, key string) {
 		}
 		if nd.Items != nil {
 			for i, item := range v {
-				w.at = append(w.at, step{index: i})
+				w.at = append(w.at, manifest.FieldStep{Index: i})
 				w.visit(item, nd.Items, "", "")
 				w.at = w.at[:len(w.at)-1]
 			}
