@@ -47,7 +47,7 @@ func IsCRD(obj *manifest.Object) bool {
 // define the same kind and version. Findings report CRDs the API server
 // would refuse; such a CRD is still used as far as its schema allows, so
 // that its objects are checked.
-func loadCRDs(ctx context.Context, defs *definitions, objs []*manifest.Object) (*crdSet, []manifest.Finding) {
+func loadCRDs(defs *definitions, objs []*manifest.Object) (*crdSet, []manifest.Finding) {
 	set := &crdSet{kinds: map[gvk]*crdKind{}}
 	var findings []manifest.Finding
 	for _, obj := range objs {
@@ -58,7 +58,7 @@ func loadCRDs(ctx context.Context, defs *definitions, objs []*manifest.Object) (
 		if set.cache == nil {
 			set.cache = newSchemaCache(defs.compiler())
 		}
-		findings = append(findings, set.add(ctx, obj, false)...)
+		findings = append(findings, set.add(obj, false)...)
 	}
 	return set, findings
 }
@@ -75,13 +75,12 @@ type crdList struct {
 	findings []manifest.Finding
 }
 
-// load loads the list once. It runs without the caller's context, which
-// the CRD validation does not use to stop early anyway.
+// load loads the list once.
 func (l *crdList) load() (*crdSet, []manifest.Finding) {
 	if l == nil {
 		return nil, nil
 	}
-	l.once.Do(func() { l.set, l.findings = loadCRDs(context.Background(), l.defs, l.objs) })
+	l.once.Do(func() { l.set, l.findings = loadCRDs(l.defs, l.objs) })
 	return l.set, l.findings
 }
 
@@ -90,13 +89,13 @@ func (l *crdList) load() (*crdSet, []manifest.Finding) {
 // validation, which costs as much as the rest of the loading.
 func loadCheckedCRD(defs *definitions, obj *manifest.Object) (*crdSet, []manifest.Finding) {
 	set := &crdSet{kinds: map[gvk]*crdKind{}, cache: newSchemaCache(defs.compiler())}
-	return set, set.add(context.Background(), obj, true)
+	return set, set.add(obj, true)
 }
 
 // add loads one CRD, recovering from a panic in the apiserver's code on
 // hostile input as a finding. checked skips the server's validation of
 // the CRD itself.
-func (s *crdSet) add(ctx context.Context, obj *manifest.Object, checked bool) (findings []manifest.Finding) {
+func (s *crdSet) add(obj *manifest.Object, checked bool) (findings []manifest.Finding) {
 	defer func() {
 		if r := recover(); r != nil {
 			findings = append(findings, finding(obj, RuleCRDInvalid, "", "the CustomResourceDefinition could not be read"))
@@ -108,7 +107,9 @@ func (s *crdSet) add(ctx context.Context, obj *manifest.Object, checked bool) (f
 	}
 	var errs field.ErrorList
 	if !checked {
-		errs = crdvalidation.ValidateCustomResourceDefinition(ctx, internal)
+		// The server's CRD validation takes a context it does not stop on;
+		// CEL's cost limits bound it.
+		errs = crdvalidation.ValidateCustomResourceDefinition(context.Background(), internal)
 	}
 	for _, e := range errs {
 		findings = append(findings, finding(obj, RuleCRDInvalid, fieldOf(e.Field), fieldErrorMessage(e)))
