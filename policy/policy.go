@@ -207,9 +207,11 @@ func prepareQuery(ctx context.Context, compiler *ast.Compiler, ns string, nested
 	// Only the rules findings come from: evaluating whole packages would
 	// compute, and convert to Go, every helper rule too. The bundled
 	// checks report their deny rules (severity comes from METADATA).
-	query := "{name: v | name := " + reportedRules(compiler, ns) + "[_]; v := data." + ns + "[name]}"
+	var query string
 	if nested {
 		query = "{pkg: {\"deny\": d} | some pkg; d := data." + ns + "[pkg].deny}"
+	} else {
+		query = "{name: v | name := " + reportedRules(compiler, ns) + "[_]; v := data." + ns + "[name]}"
 	}
 	q, err := rego.New(
 		rego.Query(query),
