@@ -150,8 +150,8 @@ func (r *Renderer) loadVars(fsys fs.FS, t Target, src VarSource, vars map[string
 	}
 	for k, v := range data {
 		vars[k] = strings.ReplaceAll(v, "\n", "")
-		if src.Kind == "Secret" {
-			read.secret(vars[k])
+		if src.Kind == "Secret" && vars[k] != v {
+			read.secret(vars[k]) // objectData recorded the value with its newlines
 		}
 	}
 	return nil
