@@ -18,6 +18,7 @@ import (
 
 	"github.com/syncgate/syncgate/change"
 	"github.com/syncgate/syncgate/internal/memo"
+	"github.com/syncgate/syncgate/internal/redact"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/policy"
 	"github.com/syncgate/syncgate/render"
@@ -590,14 +591,14 @@ func (g *Gate) compare(ctx context.Context, r *run, bases, heads, all []*render.
 	for _, res := range slices.Concat(heads, bases) {
 		secretValues = append(secretValues, res.Secrets...)
 	}
-	maskValues(secretValues, findings)
-	maskFields(secretValues, diff.Objects)
+	masked := valueSet(secretValues)
+	masked.RedactFindings(findings)
+	maskFields(masked, diff.Objects)
 	return diff, findings, nil
 }
 
-// maskFields hides values in the changed fields of objects.
-func maskFields(values []string, objects []change.Object) {
-	s := valueSet(values)
+// maskFields hides the values of s in the changed fields of objects.
+func maskFields(s *redact.Set, objects []change.Object) {
 	if s == nil {
 		return
 	}

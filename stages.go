@@ -392,14 +392,8 @@ func valueSet(values []string) *redact.Set {
 // maskValues hides values in the messages and fields of findings.
 func maskValues(values []string, lists ...[]manifest.Finding) {
 	s := valueSet(values)
-	if s == nil {
-		return
-	}
 	for _, findings := range lists {
-		for i := range findings {
-			findings[i].Message = s.Redact(findings[i].Message)
-			findings[i].Field = s.Redact(findings[i].Field)
-		}
+		s.RedactFindings(findings)
 	}
 }
 

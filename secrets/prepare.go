@@ -42,13 +42,7 @@ func (s *Scanner) Prepare(objects []*manifest.Object) Prepared {
 // Mask hides the values of decrypted objects in the messages and fields
 // of findings about the prepared objects, whatever a stage quotes.
 func (p Prepared) Mask(findings []manifest.Finding) []manifest.Finding {
-	if p.decrypted == nil {
-		return findings
-	}
-	for i := range findings {
-		findings[i].Message = p.decrypted.Redact(findings[i].Message)
-		findings[i].Field = p.decrypted.Redact(findings[i].Field)
-	}
+	p.decrypted.RedactFindings(findings)
 	return findings
 }
 

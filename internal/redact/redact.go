@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/syncgate/syncgate/manifest"
 )
 
 // Mask replaces a secret value in a message.
@@ -121,9 +123,30 @@ func (s *Set) Redact(text string) string {
 	if len(s.values) == 0 {
 		return text
 	}
+	return redact(text, s.longestFirst())
+}
+
+// RedactFindings redacts the messages and fields of findings in place; a
+// nil Set redacts nothing.
+func (s *Set) RedactFindings(findings []manifest.Finding) {
+	if s == nil || len(s.values) == 0 {
+		return
+	}
+	values := s.longestFirst()
+	for i := range findings {
+		findings[i].Message = redact(findings[i].Message, values)
+		findings[i].Field = redact(findings[i].Field, values)
+	}
+}
+
+func (s *Set) longestFirst() []string {
 	values := slices.Clone(s.values)
 	slices.SortFunc(values, func(a, b string) int { return len(b) - len(a) })
-	for _, v := range values {
+	return values
+}
+
+func redact(text string, longestFirst []string) string {
+	for _, v := range longestFirst {
 		text = strings.ReplaceAll(text, v, Mask)
 	}
 	return text
