@@ -85,12 +85,14 @@ type ignores struct {
 type chain struct {
 	patterns []gitignore.Pattern
 	skipped  bool
+	// matcher matches the patterns and the excludes, for the paths in
+	// the directory; built once per directory, not per path.
+	matcher gitignore.Matcher
 }
 
 func (ig *ignores) match(name string, dir bool) bool {
 	parts := strings.Split(name, "/")
-	c := ig.chain(parts[:len(parts)-1])
-	return gitignore.NewMatcher(slices.Concat(c.patterns, ig.excludes)).Match(parts, dir)
+	return ig.chain(parts[:len(parts)-1]).matcher.Match(parts, dir)
 }
 
 // chain returns the chain of the directory at parts, as ReadPatterns
@@ -98,15 +100,22 @@ func (ig *ignores) match(name string, dir bool) bool {
 // the top.
 func (ig *ignores) chain(parts []string) chain {
 	return ig.chains.Get(strings.Join(parts, "/"), func() chain {
-		if len(parts) == 0 {
-			return chain{patterns: ig.own(parts)}
-		}
-		parent := ig.chain(parts[:len(parts)-1])
-		if parent.skipped || gitignore.NewMatcher(parent.patterns).Match(parts, true) {
-			return chain{patterns: parent.patterns, skipped: true}
-		}
-		return chain{patterns: slices.Concat(parent.patterns, ig.own(parts))}
+		c := ig.read(parts)
+		c.matcher = gitignore.NewMatcher(slices.Concat(c.patterns, ig.excludes))
+		return c
 	})
+}
+
+// read reads the chain of the directory at parts, but its matcher.
+func (ig *ignores) read(parts []string) chain {
+	if len(parts) == 0 {
+		return chain{patterns: ig.own(parts)}
+	}
+	parent := ig.chain(parts[:len(parts)-1])
+	if parent.skipped || gitignore.NewMatcher(parent.patterns).Match(parts, true) {
+		return chain{patterns: parent.patterns, skipped: true}
+	}
+	return chain{patterns: slices.Concat(parent.patterns, ig.own(parts))}
 }
 
 // own reads a directory's own patterns; an unreadable file has none, as
