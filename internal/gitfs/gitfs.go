@@ -431,8 +431,9 @@ func (f *FS) keep(h plumbing.Hash, data []byte) {
 // regular file with contents data, from its blob hash: no object is
 // read. ok is false when the hash cannot tell: e is another file
 // system's entry or not a regular file, or data is a Git LFS pointer,
-// which f does not open. When e holds data, f keeps data as its
-// contents, so that reading the file later reads no object either: a
+// which f does not open. When e holds data, f keeps data (which the
+// caller must not change after) as its contents, so that reading the
+// file later reads no object either: a
 // pre-merge check compares a revision with a working tree that mostly
 // has the same files.
 func (f *FS) Holds(e fs.DirEntry, data []byte) (same, ok bool) {
@@ -443,7 +444,7 @@ func (f *FS) Holds(e fs.DirEntry, data []byte) (same, ok bool) {
 	if plumbing.ComputeHash(plumbing.BlobObject, data) != d.hash {
 		return false, true
 	}
-	f.keep(d.hash, bytes.Clone(data))
+	f.keep(d.hash, data)
 	return true, true
 }
 
