@@ -147,7 +147,7 @@ func New(ctx context.Context, opts Options) (*Gate, error) {
 			return nil, fmt.Errorf("syncgate: chart cache: %w", err)
 		}
 		opts.Engine.ChartCache = dir
-		opts.Render.ChartCache = dir // what the cache key hashes
+		opts.Render.ChartCache = dir // rendering reads the cache the key hashes (Engine.ChartCache)
 	}
 	if opts.Secrets.AgeKeys != "" && opts.Render.DecryptSOPS == nil {
 		// Flux decrypts the SOPS Secrets its substitution reads: so does
