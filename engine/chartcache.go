@@ -2,8 +2,6 @@ package engine
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -199,8 +197,7 @@ func (c *chartCache) archive(url, name, version, digest, pull string) resolved {
 		if err != nil {
 			return hashed{err: err}
 		}
-		sum := sha256.Sum256(data)
-		return hashed{digest: hex.EncodeToString(sum[:])}
+		return hashed{digest: render.ArchiveDigest(data)}
 	})
 	if errors.Is(h.err, os.ErrNotExist) {
 		return resolved{skipped: fmt.Sprintf("chart %s %s from %s: %s is not in the chart cache: run %s", name, version, url, file, pull)}

@@ -24,8 +24,9 @@ func (r *Renderer) archivePath(c *RemoteChart) string {
 
 // cachedChart loads a remote chart's archive from the chart cache, read
 // within it (os.Root) and bounded, through the checks a repository's
-// archived subcharts go through. file names the archive in errors.
-func (r *Renderer) cachedChart(l *chartLoader, file string, c *RemoteChart) (*chart.Chart, error) {
+// archived subcharts go through. Errors name the archive.
+func (r *Renderer) cachedChart(l *chartLoader, c *RemoteChart) (*chart.Chart, error) {
+	file := r.archivePath(c)
 	if r.opts.ChartCache == "" {
 		return nil, &manifest.SourceError{File: file, Err: errors.New("no chart cache is given to read it from")}
 	}
@@ -33,7 +34,7 @@ func (r *Renderer) cachedChart(l *chartLoader, file string, c *RemoteChart) (*ch
 	if err != nil {
 		return nil, &manifest.SourceError{File: file, Err: err}
 	}
-	if sum := sha256.Sum256(data); c.Digest != "" && hex.EncodeToString(sum[:]) != c.Digest {
+	if c.Digest != "" && ArchiveDigest(data) != c.Digest {
 		return nil, &manifest.SourceError{File: file, Err: errors.New("the archive changed since the chart was resolved")}
 	}
 	if err := l.archives.check(file, data); err != nil {
@@ -44,6 +45,13 @@ func (r *Renderer) cachedChart(l *chartLoader, file string, c *RemoteChart) (*ch
 		return nil, &manifest.SourceError{File: file, Err: fmt.Errorf("not a chart archive: %w", err)}
 	}
 	return ch, nil
+}
+
+// ArchiveDigest is the digest a Helm repository index gives an archive:
+// the hex SHA-256 of its bytes.
+func ArchiveDigest(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 // ReadCached reads a regular file of the chart cache dir, at most

@@ -107,7 +107,7 @@ func (r *Renderer) helmTemplate(ctx context.Context, fsys fs.FS, h helmRender) (
 	var ch *chart.Chart
 	var err error
 	if h.archive != nil {
-		ch, err = r.cachedChart(l, h.chartDir, h.archive)
+		ch, err = r.cachedChart(l, h.archive)
 	} else {
 		ch, err = l.load(h.chartDir, 0)
 	}
