@@ -26,7 +26,8 @@ const maxIndexBytes = 64 << 20
 // files, <chart>-<version>.tgz archives and, optionally, a
 // repositories.yaml naming each repository's URL. It is never written,
 // never fetched, and read once by all the discovery calls that share it
-// (Options.ShareCharts), at once too.
+// (Options.ShareCharts); calls that first ask for the same index or
+// archive at the same moment may each read it.
 type chartCache struct {
 	dir      string
 	maxBytes int // bounds repositories.yaml, as the repository's files
