@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/Masterminds/semver/v3"
+
 	repov1 "helm.sh/helm/v4/pkg/repo/v1"
 
 	"github.com/syncgate/syncgate/internal/memo"
@@ -171,6 +173,9 @@ func (c *chartCache) helm(url, name, version string) resolved {
 
 // oci resolves the chart of an OCI repository at url (oci://.../name) with
 // an exact tag: its archive must be in the cache, as helm pull leaves it.
+// Like helm, it takes the version as a tag only when it parses as a
+// semantic version; anything else (1.x, >=1.0.0) is a range that helm
+// resolves against the registry's tag list, which the cache does not hold.
 func (c *chartCache) oci(url, name, tag string) resolved {
 	pull := fmt.Sprintf("helm pull %s --version %s -d %s", url, tag, c.dir)
 	switch {
@@ -178,8 +183,8 @@ func (c *chartCache) oci(url, name, tag string) resolved {
 		return resolved{invalid: fmt.Sprintf("chart name %q is not a file name", name)}
 	case tag == "":
 		return resolved{skipped: fmt.Sprintf("OCI chart %s: no tag given: only an exact tag is read from the chart cache", url)}
-	case !safeName(tag) || strings.ContainsAny(tag, "^~<>=*| "):
-		return resolved{skipped: fmt.Sprintf("OCI chart %s: %q is not an exact tag: only an exact tag is read from the chart cache", url, tag)}
+	case !safeName(tag) || !exactVersion(tag):
+		return resolved{skipped: fmt.Sprintf("OCI chart %s: %q is not an exact tag: a version range needs the registry's tag list, and only an exact tag is read from the chart cache", url, tag)}
 	}
 	return c.archive(url, name, tag, "", pull)
 }
@@ -210,6 +215,13 @@ func (c *chartCache) archive(url, name, version, digest, pull string) resolved {
 		return resolved{invalid: fmt.Sprintf("%s: does not match the digest its index gives: the archive is corrupt or another chart's", filepath.Join(c.dir, file))}
 	}
 	return resolved{chart: &render.RemoteChart{Repository: url, Name: name, Version: version, Archive: file, Digest: h.digest}}
+}
+
+// exactVersion reports whether v is one version rather than a range, by
+// the test helm's OCI client applies before it lists a registry's tags.
+func exactVersion(v string) bool {
+	_, err := semver.NewVersion(v)
+	return err == nil
 }
 
 // safeName reports whether s can name a file of the cache directory.

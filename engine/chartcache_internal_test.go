@@ -35,6 +35,10 @@ func TestChartCacheLookup(t *testing.T) {
 		{name: "unknown repository", remove: "repositories.yaml", url: "https://other.example.org", chart: "other", skipped: "not in the chart cache"},
 		{name: "chart name leaves the cache", url: charttest.RepoURL, chart: "../hello", invalid: "is not a file name"},
 		{name: "version leaves the cache", url: "oci://r.example.org/hello", chart: "hello", version: "../../x", skipped: "not an exact tag"},
+		{name: "OCI wildcard range", url: "oci://r.example.org/hello", chart: "hello", version: "1.x", skipped: `"1.x" is not an exact tag`},
+		{name: "OCI caret range", url: "oci://r.example.org/hello", chart: "hello", version: "^1.0.0", skipped: "not an exact tag"},
+		{name: "OCI tag that is not a version", url: "oci://r.example.org/hello", chart: "hello", version: "latest", skipped: "not an exact tag"},
+		{name: "OCI exact tag missing", url: "oci://r.example.org/hello", chart: "hello", version: "1.2.3", skipped: "hello-1.2.3.tgz is not in the chart cache"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

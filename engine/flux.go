@@ -298,7 +298,7 @@ func (repo *repository) chartRef(t *render.Target, o object, ref map[string]any)
 	url := strings.TrimSuffix(str(oci.spec()["url"]), "/")
 	tag := str(mapOf(oci.spec()["ref"])["tag"])
 	if semver := str(mapOf(oci.spec()["ref"])["semver"]); semver != "" {
-		tag = semver // reported as not an exact tag
+		tag = semver // a range is reported as not an exact tag, one version read as its tag
 	}
 	repo.remoteChart(t, url, path.Base(url), tag, true)
 }
