@@ -332,11 +332,12 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 	blobs, _ := rev.Base.FS.(blobHolder)
 	rev.Base, rev.Head = rev.Base.view(), rev.Head.view()
 	p = &plan{rev: rev, headInputs: newInputs(rev.Head.FS), baseInputs: newInputs(rev.Base.FS)}
+	charts := g.chartReading() // both sides read the chart cache once
 	if p.cfg, err = g.baseConfig(rev); err != nil {
 		return nil, nil, err
 	}
 	headSide := func() error {
-		all, err := g.targets(ctx, rev.Head, p.cfg, p.headInputs)
+		all, err := g.targets(ctx, rev.Head, p.cfg, p.headInputs, charts)
 		if err != nil {
 			return fmt.Errorf("head: %w", err)
 		}
@@ -349,7 +350,7 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 		if !ok {
 			return nil
 		}
-		ts, err := g.targets(ctx, base, p.cfg, p.baseInputs)
+		ts, err := g.targets(ctx, base, p.cfg, p.baseInputs, charts)
 		if err != nil {
 			return fmt.Errorf("base: %w", err)
 		}

@@ -225,10 +225,20 @@ func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error
 	if err != nil {
 		return nil, err
 	}
-	return g.targets(ctx, src, cfg, newInputs(src.FS))
+	return g.targets(ctx, src, cfg, newInputs(src.FS), g.chartReading())
 }
 
-func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs) ([]render.Target, error) {
+// chartReading is one reading of the chart cache (engine.Options.ShareCharts)
+// for the discovery calls of one check, or of both sides of one diff.
+func (g *Gate) chartReading() engine.Options {
+	opts := g.opts.Engine
+	opts.Limits = g.opts.Render.Limits
+	return opts.ShareCharts()
+}
+
+// targets discovers the targets of src, reading the chart cache through
+// charts (chartReading).
+func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs, charts engine.Options) ([]render.Target, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -236,8 +246,7 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs
 	if err != nil {
 		return nil, err
 	}
-	// One reading of the chart cache serves the whole discovery.
-	engineOpts := g.engineOptions(src, cfg).ShareCharts()
+	engineOpts := g.engineOptions(src, cfg).WithChartsOf(charts)
 	targets, err := g.discover(src, cfg, engineOpts, dirs)
 	if err != nil {
 		return nil, err
@@ -434,7 +443,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 		return nil, err
 	}
 	in := newInputs(src.FS)
-	targets, err := g.targets(ctx, src, cfg, in)
+	targets, err := g.targets(ctx, src, cfg, in, g.chartReading())
 	if err != nil {
 		return nil, err
 	}

@@ -139,9 +139,10 @@ func TestChartCacheCorrupt(t *testing.T) {
 	}
 }
 
-// The discovery calls given one ShareCharts reading parse each index
-// once: an index broken after the first call is not read again, while a
-// call of its own reads it anew.
+// The discovery calls given one ShareCharts reading (directly or through
+// WithChartsOf) parse each index once: an index broken after the first
+// call is not read again, while a call of its own, or of another
+// directory, reads it anew.
 func TestChartCacheShared(t *testing.T) {
 	cache := t.TempDir()
 	charttest.Cache(t, cache)
@@ -171,8 +172,19 @@ func TestChartCacheShared(t *testing.T) {
 	if got := invalid(shared); got != "" {
 		t.Errorf("shared call: invalid %q, want the index parsed before", got)
 	}
+	if got := invalid(engine.Options{ChartCache: cache, RepoURL: "https://example.org/other"}.WithChartsOf(shared)); got != "" {
+		t.Errorf("call with the shared reading: invalid %q, want the index parsed before", got)
+	}
 	if got := invalid(engine.Options{ChartCache: cache}); !strings.Contains(got, "example-index.yaml") {
 		t.Errorf("own call: invalid %q, want the broken index read anew", got)
+	}
+	other := t.TempDir()
+	charttest.Cache(t, other)
+	if err := os.WriteFile(filepath.Join(other, "example-index.yaml"), []byte("{not: [valid"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := invalid(engine.Options{ChartCache: other}.WithChartsOf(shared)); !strings.Contains(got, "example-index.yaml") {
+		t.Errorf("another directory given the shared reading: invalid %q, want its own index read", got)
 	}
 }
 

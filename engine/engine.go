@@ -49,6 +49,16 @@ func (o Options) ShareCharts() Options {
 	return o
 }
 
+// WithChartsOf returns o reading its chart cache through shared's reading
+// (from ShareCharts) when both name the same directory, so that the calls
+// given either share one: a diff's head and base read the cache once.
+func (o Options) WithChartsOf(shared Options) Options {
+	if o.ChartCache == shared.ChartCache {
+		o.charts = shared.charts
+	}
+	return o
+}
+
 // withCharts is o with a chart cache reading of its own unless it has one.
 func (o Options) withCharts() Options {
 	if o.charts == nil {
