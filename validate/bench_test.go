@@ -2,6 +2,9 @@ package validate
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -70,5 +73,35 @@ spec:
 		if f := v.Validate(ctx, objs); len(f) > 0 {
 			b.Fatal(f)
 		}
+	}
+}
+
+// BenchmarkValidateDeployment validates the Deployment of the serve
+// benchmark's AdmissionReview, as `syncgate serve` does for each request.
+func BenchmarkValidateDeployment(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("..", "bench", "serve", "review.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var review struct {
+		Request struct {
+			Object json.RawMessage `json:"object"`
+		} `json:"request"`
+	}
+	if err := json.Unmarshal(data, &review); err != nil {
+		b.Fatal(err)
+	}
+	objs := decodeObjects(b, "review.json", review.Request.Object)
+	v, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if f := v.Validate(ctx, objs); len(f) > 0 {
+		b.Fatal(f)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Validate(ctx, objs)
 	}
 }

@@ -30,7 +30,7 @@ func checkCustom(ctx context.Context, obj *manifest.Object, content map[string]a
 		defaulting.PruneNonNullableNullsWithoutDefaults(content, m.kind.structural)
 		defaulting.Default(content, m.kind.structural)
 	}
-	findings := validateWith(obj, content, sch)
+	findings := sch.validate(obj, content)
 	findings = append(findings, metadataFindings(obj, "")...)
 	if m.kind.structural == nil {
 		return findings
