@@ -1,0 +1,263 @@
+package validate
+
+import (
+	"encoding/json"
+	"io/fs"
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/syncgate/syncgate/manifest"
+)
+
+// TestPrecheckCases compiles small schemas and checks what the pre-check
+// says of values; whenever it says valid, the library must agree.
+func TestPrecheckCases(t *testing.T) {
+	tests := []struct {
+		name   string
+		schema string
+		draft  *jsonschema.Draft
+		value  any
+		want   bool
+	}{
+		{"integer takes a whole float", `{"type":"integer"}`, nil, 3.0, true},
+		{"integer refuses a fraction", `{"type":"integer"}`, nil, 3.5, false},
+		{"integer takes int64", `{"type":"integer"}`, nil, int64(3), true},
+		{"integer takes a json.Number integer", `{"type":"integer"}`, nil, json.Number("12"), true},
+		{"integer is unsure of a json.Number fraction", `{"type":"integer"}`, nil, json.Number("1.5"), false},
+		{"number refuses NaN", `{"type":"number"}`, nil, math.NaN(), false},
+		{"no type still refuses a Go type that is not JSON", `{}`, nil, map[string]string{}, false},
+		{"int-or-string takes a string", `{"type":["integer","string","null"]}`, nil, "80%", true},
+		{"int-or-string refuses a bool", `{"type":["integer","string","null"]}`, nil, true, false},
+		{"enum takes a value", `{"enum":["Always","Never",null]}`, nil, "Never", true},
+		{"enum takes null", `{"enum":["Always",null]}`, nil, nil, true},
+		{"enum refuses another", `{"enum":["Always","Never"]}`, nil, "Sometimes", false},
+		{"enum of numbers is unsure", `{"enum":[1,2]}`, nil, int64(1), false},
+		{"closed object refuses an unknown field", `{"properties":{"a":{}},"additionalProperties":false}`, nil, map[string]any{"b": "x"}, false},
+		{"closed object takes a known field", `{"properties":{"a":{"type":"string"}},"additionalProperties":false}`, nil, map[string]any{"a": "x"}, true},
+		{"property type is checked", `{"properties":{"a":{"type":"string"}}}`, nil, map[string]any{"a": int64(1)}, false},
+		{"additional schema is checked", `{"additionalProperties":{"type":"string"}}`, nil, map[string]any{"a": int64(1)}, false},
+		{"required is missing", `{"required":["a"]}`, nil, map[string]any{"b": "x"}, false},
+		{"required null is present", `{"required":["a"]}`, nil, map[string]any{"a": nil}, true},
+		{"items are checked", `{"items":{"type":"string"}}`, nil, []any{"a", int64(1)}, false},
+		{"ref and its sibling type", `{"$defs":{"s":{"type":["string","null"]}},"properties":{"a":{"$ref":"#/$defs/s","type":"string"}}}`, nil, map[string]any{"a": nil}, false},
+		{"ref is followed", `{"$defs":{"s":{"type":"string"}},"properties":{"a":{"$ref":"#/$defs/s"}}}`, nil, map[string]any{"a": "x"}, true},
+		{"recursive schema", `{"$defs":{"n":{"properties":{"n":{"$ref":"#/$defs/n"}},"additionalProperties":false}},"$ref":"#/$defs/n"}`, nil, map[string]any{"n": map[string]any{"n": map[string]any{}}}, true},
+		{"ref cycle is unsure", `{"$defs":{"a":{"$ref":"#/$defs/b"},"b":{"$ref":"#/$defs/a"}},"$ref":"#/$defs/a"}`, nil, "x", false},
+		{"draft 4 ref hides its siblings: unsure", `{"definitions":{"s":{"type":"string"}},"properties":{"a":{"$ref":"#/definitions/s"}}}`, jsonschema.Draft4, map[string]any{"a": "x"}, false},
+		{"draft 4 items schema", `{"items":{"type":"string"}}`, jsonschema.Draft4, []any{"a"}, true},
+		{"draft 4 items list is unsure", `{"items":[{"type":"string"}]}`, jsonschema.Draft4, []any{"a"}, false},
+		{"pattern matches", `{"pattern":"^a+$"}`, nil, "aaa", true},
+		{"pattern fails", `{"pattern":"^a+$"}`, nil, "ab", false},
+		{"maxLength counts runes", `{"maxLength":2}`, nil, "éé", true},
+		{"minItems", `{"minItems":2}`, nil, []any{"a"}, false},
+		{"maxProperties", `{"maxProperties":1}`, nil, map[string]any{"a": 1.0, "b": 2.0}, false},
+		{"allOf is unsure", `{"allOf":[{"type":"string"}]}`, nil, "x", false},
+		{"minimum is unsure", `{"minimum":1}`, nil, int64(2), false},
+		{"false schema is unsure", `{"properties":{"a":false}}`, nil, map[string]any{"a": "x"}, false},
+		{"true schema", `{"properties":{"a":true}}`, nil, map[string]any{"a": "x"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := jsonschema.UnmarshalJSON(strings.NewReader(tt.schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := jsonschema.NewCompiler()
+			c.DefaultDraft(jsonschema.Draft2020)
+			if tt.draft != nil {
+				c.DefaultDraft(tt.draft)
+			}
+			if err := c.AddResource("mem:///s.json", doc); err != nil {
+				t.Fatal(err)
+			}
+			sch, err := c.Compile("mem:///s.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := newPrecheckCompiler().compile(sch).valid(tt.value, 0)
+			if got != tt.want {
+				t.Errorf("precheck valid = %v, want %v", got, tt.want)
+			}
+			if err := sch.Validate(tt.value); got && err != nil {
+				t.Errorf("precheck says valid, the library: %v", err)
+			}
+		})
+	}
+}
+
+// TestPrecheckKnowsSchemaFields lists every field of the library's
+// compiled schema: one the pre-check has not classified (a new library
+// version) could change verdicts unnoticed.
+func TestPrecheckKnowsSchemaFields(t *testing.T) {
+	known := []string{
+		// judged by the pre-check
+		"Bool", "Ref", "Types", "Enum", "Format", "Required", "Properties", "AdditionalProperties",
+		"Items", "Items2020", "MinLength", "MaxLength", "Pattern", "MinItems", "MaxItems",
+		"MinProperties", "MaxProperties", "DraftVersion",
+		// unsure (understood refuses them)
+		"RecursiveRef", "DynamicRef", "Const", "Not", "AllOf", "AnyOf", "OneOf", "If", "Then", "Else",
+		"PropertyNames", "PatternProperties", "Dependencies", "DependentRequired", "DependentSchemas",
+		"UnevaluatedProperties", "UniqueItems", "Contains", "MinContains", "MaxContains",
+		"AdditionalItems", "PrefixItems", "UnevaluatedItems", "ContentEncoding", "ContentMediaType",
+		"ContentSchema", "Maximum", "Minimum", "ExclusiveMaximum", "ExclusiveMinimum", "MultipleOf",
+		"Extensions",
+		// identity and annotations, no verdict
+		"Location", "ID", "Anchor", "RecursiveAnchor", "DynamicAnchor", "Title", "Description",
+		"Default", "Comment", "ReadOnly", "WriteOnly", "Examples", "Deprecated",
+	}
+	st := reflect.TypeFor[jsonschema.Schema]()
+	for i := range st.NumField() {
+		f := st.Field(i)
+		if f.IsExported() && !slices.Contains(known, f.Name) {
+			t.Errorf("jsonschema.Schema.%s is new: teach the pre-check or refuse it in understood", f.Name)
+		}
+	}
+}
+
+// precheckDirs are the trees whose objects the pre-check is proved on;
+// SYNCGATE_PRECHECK_DIRS adds others (the bench corpus, real trees),
+// separated by the list separator.
+func precheckDirs() []string {
+	dirs := []string{filepath.Join("..", "testdata"), filepath.Join("..", "examples"), "testdata", filepath.Join("..", "bench")}
+	if extra := os.Getenv("SYNCGATE_PRECHECK_DIRS"); extra != "" {
+		dirs = append(dirs, filepath.SplitList(extra)...)
+	}
+	return dirs
+}
+
+// precheckObjects decodes every object of the YAML and JSON files under
+// dirs, and the objects of AdmissionReviews. Files that do not decode
+// (templates, hostile inputs) are skipped.
+func precheckObjects(tb testing.TB, dirs []string) []*manifest.Object {
+	tb.Helper()
+	var objs []*manifest.Object
+	for _, dir := range dirs {
+		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			switch filepath.Ext(path) {
+			case ".yaml", ".yml", ".json":
+			default:
+				return nil
+			}
+			data, err := os.ReadFile(path)
+			if err != nil {
+				return err
+			}
+			docs, err := manifest.Decode(path, data, manifest.Limits{})
+			if err != nil {
+				return nil
+			}
+			for _, doc := range docs {
+				m, ok := doc.Value.(map[string]any)
+				if !ok {
+					continue
+				}
+				origin := manifest.Origin{File: path, Line: doc.Line}
+				if req, ok := m["request"].(map[string]any); ok && m["kind"] == "AdmissionReview" {
+					for _, field := range []string{"object", "oldObject"} {
+						if o, ok := req[field].(map[string]any); ok {
+							objs = append(objs, manifest.NewObject(o, origin))
+						}
+					}
+					continue
+				}
+				objs = append(objs, manifest.NewObject(m, origin))
+			}
+			return nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	return objs
+}
+
+// precheckTarget is a schema and the content it judges, as checkSchema
+// hands them to checker.validate; builtin says the schema is embedded.
+type precheckTarget struct {
+	obj     *manifest.Object
+	checker *checker
+	content map[string]any
+	builtin bool
+}
+
+// precheckTargets pairs each object with its built-in or CRD schema;
+// objects without one are left out.
+func precheckTargets(tb testing.TB, v *Validator, objs []*manifest.Object) []precheckTarget {
+	tb.Helper()
+	rv := v.WithCRDs(objs)
+	rv.CRDFindings()
+	var out []precheckTarget
+	for _, obj := range objs {
+		if obj.APIVersion == "" || obj.Kind == "" {
+			continue
+		}
+		k := gvkOf(obj)
+		content := withoutSOPS(obj.Content)
+		if def := rv.builtins.kinds[k].Definition; def != "" {
+			c, err := rv.builtins.schema(def)
+			if err != nil {
+				tb.Fatalf("%s: %v", def, err)
+			}
+			out = append(out, precheckTarget{obj, c, content, true})
+			continue
+		}
+		m, err := rv.crdKind(k, obj.Origin.Target)
+		if err != nil || m == nil {
+			continue
+		}
+		if c, err := m.set.schema(m.kind); err == nil {
+			out = append(out, precheckTarget{obj, c, decodedAsServer(content, m.kind), false})
+		}
+	}
+	return out
+}
+
+// TestPrecheckNeverValidWhenLibraryInvalid runs the pre-check and the
+// library on every object of the repository's trees: the pre-check may
+// be unsure, never valid where the library is not. On built-in schemas,
+// whose keywords it all understands, it must also find every object the
+// library finds valid, or the fast path would be dead.
+func TestPrecheckNeverValidWhenLibraryInvalid(t *testing.T) {
+	v, err := New(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := precheckObjects(t, precheckDirs())
+	var valid, fast, crdValid, crdFast int
+	for _, tg := range precheckTargets(t, v, objs) {
+		pre := tg.checker.pre.valid(tg.content, 0)
+		libErr := tg.checker.schema.Validate(tg.content)
+		where := tg.obj.Origin.File + ":" + itoa(tg.obj.Origin.Line) + " " + tg.obj.Ref().String()
+		switch {
+		case pre && libErr != nil:
+			t.Errorf("%s: precheck says valid, the library: %v", where, libErr)
+		case libErr != nil:
+		case tg.builtin:
+			valid++
+			if pre {
+				fast++
+			} else {
+				t.Errorf("%s: precheck unsure of a valid object of a built-in kind", where)
+			}
+		default:
+			crdValid++
+			if pre {
+				crdFast++
+			}
+		}
+	}
+	t.Logf("%d objects; built-in kinds: %d valid, %d of them by the precheck; CRD kinds: %d valid, %d by the precheck", len(objs), valid, fast, crdValid, crdFast)
+	if valid == 0 {
+		t.Fatal("no valid object of a built-in kind found")
+	}
+}
