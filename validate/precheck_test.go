@@ -261,3 +261,211 @@ func TestPrecheckNeverValidWhenLibraryInvalid(t *testing.T) {
 		t.Fatal("no valid object of a built-in kind found")
 	}
 }
+
+// step is one step of a path into decoded content: a map key, or a list
+// index when index >= 0.
+type step struct {
+	key   string
+	index int
+}
+
+// contentPaths lists the paths to every value below the root.
+func contentPaths(v any, at []step, out [][]step) [][]step {
+	switch v := v.(type) {
+	case map[string]any:
+		for _, k := range sortedKeys(v) {
+			p := append(slices.Clone(at), step{k, -1})
+			out = contentPaths(v[k], p, append(out, p))
+		}
+	case []any:
+		for i, item := range v {
+			p := append(slices.Clone(at), step{"", i})
+			out = contentPaths(item, p, append(out, p))
+		}
+	}
+	return out
+}
+
+// copyContent copies decoded JSON values deeply; other values are shared.
+func copyContent(v any) any {
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, val := range v {
+			out[k] = copyContent(val)
+		}
+		return out
+	case []any:
+		out := make([]any, len(v))
+		for i, val := range v {
+			out[i] = copyContent(val)
+		}
+		return out
+	}
+	return v
+}
+
+// mutations change the value at one place of an object: another type,
+// an unknown field, a missing field, a value outside an enum, a value
+// that is not JSON. apply returns false when the change does not apply
+// there.
+var mutations = []struct {
+	name  string
+	apply func(parent any, s step) bool
+}{
+	{"string", replaceWith("x")},
+	{"integer", replaceWith(int64(7))},
+	{"fraction", replaceWith(1.5)},
+	{"bool", replaceWith(true)},
+	{"null", replaceWith(nil)},
+	{"object", func(parent any, s step) bool { return set(parent, s, map[string]any{"x": "y"}) }},
+	{"list", func(parent any, s step) bool { return set(parent, s, []any{"x"}) }},
+	{"not JSON", replaceWith(map[string]string{})},
+	{"NaN", replaceWith(math.NaN())},
+	{"unknown field", func(parent any, s step) bool {
+		m, ok := get(parent, s).(map[string]any)
+		if ok {
+			m["zzUnknownField"] = "v"
+		}
+		return ok
+	}},
+	{"missing", func(parent any, s step) bool {
+		m, ok := parent.(map[string]any)
+		if ok {
+			delete(m, s.key)
+		}
+		return ok
+	}},
+	{"outside enum", func(parent any, s step) bool {
+		str, ok := get(parent, s).(string)
+		return ok && set(parent, s, str+"Bogus")
+	}},
+}
+
+func replaceWith(v any) func(any, step) bool {
+	return func(parent any, s step) bool { return set(parent, s, v) }
+}
+
+func get(parent any, s step) any {
+	if l, ok := parent.([]any); ok {
+		return l[s.index]
+	}
+	return parent.(map[string]any)[s.key]
+}
+
+func set(parent any, s step, v any) bool {
+	if l, ok := parent.([]any); ok {
+		l[s.index] = v
+	} else {
+		parent.(map[string]any)[s.key] = v
+	}
+	return true
+}
+
+// mutate returns a copy of content with mutation m applied at path, or
+// nil when it does not apply there.
+func mutate(content map[string]any, path []step, m int) map[string]any {
+	out := copyContent(content).(map[string]any)
+	var parent any = out
+	for _, s := range path[:len(path)-1] {
+		parent = get(parent, s)
+	}
+	if !mutations[m].apply(parent, path[len(path)-1]) {
+		return nil
+	}
+	return out
+}
+
+// checkPrecheck fails when the pre-check says valid and the library not.
+func checkPrecheck(t *testing.T, tg precheckTarget, content map[string]any, what string) {
+	t.Helper()
+	if !tg.checker.pre.valid(content, 0) {
+		return
+	}
+	if err := tg.checker.schema.Validate(content); err != nil {
+		t.Errorf("%s:%d %s, %s: precheck says valid, the library: %v", tg.obj.Origin.File, tg.obj.Origin.Line, tg.obj.Ref(), what, err)
+	}
+}
+
+// validTargets are the objects of dirs valid against their schema.
+func validTargets(tb testing.TB, dirs []string) []precheckTarget {
+	tb.Helper()
+	v, err := New(Options{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var out []precheckTarget
+	for _, tg := range precheckTargets(tb, v, precheckObjects(tb, dirs)) {
+		if tg.checker.schema.Validate(tg.content) == nil {
+			out = append(out, tg)
+		}
+	}
+	if len(out) == 0 {
+		tb.Fatal("no valid object")
+	}
+	return out
+}
+
+// maxSweepPaths bounds the places of one object the sweep mutates,
+// spread over the object, so that the sweep stays a unit test.
+const maxSweepPaths = 400
+
+// TestPrecheckMutations makes every mutation at places of every valid
+// object of precheckDirs: the pre-check must never accept what the
+// library refuses.
+func TestPrecheckMutations(t *testing.T) {
+	var n int
+	for _, tg := range validTargets(t, precheckDirs()) {
+		paths := contentPaths(tg.content, nil, nil)
+		limit := maxSweepPaths
+		if testing.Short() {
+			limit = 20
+		}
+		stride := max(1, len(paths)/limit)
+		for i := 0; i < len(paths); i += stride {
+			for m := range mutations {
+				if mutated := mutate(tg.content, paths[i], m); mutated != nil {
+					n++
+					checkPrecheck(t, tg, mutated, mutations[m].name+" at "+fmtPath(paths[i]))
+				}
+			}
+		}
+	}
+	t.Logf("%d mutated objects", n)
+}
+
+func fmtPath(path []step) string {
+	var b strings.Builder
+	for _, s := range path {
+		if s.index >= 0 {
+			b.WriteString("[" + itoa(s.index) + "]")
+		} else {
+			b.WriteString("." + s.key)
+		}
+	}
+	return b.String()
+}
+
+// FuzzPrecheck mutates valid objects at places and with changes the
+// fuzzer picks, several at once: the pre-check must never accept what
+// the library refuses.
+func FuzzPrecheck(f *testing.F) {
+	targets := validTargets(f, []string{corpusDir, filepath.Join("..", "bench", "serve")})
+	for i := range targets {
+		f.Add(uint16(i), []byte{byte(i), byte(i % len(mutations))})
+	}
+	f.Fuzz(func(t *testing.T, which uint16, ops []byte) {
+		tg := targets[int(which)%len(targets)]
+		content := tg.content
+		for i := 0; i+1 < len(ops) && i < 32; i += 2 {
+			paths := contentPaths(content, nil, nil)
+			if len(paths) == 0 {
+				break
+			}
+			if mutated := mutate(content, paths[int(ops[i])%len(paths)], int(ops[i+1])%len(mutations)); mutated != nil {
+				content = mutated
+			}
+		}
+		checkPrecheck(t, tg, content, "fuzzed")
+	})
+}
