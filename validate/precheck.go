@@ -3,6 +3,8 @@ package validate
 import (
 	"encoding/json"
 	"math"
+	"math/big"
+	"slices"
 	"strconv"
 	"unicode/utf8"
 
@@ -29,6 +31,11 @@ type precheck struct {
 	format   *jsonschema.Format
 	pattern  jsonschema.Regexp
 
+	// bounded says numbers must be integers in [lo, hi]: the bounds the
+	// schema sets, as integers. A fraction is left to the library.
+	bounded bool
+	lo, hi  int64
+
 	minLength, maxLength         *int
 	minItems, maxItems           *int
 	minProperties, maxProperties *int
@@ -41,6 +48,9 @@ type precheck struct {
 	additional *precheck
 	items      *precheck
 	ref        *precheck
+	// allOf and anyOf are certainly met when all, or any, of their
+	// schemas certainly are.
+	allOf, anyOf []*precheck
 }
 
 // typeSet is a set of JSON types, as the type keyword names them.
@@ -133,6 +143,10 @@ func (c *precheckCompiler) node(sch *jsonschema.Schema) *precheck {
 			}
 		}
 	}
+	if !p.setBounds(sch) {
+		p.unsure = true
+		return p
+	}
 	p.format, p.pattern = sch.Format, sch.Pattern
 	p.minLength, p.maxLength = sch.MinLength, sch.MaxLength
 	p.minItems, p.maxItems = sch.MinItems, sch.MaxItems
@@ -161,7 +175,61 @@ func (c *precheckCompiler) node(sch *jsonschema.Schema) *precheck {
 	if sch.Ref != nil {
 		p.ref = c.node(sch.Ref)
 	}
+	for _, sub := range sch.AllOf {
+		p.allOf = append(p.allOf, c.node(sub))
+	}
+	for _, sub := range sch.AnyOf {
+		p.anyOf = append(p.anyOf, c.node(sub))
+	}
 	return p
+}
+
+// setBounds turns minimum, maximum and their exclusive forms into the
+// integers a number must lie between; false when one does not fit in an
+// int64.
+func (p *precheck) setBounds(sch *jsonschema.Schema) bool {
+	p.lo, p.hi = math.MinInt64, math.MaxInt64
+	for _, b := range []struct {
+		bound     *big.Rat
+		upper     bool
+		exclusive bool
+	}{{sch.Minimum, false, false}, {sch.ExclusiveMinimum, false, true}, {sch.Maximum, true, false}, {sch.ExclusiveMaximum, true, true}} {
+		if b.bound == nil {
+			continue
+		}
+		p.bounded = true
+		floor, ceil, ok := floorCeil(b.bound)
+		switch {
+		case !ok:
+			return false
+		case !b.upper && !b.exclusive:
+			p.lo = max(p.lo, ceil)
+		case !b.upper && floor < math.MaxInt64:
+			p.lo = max(p.lo, floor+1)
+		case b.upper && !b.exclusive:
+			p.hi = min(p.hi, floor)
+		case b.upper && ceil > math.MinInt64:
+			p.hi = min(p.hi, ceil-1)
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// floorCeil returns the integers around r; false when they do not fit in
+// an int64.
+func floorCeil(r *big.Rat) (floor, ceil int64, ok bool) {
+	// Euclidean division by the positive denominator rounds down.
+	q, m := new(big.Int).DivMod(r.Num(), r.Denom(), new(big.Int))
+	c := new(big.Int).Set(q)
+	if m.Sign() != 0 {
+		c.Add(c, big.NewInt(1))
+	}
+	if !q.IsInt64() || !c.IsInt64() {
+		return 0, 0, false
+	}
+	return q.Int64(), c.Int64(), true
 }
 
 // understood reports whether a schema uses only the keywords the
@@ -176,7 +244,7 @@ func understood(s *jsonschema.Schema) bool {
 	case s.Ref != nil && s.DraftVersion < 2019:
 		return false
 	case s.RecursiveRef != nil, s.DynamicRef != nil, s.Const != nil, s.Not != nil,
-		s.AllOf != nil, s.AnyOf != nil, s.OneOf != nil, s.If != nil, s.Then != nil, s.Else != nil:
+		s.OneOf != nil, s.If != nil, s.Then != nil, s.Else != nil:
 		return false
 	case s.PropertyNames != nil, s.PatternProperties != nil, s.Dependencies != nil,
 		s.DependentRequired != nil, s.DependentSchemas != nil, s.UnevaluatedProperties != nil:
@@ -186,7 +254,7 @@ func understood(s *jsonschema.Schema) bool {
 		return false
 	case s.ContentEncoding != nil, s.ContentMediaType != nil, s.ContentSchema != nil:
 		return false
-	case s.Maximum != nil, s.Minimum != nil, s.ExclusiveMaximum != nil, s.ExclusiveMinimum != nil, s.MultipleOf != nil:
+	case s.MultipleOf != nil:
 		return false
 	case len(s.Extensions) > 0:
 		return false
@@ -219,6 +287,17 @@ func (p *precheck) valid(v any, depth int) bool {
 	if p.ref != nil && !p.ref.valid(v, depth) {
 		return false
 	}
+	for _, sub := range p.allOf {
+		if !sub.valid(v, depth) {
+			return false
+		}
+	}
+	if len(p.anyOf) > 0 && !slices.ContainsFunc(p.anyOf, func(sub *precheck) bool { return sub.valid(v, depth) }) {
+		return false
+	}
+	if p.bounded && t == typeNumber && !p.inBounds(v) {
+		return false
+	}
 	switch v := v.(type) {
 	case map[string]any:
 		return p.validObject(v, depth)
@@ -228,6 +307,53 @@ func (p *precheck) valid(v any, depth int) bool {
 		return p.validString(v)
 	}
 	return true
+}
+
+func (p *precheck) inBounds(v any) bool {
+	n, ok := exactInt(v)
+	return ok && n >= p.lo && n <= p.hi
+}
+
+// exactInt returns an integer number as an int64; false for a fraction,
+// a json.Number, or a number too large to read exactly. A float below
+// 2^53 with no fraction prints as its integer, which is the number the
+// library compares.
+func exactInt(v any) (int64, bool) {
+	switch v := v.(type) {
+	case int:
+		return int64(v), true
+	case int8:
+		return int64(v), true
+	case int16:
+		return int64(v), true
+	case int32:
+		return int64(v), true
+	case int64:
+		return v, true
+	case uint8:
+		return int64(v), true
+	case uint16:
+		return int64(v), true
+	case uint32:
+		return int64(v), true
+	case uint:
+		return int64(v), v <= math.MaxInt64
+	case uint64:
+		return int64(v), v <= math.MaxInt64
+	case float32:
+		return exactFloat(float64(v))
+	case float64:
+		return exactFloat(v)
+	}
+	return 0, false
+}
+
+func exactFloat(f float64) (int64, bool) {
+	const limit = 1 << 53
+	if f != math.Trunc(f) || f <= -limit || f >= limit {
+		return 0, false
+	}
+	return int64(f), true
 }
 
 func (p *precheck) inEnum(v any) bool {

@@ -58,8 +58,25 @@ func TestPrecheckCases(t *testing.T) {
 		{"maxLength counts runes", `{"maxLength":2}`, nil, "éé", true},
 		{"minItems", `{"minItems":2}`, nil, []any{"a"}, false},
 		{"maxProperties", `{"maxProperties":1}`, nil, map[string]any{"a": 1.0, "b": 2.0}, false},
-		{"allOf is unsure", `{"allOf":[{"type":"string"}]}`, nil, "x", false},
-		{"minimum is unsure", `{"minimum":1}`, nil, int64(2), false},
+		{"minimum", `{"minimum":1}`, nil, int64(2), true},
+		{"below minimum", `{"minimum":1}`, nil, int64(0), false},
+		{"fractional minimum", `{"minimum":1.5}`, nil, int64(1), false},
+		{"above fractional minimum", `{"minimum":1.5}`, nil, 2.0, true},
+		{"exclusive minimum", `{"exclusiveMinimum":1}`, nil, int64(1), false},
+		{"maximum", `{"maximum":10}`, nil, int64(10), true},
+		{"above maximum", `{"maximum":10}`, nil, 10.5, false},
+		{"exclusive maximum", `{"exclusiveMaximum":10}`, nil, int64(10), false},
+		{"fractional exclusive maximum", `{"exclusiveMaximum":-0.5}`, nil, int64(-1), true},
+		{"bound is unsure of a fraction", `{"minimum":0}`, nil, 0.25, false},
+		{"bound is unsure of a huge float", `{"minimum":0}`, nil, 1e300, false},
+		{"huge bound is unsure", `{"maximum":1e30}`, nil, int64(1), false},
+		{"bounds ignore strings", `{"minimum":5}`, nil, "x", true},
+		{"multipleOf is unsure", `{"multipleOf":2}`, nil, int64(4), false},
+		{"allOf", `{"allOf":[{"type":"string"},{"maxLength":3}]}`, nil, "abc", true},
+		{"allOf fails one", `{"allOf":[{"type":"string"},{"maxLength":3}]}`, nil, "abcd", false},
+		{"anyOf", `{"anyOf":[{"type":"integer"},{"type":"string"}]}`, nil, "x", true},
+		{"anyOf fails all", `{"anyOf":[{"type":"integer"},{"type":"string"}]}`, nil, true, false},
+		{"oneOf is unsure", `{"oneOf":[{"type":"string"}]}`, nil, "x", false},
 		{"false schema is unsure", `{"properties":{"a":false}}`, nil, map[string]any{"a": "x"}, false},
 		{"true schema", `{"properties":{"a":true}}`, nil, map[string]any{"a": "x"}, true},
 	}
@@ -100,13 +117,14 @@ func TestPrecheckKnowsSchemaFields(t *testing.T) {
 		// judged by the pre-check
 		"Bool", "Ref", "Types", "Enum", "Format", "Required", "Properties", "AdditionalProperties",
 		"Items", "Items2020", "MinLength", "MaxLength", "Pattern", "MinItems", "MaxItems",
-		"MinProperties", "MaxProperties", "DraftVersion",
+		"MinProperties", "MaxProperties", "DraftVersion", "AllOf", "AnyOf",
+		"Maximum", "Minimum", "ExclusiveMaximum", "ExclusiveMinimum",
 		// unsure (understood refuses them)
-		"RecursiveRef", "DynamicRef", "Const", "Not", "AllOf", "AnyOf", "OneOf", "If", "Then", "Else",
+		"RecursiveRef", "DynamicRef", "Const", "Not", "OneOf", "If", "Then", "Else",
 		"PropertyNames", "PatternProperties", "Dependencies", "DependentRequired", "DependentSchemas",
 		"UnevaluatedProperties", "UniqueItems", "Contains", "MinContains", "MaxContains",
 		"AdditionalItems", "PrefixItems", "UnevaluatedItems", "ContentEncoding", "ContentMediaType",
-		"ContentSchema", "Maximum", "Minimum", "ExclusiveMaximum", "ExclusiveMinimum", "MultipleOf",
+		"ContentSchema", "MultipleOf",
 		"Extensions",
 		// identity and annotations, no verdict
 		"Location", "ID", "Anchor", "RecursiveAnchor", "DynamicAnchor", "Title", "Description",
@@ -306,7 +324,7 @@ func copyContent(v any) any {
 }
 
 // mutations change the value at one place of an object: another type,
-// an unknown field, a missing field, a value outside an enum, a value
+// a number outside bounds, a long string, an unknown field, a missing field, a value outside an enum, a value
 // that is not JSON. apply returns false when the change does not apply
 // there.
 var mutations = []struct {
@@ -316,6 +334,10 @@ var mutations = []struct {
 	{"string", replaceWith("x")},
 	{"integer", replaceWith(int64(7))},
 	{"fraction", replaceWith(1.5)},
+	{"negative", replaceWith(int64(-1))},
+	{"zero", replaceWith(0.0)},
+	{"large", replaceWith(int64(1) << 40)},
+	{"long string", replaceWith(strings.Repeat("x", 300))},
 	{"bool", replaceWith(true)},
 	{"null", replaceWith(nil)},
 	{"object", func(parent any, s step) bool { return set(parent, s, map[string]any{"x": "y"}) }},
