@@ -27,6 +27,10 @@ type node struct {
 	ListMapKeys          []string         `json:"x-kubernetes-list-map-keys"`
 
 	additional *node // AdditionalProperties when it is a schema
+	// relevant says the walk has work at or below the node, its
+	// reference's definition included: a quantity or a keyed list. Most
+	// of an object (labels, images, commands) has none.
+	relevant bool
 }
 
 // nodes decodes definitions for the walk on first use.
@@ -34,11 +38,20 @@ type nodes struct {
 	raw map[string]json.RawMessage
 	mu  sync.Mutex
 	dec map[string]*node
+	// loading are the definitions being marked: one that refers back to
+	// itself counts as relevant, as it may be.
+	loading map[string]bool
 }
 
 func (n *nodes) get(name string) *node {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	return n.load(name)
+}
+
+// load decodes a definition and marks it, loading the definitions it
+// refers to.
+func (n *nodes) load(name string) *node {
 	if d, ok := n.dec[name]; ok {
 		return d
 	}
@@ -52,7 +65,41 @@ func (n *nodes) get(name string) *node {
 		}
 	}
 	n.dec[name] = d
+	if d != nil {
+		if n.loading == nil {
+			n.loading = map[string]bool{}
+		}
+		n.loading[name] = true
+		n.mark(d)
+		delete(n.loading, name)
+	}
 	return d
+}
+
+// mark sets relevant throughout nd and returns nd's.
+func (n *nodes) mark(nd *node) bool {
+	r := nd.ListType == "map" && len(nd.ListMapKeys) > 0
+	if nd.Ref != "" {
+		def := strings.TrimPrefix(nd.Ref, "#/definitions/")
+		if def == quantityDef || n.loading[def] {
+			r = true
+		} else if d := n.load(def); d != nil && d.relevant {
+			r = true
+		}
+	}
+	for _, p := range nd.Properties {
+		if p != nil && n.mark(p) {
+			r = true
+		}
+	}
+	if nd.additional != nil && n.mark(nd.additional) {
+		r = true
+	}
+	if nd.Items != nil && n.mark(nd.Items) {
+		r = true
+	}
+	nd.relevant = r
+	return r
 }
 
 // prepare decodes additionalProperties schemas throughout the node.
@@ -121,22 +168,27 @@ func (w *walker) visit(value any, nd *node, owner, key string) {
 		}
 		nd = w.nodes.get(def)
 	}
-	if nd == nil || value == nil {
+	if nd == nil || value == nil || !nd.relevant {
 		return
 	}
 	switch v := value.(type) {
 	case map[string]any:
 		for k, child := range v {
-			w.at = append(w.at, manifest.FieldStep{Key: k, Index: -1})
-			if p, ok := nd.Properties[k]; ok {
-				w.visit(child, p, def, k)
-			} else if nd.additional != nil {
-				w.visit(child, nd.additional, "", "")
+			p, ok := nd.Properties[k]
+			owner, key := def, k
+			if !ok {
+				p, owner, key = nd.additional, "", ""
 			}
+			if p == nil || !p.relevant {
+				continue
+			}
+			w.at = append(w.at, manifest.FieldStep{Key: k, Index: -1})
+			w.visit(child, p, owner, key)
 			w.at = w.at[:len(w.at)-1]
 		}
 	case []any:
-		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 {
+		// One item cannot repeat a key.
+		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 && len(v) > 1 {
 			rule, special := "", false
 			if key != "" {
 				rule, special = duplicateRules[owner+"."+key]
@@ -148,7 +200,7 @@ func (w *walker) visit(value any, nd *node, owner, key string) {
 				w.duplicates(v, nd.ListMapKeys, rule)
 			}
 		}
-		if nd.Items != nil {
+		if nd.Items != nil && nd.Items.relevant {
 			for i, item := range v {
 				w.at = append(w.at, manifest.FieldStep{Index: i})
 				w.visit(item, nd.Items, "", "")
