@@ -27,6 +27,10 @@ type node struct {
 	ListMapKeys          []string         `json:"x-kubernetes-list-map-keys"`
 
 	additional *node // AdditionalProperties when it is a schema
+	// refDef is the definition Ref names, and target that definition,
+	// resolved when the node is marked, so that the walk takes no lock.
+	refDef string
+	target *node
 	// relevant says the walk has work at or below the node, its
 	// reference's definition included: a quantity or a keyed list. Most
 	// of an object (labels, images, commands) has none.
@@ -80,10 +84,11 @@ func (n *nodes) load(name string) *node {
 func (n *nodes) mark(nd *node) bool {
 	r := nd.ListType == "map" && len(nd.ListMapKeys) > 0
 	if nd.Ref != "" {
-		def := strings.TrimPrefix(nd.Ref, "#/definitions/")
-		if def == quantityDef || n.loading[def] {
-			r = true
-		} else if d := n.load(def); d != nil && d.relevant {
+		nd.refDef = strings.TrimPrefix(nd.Ref, "#/definitions/")
+		if nd.refDef != quantityDef {
+			nd.target = n.load(nd.refDef)
+		}
+		if nd.refDef == quantityDef || n.loading[nd.refDef] || nd.target != nil && nd.target.relevant {
 			r = true
 		}
 	}
@@ -125,14 +130,13 @@ func (nd *node) prepare() {
 // walk runs the semantic checks the schema locates, quantities and
 // list-map keys, over a built-in object.
 func (b *builtins) walk(obj *manifest.Object, def string) []manifest.Finding {
-	w := walker{obj: obj, nodes: b.nodes}
+	w := walker{obj: obj}
 	w.visit(obj.Content, b.nodes.get(def), "", "")
 	return w.findings
 }
 
 type walker struct {
 	obj      *manifest.Object
-	nodes    *nodes
 	findings []manifest.Finding
 	// at is the path to the value visited: joined into a field only for
 	// a finding, as most values have none.
@@ -161,12 +165,12 @@ func (w *walker) field() string {
 func (w *walker) visit(value any, nd *node, owner, key string) {
 	def := ""
 	for nd != nil && nd.Ref != "" {
-		def = strings.TrimPrefix(nd.Ref, "#/definitions/")
+		def = nd.refDef
 		if def == quantityDef {
 			w.quantity(value)
 			return
 		}
-		nd = w.nodes.get(def)
+		nd = nd.target
 	}
 	if nd == nil || value == nil || !nd.relevant {
 		return
