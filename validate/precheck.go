@@ -91,26 +91,54 @@ func newPrecheckCompiler() *precheckCompiler {
 func (c *precheckCompiler) compile(sch *jsonschema.Schema) *precheck {
 	c.fresh = c.fresh[:0]
 	root := c.node(sch)
-	// A chain of $refs that comes back to itself never reaches a value:
-	// the library reports it, the pre-check must not loop on it. Only new
-	// pre-checks are marked: the others are in use.
-	for _, p := range c.fresh {
-		if refCycle(p) {
-			p.unsure = true
-		}
-	}
+	c.breakCycles()
 	return root
 }
 
-func refCycle(p *precheck) bool {
-	seen := map[*precheck]bool{}
-	for ; p != nil; p = p.ref {
-		if seen[p] {
-			return true
-		}
-		seen[p] = true
+// breakCycles makes a pre-check of every cycle of $ref, allOf and anyOf
+// among the new ones unsure. Such a cycle applies schemas to the same
+// value over and over: the library reports it, the pre-check must not
+// loop on it. A depth-first search finds an edge back into every cycle;
+// its target is marked. The older pre-checks are in use, and their
+// cycles were broken when they were new.
+func (c *precheckCompiler) breakCycles() {
+	const (
+		unseen = iota
+		open
+		closed
+	)
+	state := make(map[*precheck]int, len(c.fresh))
+	for _, p := range c.fresh {
+		state[p] = unseen
 	}
-	return false
+	var visit func(p *precheck)
+	visit = func(p *precheck) {
+		state[p] = open
+		for _, q := range p.sameValue() {
+			switch st, isNew := state[q]; {
+			case !isNew:
+			case st == open:
+				q.unsure = true
+			case st == unseen:
+				visit(q)
+			}
+		}
+		state[p] = closed
+	}
+	for _, p := range c.fresh {
+		if state[p] == unseen {
+			visit(p)
+		}
+	}
+}
+
+// sameValue lists the pre-checks p applies to the value it judges.
+func (p *precheck) sameValue() []*precheck {
+	out := slices.Concat(p.allOf, p.anyOf)
+	if p.ref != nil {
+		out = append(out, p.ref)
+	}
+	return out
 }
 
 func (c *precheckCompiler) node(sch *jsonschema.Schema) *precheck {
