@@ -2,6 +2,9 @@ package validate
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -71,4 +74,71 @@ spec:
 			b.Fatal(f)
 		}
 	}
+}
+
+// reviewObjects decodes the Deployment of the serve benchmark's
+// AdmissionReview.
+func reviewObjects(b *testing.B) []*manifest.Object {
+	data, err := os.ReadFile(filepath.Join("..", "bench", "serve", "review.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var review struct {
+		Request struct {
+			Object json.RawMessage `json:"object"`
+		} `json:"request"`
+	}
+	if err := json.Unmarshal(data, &review); err != nil {
+		b.Fatal(err)
+	}
+	return decodeObjects(b, "review.json", review.Request.Object)
+}
+
+// BenchmarkValidateDeployment validates the Deployment of the serve
+// benchmark's AdmissionReview, as `syncgate serve` does for each request.
+func BenchmarkValidateDeployment(b *testing.B) {
+	objs := reviewObjects(b)
+	v, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if f := v.Validate(ctx, objs); len(f) > 0 {
+		b.Fatal(f)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		v.Validate(ctx, objs)
+	}
+}
+
+// BenchmarkSchemaDeployment is the schema check alone of the serve
+// benchmark's Deployment: the library's validation, and the checker's,
+// which runs the pre-check and the library only when it is unsure.
+func BenchmarkSchemaDeployment(b *testing.B) {
+	obj := reviewObjects(b)[0]
+	v, err := New(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, err := v.builtins.schema(v.builtins.kinds[gvkOf(obj)].Definition)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("library", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := c.schema.Validate(obj.Content); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("checker", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if f := c.validate(obj, obj.Content); len(f) > 0 {
+				b.Fatal(f)
+			}
+		}
+	})
 }

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/validate/internal/builtin"
 )
@@ -63,7 +61,7 @@ func loadBuiltins(version string) (*builtins, error) {
 }
 
 // schema returns the compiled schema of a definition.
-func (b *builtins) schema(def string) (*jsonschema.Schema, error) {
+func (b *builtins) schema(def string) (*checker, error) {
 	return b.cache.get(defURL(def), nil)
 }
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
 	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	crdvalidation "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/validation"
@@ -172,7 +171,7 @@ func decodeCRD(obj *manifest.Object) (*apiextensionsv1.CustomResourceDefinition,
 }
 
 // schema returns the compiled JSON schema of a kind.
-func (s *crdSet) schema(k *crdKind) (*jsonschema.Schema, error) {
+func (s *crdSet) schema(k *crdKind) (*checker, error) {
 	return s.cache.get(k.url, k.doc)
 }
 

@@ -22,15 +22,8 @@ func checkCustom(ctx context.Context, obj *manifest.Object, content map[string]a
 	if err != nil {
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("schema of CRD %s: %v", m.kind.crd, err))}
 	}
-	if m.kind.structural != nil {
-		// The server drops nulls its schema does not allow and applies the
-		// schema's defaults while it decodes, before any check; do the
-		// same on a copy.
-		content = runtime.DeepCopyJSON(content)
-		defaulting.PruneNonNullableNullsWithoutDefaults(content, m.kind.structural)
-		defaulting.Default(content, m.kind.structural)
-	}
-	findings := validateWith(obj, content, sch)
+	content = decodedAsServer(content, m.kind)
+	findings := sch.validate(obj, content)
 	findings = append(findings, metadataFindings(obj, "")...)
 	if m.kind.structural == nil {
 		return findings
@@ -48,6 +41,19 @@ func checkCustom(ctx context.Context, obj *manifest.Object, content map[string]a
 		findings = append(findings, finding(obj, RuleCEL, fieldOf(e.Field), fieldErrorMessage(e)))
 	}
 	return findings
+}
+
+// decodedAsServer returns content as the server sees it once decoded: it
+// drops the nulls the kind's schema does not allow and applies the
+// schema's defaults, before any check. It changes a copy.
+func decodedAsServer(content map[string]any, k *crdKind) map[string]any {
+	if k.structural == nil {
+		return content
+	}
+	content = runtime.DeepCopyJSON(content)
+	defaulting.PruneNonNullableNullsWithoutDefaults(content, k.structural)
+	defaulting.Default(content, k.structural)
+	return content
 }
 
 func hasRule(findings []manifest.Finding, rules ...string) bool {

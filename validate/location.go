@@ -29,8 +29,8 @@ type locations struct {
 }
 
 type locationSchema struct {
-	schema *jsonschema.Schema // nil: no location has one
-	err    error
+	checker *checker // nil: no location has one
+	err     error
 }
 
 func newLocations(opts Options, version string) (*locations, error) {
@@ -78,21 +78,21 @@ func kubeconformVersion(v string) string {
 
 // schema returns the schema of a kind from the first location that has
 // it, or nil.
-func (l *locations) schema(k gvk) (*jsonschema.Schema, error) {
+func (l *locations) schema(k gvk) (*checker, error) {
 	if len(l.regs) == 0 {
 		return nil, nil
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if s, ok := l.compiled[k]; ok {
-		return s.schema, s.err
+		return s.checker, s.err
 	}
 	sch, err := l.find(k)
 	l.compiled[k] = locationSchema{sch, err}
 	return sch, err
 }
 
-func (l *locations) find(k gvk) (*jsonschema.Schema, error) {
+func (l *locations) find(k gvk) (*checker, error) {
 	for i, reg := range l.regs {
 		url, doc, err := reg.DownloadSchema(k.kind, k.apiVersion(), l.version)
 		var notFound *loader.NotFoundError
@@ -115,7 +115,7 @@ func (l *locations) find(k gvk) (*jsonschema.Schema, error) {
 		if err != nil {
 			return nil, fmt.Errorf("schema %s: %w", url, err)
 		}
-		return sch, nil
+		return &checker{sch, newPrecheckCompiler().compile(sch)}, nil
 	}
 	return nil, nil
 }

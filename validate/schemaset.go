@@ -9,6 +9,8 @@ import (
 	"sync"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/syncgate/syncgate/manifest"
 )
 
 // objectMetaDef is the definition every object's metadata is checked
@@ -94,34 +96,57 @@ func (d *definitions) compiler() *jsonschema.Compiler {
 	return c
 }
 
-// schemaCache compiles schemas from one compiler once each. The compiler
-// is not safe for concurrent use; the compiled schemas are.
+// checker is a compiled schema with its pre-check.
+type checker struct {
+	schema *jsonschema.Schema
+	pre    *precheck
+}
+
+// validate runs the schema on content; the library runs only when the
+// pre-check is unsure, so that every finding is the library's.
+func (c *checker) validate(obj *manifest.Object, content map[string]any) []manifest.Finding {
+	if c.pre.valid(content, 0) {
+		return nil
+	}
+	if err := c.schema.Validate(content); err != nil {
+		return schemaFindings(obj, content, err)
+	}
+	return nil
+}
+
+// schemaCache compiles schemas from one compiler once each. The compilers
+// are not safe for concurrent use; the compiled schemas are.
 type schemaCache struct {
 	mu       sync.Mutex
 	compiler *jsonschema.Compiler
+	pre      *precheckCompiler
 	compiled map[string]compiled
 }
 
 type compiled struct {
-	schema *jsonschema.Schema
-	err    error
+	checker *checker
+	err     error
 }
 
 func newSchemaCache(c *jsonschema.Compiler) *schemaCache {
-	return &schemaCache{compiler: c, compiled: map[string]compiled{}}
+	return &schemaCache{compiler: c, pre: newPrecheckCompiler(), compiled: map[string]compiled{}}
 }
 
 // get returns the schema at url, compiled on first use. doc, when not
 // nil, is the document to add at url first; else the compiler loads it.
-func (s *schemaCache) get(url string, doc any) (*jsonschema.Schema, error) {
+func (s *schemaCache) get(url string, doc any) (*checker, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c, ok := s.compiled[url]; ok {
-		return c.schema, c.err
+		return c.checker, c.err
 	}
-	sch, err := s.compile(url, doc)
-	s.compiled[url] = compiled{sch, err}
-	return sch, err
+	var c compiled
+	var sch *jsonschema.Schema
+	if sch, c.err = s.compile(url, doc); c.err == nil {
+		c.checker = &checker{sch, s.pre.compile(sch)}
+	}
+	s.compiled[url] = c
+	return c.checker, c.err
 }
 
 // assertFormats makes the compiler check the server-checked formats of

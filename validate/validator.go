@@ -9,8 +9,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -191,7 +189,7 @@ func (v *Validator) checkSchema(ctx context.Context, obj *manifest.Object, k gvk
 	case err != nil:
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", err.Error())}
 	case sch != nil:
-		return append(validateWith(obj, content, sch), metadataFindings(obj, v.KubernetesVersion())...)
+		return append(sch.validate(obj, content), metadataFindings(obj, v.KubernetesVersion())...)
 	}
 	if f, ok := v.builtins.unknownKindFinding(obj, k); ok {
 		return []manifest.Finding{f}
@@ -274,18 +272,10 @@ func (v *Validator) checkBuiltin(obj *manifest.Object, content map[string]any, d
 	if err != nil {
 		return []manifest.Finding{finding(obj, RuleSchemaError, "", fmt.Sprintf("embedded schema %s: %v", def, err))}
 	}
-	findings := validateWith(obj, content, sch)
+	findings := sch.validate(obj, content)
 	findings = append(findings, metadataFindings(obj, v.KubernetesVersion())...)
 	findings = append(findings, v.builtins.walk(obj, def)...)
 	return findings
-}
-
-// validateWith runs a compiled schema on content.
-func validateWith(obj *manifest.Object, content map[string]any, sch *jsonschema.Schema) []manifest.Finding {
-	if err := sch.Validate(content); err != nil {
-		return schemaFindings(obj, content, err)
-	}
-	return nil
 }
 
 // identityFindings reports an object without apiVersion or kind: nothing

@@ -27,6 +27,14 @@ type node struct {
 	ListMapKeys          []string         `json:"x-kubernetes-list-map-keys"`
 
 	additional *node // AdditionalProperties when it is a schema
+	// refDef is the definition Ref names, and target that definition,
+	// resolved when the node is marked, so that the walk takes no lock.
+	refDef string
+	target *node
+	// relevant says the walk has work at or below the node, its
+	// reference's definition included: a quantity or a keyed list. Most
+	// of an object (labels, images, commands) has none.
+	relevant bool
 }
 
 // nodes decodes definitions for the walk on first use.
@@ -34,11 +42,20 @@ type nodes struct {
 	raw map[string]json.RawMessage
 	mu  sync.Mutex
 	dec map[string]*node
+	// loading are the definitions being marked: one that refers back to
+	// itself counts as relevant, as it may be.
+	loading map[string]bool
 }
 
 func (n *nodes) get(name string) *node {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	return n.load(name)
+}
+
+// load decodes a definition and marks it, loading the definitions it
+// refers to.
+func (n *nodes) load(name string) *node {
 	if d, ok := n.dec[name]; ok {
 		return d
 	}
@@ -52,7 +69,42 @@ func (n *nodes) get(name string) *node {
 		}
 	}
 	n.dec[name] = d
+	if d != nil {
+		if n.loading == nil {
+			n.loading = map[string]bool{}
+		}
+		n.loading[name] = true
+		n.mark(d)
+		delete(n.loading, name)
+	}
 	return d
+}
+
+// mark sets relevant throughout nd and returns nd's.
+func (n *nodes) mark(nd *node) bool {
+	r := nd.ListType == "map" && len(nd.ListMapKeys) > 0
+	if nd.Ref != "" {
+		nd.refDef = strings.TrimPrefix(nd.Ref, "#/definitions/")
+		if nd.refDef != quantityDef {
+			nd.target = n.load(nd.refDef)
+		}
+		if nd.refDef == quantityDef || n.loading[nd.refDef] || nd.target != nil && nd.target.relevant {
+			r = true
+		}
+	}
+	for _, p := range nd.Properties {
+		if p != nil && n.mark(p) {
+			r = true
+		}
+	}
+	if nd.additional != nil && n.mark(nd.additional) {
+		r = true
+	}
+	if nd.Items != nil && n.mark(nd.Items) {
+		r = true
+	}
+	nd.relevant = r
+	return r
 }
 
 // prepare decodes additionalProperties schemas throughout the node.
@@ -78,14 +130,13 @@ func (nd *node) prepare() {
 // walk runs the semantic checks the schema locates, quantities and
 // list-map keys, over a built-in object.
 func (b *builtins) walk(obj *manifest.Object, def string) []manifest.Finding {
-	w := walker{obj: obj, nodes: b.nodes}
+	w := walker{obj: obj}
 	w.visit(obj.Content, b.nodes.get(def), "", "")
 	return w.findings
 }
 
 type walker struct {
 	obj      *manifest.Object
-	nodes    *nodes
 	findings []manifest.Finding
 	// at is the path to the value visited: joined into a field only for
 	// a finding, as most values have none.
@@ -114,29 +165,34 @@ func (w *walker) field() string {
 func (w *walker) visit(value any, nd *node, owner, key string) {
 	def := ""
 	for nd != nil && nd.Ref != "" {
-		def = strings.TrimPrefix(nd.Ref, "#/definitions/")
+		def = nd.refDef
 		if def == quantityDef {
 			w.quantity(value)
 			return
 		}
-		nd = w.nodes.get(def)
+		nd = nd.target
 	}
-	if nd == nil || value == nil {
+	if nd == nil || value == nil || !nd.relevant {
 		return
 	}
 	switch v := value.(type) {
 	case map[string]any:
 		for k, child := range v {
-			w.at = append(w.at, manifest.FieldStep{Key: k, Index: -1})
-			if p, ok := nd.Properties[k]; ok {
-				w.visit(child, p, def, k)
-			} else if nd.additional != nil {
-				w.visit(child, nd.additional, "", "")
+			p, ok := nd.Properties[k]
+			owner, key := def, k
+			if !ok {
+				p, owner, key = nd.additional, "", ""
 			}
+			if p == nil || !p.relevant {
+				continue
+			}
+			w.at = append(w.at, manifest.FieldStep{Key: k, Index: -1})
+			w.visit(child, p, owner, key)
 			w.at = w.at[:len(w.at)-1]
 		}
 	case []any:
-		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 {
+		// One item cannot repeat a key.
+		if nd.ListType == "map" && len(nd.ListMapKeys) > 0 && len(v) > 1 {
 			rule, special := "", false
 			if key != "" {
 				rule, special = duplicateRules[owner+"."+key]
@@ -148,7 +204,7 @@ func (w *walker) visit(value any, nd *node, owner, key string) {
 				w.duplicates(v, nd.ListMapKeys, rule)
 			}
 		}
-		if nd.Items != nil {
+		if nd.Items != nil && nd.Items.relevant {
 			for i, item := range v {
 				w.at = append(w.at, manifest.FieldStep{Index: i})
 				w.visit(item, nd.Items, "", "")
