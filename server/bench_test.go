@@ -45,6 +45,7 @@ func BenchmarkAdmission(b *testing.B) {
 			}
 			h := srv.Handler()
 			b.ReportAllocs()
+			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					w := httptest.NewRecorder()
