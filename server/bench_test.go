@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +32,8 @@ func BenchmarkAdmission(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			opts := DefaultOptions()
+			// The decision log is written as serve writes it, to stdout.
+			opts.DecisionLog = slog.New(slog.NewJSONHandler(io.Discard, nil))
 			opts.Load = func(ctx context.Context) (*Set, error) {
 				gopts := syncgate.DefaultOptions()
 				gopts.Policy.Dirs, gopts.Policy.Bundled = bc.dirs, bc.bundled
