@@ -62,3 +62,17 @@ func BenchmarkAdmission(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeReview decodes the AdmissionReview of make bench-serve.
+func BenchmarkDecodeReview(b *testing.B) {
+	review, err := os.ReadFile("../bench/serve/review.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeReview(review, manifest.Limits{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package server
 
 import (
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -66,6 +67,7 @@ var jsonObjectSeeds = []string{
 	`{"a":tru}`, `{"a":nul}`, `{"\u0061":1,"a":2}`, `{"a\"b":"c\\d\n\u00e9\ud83d\ude00"}`, `{"a":"\ud800"}`,
 	`{"a":"\x"}`, "{\"a\":\"\t\"}", `{"a":"é"}`, ` { "a" : [ 1 , { } , [ ] ] } `, `{"a":[[[[[[1]]]]]]}`,
 	`{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"a","name":"b"}}`,
+	`{"":{"a":[0,{"b":1,"b":1}]}}`,
 }
 
 // FuzzDecodeJSONObject compares decodeJSONObject with strictJSON and the
@@ -91,6 +93,13 @@ func FuzzDecodeJSONObject(f *testing.F) {
 		}
 		if err == nil && !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: decodeJSONObject gives %#v, strictJSON %#v", text, got, want)
+		}
+		// The first duplicate key is named as strictJSON names it, under
+		// the field.
+		if first, _, _ := strings.Cut(fmt.Sprint(wantErr), "\n"); strings.HasPrefix(first, `duplicate field "`) {
+			if want := strings.Replace(first, `"`, `"o.`, 1); err.Error() != want {
+				t.Fatalf("%q: decodeJSONObject: %v, want %s", text, err, want)
+			}
 		}
 	})
 }

@@ -57,8 +57,14 @@ type jsonDecoder struct {
 	pos  int
 	// path holds the keys and indexes down to the value being read, for
 	// the error about a duplicate key.
-	path    []string
+	path    []pathStep
 	deepest int
+}
+
+// pathStep is a key, when index is -1, or else an index.
+type pathStep struct {
+	key   string
+	index int
 }
 
 // duplicateError is a key met twice in one object; path is the decoder's
@@ -68,13 +74,14 @@ type duplicateError struct{ key string }
 func (e *duplicateError) Error() string { return "duplicate key " + strconv.Quote(e.key) }
 
 // path names the key as strictJSON does: ".a.b[1].key".
-func (e *duplicateError) path(stack []string) string {
+func (e *duplicateError) path(steps []pathStep) string {
 	var b strings.Builder
-	for _, s := range stack {
-		if !strings.HasPrefix(s, "[") {
-			b.WriteByte('.')
+	for _, s := range steps {
+		if s.index >= 0 {
+			fmt.Fprintf(&b, "[%d]", s.index)
+		} else {
+			b.WriteString("." + s.key)
 		}
-		b.WriteString(s)
 	}
 	return b.String() + "." + e.key
 }
@@ -161,7 +168,7 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 		}
 		d.pos++
 		d.space()
-		d.path = append(d.path, key)
+		d.path = append(d.path, pathStep{key: key, index: -1})
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
@@ -194,7 +201,7 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 	}
 	for {
 		d.space()
-		d.path = append(d.path, "["+strconv.Itoa(len(list))+"]")
+		d.path = append(d.path, pathStep{index: len(list)})
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err
