@@ -2,6 +2,8 @@ package server
 
 import (
 	"context"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +32,8 @@ func BenchmarkAdmission(b *testing.B) {
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			opts := DefaultOptions()
+			// The decision log is written as serve writes it, to stdout.
+			opts.DecisionLog = slog.New(slog.NewJSONHandler(io.Discard, nil))
 			opts.Load = func(ctx context.Context) (*Set, error) {
 				gopts := syncgate.DefaultOptions()
 				gopts.Policy.Dirs, gopts.Policy.Bundled = bc.dirs, bc.bundled
@@ -45,6 +49,7 @@ func BenchmarkAdmission(b *testing.B) {
 			}
 			h := srv.Handler()
 			b.ReportAllocs()
+			b.ResetTimer()
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
 					w := httptest.NewRecorder()
@@ -55,5 +60,19 @@ func BenchmarkAdmission(b *testing.B) {
 				}
 			})
 		})
+	}
+}
+
+// BenchmarkDecodeReview decodes the AdmissionReview of make bench-serve.
+func BenchmarkDecodeReview(b *testing.B) {
+	review, err := os.ReadFile("../bench/serve/review.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := decodeReview(review, manifest.Limits{}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

@@ -27,9 +27,9 @@ type review struct {
 	oldObject *manifest.Object
 }
 
-// wireReview is an AdmissionReview as it arrives: the request's objects
-// are decoded straight into maps, in the one pass over the body, instead
-// of kept raw and parsed again.
+// wireReview is an AdmissionReview as it arrives. The request's objects,
+// most of a review, are kept raw for decodeJSONObject, which decodes them
+// several times faster than the reflective decoder.
 type wireReview struct {
 	metav1.TypeMeta `json:",inline"`
 	Request         *wireRequest `json:"request"`
@@ -37,9 +37,9 @@ type wireReview struct {
 
 type wireRequest struct {
 	admissionv1.AdmissionRequest `json:",inline"`
-	// Object and OldObject shadow the embedded request's raw fields.
-	Object    map[string]any `json:"object"`
-	OldObject map[string]any `json:"oldObject"`
+	// Object and OldObject shadow the embedded request's fields.
+	Object    json.RawMessage `json:"object"`
+	OldObject json.RawMessage `json:"oldObject"`
 }
 
 // decodeReview decodes an AdmissionReview admission.k8s.io/v1 within
@@ -77,16 +77,20 @@ func decodeReview(body []byte, limits manifest.Limits) (*review, error) {
 	return rv, nil
 }
 
-// decodeObject checks one decoded object of a review: no deeper than
-// limits allow, with apiVersion and kind; nil when the review has none.
-// On create the apiserver sends the namespace beside the object, which may
+// decodeObject decodes one object of a review: no deeper than limits
+// allow, with apiVersion and kind; nil when the review has none. On
+// create the apiserver sends the namespace beside the object, which may
 // not name it: checks see the object as it will be stored.
-func decodeObject(field string, content map[string]any, namespace string, limits manifest.Limits) (*manifest.Object, error) {
-	if content == nil {
+func decodeObject(field string, text json.RawMessage, namespace string, limits manifest.Limits) (*manifest.Object, error) {
+	if len(text) == 0 {
 		return nil, nil
 	}
-	if err := checkDepth(content, 0, limits.MaxDepth); err != nil {
-		return nil, fmt.Errorf("AdmissionReview: %s: %w", field, err)
+	content, err := decodeJSONObject(field, text, limits.MaxDepth)
+	if err != nil {
+		return nil, fmt.Errorf("AdmissionReview: %w", err)
+	}
+	if content == nil {
+		return nil, nil
 	}
 	obj := manifest.NewObject(content, manifest.Origin{File: field, Line: 1})
 	if obj.APIVersion == "" || obj.Kind == "" {
@@ -127,29 +131,6 @@ func strictJSON(data []byte, v any) error {
 		return err
 	}
 	return errors.Join(strict...)
-}
-
-// checkDepth refuses a decoded value nested deeper than max maps and
-// lists, counted as the check's decoder counts them.
-func checkDepth(v any, depth, max int) error {
-	if depth > max {
-		return fmt.Errorf("%w: nesting deeper than %d", manifest.ErrLimit, max)
-	}
-	switch x := v.(type) {
-	case map[string]any:
-		for _, item := range x {
-			if err := checkDepth(item, depth+1, max); err != nil {
-				return err
-			}
-		}
-	case []any:
-		for _, item := range x {
-			if err := checkDepth(item, depth+1, max); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // Stream formats /v1/check accepts.

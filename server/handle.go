@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strings"
@@ -68,17 +69,20 @@ func (s *Server) record(o outcome, start time.Time) {
 	if o.reason != "" {
 		s.metrics.rejections.WithLabelValues(o.reason).Inc()
 	}
-	attrs := []any{"endpoint", o.endpoint, "verdict", o.verdict, "durationMs", elapsed.Milliseconds()}
+	// Typed attributes, in one array, spare the boxing and the slice
+	// growth of key-value arguments; the line is the same.
+	attrs := make([]slog.Attr, 0, 11)
+	attrs = append(attrs, slog.String("endpoint", o.endpoint), slog.String("verdict", o.verdict), slog.Int64("durationMs", elapsed.Milliseconds()))
 	if o.endpoint == endpointAdmission {
-		attrs = append(attrs, "uid", o.uid, "kind", o.kind, "namespace", o.namespace, "name", o.name, "dryRun", o.dryRun)
+		attrs = append(attrs, slog.String("uid", o.uid), slog.String("kind", o.kind), slog.String("namespace", o.namespace), slog.String("name", o.name), slog.Bool("dryRun", o.dryRun))
 	} else {
-		attrs = append(attrs, "objects", o.objects)
+		attrs = append(attrs, slog.Int("objects", o.objects))
 	}
 	if o.reason != "" {
-		attrs = append(attrs, "reason", o.reason)
+		attrs = append(attrs, slog.String("reason", o.reason))
 	}
-	attrs = append(attrs, "rules", o.rules)
-	s.decided.Info("decision", attrs...)
+	attrs = append(attrs, slog.Any("rules", o.rules))
+	s.decided.LogAttrs(context.Background(), slog.LevelInfo, "decision", attrs...)
 }
 
 // readBody reads a request body within MaxBody. The error is an

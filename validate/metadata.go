@@ -47,7 +47,7 @@ func nameRule(k gvkKind, version string) apivalidation.ValidateNameFunc {
 	if fn, ok := nameRules[k]; ok {
 		return fn
 	}
-	return apivalidation.NameIsDNSSubdomain
+	return dnsSubdomainName
 }
 
 // cronJobMaxName is the longest CronJob name: the controller appends an
@@ -55,7 +55,7 @@ func nameRule(k gvkKind, version string) apivalidation.ValidateNameFunc {
 const cronJobMaxName = 52
 
 func cronJobName(name string, prefix bool) []string {
-	errs := apivalidation.NameIsDNSSubdomain(name, prefix)
+	errs := dnsSubdomainName(name, prefix)
 	if len(name) > cronJobMaxName {
 		errs = append(errs, fmt.Sprintf("must be no more than %d characters", cronJobMaxName))
 	}
@@ -83,6 +83,7 @@ func metadataFindings(obj *manifest.Object, version string) []manifest.Finding {
 	if generated {
 		meta.Name = generatedName(meta.GenerateName)
 	}
+	skipValid(meta)
 	// Whether the kind is namespaced is the cluster's business; a
 	// namespace, when set, must be valid.
 	errs := apivalidation.ValidateObjectMetaAccessor(meta, meta.Namespace != "", nameFn, field.NewPath("metadata"))
@@ -94,6 +95,22 @@ func metadataFindings(obj *manifest.Object, version string) []manifest.Finding {
 		findings = append(findings, finding(obj, metadataRule(e.Field), e.Field, metadataMessage(e)))
 	}
 	return findings
+}
+
+// skipValid clears the labels, annotations and namespace of meta that
+// are valid, which ValidateObjectMetaAccessor then has no need to check
+// with its regular expressions: it reports nothing about what is absent
+// when, as here, an absent namespace is not required.
+func skipValid(meta *metav1.ObjectMeta) {
+	if validLabels(meta.Labels) {
+		meta.Labels = nil
+	}
+	if validAnnotations(meta.Annotations) {
+		meta.Annotations = nil
+	}
+	if dns1123Label(meta.Namespace) {
+		meta.Namespace = ""
+	}
 }
 
 // generatedName is the name the API server would give an object with only

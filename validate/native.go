@@ -126,6 +126,9 @@ var containerLists = []string{"containers", "initContainers"}
 // dnsLabel reports a name that is not a DNS-1123 label, as the API
 // server's ValidateDNS1123Label does.
 func dnsLabel(name string, p *field.Path) field.ErrorList {
+	if dns1123Label(name) {
+		return nil
+	}
 	var errs field.ErrorList
 	for _, msg := range validation.IsDNS1123Label(name) {
 		errs = append(errs, field.Invalid(p, name, msg))

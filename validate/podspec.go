@@ -29,13 +29,13 @@ func podSpecFindings(obj *manifest.Object, ps podSpec) []manifest.Finding {
 	if h, _ := s["hostname"].(string); h != "" && !(obj.Group() == "apps" && obj.Kind == "StatefulSet") {
 		errs = append(errs, dnsLabel(h, p.Child("hostname"))...)
 	}
-	if sa, _ := s["serviceAccountName"].(string); sa != "" {
+	if sa, _ := s["serviceAccountName"].(string); sa != "" && !dnsSubdomain(sa) {
 		for _, msg := range validation.IsDNS1123Subdomain(sa) {
 			errs = append(errs, field.Invalid(p.Child("serviceAccountName"), sa, msg))
 		}
 	}
 	if raw, ok := s["nodeSelector"].(map[string]any); ok {
-		if sel, ok := stringMap(raw); ok {
+		if sel, ok := stringMap(raw); ok && !validLabels(sel) {
 			errs = append(errs, metav1validation.ValidateLabels(sel, p.Child("nodeSelector"))...)
 		}
 	}
@@ -104,18 +104,19 @@ func tolerations(s map[string]any, p *field.Path) field.ErrorList {
 		op, _ := t.m["operator"].(string)
 		value, _ := t.m["value"].(string)
 		effect, _ := t.m["effect"].(string)
-		if key != "" {
-			errs = append(errs, metav1validation.ValidateLabelName(key, tp.Child("key"))...)
-		} else if op != "Exists" {
+		switch {
+		case key == "" && op != "Exists":
 			errs = append(errs, field.Invalid(tp.Child("operator"), op, "operator must be Exists when `key` is empty, which means \"match all values and all keys\""))
+		case key != "" && !labelKey(key):
+			errs = append(errs, metav1validation.ValidateLabelName(key, tp.Child("key"))...)
 		}
 		if t.m["tolerationSeconds"] != nil && effect != "NoExecute" {
 			errs = append(errs, field.Invalid(tp.Child("effect"), effect, "effect must be 'NoExecute' when `tolerationSeconds` is set"))
 		}
 		switch op {
 		case "", "Equal":
-			if msgs := validation.IsValidLabelValue(value); len(msgs) > 0 {
-				errs = append(errs, field.Invalid(tp.Child("operator"), value, strings.Join(msgs, ";")))
+			if !labelValue(value) {
+				errs = append(errs, field.Invalid(tp.Child("operator"), value, strings.Join(validation.IsValidLabelValue(value), ";")))
 			}
 		case "Exists":
 			if value != "" {

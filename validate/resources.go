@@ -93,8 +93,10 @@ func quantities(v any) map[string]resource.Quantity {
 // ValidateContainerResourceName and ValidateResourceQuantityValue do.
 func containerResource(name string, q resource.Quantity, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
-	for _, msg := range validation.IsQualifiedName(name) {
-		errs = append(errs, field.Invalid(p, name, msg))
+	if !labelKey(name) {
+		for _, msg := range validation.IsQualifiedName(name) {
+			errs = append(errs, field.Invalid(p, name, msg))
+		}
 	}
 	if len(errs) == 0 {
 		switch {
@@ -145,7 +147,7 @@ func extendedResource(name string) bool {
 	if nativeResource(name) || strings.HasPrefix(name, "requests.") {
 		return false
 	}
-	return len(validation.IsQualifiedName("requests."+name)) == 0
+	return labelKey("requests." + name)
 }
 
 // resourceClaims checks a container's resource claims as

@@ -3,7 +3,6 @@ package validate
 import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -36,32 +35,39 @@ func selectorFindings(obj *manifest.Object) []manifest.Finding {
 	if !ok {
 		return nil
 	}
-	var selector labels.Selector
-	if plain {
-		m, ok := stringMap(raw)
-		if !ok || len(m) == 0 {
-			return nil
-		}
-		selector = labels.SelectorFromSet(m)
-	} else {
-		var ls metav1.LabelSelector
-		if runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &ls) != nil {
-			return nil
-		}
-		var err error
-		if selector, err = metav1.LabelSelectorAsSelector(&ls); err != nil || selector.Empty() {
-			return nil
-		}
-	}
 	template := map[string]string{}
 	if m, ok := mapAt(obj.Content, "spec", "template", "metadata", "labels"); ok {
 		if template, ok = stringMap(m); !ok {
 			return nil
 		}
 	}
-	if selector.Matches(labels.Set(template)) {
+	if matches, ok := selectorMatches(raw, plain, template); !ok || matches {
 		return nil
 	}
 	p := field.NewPath("spec", "template", "metadata", "labels")
 	return fieldFindings(obj, RuleSelector, field.ErrorList{field.Invalid(p, template, "`selector` does not match template `labels`")})
+}
+
+// selectorMatches reports whether a selector selects the template's
+// labels; ok is false for an empty selector or one that does not convert.
+func selectorMatches(raw map[string]any, plain bool, template map[string]string) (matches, ok bool) {
+	if plain {
+		m, ok := stringMap(raw)
+		if !ok || len(m) == 0 {
+			return false, false
+		}
+		return labels.SelectorFromSet(m).Matches(labels.Set(template)), true
+	}
+	ls, ok := labelSelectorOf(raw)
+	if !ok || len(ls.MatchLabels)+len(ls.MatchExpressions) == 0 {
+		return false, false
+	}
+	if validSelector(ls) {
+		return selects(ls, template), true
+	}
+	selector, err := metav1.LabelSelectorAsSelector(ls)
+	if err != nil {
+		return false, false
+	}
+	return selector.Matches(labels.Set(template)), true
 }

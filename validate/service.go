@@ -40,7 +40,7 @@ func serviceFindings(obj *manifest.Object) []manifest.Finding {
 	}
 	findings := fieldFindings(obj, RulePort, errs)
 	if raw, ok := spec["selector"].(map[string]any); ok {
-		if selector, ok := stringMap(raw); ok {
+		if selector, ok := stringMap(raw); ok && !validLabels(selector) {
 			labelErrs := metav1validation.ValidateLabels(selector, field.NewPath("spec", "selector"))
 			for _, e := range labelErrs {
 				findings = append(findings, finding(obj, RuleLabel, e.Field, metadataMessage(e)))

@@ -28,12 +28,12 @@ func templateMetaFindings(obj *manifest.Object) []manifest.Finding {
 			continue
 		}
 		p := field.NewPath(shape[0], shape[1:]...)
-		if labels, ok := stringMap(meta["labels"]); ok {
+		if labels, ok := stringMap(meta["labels"]); ok && !validLabels(labels) {
 			for _, e := range metav1validation.ValidateLabels(labels, p.Child("labels")) {
 				findings = append(findings, finding(obj, RuleLabel, e.Field, metadataMessage(e)))
 			}
 		}
-		if annotations, ok := stringMap(meta["annotations"]); ok {
+		if annotations, ok := stringMap(meta["annotations"]); ok && !validAnnotations(annotations) {
 			for _, e := range apivalidation.ValidateAnnotations(annotations, p.Child("annotations")) {
 				findings = append(findings, finding(obj, RuleAnnotation, e.Field, metadataMessage(e)))
 			}

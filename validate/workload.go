@@ -6,7 +6,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -95,17 +94,24 @@ func labelSelector(spec map[string]any, p *field.Path, kind string) field.ErrorL
 	if !ok {
 		return nil
 	}
-	var ls metav1.LabelSelector
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(raw, &ls) != nil {
+	ls, ok := labelSelectorOf(raw)
+	if !ok {
 		return nil // wrong types: the schema's
 	}
 	sp := p.Child("selector")
-	errs := metav1validation.ValidateLabelSelector(&ls, metav1validation.LabelSelectorValidationOptions{}, sp)
-	if kind != "" && len(ls.MatchLabels)+len(ls.MatchExpressions) == 0 {
-		errs = append(errs, field.Invalid(sp, &ls, "empty selector is invalid for "+kind))
+	// A valid selector passes both of the server's checks below.
+	valid := validSelector(ls)
+	var errs field.ErrorList
+	if !valid {
+		errs = metav1validation.ValidateLabelSelector(ls, metav1validation.LabelSelectorValidationOptions{}, sp)
 	}
-	if _, err := metav1.LabelSelectorAsSelector(&ls); err != nil && kind != "" {
-		errs = append(errs, field.Invalid(sp, &ls, "invalid label selector"))
+	if kind != "" && len(ls.MatchLabels)+len(ls.MatchExpressions) == 0 {
+		errs = append(errs, field.Invalid(sp, ls, "empty selector is invalid for "+kind))
+	}
+	if !valid && kind != "" {
+		if _, err := metav1.LabelSelectorAsSelector(ls); err != nil {
+			errs = append(errs, field.Invalid(sp, ls, "invalid label selector"))
+		}
 	}
 	return errs
 }
@@ -113,11 +119,10 @@ func labelSelector(spec map[string]any, p *field.Path, kind string) field.ErrorL
 // selectorValue is a selector as the server prints it in a message.
 func selectorValue(raw any) any {
 	m, _ := raw.(map[string]any)
-	var ls metav1.LabelSelector
-	if runtime.DefaultUnstructuredConverter.FromUnstructured(m, &ls) != nil {
-		return raw
+	if ls, ok := labelSelectorOf(m); ok {
+		return ls
 	}
-	return &ls
+	return raw
 }
 
 // deploymentStrategy checks a Deployment's strategy as
@@ -254,6 +259,9 @@ func disruptionBudgetSpec(spec map[string]any, p *field.Path) field.ErrorList {
 // does. Other types are the schema's to report.
 func intOrPercent(v any, p *field.Path) field.ErrorList {
 	if s, ok := v.(string); ok {
+		if percentString(s) {
+			return nil
+		}
 		var errs field.ErrorList
 		for _, msg := range validation.IsValidPercent(s) {
 			errs = append(errs, field.Invalid(p, s, msg))
@@ -269,7 +277,7 @@ func intOrPercent(v any, p *field.Path) field.ErrorList {
 // percent returns the value of a valid percentage string.
 func percent(v any) (int64, bool) {
 	s, ok := v.(string)
-	if !ok || len(validation.IsValidPercent(s)) > 0 {
+	if !ok || !percentString(s) {
 		return 0, false
 	}
 	n, err := strconv.ParseInt(strings.TrimSuffix(s, "%"), 10, 64)
