@@ -221,6 +221,7 @@ type Objects struct {
 // targets of the whole repository whose inputs hold that file.
 func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error) {
 	src = src.view()
+	defer src.Close()
 	cfg, _, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -429,6 +430,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 		return nil, err
 	}
 	src = src.view()
+	defer src.Close()
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err

@@ -1,0 +1,127 @@
+package fsmemo
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"sync"
+)
+
+// maxDirs bounds the directories one FS keeps open: well within the
+// open-file limit, which Go raises at start, beside what rendering opens.
+// Past it, paths resolve from the root again.
+const maxDirs = 1024
+
+// dirs is root's file system with each directory it reads in opened
+// once. os.Root resolves a path one component at a time, an openat and a
+// close per directory; relative to its directory's handle, a file is one
+// call. A directory handle confines to that directory: whatever it
+// refuses or cannot tell alike (a symbolic link that leaves the
+// directory, a path that is not a directory) is asked of root, so every
+// answer, error included, is the one root gives.
+type dirs struct {
+	root *os.Root
+	top  fs.FS // root.FS()
+
+	mu     sync.Mutex
+	opened map[string]*dirRoot
+	closed bool
+}
+
+// dirRoot is one directory's handle, nil when it has none.
+type dirRoot struct {
+	once sync.Once
+	root *os.Root
+}
+
+func newDirs(root *os.Root) *dirs {
+	return &dirs{root: root, top: root.FS(), opened: map[string]*dirRoot{}}
+}
+
+// in returns the handle of dir, opened from its parent's on first use, or
+// nil when dir has none: it is not a directory, leaves its parent, or the
+// bound is reached.
+func (d *dirs) in(dir string) *os.Root {
+	if dir == "." {
+		return d.root
+	}
+	d.mu.Lock()
+	e, ok := d.opened[dir]
+	if !ok && !d.closed && len(d.opened) < maxDirs {
+		e = &dirRoot{}
+		d.opened[dir] = e
+	}
+	d.mu.Unlock()
+	if e == nil {
+		return nil
+	}
+	e.once.Do(func() {
+		parent := d.in(path.Dir(dir))
+		if parent == nil {
+			parent = d.root
+		}
+		r, err := parent.OpenRoot(path.Base(dir))
+		if err != nil && parent != d.root {
+			// A symbolic link out of the parent may stay inside root.
+			r, err = d.root.OpenRoot(dir)
+		}
+		if err == nil {
+			e.root = r
+		}
+	})
+	return e.root
+}
+
+// do answers f for name: relative to its directory's handle when it has
+// one and that answer is root's too (found, or not there), else from root.
+func do[T any](d *dirs, name string, f func(fsys fs.FS, name string) (T, error)) (T, error) {
+	if name == "." || !fs.ValidPath(name) {
+		return f(d.top, name)
+	}
+	if r := d.in(path.Dir(name)); r != nil && r != d.root {
+		v, err := f(r.FS(), path.Base(name))
+		if err == nil {
+			return v, nil
+		}
+		// Not there is not there from root either; only the name differs.
+		var pe *fs.PathError
+		if errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrNotExist) {
+			pe.Path = name
+			return v, pe
+		}
+	}
+	return f(d.top, name)
+}
+
+func (d *dirs) Open(name string) (fs.File, error) {
+	return do(d, name, fs.FS.Open)
+}
+
+func (d *dirs) Stat(name string) (fs.FileInfo, error) {
+	return do(d, name, fs.Stat)
+}
+
+func (d *dirs) ReadDir(name string) ([]fs.DirEntry, error) {
+	return do(d, name, fs.ReadDir)
+}
+
+func (d *dirs) ReadFile(name string) ([]byte, error) {
+	return do(d, name, fs.ReadFile)
+}
+
+// Close closes the directories' handles, not root, once every other call
+// has returned; later calls resolve from root.
+func (d *dirs) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.closed = true
+	var errs []error
+	for _, e := range d.opened {
+		if e.root != nil {
+			errs = append(errs, e.root.Close())
+		}
+	}
+	d.opened = map[string]*dirRoot{}
+	return errors.Join(errs...)
+}
