@@ -6,6 +6,7 @@ import (
 	"os"
 	"path"
 	"sync"
+	"syscall"
 )
 
 // maxDirs bounds the directories one FS keeps open: well within the
@@ -62,7 +63,7 @@ func (d *dirs) in(dir string) *os.Root {
 			parent = d.root
 		}
 		r, err := parent.OpenRoot(path.Base(dir))
-		if err != nil && parent != d.root {
+		if parent != d.root && mayEscape(err) {
 			// A symbolic link out of the parent may stay inside root.
 			r, err = d.root.OpenRoot(dir)
 		}
@@ -73,20 +74,37 @@ func (d *dirs) in(dir string) *os.Root {
 	return e.root
 }
 
-// do answers f for name: relative to its directory's handle when it has
-// one and that answer is root's too (found, or not there), else from root.
+// mayEscape reports whether opening a directory failed in a way a
+// symbolic link out of its parent could explain: not when there is
+// nothing there, nor when what is there is not a directory (os.Root
+// opens it, an "open" error, then refuses it).
+func mayEscape(err error) bool {
+	var pe *fs.PathError
+	return err != nil && !(errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.As(err, &pe) && pe.Op == "open")
+}
+
+// do answers f for name relative to the handle of its nearest directory
+// that has one, when that answer is root's too: found, or not there, or
+// not a directory on the way, which is the same from root but for the
+// name. Otherwise root answers.
 func do[T any](d *dirs, name string, f func(fsys fs.FS, name string) (T, error)) (T, error) {
 	if name == "." || !fs.ValidPath(name) {
 		return f(d.top, name)
 	}
-	if r := d.in(path.Dir(name)); r != nil && r != d.root {
-		v, err := f(r.FS(), path.Base(name))
+	dir := path.Dir(name)
+	r := d.in(dir)
+	for r == nil {
+		dir = path.Dir(dir)
+		r = d.in(dir)
+	}
+	if r != d.root {
+		rel := name[len(dir)+1:]
+		v, err := f(r.FS(), rel)
 		if err == nil {
 			return v, nil
 		}
-		// Not there is not there from root either; only the name differs.
 		var pe *fs.PathError
-		if errors.As(err, &pe) && errors.Is(pe.Err, fs.ErrNotExist) {
+		if errors.As(err, &pe) && pe.Path == rel && (errors.Is(pe.Err, fs.ErrNotExist) || errors.Is(pe.Err, syscall.ENOTDIR)) {
 			pe.Path = name
 			return v, pe
 		}

@@ -90,6 +90,8 @@ func TestNewRootConfinement(t *testing.T) {
 		"apps/web/base/local.yaml", "apps/web/base/secret.yaml", "apps/web/base/escape.yaml",
 		"apps/web/outside", "apps/web/outside/secret.yaml", "apps/web/base/dangling.yml",
 		"apps/web/base/missing.yaml", "apps/web/missing/dep.yaml", "apps/web/base/dep.yaml/x",
+		"apps/web/base/dep.yaml/kustomization.yaml", "apps/web/base/local.yaml/x", "apps/web/shared/common.yaml/x",
+		"apps/web/base/missing/x/y", "apps/web/outside/x/y", "apps/web/base/escape.yaml/x",
 		"../outside/secret.yaml", "/etc/passwd", "apps//web", "apps/./web",
 	}
 	want := map[string][]string{}
