@@ -511,11 +511,13 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	var results []*render.Result
 	var keys []cache.ActionID
 	var memo secrets.FileMemo
+	var rc *runCache
 	if spec.more != nil {
 		results = make([]*render.Result, len(spec.targets))
 	} else if run, ok := g.cacheRun(spec, version); ok {
-		memo = findingsMemo{g.cache, run, memoSecretsFile}
-		r.crdMemo = findingsMemo{g.cache, run, memoCRDs}
+		rc = g.cache.forRun(run, src.Dir)
+		memo = findingsMemo{rc, run, memoSecretsFile}
+		r.crdMemo = findingsMemo{rc, run, memoCRDs}
 		keys = g.keys(ctx, spec, run)
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
@@ -532,7 +534,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	var todo []int
 	for i := range spec.targets {
 		if keys != nil {
-			if e, ok := g.cache.getEntry(keys[i]); ok {
+			if e, ok := rc.getEntry(keys[i]); ok {
 				entries[i], targets[i] = e, &e.Checked
 				continue
 			}
@@ -594,14 +596,18 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if keys != nil && ctx.Err() == nil {
 		for i, c := range targets {
 			if entries[i] == nil && !unstarted[i] {
-				g.cache.putEntry(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
+				rc.putEntry(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
 			} else if entries[i] != nil {
 				d.Stats.Cached++
 			}
 		}
 		g.cache.trim()
 	}
-	return g.finish(ctx, d, r, targets, files, start)
+	d, err = g.finish(ctx, d, r, targets, files, start)
+	if err == nil && rc != nil {
+		rc.save()
+	}
+	return d, err
 }
 
 // renderEach renders targets, Options.Render.Jobs at a time, and hands
