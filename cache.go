@@ -476,9 +476,10 @@ func (g *Gate) cacheRun(spec checkSpec, version string) (run [sha256.Size]byte, 
 	return run, true
 }
 
-// keys computes the cache keys of targets under the run's key, or returns
-// nil when one cannot be computed.
-func (g *Gate) keys(ctx context.Context, spec checkSpec, run [sha256.Size]byte) []cache.ActionID {
+// lookup computes the cache keys of targets under the run's key and
+// reads their entries into entries, calling miss as soon as one target
+// has none. It returns nil, and no entries, when a key cannot be computed.
+func (g *Gate) lookup(ctx context.Context, spec checkSpec, run [sha256.Size]byte, rc *runCache, entries []*entry, miss func()) []cache.ActionID {
 	in := spec.inputs
 	if in == nil {
 		in = newInputs(spec.src.FS)
@@ -487,12 +488,21 @@ func (g *Gate) keys(ctx context.Context, spec checkSpec, run [sha256.Size]byte) 
 	keys := make([]cache.ActionID, len(spec.targets))
 	errs := make([]error, len(spec.targets))
 	parallel.Do(len(spec.targets), max(g.opts.Render.Jobs, 1), func(i int) {
-		if errs[i] = ctx.Err(); errs[i] == nil {
-			keys[i], errs[i] = targetKey(run, in, spec.targets[i], &files)
+		if errs[i] = ctx.Err(); errs[i] != nil {
+			return
+		}
+		if keys[i], errs[i] = targetKey(run, in, spec.targets[i], &files); errs[i] != nil {
+			return
+		}
+		if e, ok := rc.getEntry(keys[i]); ok {
+			entries[i] = e
+		} else {
+			miss()
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		g.opts.Logger.Debug("result cache not used", "err", err)
+		clear(entries)
 		return nil
 	}
 	return keys

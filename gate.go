@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/cache"
@@ -512,13 +513,21 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	var keys []cache.ActionID
 	var memo secrets.FileMemo
 	var rc *runCache
+	entries := make([]*entry, len(spec.targets))
+	// Render workers take long to start: they start at the first target
+	// that needs rendering.
+	warm := sync.OnceFunc(func() {
+		if g.workers != nil {
+			g.workers.Warm()
+		}
+	})
 	if spec.more != nil {
 		results = make([]*render.Result, len(spec.targets))
 	} else if run, ok := g.cacheRun(spec, version); ok {
 		rc = g.cache.forRun(run, src.Dir)
 		memo = findingsMemo{rc, run, memoSecretsFile}
 		r.crdMemo = findingsMemo{rc, run, memoCRDs}
-		keys = g.keys(ctx, spec, run)
+		keys = g.lookup(ctx, spec, run, rc, entries, warm)
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
 	files := func() []manifest.Finding { return nil }
@@ -526,23 +535,20 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 		files = r.scanFiles(ctx, spec.scan, memo)
 	}
 	targets := make([]*checked, len(spec.targets))
-	entries := make([]*entry, len(spec.targets))
 	deferred := make([]bool, len(spec.targets))
 	// unstarted are the targets whose worker could not start: their
 	// result says nothing of their inputs, so it is not cached.
 	unstarted := make([]bool, len(spec.targets))
 	var todo []int
-	for i := range spec.targets {
-		if keys != nil {
-			if e, ok := rc.getEntry(keys[i]); ok {
-				entries[i], targets[i] = e, &e.Checked
-				continue
-			}
+	for i, e := range entries {
+		if e != nil {
+			targets[i] = &e.Checked
+		} else {
+			todo = append(todo, i)
 		}
-		todo = append(todo, i)
 	}
-	if len(todo) > 0 && g.workers != nil {
-		g.workers.Warm()
+	if len(todo) > 0 {
+		warm()
 	}
 	check := func(indexes []int) error {
 		subset := make([]render.Target, len(indexes))
