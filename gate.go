@@ -618,12 +618,31 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 
 // renderEach renders targets, Options.Render.Jobs at a time, and hands
 // each result to each as soon as it is ready, with what the workers'
-// policy evaluation found on it when they evaluated (r.eval).
+// policy evaluation found on it when they evaluated (r.eval). Rendering
+// goes on while results are checked, as many at a time: render workers
+// need not wait for the check of what they rendered.
 func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version string, targets []render.Target, each func(i int, res *render.Result, isolated *isolate.Checked)) error {
 	if g.workers != nil && src.Dir == "" {
 		return errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
 	}
-	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
+	type rendered struct {
+		i        int
+		res      *render.Result
+		isolated *isolate.Checked
+	}
+	jobs := max(g.opts.Render.Jobs, 1)
+	ready := make(chan rendered)
+	var checks sync.WaitGroup
+	for range jobs {
+		checks.Go(func() {
+			for x := range ready {
+				each(x.i, x.res, x.isolated)
+			}
+		})
+	}
+	defer checks.Wait()
+	defer close(ready)
+	parallel.Do(len(targets), jobs, func(i int) {
 		t := targets[i]
 		t.KubernetesVersion = cmp.Or(t.KubernetesVersion, version)
 		var res *render.Result
@@ -644,7 +663,7 @@ func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version stri
 		if err != nil {
 			res = &render.Result{Target: t, Err: err}
 		}
-		each(i, res, isolated)
+		ready <- rendered{i, res, isolated}
 	})
 	return nil
 }
