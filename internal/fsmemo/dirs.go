@@ -27,6 +27,7 @@ type dirs struct {
 
 	mu     sync.Mutex
 	opened map[string]*dirRoot
+	max    int // of opened
 	closed bool
 }
 
@@ -37,7 +38,7 @@ type dirRoot struct {
 }
 
 func newDirs(root *os.Root) *dirs {
-	return &dirs{root: root, top: root.FS(), opened: map[string]*dirRoot{}}
+	return &dirs{root: root, top: root.FS(), opened: map[string]*dirRoot{}, max: maxDirs}
 }
 
 // in returns the handle of dir, opened from its parent's on first use, or
@@ -49,7 +50,7 @@ func (d *dirs) in(dir string) *os.Root {
 	}
 	d.mu.Lock()
 	e, ok := d.opened[dir]
-	if !ok && !d.closed && len(d.opened) < maxDirs {
+	if !ok && !d.closed && len(d.opened) < d.max {
 		e = &dirRoot{}
 		d.opened[dir] = e
 	}
@@ -58,20 +59,25 @@ func (d *dirs) in(dir string) *os.Root {
 		return nil
 	}
 	e.once.Do(func() {
-		parent := d.in(path.Dir(dir))
-		if parent == nil {
-			parent = d.root
-		}
-		r, err := parent.OpenRoot(path.Base(dir))
-		if parent != d.root && mayEscape(err) {
-			// A symbolic link out of the parent may stay inside root.
-			r, err = d.root.OpenRoot(dir)
-		}
-		if err == nil {
+		if r, err := d.open(dir); err == nil {
 			e.root = r
 		}
 	})
 	return e.root
+}
+
+// open opens the handle of dir from its parent's, or from root when the
+// parent has none or a symbolic link may leave it and stay inside root.
+func (d *dirs) open(dir string) (*os.Root, error) {
+	parent := d.in(path.Dir(dir))
+	if parent == nil {
+		return d.root.OpenRoot(dir)
+	}
+	r, err := parent.OpenRoot(path.Base(dir))
+	if parent != d.root && mayEscape(err) {
+		return d.root.OpenRoot(dir)
+	}
+	return r, err
 }
 
 // mayEscape reports whether opening a directory failed in a way a

@@ -57,6 +57,9 @@ func TestNewRootConfinement(t *testing.T) {
 		"repo/apps/web/base/dep.yaml":  "kind: Deployment\n",
 		"repo/apps/web/overlays/k.yml": "resources: [../base]\n",
 		"repo/shared/common.yaml":      "kind: ConfigMap\n",
+		// A top directory named as a deeper one: a handle opened from
+		// the wrong parent would read it.
+		"repo/base/dep.yaml": "kind: Decoy\n",
 	} {
 		p := filepath.Join(tmp, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -105,10 +108,10 @@ func TestNewRootConfinement(t *testing.T) {
 	if got := want["apps/web/outside/secret.yaml"][1]; !strings.Contains(got, "escapes") {
 		t.Fatalf("root reads a link out of itself as %q", got)
 	}
-	// Budget 0: every call reaches the directories' handles.
+	// Budget 0: every call reaches the directories' handles. The second
+	// round asks the handles the first opened; after Close, paths
+	// resolve from the root again.
 	m := NewRoot(root, 0)
-	// The second round asks the handles the first opened; after Close,
-	// paths resolve from the root again.
 	for _, round := range []string{"opening", "opened", "closed"} {
 		if round == "closed" {
 			if err := m.Close(); err != nil {
@@ -123,5 +126,15 @@ func TestNewRootConfinement(t *testing.T) {
 	}
 	if len(m.dirs.opened) != 0 {
 		t.Errorf("%d directories still open after Close", len(m.dirs.opened))
+	}
+	// With one handle, a path's directory takes it and its parent has
+	// none: the directory opens from root.
+	for _, name := range names {
+		m := NewRoot(root, 0)
+		m.dirs.max = 1
+		if diff := cmp.Diff(want[name], answers(m.dirs, name)); diff != "" {
+			t.Errorf("one handle, %s (-root +memory):\n%s", name, diff)
+		}
+		m.Close()
 	}
 }
