@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -118,8 +120,103 @@ func (rc *resultCache) put(key cache.ActionID, data []byte) {
 	}
 }
 
+// runCache is the result cache as one check uses it. The check's entries
+// are also kept together, in an index under the run's key and the
+// repository's directory, which one read brings into memory: a check
+// whose targets all come from the cache reads one entry, not thousands
+// (every target's and every raw file's, two files each). An entry of the
+// index is the one the cache holds under the same key, so trusting one
+// is trusting the other; the entries the index lacks are read one by one.
+type runCache struct {
+	rc    *resultCache
+	index cache.ActionID
+	prev  map[cache.ActionID][]byte // the index as the check found it
+
+	mu   sync.Mutex
+	used map[cache.ActionID][]byte // what the check read or wrote
+}
+
+// forRun returns the cache for one check under the run's key of the
+// repository in dir, its index read.
+func (rc *resultCache) forRun(run [sha256.Size]byte, dir string) *runCache {
+	id := cache.ActionID(sha256.Sum256(slices.Concat([]byte(cacheFormat+"-index\x00"), run[:], []byte(dir))))
+	r := &runCache{rc: rc, index: id, used: map[cache.ActionID][]byte{}}
+	if data, ok := rc.get(id); ok {
+		r.prev, _ = decodeIndex(data)
+	}
+	return r
+}
+
+func (r *runCache) get(key cache.ActionID) ([]byte, bool) {
+	data, ok := r.prev[key]
+	if !ok {
+		data, ok = r.rc.get(key)
+	}
+	if ok {
+		r.mu.Lock()
+		r.used[key] = data
+		r.mu.Unlock()
+	}
+	return data, ok
+}
+
+func (r *runCache) put(key cache.ActionID, data []byte) {
+	r.rc.put(key, data)
+	r.mu.Lock()
+	r.used[key] = data
+	r.mu.Unlock()
+}
+
+// maxIndex bounds the bytes of an index; a check that uses more keeps
+// its entries one by one only.
+const maxIndex = 64 << 20
+
+// save writes the index of what the check used, when that is not the
+// index it found. Call it once the check is done with the cache.
+func (r *runCache) save() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if maps.EqualFunc(r.prev, r.used, bytes.Equal) {
+		return
+	}
+	if data := encodeIndex(r.used); len(data) <= maxIndex {
+		r.rc.put(r.index, data)
+	}
+}
+
+// encodeIndex writes entries in the order of their keys, each as its key,
+// the length of its bytes (a uvarint) and its bytes.
+func encodeIndex(entries map[cache.ActionID][]byte) []byte {
+	var out []byte
+	for _, key := range slices.SortedFunc(maps.Keys(entries), func(a, b cache.ActionID) int { return bytes.Compare(a[:], b[:]) }) {
+		out = append(out, key[:]...)
+		out = binary.AppendUvarint(out, uint64(len(entries[key])))
+		out = append(out, entries[key]...)
+	}
+	return out
+}
+
+// decodeIndex reads what encodeIndex wrote; anything else is an error.
+func decodeIndex(data []byte) (map[cache.ActionID][]byte, error) {
+	entries := map[cache.ActionID][]byte{}
+	for len(data) > 0 {
+		var key cache.ActionID
+		if len(data) < len(key) {
+			return nil, errors.New("index: truncated key")
+		}
+		data = data[copy(key[:], data):]
+		n, size := binary.Uvarint(data)
+		if size <= 0 || n > uint64(len(data)-size) {
+			return nil, errors.New("index: bad length")
+		}
+		data = data[size:]
+		entries[key], data = data[:n:n], data[n:]
+	}
+	return entries, nil
+}
+
 // getEntry reads a target's entry; a foreign one is a miss.
-func (rc *resultCache) getEntry(key cache.ActionID) (*entry, bool) {
+func (rc *runCache) getEntry(key cache.ActionID) (*entry, bool) {
 	data, ok := rc.get(key)
 	if !ok {
 		return nil, false
@@ -131,10 +228,10 @@ func (rc *resultCache) getEntry(key cache.ActionID) (*entry, bool) {
 	return &e, true
 }
 
-func (rc *resultCache) putEntry(key cache.ActionID, e *entry) {
+func (rc *runCache) putEntry(key cache.ActionID, e *entry) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(e); err != nil {
-		rc.logger.Debug("result cache: entry not kept", "err", err)
+		rc.rc.logger.Debug("result cache: entry not kept", "err", err)
 		return
 	}
 	rc.put(key, buf.Bytes())
@@ -146,7 +243,7 @@ func (rc *resultCache) putEntry(key cache.ActionID, e *entry) {
 // options), and the run's CRD findings. They are JSON: a gob decoder per
 // small entry costs more than the scan.
 type findingsMemo struct {
-	rc   *resultCache
+	rc   *runCache
 	run  [sha256.Size]byte
 	kind string
 }
@@ -379,9 +476,10 @@ func (g *Gate) cacheRun(spec checkSpec, version string) (run [sha256.Size]byte, 
 	return run, true
 }
 
-// keys computes the cache keys of targets under the run's key, or returns
-// nil when one cannot be computed.
-func (g *Gate) keys(ctx context.Context, spec checkSpec, run [sha256.Size]byte) []cache.ActionID {
+// lookup computes the cache keys of targets under the run's key and
+// reads their entries into entries, calling miss as soon as one target
+// has none. It returns nil, and no entries, when a key cannot be computed.
+func (g *Gate) lookup(ctx context.Context, spec checkSpec, run [sha256.Size]byte, rc *runCache, entries []*entry, miss func()) []cache.ActionID {
 	in := spec.inputs
 	if in == nil {
 		in = newInputs(spec.src.FS)
@@ -390,12 +488,21 @@ func (g *Gate) keys(ctx context.Context, spec checkSpec, run [sha256.Size]byte) 
 	keys := make([]cache.ActionID, len(spec.targets))
 	errs := make([]error, len(spec.targets))
 	parallel.Do(len(spec.targets), max(g.opts.Render.Jobs, 1), func(i int) {
-		if errs[i] = ctx.Err(); errs[i] == nil {
-			keys[i], errs[i] = targetKey(run, in, spec.targets[i], &files)
+		if errs[i] = ctx.Err(); errs[i] != nil {
+			return
+		}
+		if keys[i], errs[i] = targetKey(run, in, spec.targets[i], &files); errs[i] != nil {
+			return
+		}
+		if e, ok := rc.getEntry(keys[i]); ok {
+			entries[i] = e
+		} else {
+			miss()
 		}
 	})
 	if err := errors.Join(errs...); err != nil {
 		g.opts.Logger.Debug("result cache not used", "err", err)
+		clear(entries)
 		return nil
 	}
 	return keys

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/rogpeppe/go-internal/cache"
 
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/validate"
@@ -238,10 +241,10 @@ func TestResultCacheForeignEntryIsAMiss(t *testing.T) {
 	if err := rc.c.PutBytes(key, []byte("{\"foreign\": true}")); err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := rc.getEntry(key); ok {
+	if _, ok := rc.forRun([32]byte{}, "").getEntry(key); ok {
 		t.Error("a foreign entry was a hit")
 	}
-	memo := findingsMemo{rc: rc, kind: memoSecretsFile}
+	memo := findingsMemo{rc: rc.forRun([32]byte{}, ""), kind: memoSecretsFile}
 	if err := rc.c.PutBytes(memo.id(key), []byte("{\"foreign\": true}")); err != nil {
 		t.Fatal(err)
 	}
@@ -306,13 +309,14 @@ func TestResultCacheCRDFindings(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			memo := findingsMemo{rc: openCache(t.TempDir(), slog.New(slog.DiscardHandler)), run: [32]byte{1}, kind: memoCRDs}
+			rc := openCache(t.TempDir(), slog.New(slog.DiscardHandler))
+			memo := findingsMemo{rc: rc.forRun([32]byte{1}, ""), run: [32]byte{1}, kind: memoCRDs}
 			key, err := crdDigest(crds)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if tt.entry != nil {
-				if err := memo.rc.c.PutBytes(memo.id(key), tt.entry); err != nil {
+				if err := rc.c.PutBytes(memo.id(key), tt.entry); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -326,4 +330,74 @@ func TestResultCacheCRDFindings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A check's entries come back from its index, for the same run's key and
+// repository only; an index that is not one is no index.
+func TestResultCacheIndex(t *testing.T) {
+	rc := openCache(t.TempDir(), slog.New(slog.DiscardHandler))
+	run := [32]byte{1}
+	key := cache.ActionID{2}
+	// Kept in the index only, as if the entry's own files were trimmed.
+	first := rc.forRun(run, "/repo")
+	first.used[key] = []byte("kept")
+	first.save()
+	tests := []struct {
+		name string
+		run  [32]byte
+		dir  string
+		want bool
+	}{
+		{name: "same run and repository", run: run, dir: "/repo", want: true},
+		{name: "other repository", run: run, dir: "/other"},
+		{name: "other run", run: [32]byte{3}, dir: "/repo"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data, ok := rc.forRun(tt.run, tt.dir).get(key)
+			if ok != tt.want || ok && string(data) != "kept" {
+				t.Errorf("get = %q, %v; want a hit %v", data, ok, tt.want)
+			}
+		})
+	}
+	if err := rc.c.PutBytes(first.index, []byte("not an index")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rc.forRun(run, "/repo").get(key); ok {
+		t.Error("a hit from a foreign index")
+	}
+}
+
+func TestIndexEncoding(t *testing.T) {
+	entries := map[cache.ActionID][]byte{{1}: []byte("one"), {2}: nil, {3}: bytes.Repeat([]byte("x"), 300)}
+	data := encodeIndex(entries)
+	got, err := decodeIndex(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(entries, got, bytes.Equal) {
+		t.Errorf("decoded %v, want %v", got, entries)
+	}
+	for _, bad := range [][]byte{data[:len(data)-1], data[:31], append(slices.Clone(data[:32]), 0xff)} {
+		if _, err := decodeIndex(bad); err == nil {
+			t.Errorf("decodeIndex(%q): no error", bad)
+		}
+	}
+}
+
+// Whatever is under an index's key decodes or is an error, never a panic,
+// and what decodes encodes back to the same bytes.
+func FuzzDecodeIndex(f *testing.F) {
+	f.Add(encodeIndex(map[cache.ActionID][]byte{{1}: []byte("one"), {2}: nil}))
+	f.Add([]byte("not an index"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		entries, err := decodeIndex(data)
+		if err != nil {
+			return
+		}
+		again, err := decodeIndex(encodeIndex(entries))
+		if err != nil || !maps.EqualFunc(entries, again, bytes.Equal) {
+			t.Errorf("re-encoded index decodes to %v, %v; want %v", again, err, entries)
+		}
+	})
 }

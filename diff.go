@@ -331,6 +331,12 @@ func (in *inputs) of(t render.Target) []string {
 func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), err error) {
 	blobs, _ := rev.Base.FS.(blobHolder)
 	rev.Base, rev.Head = rev.Base.view(), rev.Head.view()
+	views := func() { rev.Base.Close(); rev.Head.Close() }
+	defer func() {
+		if err != nil {
+			views()
+		}
+	}()
 	p = &plan{rev: rev, headInputs: newInputs(rev.Head.FS), baseInputs: newInputs(rev.Base.FS)}
 	charts := g.chartReading() // both sides read the chart cache once
 	if p.cfg, err = g.baseConfig(rev); err != nil {
@@ -370,7 +376,7 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 		return nil, nil, err
 	}
 	p.heads, p.bases = affected(p, baseTargets)
-	done = func() {}
+	done = views
 	if g.workers != nil {
 		// Workers read a repository from disk: a revision in memory is
 		// copied out for them, as far as the check reads it.
@@ -384,7 +390,7 @@ func (g *Gate) plan(ctx context.Context, rev Revisions) (p *plan, done func(), e
 			return nil, nil, err
 		}
 		p.rev.Base, p.rev.Head = base, head
-		done = func() { doneHead(); doneBase() }
+		done = func() { doneHead(); doneBase(); views() }
 	}
 	return p, done, nil
 }

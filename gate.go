@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/cache"
@@ -221,6 +222,7 @@ type Objects struct {
 // targets of the whole repository whose inputs hold that file.
 func (g *Gate) Targets(ctx context.Context, src *Source) ([]render.Target, error) {
 	src = src.view()
+	defer src.Close()
 	cfg, _, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -438,6 +440,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 		return nil, err
 	}
 	src = src.view()
+	defer src.Close()
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -518,12 +521,22 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	var results []*render.Result
 	var keys []cache.ActionID
 	var memo secrets.FileMemo
+	var rc *runCache
+	entries := make([]*entry, len(spec.targets))
+	// Render workers take long to start: they start at the first target
+	// that needs rendering.
+	warm := sync.OnceFunc(func() {
+		if g.workers != nil {
+			g.workers.Warm()
+		}
+	})
 	if spec.more != nil {
 		results = make([]*render.Result, len(spec.targets))
 	} else if run, ok := g.cacheRun(spec, version); ok {
-		memo = findingsMemo{g.cache, run, memoSecretsFile}
-		r.crdMemo = findingsMemo{g.cache, run, memoCRDs}
-		keys = g.keys(ctx, spec, run)
+		rc = g.cache.forRun(run, src.Dir)
+		memo = findingsMemo{rc, run, memoSecretsFile}
+		r.crdMemo = findingsMemo{rc, run, memoCRDs}
+		keys = g.lookup(ctx, spec, run, rc, entries, warm)
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
 	files := func() []manifest.Finding { return nil }
@@ -531,23 +544,20 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 		files = r.scanFiles(ctx, spec.scan, memo)
 	}
 	targets := make([]*checked, len(spec.targets))
-	entries := make([]*entry, len(spec.targets))
 	deferred := make([]bool, len(spec.targets))
 	// unstarted are the targets whose worker could not start: their
 	// result says nothing of their inputs, so it is not cached.
 	unstarted := make([]bool, len(spec.targets))
 	var todo []int
-	for i := range spec.targets {
-		if keys != nil {
-			if e, ok := g.cache.getEntry(keys[i]); ok {
-				entries[i], targets[i] = e, &e.Checked
-				continue
-			}
+	for i, e := range entries {
+		if e != nil {
+			targets[i] = &e.Checked
+		} else {
+			todo = append(todo, i)
 		}
-		todo = append(todo, i)
 	}
-	if len(todo) > 0 && g.workers != nil {
-		g.workers.Warm()
+	if len(todo) > 0 {
+		warm()
 	}
 	check := func(indexes []int) error {
 		subset := make([]render.Target, len(indexes))
@@ -601,24 +611,47 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if keys != nil && ctx.Err() == nil {
 		for i, c := range targets {
 			if entries[i] == nil && !unstarted[i] {
-				g.cache.putEntry(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
+				rc.putEntry(keys[i], &entry{Checked: *c, CRDs: crds, Deferred: deferred[i]})
 			} else if entries[i] != nil {
 				d.Stats.Cached++
 			}
 		}
 		g.cache.trim()
 	}
-	return g.finish(ctx, d, r, targets, files, start)
+	d, err = g.finish(ctx, d, r, targets, files, start)
+	if err == nil && rc != nil {
+		rc.save()
+	}
+	return d, err
 }
 
 // renderEach renders targets, Options.Render.Jobs at a time, and hands
 // each result to each as soon as it is ready, with what the workers'
-// policy evaluation found on it when they evaluated (r.eval).
+// policy evaluation found on it when they evaluated (r.eval). Rendering
+// goes on while results are checked, as many at a time: render workers
+// need not wait for the check of what they rendered.
 func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version string, targets []render.Target, each func(i int, res *render.Result, isolated *isolate.Checked)) error {
 	if g.workers != nil && src.Dir == "" {
 		return errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
 	}
-	parallel.Do(len(targets), max(g.opts.Render.Jobs, 1), func(i int) {
+	type rendered struct {
+		i        int
+		res      *render.Result
+		isolated *isolate.Checked
+	}
+	jobs := max(g.opts.Render.Jobs, 1)
+	ready := make(chan rendered)
+	var checks sync.WaitGroup
+	for range jobs {
+		checks.Go(func() {
+			for x := range ready {
+				each(x.i, x.res, x.isolated)
+			}
+		})
+	}
+	defer checks.Wait()
+	defer close(ready)
+	parallel.Do(len(targets), jobs, func(i int) {
 		t := targets[i]
 		t.KubernetesVersion = cmp.Or(t.KubernetesVersion, version)
 		var res *render.Result
@@ -639,7 +672,7 @@ func (g *Gate) renderEach(ctx context.Context, r *run, src *Source, version stri
 		if err != nil {
 			res = &render.Result{Target: t, Err: err}
 		}
-		each(i, res, isolated)
+		ready <- rendered{i, res, isolated}
 	})
 	return nil
 }

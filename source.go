@@ -39,6 +39,7 @@ type Source struct {
 	Shard Shard
 
 	root *os.Root
+	memo *fsmemo.FS // a view's memory of FS, which Close releases
 
 	once   sync.Once
 	config *Config // the repository's .syncgate.yaml; nil when it has none
@@ -133,9 +134,15 @@ const viewBudget = 64 << 20
 // view returns s for one check: the same repository and options, with
 // what its FS answers remembered (fsmemo), since targets read the files
 // they share again and again. The repository must not change during the
-// check; its configuration is read again, through the view.
+// check; its configuration is read again, through the view. Close the
+// view when the check is done: over a directory it holds the directories
+// it read in open.
 func (s *Source) view() *Source {
-	return &Source{FS: fsmemo.New(s.FS, viewBudget), Paths: s.Paths, Dir: s.Dir, Trusted: s.Trusted, Shard: s.Shard}
+	m := fsmemo.New(s.FS, viewBudget)
+	if s.root != nil && s.FS == s.root.FS() {
+		m = fsmemo.NewRoot(s.root, viewBudget)
+	}
+	return &Source{FS: m, memo: m, Paths: s.Paths, Dir: s.Dir, Trusted: s.Trusted, Shard: s.Shard}
 }
 
 // Root returns the repository root on disk, or "" for a Source built from
@@ -144,6 +151,9 @@ func (s *Source) Root() string { return s.Dir }
 
 // Close releases the directory opened by OpenDir or OpenRoot.
 func (s *Source) Close() error {
+	if s.memo != nil {
+		return s.memo.Close()
+	}
 	if s.root == nil {
 		return nil
 	}

@@ -24,6 +24,16 @@ import (
 // every other kustomization renders concurrently.
 var kustomizeState sync.RWMutex
 
+// PrepareKustomize parses kustomize's built-in OpenAPI schema, which the
+// first strategic merge patch of a process otherwise waits for (tens of
+// milliseconds). A render worker calls it as it starts, while it waits
+// for its first target; the schema is the one a render would parse.
+func PrepareKustomize() {
+	kustomizeState.RLock()
+	defer kustomizeState.RUnlock()
+	openapi.Schema()
+}
+
 // renderKustomize builds t from tree, the repository or an artifact made
 // from it; the objects postBuild reads are in repo.
 func (r *Renderer) renderKustomize(ctx context.Context, tree, repo fs.FS, t Target, yaml bool) (*Result, error) {

@@ -8,7 +8,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
 
 	"github.com/syncgate/syncgate/internal/golden"
 	"github.com/syncgate/syncgate/manifest"
@@ -254,6 +256,48 @@ func TestRendererCacheFollowsEdits(t *testing.T) {
 	for _, want := range []string{"mode: second", "base/cm.yaml:2"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("after the edit, dev lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+// Parsing kustomize's schema ahead, as a worker does when it starts, may
+// run beside a render (the race detector watches) and leaves the render
+// as it is: a strategic merge patch of a list keyed by name merges the
+// entries it names.
+func TestPrepareKustomize(t *testing.T) {
+	repo := fstest.MapFS{
+		"app/kustomization.yaml": {Data: []byte("resources: [deployment.yaml]\npatches:\n- path: patch.yaml\n")},
+		"app/deployment.yaml": {Data: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: web, image: web:1}
+      - {name: proxy, image: proxy:1}
+`)},
+		"app/patch.yaml": {Data: []byte(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  template:
+    spec:
+      containers:
+      - {name: proxy, image: proxy:2}
+`)},
+	}
+	r := newRenderer(t, DefaultOptions())
+	var wg sync.WaitGroup
+	wg.Go(PrepareKustomize)
+	res, err := r.Render(context.Background(), repo, Target{Name: "app", Path: "app", Kind: KindKustomize})
+	wg.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"image: web:1", "image: proxy:2"} {
+		if !strings.Contains(string(res.YAML), want) {
+			t.Errorf("rendered YAML lacks %q:\n%s", want, res.YAML)
 		}
 	}
 }

@@ -54,17 +54,22 @@ type leak struct {
 }
 
 // leaks runs the rule set over text; file, when not "", lets gitleaks'
-// path allowlists (lockfiles, vendored code) apply.
-func (s *Scanner) leaks(ctx context.Context, file, text string) []leak {
+// path allowlists (lockfiles, vendored code) apply. The error is the rule
+// set's, which did not compile.
+func (s *Scanner) leaks(ctx context.Context, file, text string) ([]leak, error) {
 	if text == "" {
-		return nil
+		return nil, nil
 	}
-	found := s.detector.DetectContext(ctx, detect.Fragment{Raw: text, FilePath: file})
+	d, err := s.detector()
+	if err != nil {
+		return nil, err
+	}
+	found := d.DetectContext(ctx, detect.Fragment{Raw: text, FilePath: file})
 	out := make([]leak, 0, len(found))
 	for _, f := range found {
 		out = append(out, leak{rule: f.RuleID, line: f.StartLine, secret: f.Secret})
 	}
-	return out
+	return out, nil
 }
 
 // maxLeafCacheBytes bounds the memory of a Scanner's leaf cache; a full
@@ -83,17 +88,17 @@ type leafCache struct {
 // leafLeaks runs the rule set over one string, "label: value", once per
 // distinct string. The result depends on that string alone, so the cache
 // cannot change what is found, whatever order targets run in.
-func (s *Scanner) leafLeaks(ctx context.Context, text string) []leak {
+func (s *Scanner) leafLeaks(ctx context.Context, text string) ([]leak, error) {
 	c := &s.cache
 	c.mu.Lock()
 	leaks, ok := c.leaks[text]
 	c.mu.Unlock()
 	if ok {
-		return leaks
+		return leaks, nil
 	}
-	leaks = s.leaks(ctx, "", text)
-	if ctx.Err() != nil {
-		return leaks // possibly cut short: not worth remembering
+	leaks, err := s.leaks(ctx, "", text)
+	if err != nil || ctx.Err() != nil {
+		return leaks, err // possibly cut short: not worth remembering
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -102,5 +107,5 @@ func (s *Scanner) leafLeaks(ctx context.Context, text string) []leak {
 	}
 	c.leaks[text] = leaks
 	c.bytes += len(text)
-	return leaks
+	return leaks, nil
 }

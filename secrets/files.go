@@ -192,8 +192,12 @@ func (s *Scanner) content(ctx context.Context, fsys fs.FS, name string, data []b
 
 // textFile runs the credential rules over a text file, line by line.
 func (s *Scanner) textFile(ctx context.Context, name, text string) []manifest.Finding {
+	leaks, err := s.textLeaks(ctx, name, text)
+	if err != nil {
+		return []manifest.Finding{fileFinding(name, 0, RuleScanError, "", fmt.Sprintf("%v: not checked for credentials", err))}
+	}
 	byLine := map[int][]leak{}
-	for _, lk := range s.textLeaks(ctx, name, text) {
+	for _, lk := range leaks {
 		byLine[lk.line] = append(byLine[lk.line], lk)
 	}
 	var findings []manifest.Finding
@@ -213,20 +217,21 @@ const pieceBytes = 256 << 10
 // textLeaks runs the credential rules over a text file. A YAML stream of
 // more than a few pieces is cut between documents and its pieces scanned
 // on every CPU; no credential spans two documents of a manifest.
-func (s *Scanner) textLeaks(ctx context.Context, name, text string) []leak {
+func (s *Scanner) textLeaks(ctx context.Context, name, text string) ([]leak, error) {
 	ext := strings.ToLower(path.Ext(name))
 	if len(text) < 4*pieceBytes || (ext != ".yaml" && ext != ".yml") {
 		return s.leaks(ctx, name, text)
 	}
 	pieces := splitDocuments(text, pieceBytes)
 	found := make([][]leak, len(pieces))
+	errs := make([]error, len(pieces))
 	parallel.Do(len(pieces), s.opts.Jobs, func(i int) {
-		for _, lk := range s.leaks(ctx, name, pieces[i].text) {
-			lk.line += pieces[i].line
-			found[i] = append(found[i], lk)
+		found[i], errs[i] = s.leaks(ctx, name, pieces[i].text)
+		for j := range found[i] {
+			found[i][j].line += pieces[i].line
 		}
 	})
-	return slices.Concat(found...)
+	return slices.Concat(found...), errors.Join(errs...)
 }
 
 // piece is part of a text and the 0-based line it begins at.

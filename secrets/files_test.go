@@ -181,7 +181,11 @@ func TestLargeStreamLines(t *testing.T) {
 	for _, f := range s.textFile(context.Background(), "many.yaml", text) {
 		got = append(got, f.Line)
 	}
-	for _, lk := range s.leaks(context.Background(), "many.yaml", text) {
+	leaks, err := s.leaks(context.Background(), "many.yaml", text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lk := range leaks {
 		whole = append(whole, lk.line+1)
 	}
 	if diff := cmp.Diff(want, got); diff != "" {

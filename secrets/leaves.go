@@ -118,8 +118,16 @@ func eachLeaf(obj *manifest.Object, visit func(p fieldPath, label, value string)
 // the findings.
 func (s *Scanner) credentials(ctx context.Context, obj *manifest.Object) []manifest.Finding {
 	var findings []manifest.Finding
+	var failed error
 	eachLeaf(obj, func(p fieldPath, label, value string) {
-		leaks := s.leafLeaks(ctx, label+": "+value)
+		if failed != nil {
+			return
+		}
+		leaks, err := s.leafLeaks(ctx, label+": "+value)
+		if err != nil {
+			failed = err
+			return
+		}
 		if len(leaks) == 0 {
 			return
 		}
@@ -128,6 +136,9 @@ func (s *Scanner) credentials(ctx context.Context, obj *manifest.Object) []manif
 		findings = append(findings, objectFinding(obj, RuleCredential, field,
 			fmt.Sprintf("%s holds a credential matching the gitleaks rule %s%s", field, lk.rule, hint(lk.secret))))
 	})
+	if failed != nil {
+		findings = append(findings, objectFinding(obj, RuleScanError, "", fmt.Sprintf("%v: not checked for credentials", failed)))
+	}
 	return findings
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"sync"
 
 	"github.com/getsops/sops/v3/age"
 	"github.com/zricethezav/gitleaks/v8/detect"
@@ -41,7 +42,7 @@ func DefaultOptions() Options {
 // New; it is safe for concurrent use.
 type Scanner struct {
 	opts       Options
-	detector   *detect.Detector
+	detector   func() (*detect.Detector, error)
 	identities age.ParsedIdentities
 	recipients []string // the age recipients of identities
 	cache      leafCache
@@ -53,12 +54,20 @@ func New(opts Options) (*Scanner, error) {
 	if opts.MaxFiles <= 0 {
 		opts.MaxFiles = DefaultOptions().MaxFiles
 	}
-	d, err := newDetector(opts.DisabledCredentialRules)
-	if err != nil {
-		return nil, fmt.Errorf("secrets: %w", err)
+	s := &Scanner{opts: opts, detector: sync.OnceValues(func() (*detect.Detector, error) {
+		return newDetector(opts.DisabledCredentialRules)
+	})}
+	// The credential rules take long to compile and a check whose files
+	// all come from a cache, or a render worker that only masks, runs
+	// none: they are compiled on first use, but here when some are
+	// disabled, to check their names.
+	if len(opts.DisabledCredentialRules) > 0 {
+		if _, err := s.detector(); err != nil {
+			return nil, fmt.Errorf("secrets: %w", err)
+		}
 	}
-	s := &Scanner{opts: opts, detector: d}
 	if opts.AgeKeys != "" {
+		var err error
 		if s.identities, s.recipients, err = parseAgeKeys(opts.AgeKeys); err != nil {
 			return nil, fmt.Errorf("secrets: %w", err)
 		}

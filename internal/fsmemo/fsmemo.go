@@ -12,6 +12,7 @@ package fsmemo
 import (
 	"bytes"
 	"io/fs"
+	"os"
 	"slices"
 	"sync"
 
@@ -24,8 +25,9 @@ import (
 // for concurrent use.
 type FS struct {
 	fsys  fs.FS
+	dirs  *dirs // the directories opened for fsys, when it is an os.Root's
 	stats memo.Map[string, stat]
-	dirs  memo.Map[string, dir]
+	lists memo.Map[string, dir]
 
 	mu     sync.Mutex
 	files  map[string][]byte
@@ -46,6 +48,25 @@ type dir struct {
 // contents.
 func New(fsys fs.FS, budget int64) *FS {
 	return &FS{fsys: fsys, files: map[string][]byte{}, budget: budget}
+}
+
+// NewRoot returns a memory of root's files, as New(root.FS(), budget)
+// does, that opens each directory it reads in once: a file is then one
+// system call, not one per component of its path. Close it when done.
+func NewRoot(root *os.Root, budget int64) *FS {
+	d := newDirs(root)
+	m := New(d, budget)
+	m.dirs = d
+	return m
+}
+
+// Close releases the directories a memory from NewRoot opened, once every
+// other call has returned; it does not close the root.
+func (m *FS) Close() error {
+	if m.dirs == nil {
+		return nil
+	}
+	return m.dirs.Close()
 }
 
 // Open opens name; a file whose contents are kept is opened in memory.
@@ -74,7 +95,7 @@ func (m *FS) Stat(name string) (fs.FileInfo, error) {
 
 // ReadDir returns the underlying FS's entries of name, once asked.
 func (m *FS) ReadDir(name string) ([]fs.DirEntry, error) {
-	d := m.dirs.Get(name, func() dir {
+	d := m.lists.Get(name, func() dir {
 		entries, err := fs.ReadDir(m.fsys, name)
 		return dir{entries, err}
 	})

@@ -76,6 +76,7 @@ func serve(memory string) int {
 		fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
 		return 1
 	}
+	go render.PrepareKustomize()
 	in, out := os.NewFile(requestFD, "requests"), os.NewFile(responseFD, "responses")
 	if _, err := out.Write([]byte{ready}); err != nil {
 		return 1
