@@ -159,18 +159,41 @@ func precheckDirs() []string {
 }
 
 // precheckObjects decodes every object of the YAML and JSON files under
-// dirs, and the objects of AdmissionReviews. Files that do not decode
-// (templates, hostile inputs) are skipped.
+// dirs, and the objects of AdmissionReviews.
 func precheckObjects(tb testing.TB, dirs []string) []*manifest.Object {
 	tb.Helper()
 	var objs []*manifest.Object
+	eachFixtureDoc(tb, dirs, func(path string, doc manifest.Document) {
+		m, ok := doc.Value.(map[string]any)
+		if !ok {
+			return
+		}
+		origin := manifest.Origin{File: path, Line: doc.Line}
+		if req, ok := m["request"].(map[string]any); ok && m["kind"] == "AdmissionReview" {
+			for _, field := range []string{"object", "oldObject"} {
+				if o, ok := req[field].(map[string]any); ok {
+					objs = append(objs, manifest.NewObject(o, origin))
+				}
+			}
+			return
+		}
+		objs = append(objs, manifest.NewObject(m, origin))
+	})
+	return objs
+}
+
+// eachFixtureDoc calls fn with every document of the YAML and JSON files
+// under dirs. Files that do not decode (templates, hostile inputs) are
+// skipped, and so are testdata/real and hidden directories unless dirs
+// names them (precheckDirs).
+func eachFixtureDoc(tb testing.TB, dirs []string, fn func(path string, doc manifest.Document)) {
+	tb.Helper()
 	for _, dir := range dirs {
 		err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
 			if d.IsDir() {
-				// bench/.work holds generated corpora and fetched trees.
 				hidden := strings.HasPrefix(d.Name(), ".") && d.Name() != "." && d.Name() != ".."
 				if (path == realTrees || hidden) && !slices.Contains(dirs, path) {
 					return fs.SkipDir
@@ -191,20 +214,7 @@ func precheckObjects(tb testing.TB, dirs []string) []*manifest.Object {
 				return nil
 			}
 			for _, doc := range docs {
-				m, ok := doc.Value.(map[string]any)
-				if !ok {
-					continue
-				}
-				origin := manifest.Origin{File: path, Line: doc.Line}
-				if req, ok := m["request"].(map[string]any); ok && m["kind"] == "AdmissionReview" {
-					for _, field := range []string{"object", "oldObject"} {
-						if o, ok := req[field].(map[string]any); ok {
-							objs = append(objs, manifest.NewObject(o, origin))
-						}
-					}
-					continue
-				}
-				objs = append(objs, manifest.NewObject(m, origin))
+				fn(path, doc)
 			}
 			return nil
 		})
@@ -212,7 +222,6 @@ func precheckObjects(tb testing.TB, dirs []string) []*manifest.Object {
 			tb.Fatal(err)
 		}
 	}
-	return objs
 }
 
 // precheckTarget is a schema and the content it judges, as checkSchema

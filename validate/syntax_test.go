@@ -1,8 +1,6 @@
 package validate
 
 import (
-	"io/fs"
-	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -164,35 +162,13 @@ func FuzzSelectorSyntax(f *testing.F) {
 // with the labels beside it, and every map of strings as labels and as
 // annotations.
 func TestSyntaxOverFixtures(t *testing.T) {
-	var files int
-	for _, root := range []string{"../testdata", "../examples"} {
-		err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-			if err != nil || d.IsDir() {
-				return err
-			}
-			if ext := filepath.Ext(path); ext != ".yaml" && ext != ".yml" && ext != ".json" {
-				return nil
-			}
-			data, err := os.ReadFile(path)
-			if err != nil {
-				return err
-			}
-			docs, err := manifest.Decode(path, data, manifest.Limits{})
-			if err != nil {
-				return nil // the hostile and broken fixtures
-			}
-			files++
-			for _, doc := range docs {
-				checkSyntaxTree(t, path, doc.Value)
-			}
-			return nil
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	if files < 100 {
-		t.Fatalf("only %d fixture files decoded", files)
+	files := map[string]bool{}
+	eachFixtureDoc(t, []string{filepath.Join("..", "testdata"), filepath.Join("..", "examples")}, func(path string, doc manifest.Document) {
+		files[path] = true
+		checkSyntaxTree(t, path, doc.Value)
+	})
+	if len(files) < 100 {
+		t.Fatalf("only %d fixture files decoded", len(files))
 	}
 }
 
