@@ -175,18 +175,11 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 		}
 		d.path = d.path[:len(d.path)-1]
 		m[key] = v
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, d.syntaxError()
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case '}':
-			d.pos++
+		switch done, err := d.separator('}'); {
+		case err != nil:
+			return nil, err
+		case done:
 			return m, nil
-		default:
-			return nil, d.syntaxError()
 		}
 	}
 }
@@ -208,20 +201,31 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 		}
 		d.path = d.path[:len(d.path)-1]
 		list = append(list, v)
-		d.space()
-		if d.pos >= len(d.data) {
-			return nil, d.syntaxError()
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-		case ']':
-			d.pos++
+		switch done, err := d.separator(']'); {
+		case err != nil:
+			return nil, err
+		case done:
 			return list, nil
-		default:
-			return nil, d.syntaxError()
 		}
 	}
+}
+
+// separator consumes the comma after a member or element, or the closing
+// bracket, which ends the object or array: done.
+func (d *jsonDecoder) separator(closing byte) (done bool, err error) {
+	d.space()
+	if d.pos >= len(d.data) {
+		return false, d.syntaxError()
+	}
+	switch d.data[d.pos] {
+	case ',':
+		d.pos++
+		return false, nil
+	case closing:
+		d.pos++
+		return true, nil
+	}
+	return false, d.syntaxError()
 }
 
 // string reads a string. One without escapes is its bytes; escapes are
