@@ -216,8 +216,8 @@ func decodeIndex(data []byte) (map[cache.ActionID][]byte, error) {
 }
 
 // getEntry reads a target's entry; a foreign one is a miss.
-func (rc *runCache) getEntry(key cache.ActionID) (*entry, bool) {
-	data, ok := rc.get(key)
+func (r *runCache) getEntry(key cache.ActionID) (*entry, bool) {
+	data, ok := r.get(key)
 	if !ok {
 		return nil, false
 	}
@@ -228,13 +228,13 @@ func (rc *runCache) getEntry(key cache.ActionID) (*entry, bool) {
 	return &e, true
 }
 
-func (rc *runCache) putEntry(key cache.ActionID, e *entry) {
+func (r *runCache) putEntry(key cache.ActionID, e *entry) {
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(e); err != nil {
-		rc.rc.logger.Debug("result cache: entry not kept", "err", err)
+		r.rc.logger.Debug("result cache: entry not kept", "err", err)
 		return
 	}
-	rc.put(key, buf.Bytes())
+	r.put(key, buf.Bytes())
 }
 
 // findingsMemo keeps findings in the result cache under the run's key, a
