@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -211,6 +212,32 @@ func TestMetrics(t *testing.T) {
 
 // TestReload rewrites the policies under a running server: a policy that
 // does not compile keeps the previous set, and the server stays ready.
+func TestSettle(t *testing.T) {
+	a, b, c := [sha256.Size]byte{1}, [sha256.Size]byte{2}, [sha256.Size]byte{3}
+	tests := []struct {
+		name  string
+		polls [][sha256.Size]byte
+		want  []bool
+	}{
+		{"unchanged", [][sha256.Size]byte{a, a, a}, []bool{false, false, false}},
+		{"a change taken at its second poll", [][sha256.Size]byte{b, b, b}, []bool{false, true, false}},
+		{"a moment mid-write is never taken", [][sha256.Size]byte{c, b, b}, []bool{false, false, true}},
+		{"changing at every poll", [][sha256.Size]byte{b, c, b, c}, []bool{false, false, false, false}},
+		{"back to the loaded contents", [][sha256.Size]byte{b, a, a}, []bool{false, false, false}},
+		{"changed again after a load", [][sha256.Size]byte{b, b, c, c}, []bool{false, true, false, true}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := settle{loaded: a, seen: a}
+			for i, sum := range tt.polls {
+				if got := p.changed(sum); got != tt.want[i] {
+					t.Errorf("poll %d: changed = %v, want %v", i, got, tt.want[i])
+				}
+			}
+		})
+	}
+}
+
 func TestReload(t *testing.T) {
 	ts := startServer(t, nil)
 	deniedKey := func(key string) bool {

@@ -94,9 +94,10 @@ func (s *Server) reload(ctx context.Context) error {
 // watch polls the watched paths and reloads when their contents change,
 // until ctx is done. Polling sees a ConfigMap's symlink swap as any other
 // change, with no platform-specific notification.
-func (s *Server) watch(ctx context.Context, last [sha256.Size]byte) {
+func (s *Server) watch(ctx context.Context, loaded [sha256.Size]byte) {
 	tick := time.NewTicker(s.opts.ReloadInterval)
 	defer tick.Stop()
+	polls := settle{loaded: loaded, seen: loaded}
 	for {
 		select {
 		case <-ctx.Done():
@@ -108,16 +109,34 @@ func (s *Server) watch(ctx context.Context, last [sha256.Size]byte) {
 			s.log.Error("watch: reading the policy and configuration files", "err", err)
 			continue
 		}
-		if sum == last {
+		if !polls.changed(sum) {
 			continue
 		}
-		last = sum
 		if err := s.reload(ctx); err != nil {
 			s.log.Error("keeping the policies in use", "err", err)
 			continue
 		}
 		s.log.Info("reloaded the policies and configuration")
 	}
+}
+
+// settle takes a change once two polls in a row see it: a file edited in
+// place is empty or half written for a moment, and a set built from that
+// moment could compile with a policy missing.
+type settle struct {
+	loaded, seen [sha256.Size]byte
+}
+
+// changed records one poll and reports whether its contents are to be
+// loaded now.
+func (p *settle) changed(sum [sha256.Size]byte) bool {
+	settled := sum == p.seen
+	p.seen = sum
+	if sum == p.loaded || !settled {
+		return false
+	}
+	p.loaded = sum
+	return true
 }
 
 // fingerprint hashes the names and contents of the files under paths,
