@@ -87,8 +87,9 @@ Gatekeeper ` + "`ConstraintTemplate`" + ` and Constraint in its ` + "`.yaml`" + 
   ` + "`enforcementAction`" + ` deny, warn, dryrun give error, warning, info (` + "`scoped`" + `: the strongest action
   for ` + "`validation.gatekeeper.sh`" + `). Template Rego is v0 unless its
   ` + "`code`" + ` entry (engine ` + "`Rego`" + `) says ` + "`version: \"v1\"`" + `.
-- **Sandbox.** These builtins do not compile: ` + "`" + strings.Join(refused, "`, `") + "`" + `; a builtin error fails the check; each evaluation has a deadline (5 s)
-  and may add at most 512 MiB of heap (` + "`--policy-timeout`" + `, ` + "`--policy-memory`" + `);
+- **Sandbox.** These builtins do not compile: ` + "`" + strings.Join(refused, "`, `") + "`" + `; a builtin error fails the check; each object's evaluation may use 5 s of
+  CPU time (` + "`--policy-timeout`" + `; CPU time, so that waiting on a busy machine does not count), and
+  outside ` + "`--in-process`" + ` runs in a render worker, within ` + "`--render-memory`" + `;
   ` + "`print()`" + ` goes to the debug log, never to stdout.
 - **Change policies.** Rules in package ` + "`change`" + ` (the same deny/violation/warn names, ` + "`exception`" + ` rules
   and ` + "`# METADATA`" + `) are given one object's change instead of one object: ` + "`input.operation`" + ` (` + "`CREATE`" + `,

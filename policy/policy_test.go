@@ -56,7 +56,7 @@ func TestEvaluate(t *testing.T) {
 		}},
 		{dir: "basic", object: secret},
 		{dir: "builtin-error", object: deployment, wantText: "to_number"},
-		{dir: "long-loop", object: deployment, wantText: "deadline"},
+		{dir: "long-loop", object: deployment, wantText: "over its 300ms of CPU time"},
 		{dir: "secret-error", object: secret, wantText: "to_number"},
 		{dir: "unused-helper", object: deployment, want: []short{
 			{"policy/main/deny", manifest.SeverityError, "web must run as non-root"},
@@ -122,4 +122,34 @@ func TestLoadRefusesLinks(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "not a regular file") || strings.Contains(err.Error(), "canary") {
 		t.Fatalf("got %v, want a refusal that shows nothing of the target", err)
 	}
+}
+
+// TestAfterCPU: the bound counts the process's CPU time, not the wall
+// time it spent waiting.
+func TestAfterCPU(t *testing.T) {
+	const budget = 100 * time.Millisecond
+	t.Run("waiting", func(t *testing.T) {
+		stopped := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		defer afterCPU(ctx, budget, func() { close(stopped) }).Stop()
+		select {
+		case <-stopped:
+			t.Fatal("stopped while the process only waited")
+		case <-time.After(4 * budget):
+		}
+	})
+	t.Run("busy", func(t *testing.T) {
+		stopped := make(chan struct{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		defer afterCPU(ctx, budget, func() { close(stopped) }).Stop()
+		for {
+			select {
+			case <-stopped:
+				return
+			default: // spin: the process uses CPU time
+			}
+		}
+	})
 }

@@ -67,7 +67,7 @@ func (f *gateFlags) registerChecks(cmd *cobra.Command) {
 	fl.StringArrayVar(&c.namespaces, "policy-namespace", nil, "Rego package of the --policy rules (repeatable; default main)")
 	fl.BoolVar(&c.allNamespaces, "all-policy-namespaces", false, "evaluate every Rego package of the --policy directories")
 	fl.BoolVar(&c.noDefaultPolicies, "no-default-policies", false, "leave out the bundled best-practice checks")
-	fl.DurationVar(&c.policyTimeout, "policy-timeout", policy.DefaultTimeout, "most time the policies may take on one object")
+	fl.DurationVar(&c.policyTimeout, "policy-timeout", policy.DefaultTimeout, "most CPU time the policies may use on one object")
 	fl.StringVar(&c.cacheDir, "cache-dir", "", "directory of the result cache, which spares re-checking targets whose inputs did not change (default: syncgate under the user cache directory)")
 	fl.BoolVar(&c.noCache, "no-cache", false, "check every target afresh, without reading or writing the result cache")
 	fl.StringVar(&c.sopsAgeKey, "sops-age-key", os.Getenv("SOPS_AGE_KEY_FILE"), "age identity file to decrypt SOPS files in memory and verify their MAC (default $SOPS_AGE_KEY_FILE)")
