@@ -8,6 +8,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/syncgate/syncgate/manifest"
 )
@@ -33,24 +34,21 @@ func (s *Server) admission(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	req := rv.request
-	o.uid, o.kind, o.namespace, o.name = string(req.UID), req.Kind.Kind, req.Namespace, req.Name
-	o.dryRun = req.DryRun != nil && *req.DryRun
+	o.uid, o.kind, o.namespace, o.name, o.dryRun = rv.uid, rv.kind, rv.namespace, rv.name, rv.dryRun
 	resp := s.review(r.Context(), rv, &o)
-	resp.UID = req.UID
+	resp.UID = types.UID(rv.uid)
 	writeReview(w, resp)
 }
 
 // review decides one review, filling o.
 func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv1.AdmissionResponse {
-	req := rv.request
 	// A subresource (status, scale) is not the object the checks know. A
 	// DELETE has only oldObject: its change (a removal) is what is checked.
 	obj := rv.object
-	if req.Operation == admissionv1.Delete {
+	if rv.operation == admissionv1.Delete {
 		obj = rv.oldObject
 	}
-	if obj == nil || req.SubResource != "" {
+	if obj == nil || rv.subResource != "" {
 		o.verdict = verdictExcluded
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}
@@ -61,7 +59,7 @@ func (s *Server) review(ctx context.Context, rv *review, o *outcome) *admissionv
 	}
 	defer l.release()
 	// An excluded namespace is not ours, and needs no slot.
-	if s.excluded(l.set, req.Namespace) {
+	if s.excluded(l.set, rv.namespace) {
 		o.verdict = verdictExcluded
 		return &admissionv1.AdmissionResponse{Allowed: true}
 	}

@@ -116,7 +116,7 @@ func TestDecodeReviewObjects(t *testing.T) {
 		Object:    map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "cm", "namespace": "apps"}, "data": map[string]any{"n": "2"}, "x": int64(2)},
 		Old:       map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "metadata": map[string]any{"name": "cm", "namespace": "apps"}, "x": 1.5},
 	}
-	if diff := cmp.Diff(want, got{string(rv.request.Operation), rv.object.Content, rv.oldObject.Content}); diff != "" {
+	if diff := cmp.Diff(want, got{string(rv.operation), rv.object.Content, rv.oldObject.Content}); diff != "" {
 		t.Errorf("review (-want +got):\n%s", diff)
 	}
 	if rv.object.Namespace != "apps" || rv.oldObject.Ref().String() != "ConfigMap/apps/cm" {

@@ -10,41 +10,26 @@ import (
 	"github.com/syncgate/syncgate/manifest"
 )
 
-// decodeJSONObject decodes the JSON text of a review's object into the
-// maps the checks read, as strictJSON would (FuzzDecodeJSONObject compares
-// the two): integers kept as int64, duplicate keys refused at any depth,
-// named by their path under field. Written for the one shape it decodes,
-// it costs a fraction of the reflective decoder, which was a tenth of a
-// review. Nesting deeper than maxDepth maps, lists and values below the
-// object (as the check's decoder counts it) is refused once the whole text
-// has decoded, so that a text with a duplicate key too is refused for
-// that, as before. null is a nil map.
-func decodeJSONObject(field string, text []byte, maxDepth int) (map[string]any, error) {
-	d := jsonDecoder{data: text}
-	d.space()
+// objectField reads the value at d.pos as one object of a review, named
+// field in errors: the maps the checks read, as strictJSON would
+// (FuzzDecodeReviewObject compares the two), with integers kept as int64
+// and duplicate keys refused at any depth. Written for the one shape it
+// decodes, it costs a fraction of the reflective decoder, which was a
+// tenth of a review. Nesting deeper than maxDepth maps, lists and values
+// below the object (as the check's decoder counts it) is refused. null is
+// a nil map.
+func (d *jsonDecoder) objectField(field string, maxDepth int) (map[string]any, error) {
 	if d.literal("null") {
-		d.space()
-		if d.pos != len(d.data) {
-			return nil, fmt.Errorf("%s: invalid JSON after null", field)
-		}
 		return nil, nil
 	}
 	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
 		return nil, fmt.Errorf("%s is not a JSON object", field)
 	}
+	d.deepest = 0
 	v, err := d.value(0)
-	if err == nil {
-		d.space()
-		if d.pos != len(d.data) {
-			err = d.syntaxError()
-		}
-	}
-	var dup *duplicateError
 	switch {
-	case errors.As(err, &dup):
-		return nil, fmt.Errorf("duplicate field %q", field+dup.path(d.path))
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", field, err)
+		return nil, err
 	case d.deepest > maxDepth:
 		return nil, fmt.Errorf("%s: %w: nesting deeper than %d", field, manifest.ErrLimit, maxDepth)
 	}
@@ -67,23 +52,31 @@ type pathStep struct {
 	index int
 }
 
-// duplicateError is a key met twice in one object; path is the decoder's
-// at that moment.
-type duplicateError struct{ key string }
+// errDuplicate is what a member function returns for a key it has met.
+var errDuplicate = errors.New("duplicate key")
 
-func (e *duplicateError) Error() string { return "duplicate key " + strconv.Quote(e.key) }
-
-// path names the key as strictJSON does: ".a.b[1].key".
-func (e *duplicateError) path(steps []pathStep) string {
+// where names the value on d.path as strictJSON does: "a.b[1].key".
+func (d *jsonDecoder) where() string {
 	var b strings.Builder
-	for _, s := range steps {
-		if s.index >= 0 {
+	for i, s := range d.path {
+		switch {
+		case s.index >= 0:
 			fmt.Fprintf(&b, "[%d]", s.index)
-		} else {
+		case i > 0:
 			b.WriteString("." + s.key)
+		default:
+			b.WriteString(s.key)
 		}
 	}
-	return b.String() + "." + e.key
+	return b.String()
+}
+
+// want is the error for a value at d.pos of another type than wanted.
+func (d *jsonDecoder) want(what string) error {
+	if len(d.path) == 0 {
+		return fmt.Errorf("want %s", what)
+	}
+	return fmt.Errorf("%s: want %s", d.where(), what)
 }
 
 func (d *jsonDecoder) syntaxError() error {
@@ -110,8 +103,8 @@ func (d *jsonDecoder) literal(word string) bool {
 	return false
 }
 
-// maxNesting bounds the recursion as the strict decoder's scanner does,
-// whatever the text; a review's has passed that scanner already.
+// maxNesting bounds the recursion, whatever the text, as the strict
+// decoder's scanner does.
 const maxNesting = 10000
 
 // value reads the value at d.pos, depth levels down.
@@ -143,45 +136,99 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 }
 
 func (d *jsonDecoder) object(depth int) (any, error) {
-	d.pos++ // {
 	m := map[string]any{}
+	err := d.members(func(key string) error {
+		if _, dup := m[key]; dup {
+			return errDuplicate
+		}
+		v, err := d.value(depth + 1)
+		m[key] = v
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// members reads the object at d.pos, calling member with d.pos at each
+// member's value, which it consumes, and the key on d.path. A member that
+// returns errDuplicate ends the read with an error naming the key.
+func (d *jsonDecoder) members(member func(key string) error) error {
+	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+		return d.want("a JSON object")
+	}
+	d.pos++
 	d.space()
 	if d.pos < len(d.data) && d.data[d.pos] == '}' {
 		d.pos++
-		return m, nil
+		return nil
 	}
 	for {
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
-			return nil, d.syntaxError()
+			return d.syntaxError()
 		}
 		key, err := d.string()
 		if err != nil {
-			return nil, err
-		}
-		if _, dup := m[key]; dup {
-			return nil, &duplicateError{key}
+			return err
 		}
 		d.space()
 		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
-			return nil, d.syntaxError()
+			return d.syntaxError()
 		}
 		d.pos++
 		d.space()
 		d.path = append(d.path, pathStep{key: key, index: -1})
-		v, err := d.value(depth + 1)
-		if err != nil {
-			return nil, err
+		if err := member(key); err != nil {
+			if err == errDuplicate {
+				return fmt.Errorf("duplicate field %q", d.where())
+			}
+			return err
 		}
 		d.path = d.path[:len(d.path)-1]
-		m[key] = v
 		switch done, err := d.separator('}'); {
 		case err != nil:
-			return nil, err
+			return err
 		case done:
-			return m, nil
+			return nil
 		}
 	}
+}
+
+// fields reads the members of the object at d.pos as members does, and
+// refuses a key met twice.
+func (d *jsonDecoder) fields(member func(key string) error) error {
+	seen := map[string]bool{}
+	return d.members(func(key string) error {
+		if seen[key] {
+			return errDuplicate
+		}
+		seen[key] = true
+		return member(key)
+	})
+}
+
+// stringField reads a string; null is "", as strictJSON leaves it.
+func (d *jsonDecoder) stringField() (string, error) {
+	switch {
+	case d.literal("null"):
+		return "", nil
+	case d.pos < len(d.data) && d.data[d.pos] == '"':
+		return d.string()
+	}
+	return "", d.want("a string")
+}
+
+// boolField reads a boolean; null is false, as strictJSON leaves it.
+func (d *jsonDecoder) boolField() (bool, error) {
+	switch {
+	case d.literal("true"):
+		return true, nil
+	case d.literal("false"), d.literal("null"):
+		return false, nil
+	}
+	return false, d.want("a boolean")
 }
 
 func (d *jsonDecoder) array(depth int) (any, error) {
