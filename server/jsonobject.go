@@ -27,9 +27,12 @@ func (d *jsonDecoder) objectField(field string, maxDepth int) (map[string]any, e
 	}
 	d.deepest = 0
 	v, err := d.value(0)
+	var dup duplicateError
 	switch {
-	case err != nil:
+	case errors.As(err, &dup):
 		return nil, err
+	case err != nil:
+		return nil, fmt.Errorf("%s: %w", field, err)
 	case d.deepest > maxDepth:
 		return nil, fmt.Errorf("%s: %w: nesting deeper than %d", field, manifest.ErrLimit, maxDepth)
 	}
@@ -54,6 +57,11 @@ type pathStep struct {
 
 // errDuplicate is what a member function returns for a key it has met.
 var errDuplicate = errors.New("duplicate key")
+
+// duplicateError names a key met twice by its path, as strictJSON does.
+type duplicateError string
+
+func (e duplicateError) Error() string { return fmt.Sprintf("duplicate field %q", string(e)) }
 
 // where names the value on d.path as strictJSON does: "a.b[1].key".
 func (d *jsonDecoder) where() string {
@@ -182,7 +190,7 @@ func (d *jsonDecoder) members(member func(key string) error) error {
 		d.path = append(d.path, pathStep{key: key, index: -1})
 		if err := member(key); err != nil {
 			if err == errDuplicate {
-				return fmt.Errorf("duplicate field %q", d.where())
+				return duplicateError(d.where())
 			}
 			return err
 		}

@@ -29,8 +29,9 @@ import (
 //
 //	go test -run TestHostileServe -v ./cmd/syncgate
 const (
-	// serveSlotHold is --policy-timeout: how long the slow review of the
-	// flood case holds the only slot before its evaluation is stopped.
+	// serveSlotHold is --policy-timeout: how long, in CPU time, the slow
+	// review of the flood case holds the only slot before its evaluation is
+	// stopped.
 	serveSlotHold = 3 * time.Second
 	// serveHeaderTimeout is serve's read-header timeout (DefaultOptions).
 	serveHeaderTimeout = 5 * time.Second
@@ -61,7 +62,8 @@ func TestHostileServe(t *testing.T) {
 			return s.expect("/v1/check", "application/yaml", big, 413, "larger than 8388608 bytes")
 		}},
 		{"100,000-deep JSON review", "JSON depth 10,000", 10 * time.Second, func(s *hostileServer) (string, error) {
-			return s.expect("/v1/admission", "application/json", []byte(deep), 400, "AdmissionReview: .*depth")
+			review := `{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"deep","object":{"apiVersion":"v1","kind":"ConfigMap","data":` + deep + `}}}`
+			return s.expect("/v1/admission", "application/json", []byte(review), 400, "AdmissionReview: request.object: JSON nested deeper than 10000")
 		}},
 		{"100,000-deep JSON stream on /v1/check", "decoder depth 100", 10 * time.Second, func(s *hostileServer) (string, error) {
 			return s.expect("/v1/check", "application/json", []byte(deep), 400, "request")
@@ -279,7 +281,7 @@ func (s *hostileServer) slowloris() (string, error) {
 // flood holds the only slot with a slow review, then sends 100 reviews at
 // once: each is answered at once, denied as overloaded (fail closed) or,
 // if it came after the slot was free, checked; the metric counts every
-// overloaded one; the slow review is denied at its deadline (sent again
+// overloaded one; the slow review is denied at its CPU time (sent again
 // while a probe holds the slot, which a loaded machine lets happen).
 func (s *hostileServer) flood() (string, error) {
 	type slowResult struct {
@@ -297,8 +299,8 @@ func (s *hostileServer) flood() (string, error) {
 				res.overloaded++
 				continue
 			}
-			if err == nil && (r.Allowed || r.Status == nil || !strings.Contains(r.Status.Message, "deadline")) {
-				err = fmt.Errorf("the slow review: allowed %v, status %+v; want a denial at the policy deadline", r.Allowed, r.Status)
+			if err == nil && (r.Allowed || r.Status == nil || !strings.Contains(r.Status.Message, "of CPU time")) {
+				err = fmt.Errorf("the slow review: allowed %v, status %+v; want a denial at the policy's CPU time", r.Allowed, r.Status)
 			}
 			res.err = err
 			slow <- res
@@ -351,7 +353,7 @@ func (s *hostileServer) flood() (string, error) {
 		errs = append(errs, res.err)
 	}
 	overloaded += counts["overloaded"] + res.overloaded
-	answer := fmt.Sprintf("%d of 100 denied 503 overloaded, %d allowed; the slow review denied at its deadline", counts["overloaded"], counts["allowed"])
+	answer := fmt.Sprintf("%d of 100 denied 503 overloaded, %d allowed; the slow review denied at its CPU time", counts["overloaded"], counts["allowed"])
 	if len(errs) > 0 {
 		return answer, fmt.Errorf("%d bad answers, first: %v", len(errs), errs[0])
 	}
