@@ -17,10 +17,10 @@ import (
 )
 
 // FuzzDecodeReview compares decodeReview with the reflective strict
-// decoder (strictReview) on any body: what both decode is the same review,
-// and decodeReview refuses nothing the other decodes. It may decode what
-// the other refuses only for a type error in a field the gate does not
-// read.
+// decoder (strictReview) on any body: what both decode is the same review.
+// decodeReview refuses nothing else the other decodes but a key met twice
+// in a field the gate does not read, which the other skips unread. It may
+// decode what the other refuses only for a type error in such a field.
 func FuzzDecodeReview(f *testing.F) {
 	f.Add([]byte(reviewJSON("u", "CREATE", "apps", configMap("forbidden"))))
 	f.Add([]byte(reviewJSON("u", "DELETE", "", "")))
@@ -38,7 +38,7 @@ func FuzzDecodeReview(f *testing.F) {
 		got, err := decodeReview(body, limits)
 		want, wantErr := strictReview(body, limits)
 		switch {
-		case err != nil && wantErr == nil:
+		case err != nil && wantErr == nil && !errors.As(err, new(duplicateError)):
 			t.Fatalf("%q: decodeReview: %v, the strict decoder decodes it", body, err)
 		case err == nil && wantErr != nil && !strings.Contains(wantErr.Error(), "cannot unmarshal"):
 			t.Fatalf("%q: decodeReview decodes it, the strict decoder: %v", body, wantErr)
