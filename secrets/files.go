@@ -343,8 +343,9 @@ func encWithoutMetadata(obj *manifest.Object) []manifest.Finding {
 // SOPS-encrypted value in content that has no sops metadata, or "".
 func encLeftover(content map[string]any) string {
 	var found []string
+	buf := make(fieldPath, 0, 16) // every path, valid during its visit only
 	for k, v := range content {
-		walkStrings(v, fieldPath{}.key(k), k, func(p fieldPath, _, s string) {
+		walkStrings(v, buf.key(k), k, func(p fieldPath, _, s string) {
 			if isEncValue(s) {
 				found = append(found, p.String())
 			}

@@ -86,6 +86,8 @@ func eachLeaf(obj *manifest.Object, visit func(p fieldPath, label, value string)
 			visit(p, label, s)
 		}
 	}
+	// One buffer holds every path: a path is valid during its visit only.
+	buf := make(fieldPath, 0, 16)
 	for k, v := range obj.Content {
 		switch {
 		case k == "sops":
@@ -97,17 +99,17 @@ func eachLeaf(obj *manifest.Object, visit func(p fieldPath, label, value string)
 				if decoded, err := base64.StdEncoding.DecodeString(raw); err == nil {
 					raw = string(decoded)
 				}
-				visit(fieldPath{}.key(k).key(key), key, raw)
+				visit(buf.key(k).key(key), key, raw)
 			}
 		case k == "spec" && isSealedSecret(obj):
 			spec, _ := v.(map[string]any)
 			for sk, sv := range spec {
 				if sk != "encryptedData" {
-					walkStrings(sv, fieldPath{}.key(k).key(sk), sk, leaf)
+					walkStrings(sv, buf.key(k).key(sk), sk, leaf)
 				}
 			}
 		default:
-			walkStrings(v, fieldPath{}.key(k), k, leaf)
+			walkStrings(v, buf.key(k), k, leaf)
 		}
 	}
 }

@@ -82,7 +82,12 @@ func (s *Server) record(o outcome, start time.Time) {
 		attrs = append(attrs, slog.String("reason", o.reason))
 	}
 	attrs = append(attrs, slog.Any("rules", o.rules))
-	s.decided.LogAttrs(context.Background(), slog.LevelInfo, "decision", attrs...)
+	// A record without a source spares the logger's walk of the stack.
+	if h := s.decided.Handler(); h.Enabled(context.Background(), slog.LevelInfo) {
+		r := slog.NewRecord(time.Now(), slog.LevelInfo, "decision", 0)
+		r.AddAttrs(attrs...)
+		_ = h.Handle(context.Background(), r)
+	}
 }
 
 // readBody reads a request body within MaxBody. The error is an
