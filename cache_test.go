@@ -7,6 +7,7 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -365,6 +366,30 @@ func TestResultCacheIndex(t *testing.T) {
 	}
 	if _, ok := rc.forRun(run, "/repo").get(key); ok {
 		t.Error("a hit from a foreign index")
+	}
+}
+
+// TestFindingsMemoIndexOnly: a raw file's findings are kept in the run's
+// index, not as an entry of their own, and found again through it.
+func TestFindingsMemoIndexOnly(t *testing.T) {
+	rc := openCache(t.TempDir(), slog.New(slog.DiscardHandler))
+	run, key := [32]byte{1}, [32]byte{2}
+	want := []manifest.Finding{{Rule: "secrets/credential", File: "a.yaml", Line: 3}}
+	first := rc.forRun(run, "/repo")
+	memo := findingsMemo{rc: first, run: run, kind: memoSecretsFile, indexOnly: true}
+	memo.Put(key, want)
+	if _, ok := rc.get(memo.id(key)); ok {
+		t.Error("the findings have an entry of their own")
+	}
+	first.save()
+	for _, tt := range []struct {
+		dir  string
+		want bool
+	}{{"/repo", true}, {"/other", false}} {
+		got, ok := findingsMemo{rc: rc.forRun(run, tt.dir), run: run, kind: memoSecretsFile, indexOnly: true}.Get(key)
+		if ok != tt.want || ok && !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: Get = %v, %v; want a hit %v", tt.dir, got, ok, tt.want)
+		}
 	}
 }
 

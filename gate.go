@@ -534,8 +534,8 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 		results = make([]*render.Result, len(spec.targets))
 	} else if run, ok := g.cacheRun(spec, version); ok {
 		rc = g.cache.forRun(run, src.Dir)
-		memo = findingsMemo{rc, run, memoSecretsFile}
-		r.crdMemo = findingsMemo{rc, run, memoCRDs}
+		memo = findingsMemo{rc: rc, run: run, kind: memoSecretsFile, indexOnly: true}
+		r.crdMemo = findingsMemo{rc: rc, run: run, kind: memoCRDs}
 		keys = g.lookup(ctx, spec, run, rc, entries, warm)
 	}
 	// The raw files need no rendering: their secrets check runs beside it.
