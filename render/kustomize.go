@@ -21,7 +21,10 @@ import (
 // kustomizeState guards kustomize's package-level OpenAPI schema, the one
 // piece of global state krusty has. A kustomization with an openapi field
 // replaces that schema, so it renders alone and resets it afterwards;
-// every other kustomization renders concurrently.
+// every other kustomization renders concurrently, once the schema is
+// parsed: kustomize parses it on first use and reads part of it without
+// its lock, so a render that parses it beside one that reads it races
+// (the race detector saw it in TestResultCacheRechecksChangedInputs).
 var kustomizeState sync.RWMutex
 
 // PrepareKustomize parses kustomize's built-in OpenAPI schema, which the
@@ -73,6 +76,7 @@ func (r *Renderer) renderKustomize(ctx context.Context, tree, repo fs.FS, t Targ
 	} else {
 		kustomizeState.RLock()
 		defer kustomizeState.RUnlock()
+		openapi.Schema() // parsed, under kustomize's lock, before any render reads it
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err

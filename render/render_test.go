@@ -14,6 +14,7 @@ import (
 
 	"github.com/syncgate/syncgate/internal/golden"
 	"github.com/syncgate/syncgate/manifest"
+	"sigs.k8s.io/kustomize/kyaml/openapi"
 )
 
 func TestDiscover(t *testing.T) {
@@ -260,14 +261,13 @@ func TestRendererCacheFollowsEdits(t *testing.T) {
 	}
 }
 
-// Parsing kustomize's schema ahead, as a worker does when it starts, may
-// run beside a render (the race detector watches) and leaves the render
-// as it is: a strategic merge patch of a list keyed by name merges the
-// entries it names.
-func TestPrepareKustomize(t *testing.T) {
-	repo := fstest.MapFS{
-		"app/kustomization.yaml": {Data: []byte("resources: [deployment.yaml]\npatches:\n- path: patch.yaml\n")},
-		"app/deployment.yaml": {Data: []byte(`apiVersion: apps/v1
+// patchedRepo is a Deployment and a strategic merge patch of one of its
+// containers, which kustomize merges with its OpenAPI schema, and a custom
+// object, whose scope kustomize looks up in that schema.
+var patchedRepo = fstest.MapFS{
+	"app/kustomization.yaml": {Data: []byte("resources: [widget.yaml, deployment.yaml]\npatches:\n- path: patch.yaml\n")},
+	"app/widget.yaml":        {Data: []byte("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n")},
+	"app/deployment.yaml": {Data: []byte(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -277,7 +277,7 @@ spec:
       - {name: web, image: web:1}
       - {name: proxy, image: proxy:1}
 `)},
-		"app/patch.yaml": {Data: []byte(`apiVersion: apps/v1
+	"app/patch.yaml": {Data: []byte(`apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web}
 spec:
@@ -286,14 +286,44 @@ spec:
       containers:
       - {name: proxy, image: proxy:2}
 `)},
-	}
+}
+
+// Parsing kustomize's schema ahead, as a worker does when it starts, may
+// run beside a render (the race detector watches) and leaves the render
+// as it is: a strategic merge patch of a list keyed by name merges the
+// entries it names.
+func TestPrepareKustomize(t *testing.T) {
 	r := newRenderer(t, DefaultOptions())
 	var wg sync.WaitGroup
 	wg.Go(PrepareKustomize)
-	res, err := r.Render(context.Background(), repo, Target{Name: "app", Path: "app", Kind: KindKustomize})
+	res, err := r.Render(context.Background(), patchedRepo, Target{Name: "app", Path: "app", Kind: KindKustomize})
 	wg.Wait()
+	wantPatched(t, res, err)
+}
+
+// The first renders of a process parse kustomize's schema beside one
+// another (the race detector watches), and each merges its patch.
+func TestFirstRendersConcurrently(t *testing.T) {
+	kustomizeState.Lock()
+	openapi.ResetOpenAPI() // as at the start of a process
+	kustomizeState.Unlock()
+	r := newRenderer(t, DefaultOptions())
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			res, err := r.Render(context.Background(), patchedRepo, Target{Name: "app", Path: "app", Kind: KindKustomize})
+			wantPatched(t, res, err)
+		})
+	}
+	wg.Wait()
+}
+
+// wantPatched wants patchedRepo rendered with its patch merged.
+func wantPatched(t *testing.T, res *Result, err error) {
+	t.Helper()
 	if err != nil {
-		t.Fatal(err)
+		t.Error(err)
+		return
 	}
 	for _, want := range []string{"image: web:1", "image: proxy:2"} {
 		if !strings.Contains(string(res.YAML), want) {
