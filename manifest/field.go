@@ -15,6 +15,24 @@ type FieldStep struct {
 	Index int
 }
 
+// JoinField writes steps as a dotted field path: keys joined by dots,
+// indexes in brackets (spec.containers[0].image), as decoders name a
+// field. A dotted key is written as it is.
+func JoinField(steps []FieldStep) string {
+	var b strings.Builder
+	for i, s := range steps {
+		switch {
+		case s.Index >= 0:
+			b.WriteString("[" + strconv.Itoa(s.Index) + "]")
+		case i > 0:
+			b.WriteString("." + s.Key)
+		default:
+			b.WriteString(s.Key)
+		}
+	}
+	return b.String()
+}
+
 // ParseField splits a finding's dotted field path
 // (spec.containers[0].image) into steps, reading content, the object or
 // document the path is in, to tell a dotted map key

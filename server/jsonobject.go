@@ -45,14 +45,8 @@ type jsonDecoder struct {
 	pos  int
 	// path holds the keys and indexes down to the value being read, for
 	// the error about a duplicate key.
-	path    []pathStep
+	path    []manifest.FieldStep
 	deepest int
-}
-
-// pathStep is a key, when index is -1, or else an index.
-type pathStep struct {
-	key   string
-	index int
 }
 
 // errDuplicate is what a member function returns for a key it has met.
@@ -64,20 +58,7 @@ type duplicateError string
 func (e duplicateError) Error() string { return fmt.Sprintf("duplicate field %q", string(e)) }
 
 // where names the value on d.path as strictJSON does: "a.b[1].key".
-func (d *jsonDecoder) where() string {
-	var b strings.Builder
-	for i, s := range d.path {
-		switch {
-		case s.index >= 0:
-			fmt.Fprintf(&b, "[%d]", s.index)
-		case i > 0:
-			b.WriteString("." + s.key)
-		default:
-			b.WriteString(s.key)
-		}
-	}
-	return b.String()
-}
+func (d *jsonDecoder) where() string { return manifest.JoinField(d.path) }
 
 // want is the error for a value at d.pos of another type than wanted.
 func (d *jsonDecoder) want(what string) error {
@@ -187,7 +168,7 @@ func (d *jsonDecoder) members(member func(key string) error) error {
 		}
 		d.pos++
 		d.space()
-		d.path = append(d.path, pathStep{key: key, index: -1})
+		d.path = append(d.path, manifest.FieldStep{Key: key, Index: -1})
 		if err := member(key); err != nil {
 			if err == errDuplicate {
 				return duplicateError(d.where())
@@ -249,7 +230,7 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 	}
 	for {
 		d.space()
-		d.path = append(d.path, pathStep{index: len(list)})
+		d.path = append(d.path, manifest.FieldStep{Index: len(list)})
 		v, err := d.value(depth + 1)
 		if err != nil {
 			return nil, err

@@ -144,20 +144,7 @@ type walker struct {
 }
 
 // field is the dotted path to the value visited ("spec.ports[0]").
-func (w *walker) field() string {
-	var b strings.Builder
-	for _, s := range w.at {
-		switch {
-		case s.Index >= 0:
-			fmt.Fprintf(&b, "[%d]", s.Index)
-		case b.Len() > 0:
-			b.WriteString("." + s.Key)
-		default:
-			b.WriteString(s.Key)
-		}
-	}
-	return b.String()
-}
+func (w *walker) field() string { return manifest.JoinField(w.at) }
 
 // visit checks value against nd. owner and key name the definition's
 // property that holds value (io.k8s.api.core.v1.Container and env); key
