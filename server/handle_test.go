@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -92,6 +93,23 @@ func TestKindLabel(t *testing.T) {
 	for in, want := range map[string]string{"Kind0": "Kind0", "OneTooMany": "other", "no spaces": "other", "": "other"} {
 		if got := k.label(in); got != want {
 			t.Errorf("label(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestKindLabelCopies: a label kept for good does not share the memory of
+// the kind it came from, which is cut from a request's body.
+func TestKindLabelCopies(t *testing.T) {
+	var k kinds
+	body := `{"kind":"Deployment"}`
+	kind := body[9:19]
+	for range 2 {
+		got := k.label(kind)
+		if got != "Deployment" {
+			t.Fatalf("label(%q) = %q", kind, got)
+		}
+		if unsafe.StringData(got) == unsafe.StringData(kind) {
+			t.Fatal("the label is the request's own string")
 		}
 	}
 }

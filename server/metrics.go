@@ -2,6 +2,7 @@ package server
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -60,25 +61,25 @@ const maxKinds = 512
 // kinds hands out kind label values: the first maxKinds well-formed kinds
 // seen, "other" for the rest.
 type kinds struct {
-	mu   sync.Mutex
-	seen map[string]bool
+	mu sync.Mutex
+	// seen maps a kind to its own copy: a kind read from a request is cut
+	// from the request's body, which a label kept for good must not keep.
+	seen map[string]string
 }
 
 func (k *kinds) label(kind string) string {
-	if !kindName.MatchString(kind) {
-		return "other"
-	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if k.seen[kind] {
-		return kind
+	if kept, ok := k.seen[kind]; ok {
+		return kept
 	}
-	if len(k.seen) >= maxKinds {
+	if len(k.seen) >= maxKinds || !kindName.MatchString(kind) {
 		return "other"
 	}
 	if k.seen == nil {
-		k.seen = map[string]bool{}
+		k.seen = map[string]string{}
 	}
-	k.seen[kind] = true
-	return kind
+	kept := strings.Clone(kind)
+	k.seen[kept] = kept
+	return kept
 }

@@ -88,6 +88,9 @@ func (l *locations) schema(k gvk) (*checker, error) {
 		return s.checker, s.err
 	}
 	sch, err := l.find(k)
+	// The kind's strings may be cut from a server's request body: the
+	// cache keeps copies, not the body.
+	k = gvk{strings.Clone(k.group), strings.Clone(k.version), strings.Clone(k.kind)}
 	l.compiled[k] = locationSchema{sch, err}
 	return sch, err
 }
