@@ -127,6 +127,27 @@ func TestLoadRefusesLinks(t *testing.T) {
 
 // TestAfterCPU: the bound counts the process's CPU time, not the wall
 // time it spent waiting.
+// TestRecentCPU: a reading shared by evaluations that start within
+// cpuReadingAge of it, less its slack, never counts more CPU time than the
+// process used since the evaluation started, even when it spent CPU time
+// in between; an older reading is not shared.
+func TestRecentCPU(t *testing.T) {
+	time.Sleep(2 * cpuReadingAge) // no reading to share yet
+	first, _ := recentCPU()
+	spinUntil := time.Now().Add(cpuReadingAge / 2)
+	for time.Now().Before(spinUntil) {
+	}
+	before := processCPU()
+	cpu, slack := recentCPU()
+	if cpu+slack < before {
+		t.Errorf("shared reading %v + slack %v is below the CPU time %v already used", cpu, slack, before)
+	}
+	time.Sleep(2 * cpuReadingAge)
+	if again, slack := recentCPU(); again < first || slack != 0 {
+		t.Errorf("after %v: reading %v (slack %v), want a new one, not before %v, slack 0", 2*cpuReadingAge, again, slack, first)
+	}
+}
+
 func TestAfterCPU(t *testing.T) {
 	const budget = 200 * time.Millisecond
 	runtime.GC() // no collection of earlier tests' garbage counts here
