@@ -36,6 +36,7 @@ fuzz:
 	$(GO) test ./policy -run '^$$' -fuzz '^FuzzEvaluate$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeReview$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./server -run '^$$' -fuzz '^FuzzDecodeStream$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./server -run '^$$' -fuzz '^FuzzAppendJSONString$$' -fuzztime $(FUZZTIME)
 
 # Go benchmarks, then syncgate against the peer pipeline (kustomize/helm, conftest,
 # gitleaks) on the generated corpus: bench/results/<date>.md; then check's peak RSS at 1x, 5x
