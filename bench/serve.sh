@@ -12,7 +12,8 @@
 #   opa        POST /v1/data/main/deny with {"input": <the Deployment>}: the Rego alone
 #
 # The machine is shared, so the two take turns: BENCH_ROUNDS rounds of syncgate then opa,
-# and the table gives each one's median round. Then, on syncgate alone:
+# and the table gives each one's median round, and the median of each one's CPU time per
+# request (its own, read from /proc: hey shares the CPUs). Then, on syncgate alone:
 #
 #   profile    a CPU profile of BENCH_PROFILE_S seconds under load (serve --profiling):
 #              the top of it goes into the result, the profile into bench/.work/serve
@@ -84,26 +85,35 @@ opa_answer=$(curl -sfk -H 'Content-Type: application/json' --data-binary @"$WORK
 [[ $(jq -r .response.allowed <<<"$sg_answer") == true ]] || die "syncgate denies the review: $sg_answer"
 [[ $(jq -r '.result | length' <<<"$opa_answer") == 0 ]] || die "opa denies the input: $opa_answer"
 
-# load NAME URL BODY N: N requests under hey; prints "req/s p50 p99" (ms).
+# cpu PID: the CPU time, user and system, the process has used, in clock ticks.
+cpu() { sed 's/.*) //' "/proc/$1/stat" | awk '{ print $12 + $13 }'; }
+# load NAME URL BODY N PID: N requests under hey; prints "req/s p50 p99 cpu" (ms, and
+# the server PID's CPU time per request in microseconds).
 load() {
+  local before
+  before=$(cpu "$5")
   "$BIN/hey" -n "$4" -c "$C" -m POST -T application/json -D "$3" "$2" >"$WORK/$1.hey"
   grep -q '\[200\]' "$WORK/$1.hey" && ! grep -qE '^\s+\[[013-9][0-9]*\]' "$WORK/$1.hey" ||
     die "$1: not every answer was 200: $(cat "$WORK/$1.hey")"
-  awk '/Requests\/sec/ { rps = $2 } /50%+ in/ { p50 = $3 * 1000 } /99%+ in/ { p99 = $3 * 1000 }
-       END { printf "%.0f %.2f %.2f\n", rps, p50, p99 }' "$WORK/$1.hey"
+  awk -v ticks="$(($(cpu "$5") - before))" -v hz="$(getconf CLK_TCK)" -v n="$4" \
+    '/Requests\/sec/ { rps = $2 } /50%+ in/ { p50 = $3 * 1000 } /99%+ in/ { p99 = $3 * 1000 }
+     END { printf "%.0f %.2f %.2f %.0f\n", rps, p50, p99, ticks / hz / n * 1e6 }' "$WORK/$1.hey"
 }
 "$BIN/hey" -n 500 -c "$C" -m POST -T application/json -D bench/serve/review.json "$SG_URL" >/dev/null
 "$BIN/hey" -n 500 -c "$C" -m POST -T application/json -D "$WORK/opa-input.json" "$OPA_URL" >/dev/null
 : >"$WORK/rounds"
 for r in $(seq "$ROUNDS"); do
   note "round $r/$ROUNDS: syncgate serve, then opa run --server, $N requests each"
-  echo "syncgate $r $(load syncgate-$r "$SG_URL" bench/serve/review.json "$N") $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/rounds"
-  echo "opa $r $(load opa-$r "$OPA_URL" "$WORK/opa-input.json" "$N") $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/rounds"
+  echo "syncgate $r $(load syncgate-$r "$SG_URL" bench/serve/review.json "$N" "$sg_pid") $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/rounds"
+  echo "opa $r $(load opa-$r "$OPA_URL" "$WORK/opa-input.json" "$N" "$opa_pid") $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/rounds"
 done
 # median NAME: the round of NAME with the median requests/s, as "req/s p50 p99".
 median() { awk -v n="$1" '$1 == n { print $3, $4, $5 }' "$WORK/rounds" | sort -n | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
+# median_cpu NAME: the median of NAME's rounds' CPU time per request.
+median_cpu() { awk -v n="$1" '$1 == n { print $6 }' "$WORK/rounds" | sort -n | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
 read -r sg_rps sg_p50 sg_p99 < <(median syncgate)
 read -r opa_rps opa_p50 opa_p99 < <(median opa)
+sg_cpu=$(median_cpu syncgate) opa_cpu=$(median_cpu opa)
 rss() { awk -v f="$2" '$1 == f":" { printf "%.0f MiB", $2 / 1024 }' "/proc/$1/status"; }
 sg_rss=$(rss "$sg_pid" VmHWM) opa_rss=$(rss "$opa_pid" VmHWM)
 kill "$opa_pid"
@@ -117,7 +127,7 @@ if [[ $PROFILE_S -gt 0 && ${#profiling[@]} -gt 0 ]]; then
   wait "$prof_pid"
   # The stages of a review, by their share of the server's CPU.
   profile=$(go tool pprof -top -cum -nodecount=400 "$SYNCGATE" "$WORK/cpu.prof" 2>/dev/null |
-    grep -E 'Total samples|net/http.\(\*conn\).serve$|server.\(\*Server\).admission$|server.decodeReview$|validate.\(\*Validator\).validateObject$|policy.\(\*Engine\).Evaluate$|secrets.\(\*Scanner\).Objects$|server.\(\*Server\).record$|crypto/tls.\(\*Conn\).(Read|Write)$|runtime.gcBgMarkWorker$|runtime.mallocgc$|runtime.newstack$' || true)
+    grep -E 'Total samples|net/http.\(\*conn\).serve$|server.\(\*Server\).admission$|server.decodeReview$|validate.\(\*Validator\).validateObject$|policy.\(\*Engine\).EvaluateWithSecrets$|ast.InterfaceToValue$|server.writeReview$|secrets.\(\*Scanner\).Objects$|server.\(\*Server\).record$|crypto/tls.\(\*Conn\).(Read|Write)$|runtime.gcBgMarkWorker$|runtime.mallocgc$|runtime.newstack$' || true)
 fi
 
 rss_rows=""
@@ -125,7 +135,7 @@ if [[ $RSS_N -gt 0 ]]; then
   note "RSS of syncgate serve over $RSS_N more reviews"
   sent=0
   for mark in $((RSS_N / 10)) $((RSS_N / 2)) "$RSS_N"; do
-    load rss "$SG_URL" bench/serve/review.json "$((mark - sent))" >/dev/null
+    load rss "$SG_URL" bench/serve/review.json "$((mark - sent))" "$sg_pid" >/dev/null
     sent=$mark
     rss_rows+="| $mark | $(rss "$sg_pid" VmRSS) | $(rss "$sg_pid" VmHWM) |"$'\n'
   done
@@ -149,15 +159,19 @@ out=bench/results/serve-$(date -u +%F).md
   echo "$C keep-alive TLS connections (hey v0.1.5) on loopback, after 500 warm-up requests; $(nproc) CPUs."
   echo "Each server's median round (by requests/s):"
   echo
-  echo "| server | checks | requests/s | p50 ms | p99 ms | peak RSS |"
-  echo "|---|---|---|---|---|---|"
-  echo "| syncgate serve | AdmissionReview: schema, Rego, secrets | $sg_rps | $sg_p50 | $sg_p99 | $sg_rss |"
-  echo "| opa run --server v1.22.4 | data API: the same Rego | $opa_rps | $opa_p50 | $opa_p99 | $opa_rss |"
+  echo "| server | checks | requests/s | p50 ms | p99 ms | CPU µs/request | peak RSS |"
+  echo "|---|---|---|---|---|---|---|"
+  echo "| syncgate serve | AdmissionReview: schema, Rego, secrets | $sg_rps | $sg_p50 | $sg_p99 | $sg_cpu | $sg_rss |"
+  echo "| opa run --server v1.22.4 | data API: the same Rego | $opa_rps | $opa_p50 | $opa_p99 | $opa_cpu | $opa_rss |"
   echo
-  awk -v a="$sg_rps" -v b="$opa_rps" -v c="$sg_p99" -v d="$opa_p99" \
-    'BEGIN { printf "syncgate / opa: throughput x%.2f, p99 x%.2f\n", a / b, c / d }'
+  awk -v a="$sg_rps" -v b="$opa_rps" -v c="$sg_p99" -v d="$opa_p99" -v e="$sg_cpu" -v f="$opa_cpu" \
+    'BEGIN { printf "syncgate / opa: throughput x%.2f, p99 x%.2f, CPU time per request x%.2f\n", a / b, c / d, e / f }'
   echo
-  echo "Every round (server, round, requests/s, p50 ms, p99 ms, 1-minute load average after it):"
+  echo "CPU µs/request: the server's own CPU time over a round (from /proc), median of the rounds;"
+  echo "unlike requests/s it does not count what hey, sharing the CPUs, left the server."
+  echo
+  echo "Every round (server, round, requests/s, p50 ms, p99 ms, CPU µs/request, 1-minute load"
+  echo "average after it):"
   echo
   echo '```'
   cat "$WORK/rounds"
