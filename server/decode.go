@@ -40,7 +40,7 @@ func decodeReview(body []byte, limits manifest.Limits) (*review, error) {
 	if err := checkJSONText(body, limits); err != nil {
 		return nil, fmt.Errorf("AdmissionReview: %w", err)
 	}
-	d := jsonDecoder{data: body, text: string(body)}
+	d := newJSONDecoder(body)
 	var apiVersion, kind string
 	var rv *review
 	d.space()

@@ -156,7 +156,8 @@ func FuzzDecodeReviewObject(f *testing.F) {
 			return // decodeReview refuses it first
 		}
 		const maxDepth = 5
-		d := jsonDecoder{data: text, text: string(text), path: []manifest.FieldStep{{Key: "o", Index: -1}}}
+		d := newJSONDecoder(text)
+		d.path = []manifest.FieldStep{{Key: "o", Index: -1}}
 		d.space()
 		got, err := d.objectField("o", maxDepth)
 		if d.space(); err == nil && d.pos != len(d.data) {

@@ -54,6 +54,12 @@ type jsonDecoder struct {
 	deepest int
 }
 
+// newJSONDecoder reads data, which it keeps: the strings it returns are
+// cut from one copy of it.
+func newJSONDecoder(data []byte) *jsonDecoder {
+	return &jsonDecoder{data: data, text: string(data)}
+}
+
 // errDuplicate is what a member function returns for a key it has met.
 var errDuplicate = errors.New("duplicate key")
 
