@@ -107,13 +107,13 @@ for r in $(seq "$ROUNDS"); do
   echo "syncgate $r $(load syncgate-$r "$SG_URL" bench/serve/review.json "$N" "$sg_pid") $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/rounds"
   echo "opa $r $(load opa-$r "$OPA_URL" "$WORK/opa-input.json" "$N" "$opa_pid") $(cut -d' ' -f1 /proc/loadavg)" >>"$WORK/rounds"
 done
-# median NAME: the round of NAME with the median requests/s, as "req/s p50 p99".
-median() { awk -v n="$1" '$1 == n { print $3, $4, $5 }' "$WORK/rounds" | sort -n | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
-# median_cpu NAME: the median of NAME's rounds' CPU time per request.
-median_cpu() { awk -v n="$1" '$1 == n { print $6 }' "$WORK/rounds" | sort -n | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'; }
-read -r sg_rps sg_p50 sg_p99 < <(median syncgate)
-read -r opa_rps opa_p50 opa_p99 < <(median opa)
-sg_cpu=$(median_cpu syncgate) opa_cpu=$(median_cpu opa)
+# median NAME COLUMN: the round of NAME with the median value in COLUMN of WORK/rounds
+# (3: requests/s, 6: CPU time per request), as "req/s p50 p99 cpu".
+median() { awk -v n="$1" -v c="$2" '$1 == n { print $c, $3, $4, $5, $6 }' "$WORK/rounds" | sort -n | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }' | cut -d' ' -f2-; }
+read -r sg_rps sg_p50 sg_p99 _ < <(median syncgate 3)
+read -r opa_rps opa_p50 opa_p99 _ < <(median opa 3)
+read -r _ _ _ sg_cpu < <(median syncgate 6)
+read -r _ _ _ opa_cpu < <(median opa 6)
 rss() { awk -v f="$2" '$1 == f":" { printf "%.0f MiB", $2 / 1024 }' "/proc/$1/status"; }
 sg_rss=$(rss "$sg_pid" VmHWM) opa_rss=$(rss "$opa_pid" VmHWM)
 kill "$opa_pid"

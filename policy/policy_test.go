@@ -125,8 +125,6 @@ func TestLoadRefusesLinks(t *testing.T) {
 	}
 }
 
-// TestAfterCPU: the bound counts the process's CPU time, not the wall
-// time it spent waiting.
 // TestRecentCPU: a reading shared by evaluations that start within
 // cpuReadingAge of it, less its slack, never counts more CPU time than the
 // process used since the evaluation started, even when it spent CPU time
@@ -148,6 +146,8 @@ func TestRecentCPU(t *testing.T) {
 	}
 }
 
+// TestAfterCPU: the bound counts the process's CPU time, not the wall
+// time it spent waiting.
 func TestAfterCPU(t *testing.T) {
 	const budget = 200 * time.Millisecond
 	runtime.GC() // no collection of earlier tests' garbage counts here

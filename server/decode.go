@@ -59,7 +59,7 @@ func decodeReview(body []byte, limits manifest.Limits) (*review, error) {
 	})
 	if err == nil {
 		d.space()
-		if d.pos != len(d.data) {
+		if d.pos != len(d.text) {
 			err = d.syntaxError()
 		}
 	}

@@ -160,7 +160,7 @@ func FuzzDecodeReviewObject(f *testing.F) {
 		d.path = []manifest.FieldStep{{Key: "o", Index: -1}}
 		d.space()
 		got, err := d.objectField("o", maxDepth)
-		if d.space(); err == nil && d.pos != len(d.data) {
+		if d.space(); err == nil && d.pos != len(d.text) {
 			err = d.syntaxError()
 		}
 		var want map[string]any

@@ -93,28 +93,18 @@ func (s *Server) record(o outcome, start time.Time) {
 // readBody reads a request body within MaxBody. The error is an
 // *http.MaxBytesError when the body is too large.
 func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	// The declared length sizes the buffer, up to presizeLimit: a client
-	// that declares much and sends little gets no more memory than it sent
-	// for.
-	size := 512
-	if n := r.ContentLength; n >= 0 && n < presizeLimit {
-		size = int(n) + 1 // room to read the end
-	}
 	body := http.MaxBytesReader(w, r.Body, s.opts.MaxBody)
-	b := make([]byte, 0, size)
-	for {
-		n, err := body.Read(b[len(b):cap(b)])
-		b = b[:len(b)+n]
-		if err == io.EOF {
-			return b, nil
-		}
-		if err != nil {
+	// A declared length sizes the buffer once, up to presizeLimit: a
+	// client that declares much and sends little gets no more memory than
+	// it sent for. The server ends the body at that length.
+	if n := r.ContentLength; n >= 0 && n < presizeLimit {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(body, b); err != nil {
 			return nil, err
 		}
-		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
-		}
+		return b, nil
 	}
+	return io.ReadAll(body)
 }
 
 // presizeLimit bounds the buffer a request's declared length gets before

@@ -1,7 +1,10 @@
 package server
 
 import (
+	"errors"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -139,5 +142,38 @@ func TestDecodeReviewObjects(t *testing.T) {
 	}
 	if rv.object.Namespace != "apps" || rv.oldObject.Ref().String() != "ConfigMap/apps/cm" {
 		t.Errorf("objects: %v, %v", rv.object.Ref(), rv.oldObject.Ref())
+	}
+}
+
+// TestReadBody: a body is read whole, whether its length is declared or
+// not, and one over MaxBody is an *http.MaxBytesError either way.
+func TestReadBody(t *testing.T) {
+	s := &Server{opts: Options{MaxBody: 100}}
+	for _, tt := range []struct {
+		name     string
+		body     string
+		declared bool
+		tooLarge bool
+	}{
+		{"declared", strings.Repeat("a", 100), true, false},
+		{"not declared", strings.Repeat("a", 100), false, false},
+		{"empty", "", true, false},
+		{"declared, too large", strings.Repeat("a", 101), true, true},
+		{"not declared, too large", strings.Repeat("a", 101), false, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/v1/check", strings.NewReader(tt.body))
+			if !tt.declared {
+				r.ContentLength = -1
+			}
+			got, err := s.readBody(httptest.NewRecorder(), r)
+			_, tooLarge := errors.AsType[*http.MaxBytesError](err)
+			switch {
+			case tooLarge != tt.tooLarge:
+				t.Fatalf("error %v, want too large %v", err, tt.tooLarge)
+			case !tt.tooLarge && (err != nil || string(got) != tt.body):
+				t.Fatalf("read %d bytes, %v; want %d", len(got), err, len(tt.body))
+			}
+		})
 	}
 }

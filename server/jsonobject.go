@@ -22,7 +22,7 @@ func (d *jsonDecoder) objectField(field string, maxDepth int) (map[string]any, e
 	if d.literal("null") {
 		return nil, nil
 	}
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+	if d.pos >= len(d.text) || d.text[d.pos] != '{' {
 		return nil, fmt.Errorf("%s is not a JSON object", field)
 	}
 	d.deepest = 0
@@ -39,12 +39,11 @@ func (d *jsonDecoder) objectField(field string, maxDepth int) (map[string]any, e
 	return v.(map[string]any), nil
 }
 
-// jsonDecoder reads one JSON value from data.
+// jsonDecoder reads one JSON value from text.
 type jsonDecoder struct {
-	data []byte
-	// text is data as one string. The strings read are cut from it, not
-	// copied one by one (half a review's allocations were theirs), so
-	// they keep the whole body alive: what outlives the request keeps a
+	// text is the body as one string. The strings read are cut from it,
+	// not copied one by one (half the reader's allocations were theirs),
+	// so they keep the whole body alive: what outlives the request keeps a
 	// copy (the kind label, validate's cache of located schemas).
 	text string
 	pos  int
@@ -54,10 +53,9 @@ type jsonDecoder struct {
 	deepest int
 }
 
-// newJSONDecoder reads data, which it keeps: the strings it returns are
-// cut from one copy of it.
+// newJSONDecoder reads data, of which it keeps one copy.
 func newJSONDecoder(data []byte) *jsonDecoder {
-	return &jsonDecoder{data: data, text: string(data)}
+	return &jsonDecoder{text: string(data)}
 }
 
 // errDuplicate is what a member function returns for a key it has met.
@@ -84,8 +82,8 @@ func (d *jsonDecoder) syntaxError() error {
 }
 
 func (d *jsonDecoder) space() {
-	for d.pos < len(d.data) {
-		switch d.data[d.pos] {
+	for d.pos < len(d.text) {
+		switch d.text[d.pos] {
 		case ' ', '\t', '\n', '\r':
 			d.pos++
 		default:
@@ -96,7 +94,7 @@ func (d *jsonDecoder) space() {
 
 // literal consumes word when the text goes on with it.
 func (d *jsonDecoder) literal(word string) bool {
-	if len(d.data)-d.pos >= len(word) && string(d.data[d.pos:d.pos+len(word)]) == word {
+	if len(d.text)-d.pos >= len(word) && d.text[d.pos:d.pos+len(word)] == word {
 		d.pos += len(word)
 		return true
 	}
@@ -113,10 +111,10 @@ func (d *jsonDecoder) value(depth int) (any, error) {
 	if depth > maxNesting {
 		return nil, fmt.Errorf("JSON nested deeper than %d", maxNesting)
 	}
-	if d.pos >= len(d.data) {
+	if d.pos >= len(d.text) {
 		return nil, d.syntaxError()
 	}
-	switch c := d.data[d.pos]; {
+	switch c := d.text[d.pos]; {
 	case c == '{':
 		return d.object(depth)
 	case c == '[':
@@ -155,18 +153,18 @@ func (d *jsonDecoder) object(depth int) (any, error) {
 // member's value, which it consumes, and the key on d.path. A member that
 // returns errDuplicate ends the read with an error naming the key.
 func (d *jsonDecoder) members(member func(key string) error) error {
-	if d.pos >= len(d.data) || d.data[d.pos] != '{' {
+	if d.pos >= len(d.text) || d.text[d.pos] != '{' {
 		return d.want("a JSON object")
 	}
 	d.pos++
 	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == '}' {
+	if d.pos < len(d.text) && d.text[d.pos] == '}' {
 		d.pos++
 		return nil
 	}
 	for {
 		d.space()
-		if d.pos >= len(d.data) || d.data[d.pos] != '"' {
+		if d.pos >= len(d.text) || d.text[d.pos] != '"' {
 			return d.syntaxError()
 		}
 		key, err := d.string()
@@ -174,7 +172,7 @@ func (d *jsonDecoder) members(member func(key string) error) error {
 			return err
 		}
 		d.space()
-		if d.pos >= len(d.data) || d.data[d.pos] != ':' {
+		if d.pos >= len(d.text) || d.text[d.pos] != ':' {
 			return d.syntaxError()
 		}
 		d.pos++
@@ -214,7 +212,7 @@ func (d *jsonDecoder) stringField() (string, error) {
 	switch {
 	case d.literal("null"):
 		return "", nil
-	case d.pos < len(d.data) && d.data[d.pos] == '"':
+	case d.pos < len(d.text) && d.text[d.pos] == '"':
 		return d.string()
 	}
 	return "", d.want("a string")
@@ -235,7 +233,7 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 	d.pos++ // [
 	list := []any{}
 	d.space()
-	if d.pos < len(d.data) && d.data[d.pos] == ']' {
+	if d.pos < len(d.text) && d.text[d.pos] == ']' {
 		d.pos++
 		return list, nil
 	}
@@ -261,10 +259,10 @@ func (d *jsonDecoder) array(depth int) (any, error) {
 // bracket, which ends the object or array: done.
 func (d *jsonDecoder) separator(closing byte) (done bool, err error) {
 	d.space()
-	if d.pos >= len(d.data) {
+	if d.pos >= len(d.text) {
 		return false, d.syntaxError()
 	}
-	switch d.data[d.pos] {
+	switch d.text[d.pos] {
 	case ',':
 		d.pos++
 		return false, nil
@@ -281,15 +279,15 @@ func (d *jsonDecoder) separator(closing byte) (done bool, err error) {
 func (d *jsonDecoder) string() (string, error) {
 	start := d.pos
 	escaped := false
-	for i := start + 1; i < len(d.data); i++ {
-		switch c := d.data[i]; {
+	for i := start + 1; i < len(d.text); i++ {
+		switch c := d.text[i]; {
 		case c == '"':
 			d.pos = i + 1
 			if !escaped {
 				return d.text[start+1 : i], nil
 			}
 			var s string
-			if err := json.Unmarshal(d.data[start:d.pos], &s); err != nil {
+			if err := json.Unmarshal([]byte(d.text[start:d.pos]), &s); err != nil {
 				return "", fmt.Errorf("invalid JSON string at offset %d: %w", start, err)
 			}
 			return s, nil
@@ -307,24 +305,24 @@ func (d *jsonDecoder) string() (string, error) {
 // and fits, else a float64, as strictJSON keeps numbers.
 func (d *jsonDecoder) number() (any, error) {
 	start := d.pos
-	if d.pos < len(d.data) && d.data[d.pos] == '-' {
+	if d.pos < len(d.text) && d.text[d.pos] == '-' {
 		d.pos++
 	}
 	switch {
-	case d.pos < len(d.data) && d.data[d.pos] == '0':
+	case d.pos < len(d.text) && d.text[d.pos] == '0':
 		d.pos++
 	case d.digits() == 0:
 		return nil, d.syntaxError()
 	}
-	if d.pos < len(d.data) && d.data[d.pos] == '.' {
+	if d.pos < len(d.text) && d.text[d.pos] == '.' {
 		d.pos++
 		if d.digits() == 0 {
 			return nil, d.syntaxError()
 		}
 	}
-	if d.pos < len(d.data) && (d.data[d.pos] == 'e' || d.data[d.pos] == 'E') {
+	if d.pos < len(d.text) && (d.text[d.pos] == 'e' || d.text[d.pos] == 'E') {
 		d.pos++
-		if d.pos < len(d.data) && (d.data[d.pos] == '+' || d.data[d.pos] == '-') {
+		if d.pos < len(d.text) && (d.text[d.pos] == '+' || d.text[d.pos] == '-') {
 			d.pos++
 		}
 		if d.digits() == 0 {
@@ -347,7 +345,7 @@ func (d *jsonDecoder) number() (any, error) {
 // digits consumes decimal digits and counts them.
 func (d *jsonDecoder) digits() int {
 	start := d.pos
-	for d.pos < len(d.data) && '0' <= d.data[d.pos] && d.data[d.pos] <= '9' {
+	for d.pos < len(d.text) && '0' <= d.text[d.pos] && d.text[d.pos] <= '9' {
 		d.pos++
 	}
 	return d.pos - start

@@ -18,14 +18,9 @@ func appendReview(b []byte, resp *admissionv1.AdmissionResponse) []byte {
 	b = strconv.AppendBool(b, resp.Allowed)
 	if st := resp.Result; st != nil {
 		b = append(b, `,"status":{"metadata":{}`...)
-		for _, f := range []struct{ name, value string }{{"status", st.Status}, {"message", st.Message}, {"reason", string(st.Reason)}} {
-			if f.value != "" {
-				b = append(b, `,"`...)
-				b = append(b, f.name...)
-				b = append(b, `":`...)
-				b = appendJSONString(b, f.value)
-			}
-		}
+		b = appendOptional(b, "status", st.Status)
+		b = appendOptional(b, "message", st.Message)
+		b = appendOptional(b, "reason", string(st.Reason))
 		if st.Code != 0 {
 			b = append(b, `,"code":`...)
 			b = strconv.AppendInt(b, int64(st.Code), 10)
@@ -43,6 +38,18 @@ func appendReview(b []byte, resp *admissionv1.AdmissionResponse) []byte {
 		b = append(b, ']')
 	}
 	return append(b, "}}\n"...)
+}
+
+// appendOptional appends the member name: value unless value is empty,
+// as omitempty does.
+func appendOptional(b []byte, name, value string) []byte {
+	if value == "" {
+		return b
+	}
+	b = append(b, `,"`...)
+	b = append(b, name...)
+	b = append(b, `":`...)
+	return appendJSONString(b, value)
 }
 
 // appendJSONString appends s as a JSON string as encoding/json writes it:
