@@ -277,17 +277,21 @@ func (g *Gate) targets(ctx context.Context, src *Source, cfg *Config, in *inputs
 func (g *Gate) discover(src *Source, cfg *Config, engineOpts engine.Options, dirs []string) ([]render.Target, error) {
 	var targets []render.Target
 	for _, p := range dirs {
+		// The two read the same files, once each through src.FS: at once.
+		var defined []render.Target
+		var engineErr error
+		var engines sync.WaitGroup
+		if !engineOpts.Disabled {
+			engines.Go(func() { defined, engineErr = engine.Discover(src.FS, p, engineOpts) })
+		}
 		found, err := render.Discover(src.FS, p)
-		if err != nil {
+		engines.Wait()
+		if err = cmp.Or(err, engineErr); err != nil {
 			return nil, err
 		}
 		if engineOpts.Disabled {
 			targets = append(targets, found...)
 			continue
-		}
-		defined, err := engine.Discover(src.FS, p, engineOpts)
-		if err != nil {
-			return nil, err
 		}
 		targets = append(targets, engine.Merge(found, defined)...)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 	"github.com/syncgate/syncgate/render"
 )
@@ -136,6 +137,7 @@ func containsAny(data []byte, markers [][]byte) bool {
 // rendering, which reports them.
 func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	repo := newRepository(fsys, opts)
+	var files []string
 	err := fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -152,12 +154,22 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 			return fs.SkipDir
 		}
 		if ext := path.Ext(p); d.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
-			repo.read(p)
+			files = append(files, p)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("engine: discover %s: %w", dir, err)
+	}
+	// Files are read and decoded on every CPU, and their objects kept in
+	// the order of the walk.
+	read := make([]discovered, len(files))
+	parallel.Do(len(files), 0, func(i int) { read[i] = repo.read(files[i]) })
+	for i, r := range read {
+		repo.addDocs(files[i], r.docs)
+		if r.vars {
+			repo.varFiles = append(repo.varFiles, files[i])
+		}
 	}
 	if len(repo.kustomizations) > 0 || len(repo.helmReleases) > 0 {
 		for _, file := range repo.varFiles {
@@ -213,17 +225,29 @@ func (repo *repository) targets() []render.Target {
 	return targets
 }
 
-// read decodes one file that may hold engine objects, and keeps the
-// objects of interest; a file that may hold only varSources waits.
-func (repo *repository) read(file string) {
+// discovered is what discovery takes from one file: the documents of a
+// file that may hold engine objects, or whether a file may hold only
+// varSources, which wait.
+type discovered struct {
+	docs []manifest.Document
+	vars bool
+}
+
+// read reads and decodes a file for discovery. It does not change repo,
+// so that files are read at once.
+func (repo *repository) read(file string) discovered {
 	data, ok := repo.readBounded(file)
 	switch {
 	case !ok:
 	case containsAny(data, objectMarkers):
-		repo.decode(file, data)
+		// A file that does not decode is left to rendering.
+		if docs, err := manifest.Decode(file, data, repo.opts.Limits); err == nil {
+			return discovered{docs: docs}
+		}
 	case containsAny(data, varMarkers):
-		repo.varFiles = append(repo.varFiles, file)
+		return discovered{vars: true}
 	}
+	return discovered{}
 }
 
 // readBounded reads a file within the size limit.
@@ -238,10 +262,13 @@ func (repo *repository) readBounded(file string) ([]byte, bool) {
 
 // decode keeps the objects of interest of a file's documents.
 func (repo *repository) decode(file string, data []byte) {
-	docs, err := manifest.Decode(file, data, repo.opts.Limits)
-	if err != nil {
-		return
+	if docs, err := manifest.Decode(file, data, repo.opts.Limits); err == nil {
+		repo.addDocs(file, docs)
 	}
+}
+
+// addDocs keeps the objects of interest among documents.
+func (repo *repository) addDocs(file string, docs []manifest.Document) {
 	for _, d := range docs {
 		if m, ok := d.Value.(map[string]any); ok {
 			repo.add(object{m: m, file: file, line: d.Line})

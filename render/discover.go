@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/syncgate/syncgate/internal/parallel"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -163,26 +164,38 @@ type references struct {
 	charts     map[string]bool // chart directories used by helmCharts
 }
 
+// scanReferences reads the charts and kustomizations of dirs on every CPU
+// (reading and parsing them is most of discovery's time), then records
+// what they use.
 func scanReferences(fsys fs.FS, dirs map[string]*repoDir) references {
 	refs := references{dirs: map[string]bool{}, components: map[string]bool{}, fileDirs: map[string]bool{}, charts: map[string]bool{}}
-	for dir, rd := range dirs {
+	names := slices.Collect(maps.Keys(dirs))
+	deps := make([][]string, len(names))
+	kustomizations := make([]*kustomizationFile, len(names))
+	parallel.Do(len(names), 0, func(i int) {
+		dir, rd := names[i], dirs[names[i]]
 		if rd.chart {
-			for _, dep := range localChartDependencies(fsys, dir) {
-				refs.charts[dep] = true
-			}
+			deps[i] = localChartDependencies(fsys, dir)
 		}
 		if rd.kustomization != "" {
-			refs.addKustomization(fsys, dirs, dir, rd.kustomization)
+			// An error is left for rendering to report, with file and line.
+			if k, err := readKustomization(fsys, path.Join(dir, rd.kustomization)); err == nil {
+				kustomizations[i] = k
+			}
+		}
+	})
+	for i, dir := range names {
+		for _, dep := range deps[i] {
+			refs.charts[dep] = true
+		}
+		if k := kustomizations[i]; k != nil {
+			refs.addKustomization(dirs, dir, k)
 		}
 	}
 	return refs
 }
 
-func (refs references) addKustomization(fsys fs.FS, dirs map[string]*repoDir, dir, file string) {
-	k, err := readKustomization(fsys, path.Join(dir, file))
-	if err != nil {
-		return // rendering reports it with file and line
-	}
+func (refs references) addKustomization(dirs map[string]*repoDir, dir string, k *kustomizationFile) {
 	if k.kind == "Component" {
 		refs.components[dir] = true
 	}
