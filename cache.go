@@ -491,9 +491,10 @@ func (g *Gate) cacheRun(spec checkSpec, version string) (run [sha256.Size]byte, 
 }
 
 // lookup computes the cache keys of targets under the run's key and
-// reads their entries into entries, calling miss as soon as one target
-// has none. It returns nil, and no entries, when a key cannot be computed.
-func (g *Gate) lookup(ctx context.Context, spec checkSpec, run [sha256.Size]byte, rc *runCache, entries []*entry, miss func()) []cache.ActionID {
+// reads their entries into entries, calling miss(i) as soon as target i
+// has none, at most once for each. It returns nil, and no entries, when a
+// key cannot be computed.
+func (g *Gate) lookup(ctx context.Context, spec checkSpec, run [sha256.Size]byte, rc *runCache, entries []*entry, miss func(i int)) []cache.ActionID {
 	in := spec.inputs
 	if in == nil {
 		in = newInputs(spec.src.FS)
@@ -511,7 +512,7 @@ func (g *Gate) lookup(ctx context.Context, spec checkSpec, run [sha256.Size]byte
 		if e, ok := rc.getEntry(keys[i]); ok {
 			entries[i] = e
 		} else {
-			miss()
+			miss(i)
 		}
 	})
 	if err := errors.Join(errs...); err != nil {

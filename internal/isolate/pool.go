@@ -82,8 +82,8 @@ type Pool struct {
 }
 
 // NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), which
-// start when Warm or a render asks for them: a check whose every target
-// is in the result cache starts none. The program must call Main at the
+// start when a render asks for them: a check whose every target is in the
+// result cache starts none. The program must call Main at the
 // start of main.
 func NewPool(opts render.Options, ageKeys string, limits Limits) (*Pool, error) {
 	exe, err := os.Executable()
@@ -107,19 +107,6 @@ func newPool(exe string, opts render.Options, ageKeys string, limits Limits) (*P
 		p.idle <- nil
 	}
 	return p, nil
-}
-
-// Warm starts the workers that are not running, in the background, so
-// that their start overlaps the caller's own work before it renders.
-func (p *Pool) Warm() {
-	for range cap(p.idle) {
-		go func() {
-			w, err := p.take(context.Background())
-			if err == nil {
-				p.put(w)
-			}
-		}()
-	}
 }
 
 // RenderAll renders targets of the repository in directory root, as
@@ -177,7 +164,7 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 		p.put(w)
 		return nil, errors.New("render workers: pool is closed")
 	}
-	if w != nil {
+	if w = p.live(w); w != nil {
 		return w, nil
 	}
 	w, err := startWorker(p.exe, p.limits.Memory)
@@ -186,6 +173,25 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	return w, nil
+}
+
+// live returns w, or for an empty slot a live worker idle in another,
+// giving the empty slot back: a worker's start costs as much as rendering
+// a few targets.
+func (p *Pool) live(w *worker) *worker {
+	for range cap(p.idle) - 1 {
+		if w != nil {
+			return w
+		}
+		select {
+		case other := <-p.idle:
+			p.idle <- w
+			w = other
+		default:
+			return nil
+		}
+	}
+	return w
 }
 
 // put gives a job slot back: with its worker, or empty when the worker

@@ -145,6 +145,42 @@ func TestPoolLimits(t *testing.T) {
 	}
 }
 
+// Renders one at a time keep to one worker: a worker idle in another slot
+// serves before an empty slot starts a second, whose start costs more than
+// a few renders.
+func TestPoolReusesIdleWorker(t *testing.T) {
+	pool := testPool(t, DefaultLimits())
+	dir := absDir(t, "../../examples/gitops-repo")
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer root.Close()
+	targets, err := render.Discover(root.FS(), ".")
+	if err != nil || len(targets) < 2 {
+		t.Fatalf("discover: %d targets, %v", len(targets), err)
+	}
+	for _, target := range targets {
+		if _, _, err := pool.Render(context.Background(), dir, target, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var slots []*worker
+	for range cap(pool.idle) {
+		slots = append(slots, <-pool.idle)
+	}
+	live := 0
+	for _, w := range slots {
+		if w != nil {
+			live++
+		}
+		pool.idle <- w
+	}
+	if live != 1 {
+		t.Errorf("%d targets rendered one at a time started %d workers, want 1", len(targets), live)
+	}
+}
+
 // Cancelling the context stops a target that the template engine would
 // never let go of.
 func TestPoolCancel(t *testing.T) {
