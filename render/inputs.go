@@ -106,8 +106,12 @@ func (f *InputFinder) Inputs(t Target) []string {
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// readDirInputs reads what directory dir adds to inputs.
+// readDirInputs reads what directory dir adds to inputs. A resource may
+// be a file: asking for a kustomization or chart in it would only fail.
 func readDirInputs(fsys fs.FS, dir string) []input {
+	if info, err := fs.Stat(fsys, dir); err != nil || !info.IsDir() {
+		return nil
+	}
 	var in []input
 	file, err := findKustomization(fsys, dir)
 	if err != nil {
