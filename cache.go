@@ -471,9 +471,11 @@ var buildIdentity = sync.OnceValue(func() string {
 })
 
 // cacheRun returns the run's cache key, or ok false when the Gate has no
-// cache or the key cannot be computed.
+// cache, the check does not use it or the key cannot be computed. A
+// pre-merge check compares the rendered objects: it keeps them, and so
+// does not use the cache.
 func (g *Gate) cacheRun(spec checkSpec, version string) (run [sha256.Size]byte, ok bool) {
-	if g.cache == nil {
+	if g.cache == nil || spec.more != nil {
 		return run, false
 	}
 	// What a remote base, chart or schema holds can change with no change

@@ -547,9 +547,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	todo := make(chan int, len(spec.targets))
 	sent := make([]bool, len(spec.targets))
 	rg := g.startRendering(ctx, r, src, version, spec.targets, todo, each)
-	// A pre-merge check compares the rendered objects: it keeps them, and
-	// so does not use the cache.
-	if run, ok := g.cacheRun(spec, version); ok && spec.more == nil {
+	if run, ok := g.cacheRun(spec, version); ok {
 		rc = g.cache.forRun(run, src.Dir)
 		memo = findingsMemo{rc: rc, run: run, kind: memoSecretsFile, indexOnly: true}
 		r.crdMemo = findingsMemo{rc: rc, run: run, kind: memoCRDs}
@@ -624,11 +622,12 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 }
 
 // workerShare is the fewest targets waiting that start one more render
-// worker. A worker's start costs about what rendering four targets does
-// (on the benchmark corpus: 60 to 85 ms of CPU before its first request,
-// 47 ms for the first target, then 15 to 25 ms each), and on few CPUs it
-// takes them from the check itself: a one-file change of the corpus, with
-// three targets to render, took 0.41 s with one worker and 0.47 s with two.
+// worker. A worker's start costs about what rendering three or four
+// targets does (on the benchmark corpus: 58 to 85 ms of CPU before its
+// first request, 34 to 57 ms for its first target, 17 to 32 ms for each
+// later one), and on few CPUs it takes them from the check itself: a
+// one-file change of the corpus, with three targets to render, took
+// 0.43 s with one worker and 0.47 s with two.
 const workerShare = 4
 
 // rendering renders the targets whose indexes arrive on a channel, and
@@ -638,7 +637,7 @@ const workerShare = 4
 // workers need not wait for the check of what they rendered.
 type rendering struct {
 	todo           <-chan int
-	jobs           int
+	spare          int // render goroutines not started yet
 	render         func()
 	renders, check sync.WaitGroup
 	ready          chan rendered
@@ -655,7 +654,8 @@ type rendered struct {
 // a time while todo is open and the Gate renders in workers, which take
 // long to start; up to Options.Render.Jobs at a time otherwise.
 func (g *Gate) startRendering(ctx context.Context, r *run, src *Source, version string, targets []render.Target, todo <-chan int, each func(i int, res *render.Result, isolated *isolate.Checked)) *rendering {
-	rg := &rendering{todo: todo, jobs: max(g.opts.Render.Jobs, 1), ready: make(chan rendered)}
+	jobs := max(g.opts.Render.Jobs, 1)
+	rg := &rendering{todo: todo, ready: make(chan rendered)}
 	if g.workers != nil && src.Dir == "" {
 		rg.err = errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
 		return rg
@@ -666,21 +666,21 @@ func (g *Gate) startRendering(ctx context.Context, r *run, src *Source, version 
 			rg.ready <- rendered{i, res, isolated}
 		}
 	}
-	for range rg.jobs {
+	for range jobs {
 		rg.check.Go(func() {
 			for x := range rg.ready {
 				each(x.i, x.res, x.isolated)
 			}
 		})
 	}
-	started := rg.jobs
+	started := jobs
 	if g.workers != nil {
 		started = 1
 	}
 	for range started {
 		rg.renders.Go(rg.render)
 	}
-	rg.jobs -= started
+	rg.spare = jobs - started
 	return rg
 }
 
@@ -690,7 +690,7 @@ func (rg *rendering) finish() error {
 	if rg.err != nil {
 		return rg.err
 	}
-	for range min(rg.jobs, len(rg.todo)/workerShare) {
+	for range min(rg.spare, len(rg.todo)/workerShare) {
 		rg.renders.Go(rg.render)
 	}
 	rg.renders.Wait()

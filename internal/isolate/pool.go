@@ -83,8 +83,8 @@ type Pool struct {
 
 // NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), which
 // start when a render asks for them: a check whose every target is in the
-// result cache starts none. The program must call Main at the
-// start of main.
+// result cache starts none. The program must call Main at the start of
+// main.
 func NewPool(opts render.Options, ageKeys string, limits Limits) (*Pool, error) {
 	exe, err := os.Executable()
 	if err != nil {
