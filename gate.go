@@ -557,9 +557,11 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 		})
 	}
 	// Without the cache's entries, every target not yet sent renders.
-	for i := range spec.targets {
-		if keys == nil && !sent[i] {
-			todo <- i
+	if keys == nil {
+		for i, s := range sent {
+			if !s {
+				todo <- i
+			}
 		}
 	}
 	close(todo)
