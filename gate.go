@@ -546,7 +546,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	// long to start.
 	todo := make(chan int, len(spec.targets))
 	sent := make([]bool, len(spec.targets))
-	rg := g.startRendering(ctx, r, src, version, spec.targets, todo, each)
+	rendered := g.startRendering(ctx, r, src, version, spec.targets, todo, each)
 	if run, ok := g.cacheRun(spec, version); ok {
 		rc = g.cache.forRun(run, src.Dir)
 		memo = findingsMemo{rc: rc, run: run, kind: memoSecretsFile, indexOnly: true}
@@ -570,7 +570,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	if len(spec.scan) > 0 {
 		files = r.scanFiles(ctx, spec.scan, memo)
 	}
-	err = cmp.Or(rg.finish(), ctx.Err())
+	err = cmp.Or(rendered(), ctx.Err())
 	for i, e := range entries {
 		if e != nil {
 			targets[i] = &e.Checked
@@ -589,7 +589,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 				}
 			}
 			close(stale)
-			err = cmp.Or(g.startRendering(ctx, r, src, version, spec.targets, stale, each).finish(), ctx.Err())
+			err = cmp.Or(g.startRendering(ctx, r, src, version, spec.targets, stale, each)(), ctx.Err())
 		}
 	}
 	if err != nil {
@@ -623,82 +623,44 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 	return d, err
 }
 
-// workerShare is the fewest targets waiting that start one more render
-// worker. A worker's start costs about what rendering three or four
-// targets does (on the benchmark corpus: 58 to 85 ms of CPU before its
-// first request, 34 to 57 ms for its first target, 17 to 32 ms for each
-// later one), and on few CPUs it takes them from the check itself: a
-// one-file change of the corpus, with three targets to render, took
-// 0.43 s with one worker and 0.47 s with two.
-const workerShare = 4
-
-// rendering renders the targets whose indexes arrive on a channel, and
-// hands each result to a function as soon as it is ready, with what the
-// workers' policy evaluation found on it when they evaluated (r.eval).
-// Rendering goes on while results are checked, as many at a time: render
-// workers need not wait for the check of what they rendered.
-type rendering struct {
-	todo           <-chan int
-	spare          int // render goroutines not started yet
-	render         func()
-	renders, check sync.WaitGroup
-	ready          chan rendered
-	err            error
-}
-
-type rendered struct {
-	i        int
-	res      *render.Result
-	isolated *isolate.Checked
-}
-
-// startRendering renders the targets whose indexes arrive on todo: one at
-// a time while todo is open and the Gate renders in workers, which take
-// long to start; up to Options.Render.Jobs at a time otherwise.
-func (g *Gate) startRendering(ctx context.Context, r *run, src *Source, version string, targets []render.Target, todo <-chan int, each func(i int, res *render.Result, isolated *isolate.Checked)) *rendering {
-	jobs := max(g.opts.Render.Jobs, 1)
-	rg := &rendering{todo: todo, ready: make(chan rendered)}
+// startRendering renders the targets whose indexes arrive on todo,
+// Options.Render.Jobs at a time, and hands each result to each as soon as
+// it is ready, with what the workers' policy evaluation found on it when
+// they evaluated (r.eval). Rendering goes on while results are checked,
+// as many at a time: render workers need not wait for the check of what
+// they rendered. The function it returns waits, once todo is closed, for
+// every result to be checked.
+func (g *Gate) startRendering(ctx context.Context, r *run, src *Source, version string, targets []render.Target, todo <-chan int, each func(i int, res *render.Result, isolated *isolate.Checked)) (wait func() error) {
 	if g.workers != nil && src.Dir == "" {
-		rg.err = errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
-		return rg
+		err := errors.New("syncgate: Isolation renders in worker processes, which read the repository from disk: a Source without Dir cannot be isolated")
+		return func() error { return err }
 	}
-	rg.render = func() {
-		for i := range todo {
-			res, isolated := g.renderOne(ctx, r, src, version, targets[i])
-			rg.ready <- rendered{i, res, isolated}
-		}
+	type rendered struct {
+		i        int
+		res      *render.Result
+		isolated *isolate.Checked
 	}
-	for range jobs {
-		rg.check.Go(func() {
-			for x := range rg.ready {
+	ready := make(chan rendered)
+	var renders, checks sync.WaitGroup
+	for range max(g.opts.Render.Jobs, 1) {
+		renders.Go(func() {
+			for i := range todo {
+				res, isolated := g.renderOne(ctx, r, src, version, targets[i])
+				ready <- rendered{i, res, isolated}
+			}
+		})
+		checks.Go(func() {
+			for x := range ready {
 				each(x.i, x.res, x.isolated)
 			}
 		})
 	}
-	started := jobs
-	if g.workers != nil {
-		started = 1
+	return func() error {
+		renders.Wait()
+		close(ready)
+		checks.Wait()
+		return nil
 	}
-	for range started {
-		rg.renders.Go(rg.render)
-	}
-	rg.spare = jobs - started
-	return rg
-}
-
-// finish renders what todo, now closed, still holds, with one more worker
-// for every workerShare targets, and returns once every result is checked.
-func (rg *rendering) finish() error {
-	if rg.err != nil {
-		return rg.err
-	}
-	for range min(rg.spare, len(rg.todo)/workerShare) {
-		rg.renders.Go(rg.render)
-	}
-	rg.renders.Wait()
-	close(rg.ready)
-	rg.check.Wait()
-	return nil
 }
 
 // renderOne renders t, in a worker when the Gate isolates; a target that
