@@ -10,6 +10,7 @@ import (
 
 func main() {
 	syncgate.ServeWorker()
+	growHeapFirst(startingHeap)
 	// The sops packages log through their own loggers, which may quote a
 	// decrypted file: this program silences them once, for itself.
 	secrets.SilenceSOPSLogging()
