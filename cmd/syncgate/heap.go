@@ -19,17 +19,19 @@ const startingHeap = 128 << 20
 // growHeapFirst holds the collector off until the program's memory
 // reaches size, then hands it back to Go's defaults, as the Go compiler
 // does for its own start. The user's GOGC or GOMEMLIMIT, when set, is
-// left alone.
+// left alone, and so is a percent the program sets meanwhile (serve's).
 func growHeapFirst(size int64) {
 	if os.Getenv("GOGC") != "" || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
 	debug.SetGCPercent(-1)
 	debug.SetMemoryLimit(size)
-	// The first collection, which the limit starts, frees this object;
-	// its cleanup then restores the defaults.
+	// The first collection, which the limit or the program's own percent
+	// starts, frees this object; its cleanup then restores the defaults.
 	runtime.AddCleanup(new([2]*byte), func(struct{}) {
-		debug.SetGCPercent(100)
+		if p := debug.SetGCPercent(100); p != -1 {
+			debug.SetGCPercent(p)
+		}
 		debug.SetMemoryLimit(math.MaxInt64)
 	}, struct{}{})
 }
