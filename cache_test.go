@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/rogpeppe/go-internal/cache"
 
 	"github.com/syncgate/syncgate/manifest"
@@ -341,7 +342,7 @@ func TestResultCacheIndex(t *testing.T) {
 	key := cache.ActionID{2}
 	// Kept in the index only, as if the entry's own files were trimmed.
 	first := rc.forRun(run, "/repo")
-	first.used[key] = []byte("kept")
+	first.used.raw[key] = []byte("kept")
 	first.save()
 	tests := []struct {
 		name string
@@ -365,6 +366,49 @@ func TestResultCacheIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, ok := rc.forRun(run, "/repo").get(key); ok {
+		t.Error("a hit from a foreign index")
+	}
+}
+
+// TestResultCacheIndexEntries: targets' entries come back whole from the
+// index, one stream of them, though their own files are gone; an index
+// that does not decode is no index.
+func TestResultCacheIndexEntries(t *testing.T) {
+	rc := openCache(t.TempDir(), slog.New(slog.DiscardHandler))
+	run := [32]byte{1}
+	crd := &manifest.Object{APIVersion: "apiextensions.k8s.io/v1", Kind: "CustomResourceDefinition", Name: "widgets.example.com",
+		Content: map[string]any{"spec": map[string]any{"versions": []any{map[string]any{"name": "v1", "served": true}}, "replicas": int64(3), "ratio": 0.5}},
+		Origin:  manifest.Origin{File: "crds/widget.yaml", Line: 4, Target: "crds"}}
+	want := map[cache.ActionID]*entry{
+		{2}: {Checked: checked{Result: TargetResult{Name: "apps/web", Kind: "kustomize", Path: "apps/web", Objects: 3},
+			Findings: []manifest.Finding{{Rule: "policy/main/deny", Severity: manifest.SeverityError, Target: "apps/web", File: "apps/web/deployment.yaml", Line: 7, Message: "no"}}}},
+		{3}: {Checked: checked{Result: TargetResult{Name: "crds", Objects: 1}, CRDs: []*manifest.Object{crd}}, CRDs: [32]byte{9}, Deferred: true},
+	}
+	first := rc.forRun(run, "/repo")
+	<-first.loaded
+	// Kept in the index only, as if the entries' own files were trimmed.
+	maps.Copy(first.used.entries, want)
+	first.changed = true
+	first.save()
+
+	again := rc.forRun(run, "/repo")
+	for key, w := range want {
+		got, ok := again.getEntry(key)
+		if !ok {
+			t.Fatalf("entry %x: a miss", key[:1])
+		}
+		if diff := cmp.Diff(w, got, cmpopts.IgnoreUnexported(checked{})); diff != "" {
+			t.Errorf("entry %x from the index (-want +got):\n%s", key[:1], diff)
+		}
+	}
+	if _, ok := again.getEntry(cache.ActionID{4}); ok {
+		t.Error("a hit for a key the index lacks")
+	}
+
+	if err := rc.c.PutBytes(first.index, []byte("not an index")); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rc.forRun(run, "/repo").getEntry(cache.ActionID{2}); ok {
 		t.Error("a hit from a foreign index")
 	}
 }
@@ -408,6 +452,27 @@ func TestIndexEncoding(t *testing.T) {
 			t.Errorf("decodeIndex(%q): no error", bad)
 		}
 	}
+}
+
+// Whatever is under a run index's key decodes or is an error, never a
+// panic.
+func FuzzDecodeRunIndex(f *testing.F) {
+	r := openCache(f.TempDir(), slog.New(slog.DiscardHandler)).forRun([32]byte{1}, "/repo")
+	<-r.loaded
+	r.used.entries[cache.ActionID{2}] = &entry{Checked: checked{Findings: []manifest.Finding{{Rule: "schema/required", Line: 3}}}}
+	r.used.raw[cache.ActionID{3}] = []byte("[]")
+	r.changed = true
+	r.save()
+	valid, ok := r.rc.get(r.index)
+	if !ok {
+		f.Fatal("no index saved")
+	}
+	f.Add(valid)
+	f.Add([]byte("not an index"))
+	f.Add([]byte{0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		decodeRunIndex(data)
+	})
 }
 
 // Whatever is under an index's key decodes or is an error, never a panic,

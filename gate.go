@@ -614,6 +614,7 @@ func (g *Gate) check(ctx context.Context, spec checkSpec) (*Decision, error) {
 				d.Stats.Cached++
 			}
 		}
+		rc.seal()
 		g.cache.trim()
 	}
 	d, err = g.finish(ctx, d, r, targets, files, start)
