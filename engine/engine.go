@@ -174,7 +174,7 @@ func Discover(fsys fs.FS, dir string, opts Options) ([]render.Target, error) {
 	if len(repo.kustomizations) > 0 || len(repo.helmReleases) > 0 {
 		for _, file := range repo.varFiles {
 			if data, ok := repo.readBounded(file); ok {
-				repo.decode(file, data)
+				repo.addDocs(file, repo.decode(file, data))
 			}
 		}
 	}
@@ -240,10 +240,7 @@ func (repo *repository) read(file string) discovered {
 	switch {
 	case !ok:
 	case containsAny(data, objectMarkers):
-		// A file that does not decode is left to rendering.
-		if docs, err := manifest.Decode(file, data, repo.opts.Limits); err == nil {
-			return discovered{docs: docs}
-		}
+		return discovered{docs: repo.decode(file, data)}
 	case containsAny(data, varMarkers):
 		return discovered{vars: true}
 	}
@@ -260,11 +257,14 @@ func (repo *repository) readBounded(file string) ([]byte, bool) {
 	return data, err == nil
 }
 
-// decode keeps the objects of interest of a file's documents.
-func (repo *repository) decode(file string, data []byte) {
-	if docs, err := manifest.Decode(file, data, repo.opts.Limits); err == nil {
-		repo.addDocs(file, docs)
+// decode returns a file's documents; a file that does not decode has
+// none here, and is left to rendering, which reports it.
+func (repo *repository) decode(file string, data []byte) []manifest.Document {
+	docs, err := manifest.Decode(file, data, repo.opts.Limits)
+	if err != nil {
+		return nil
 	}
+	return docs
 }
 
 // addDocs keeps the objects of interest among documents.
