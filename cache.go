@@ -66,6 +66,7 @@ func DefaultCacheDir() (string, error) {
 // full disk) turns the cache off for the Gate's life, with one debug line.
 type resultCache struct {
 	c      *cache.Cache
+	dir    string // absolute
 	logger *slog.Logger
 	mu     sync.Mutex
 	off    bool
@@ -79,11 +80,14 @@ func openCache(dir string, logger *slog.Logger) *resultCache {
 	if err == nil {
 		c, err = cache.Open(dir)
 	}
+	if err == nil {
+		dir, err = filepath.Abs(dir)
+	}
 	if err != nil {
 		logger.Debug("result cache off", "dir", dir, "err", err)
 		return nil
 	}
-	return &resultCache{c: c, logger: logger}
+	return &resultCache{c: c, dir: dir, logger: logger}
 }
 
 // entry is what the cache holds for one target.

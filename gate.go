@@ -445,6 +445,7 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 	}
 	src = src.view()
 	defer src.Close()
+	remember := g.prestart(src)
 	cfg, trusted, err := g.configOf(src)
 	if err != nil {
 		return nil, err
@@ -481,7 +482,11 @@ func (g *Gate) Check(ctx context.Context, src *Source) (*Decision, error) {
 			return nil, g.otherCRDs(ctx, r, src, g.kubernetesVersion(cfg), targets, spec.targets, in, results)
 		}
 	}
-	return g.check(ctx, spec)
+	d, err := g.check(ctx, spec)
+	if err == nil {
+		remember()
+	}
+	return d, err
 }
 
 // checkSpec is what one check renders and checks, and with what.

@@ -151,6 +151,22 @@ func (p *Pool) render(ctx context.Context, req request) (*render.Result, Checked
 	return res, checked, err
 }
 
+// Prestart starts one worker in the background, unless a worker is idle
+// already or every job slot is busy, so that the first render need not
+// wait for its start: a worker takes about 0.2 s to start, as long as
+// rendering a few targets. The slot is taken before Prestart returns.
+func (p *Pool) Prestart() {
+	select {
+	case w := <-p.idle:
+		go func() {
+			if w, err := p.fill(w); err == nil {
+				p.put(w)
+			}
+		}()
+	default:
+	}
+}
+
 // take waits for a job slot and returns its worker, started if need be.
 // The caller must put the worker back, even a failed one.
 func (p *Pool) take(ctx context.Context) (*worker, error) {
@@ -160,6 +176,12 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
+	return p.fill(w)
+}
+
+// fill returns the worker of a job slot just taken, w, started if need
+// be. An error gives the slot back.
+func (p *Pool) fill(w *worker) (*worker, error) {
 	if p.closed.Load() {
 		p.put(w)
 		return nil, errors.New("render workers: pool is closed")

@@ -233,3 +233,48 @@ func TestPoolEvaluatesPolicies(t *testing.T) {
 		t.Errorf("worker findings differ from in-process (-in-process +worker):\n%s", diff)
 	}
 }
+
+// A prestarted worker is the one the first render uses: the pool holds
+// one live worker after it, and still one after a render.
+func TestPoolPrestart(t *testing.T) {
+	pool := testPool(t, DefaultLimits())
+	pool.Prestart()
+	liveWorkers := func() int {
+		t.Helper()
+		var slots []*worker
+		for range cap(pool.idle) {
+			slots = append(slots, <-pool.idle)
+		}
+		live := 0
+		for _, w := range slots {
+			if w != nil {
+				live++
+			}
+			pool.idle <- w
+		}
+		return live
+	}
+	// Prestart holds its slot until the worker is up: taking every slot
+	// waits for it.
+	if n := liveWorkers(); n != 1 {
+		t.Fatalf("after Prestart: %d live workers, want 1", n)
+	}
+	if _, _, err := pool.Render(context.Background(), absDir(t, "../../examples/gitops-repo"), render.Target{Name: "web", Kind: render.KindKustomize, Path: "apps/web/base"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if n := liveWorkers(); n != 1 {
+		t.Errorf("a render after Prestart: %d live workers, want 1", n)
+	}
+	// With every slot busy, it starts none and does not wait.
+	var busy []*worker
+	for range cap(pool.idle) {
+		busy = append(busy, <-pool.idle)
+	}
+	pool.Prestart()
+	for _, w := range busy {
+		pool.idle <- w
+	}
+	if n := liveWorkers(); n != 1 {
+		t.Errorf("Prestart with every slot busy: %d live workers, want 1", n)
+	}
+}
