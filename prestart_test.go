@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/syncgate/syncgate/internal/isolate"
 )
 
 // A check starts a render worker early when the tree it checks changed
@@ -100,5 +102,31 @@ func TestTreePrintBound(t *testing.T) {
 	}
 	if _, err := treePrint([]string{dir}, "", 4); err == nil {
 		t.Error("a tree of 5 entries printed with a bound of 4")
+	}
+}
+
+// Rendering in workers, a second render (and worker) starts only once
+// enough targets wait; in-process, every render starts at once.
+func TestRenderQueueWidens(t *testing.T) {
+	isolated := &Gate{workers: &isolate.Pool{}}
+	tests := []struct {
+		name  string
+		g     *Gate
+		added int
+		wide  bool
+	}{
+		{"in-process, nothing waits", &Gate{}, 0, true},
+		{"workers, a few wait", isolated, wideBacklog - 1, false},
+		{"workers, enough wait", isolated, wideBacklog, true},
+	}
+	for _, tt := range tests {
+		q := tt.g.renderQueue(tt.added)
+		for i := range tt.added {
+			q.add(i)
+		}
+		q.close()
+		if got := q.widened(); got != tt.wide {
+			t.Errorf("%s: widened = %v, want %v", tt.name, got, tt.wide)
+		}
 	}
 }
