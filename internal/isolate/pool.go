@@ -79,6 +79,12 @@ type Pool struct {
 	// worker is yet to start. Taking an entry is taking the slot.
 	idle   chan *worker
 	closed atomic.Bool
+	// spare is Prestart's worker, nil when its start failed, for the
+	// first render that finds no live worker; sparing says one is
+	// starting or waiting there. started counts the workers started.
+	spare   chan *worker
+	sparing atomic.Bool
+	started atomic.Int64
 }
 
 // NewPool returns a pool of opts.Jobs workers (GOMAXPROCS when 0), which
@@ -102,7 +108,7 @@ func newPool(exe string, opts render.Options, ageKeys string, limits Limits) (*P
 	if jobs <= 0 {
 		jobs = runtime.GOMAXPROCS(0)
 	}
-	p := &Pool{exe: exe, limits: limits, opts: wireOptions(opts, ageKeys), idle: make(chan *worker, jobs)}
+	p := &Pool{exe: exe, limits: limits, opts: wireOptions(opts, ageKeys), idle: make(chan *worker, jobs), spare: make(chan *worker, 1)}
 	for range jobs {
 		p.idle <- nil
 	}
@@ -151,20 +157,22 @@ func (p *Pool) render(ctx context.Context, req request) (*render.Result, Checked
 	return res, checked, err
 }
 
-// Prestart starts one worker in the background, unless a worker is idle
-// already or every job slot is busy, so that the first render need not
-// wait for its start: a worker takes about 0.2 s to start, as long as
-// rendering a few targets. The slot is taken before Prestart returns.
+// Prestart starts a worker in the background when the pool has started
+// none yet, so that the first render need not wait for a whole start: a worker takes
+// about 0.2 s to start, as long as rendering a few targets. The first
+// render that finds no live worker takes it, waiting for the rest of its
+// start.
 func (p *Pool) Prestart() {
-	select {
-	case w := <-p.idle:
-		go func() {
-			if w, err := p.fill(w); err == nil {
-				p.put(w)
-			}
-		}()
-	default:
+	if p.closed.Load() || p.started.Load() > 0 || !p.sparing.CompareAndSwap(false, true) {
+		return
 	}
+	go func() {
+		w, err := p.start()
+		if err != nil {
+			w = nil
+		}
+		p.spare <- w
+	}()
 }
 
 // take waits for a job slot and returns its worker, started if need be.
@@ -176,12 +184,6 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
-	return p.fill(w)
-}
-
-// fill returns the worker of a job slot just taken, w, started if need
-// be. An error gives the slot back.
-func (p *Pool) fill(w *worker) (*worker, error) {
 	if p.closed.Load() {
 		p.put(w)
 		return nil, errors.New("render workers: pool is closed")
@@ -189,12 +191,22 @@ func (p *Pool) fill(w *worker) (*worker, error) {
 	if w = p.live(w); w != nil {
 		return w, nil
 	}
-	w, err := startWorker(p.exe, p.limits.Memory)
+	if p.sparing.CompareAndSwap(true, false) {
+		if w = <-p.spare; w != nil {
+			return w, nil
+		}
+	}
+	w, err := p.start()
 	if err != nil {
 		p.idle <- nil
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	return w, nil
+}
+
+func (p *Pool) start() (*worker, error) {
+	p.started.Add(1)
+	return startWorker(p.exe, p.limits.Memory)
 }
 
 // live returns w, or for an empty slot a live worker idle in another,
@@ -226,10 +238,15 @@ func (p *Pool) put(w *worker) {
 	p.idle <- w
 }
 
-// Close stops every idle worker; workers busy rendering stop when they
-// finish.
+// Close stops every idle worker, and a prestarted one once it started;
+// workers busy rendering stop when they finish.
 func (p *Pool) Close() error {
 	p.closed.Store(true)
+	if p.sparing.CompareAndSwap(true, false) {
+		if w := <-p.spare; w != nil {
+			w.stop()
+		}
+	}
 	var drained []*worker
 drain:
 	for range cap(p.idle) {

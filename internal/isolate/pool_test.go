@@ -234,47 +234,31 @@ func TestPoolEvaluatesPolicies(t *testing.T) {
 	}
 }
 
-// A prestarted worker is the one the first render uses: the pool holds
-// one live worker after it, and still one after a render.
+// A prestarted worker is the one the first render uses, even one that
+// is still starting; a pool that started a worker starts no other early;
+// Close stops a prestarted worker that no render took.
 func TestPoolPrestart(t *testing.T) {
 	pool := testPool(t, DefaultLimits())
 	pool.Prestart()
-	liveWorkers := func() int {
-		t.Helper()
-		var slots []*worker
-		for range cap(pool.idle) {
-			slots = append(slots, <-pool.idle)
-		}
-		live := 0
-		for _, w := range slots {
-			if w != nil {
-				live++
-			}
-			pool.idle <- w
-		}
-		return live
-	}
-	// Prestart holds its slot until the worker is up: taking every slot
-	// waits for it.
-	if n := liveWorkers(); n != 1 {
-		t.Fatalf("after Prestart: %d live workers, want 1", n)
-	}
-	if _, _, err := pool.Render(context.Background(), absDir(t, "../../examples/gitops-repo"), render.Target{Name: "web", Kind: render.KindKustomize, Path: "apps/web/base"}, nil); err != nil {
+	target := render.Target{Name: "web", Kind: render.KindKustomize, Path: "apps/web/base"}
+	if _, _, err := pool.Render(context.Background(), absDir(t, "../../examples/gitops-repo"), target, nil); err != nil {
 		t.Fatal(err)
 	}
-	if n := liveWorkers(); n != 1 {
-		t.Errorf("a render after Prestart: %d live workers, want 1", n)
-	}
-	// With every slot busy, it starts none and does not wait.
-	var busy []*worker
-	for range cap(pool.idle) {
-		busy = append(busy, <-pool.idle)
+	if n := pool.started.Load(); n != 1 {
+		t.Errorf("Prestart, then a render: %d workers started, want 1", n)
 	}
 	pool.Prestart()
-	for _, w := range busy {
-		pool.idle <- w
+	if n := pool.started.Load(); n != 1 || pool.sparing.Load() {
+		t.Errorf("Prestart after a render: %d workers started, one prestarted: %v; want 1, false", n, pool.sparing.Load())
 	}
-	if n := liveWorkers(); n != 1 {
-		t.Errorf("Prestart with every slot busy: %d live workers, want 1", n)
+
+	unused := testPool(t, DefaultLimits())
+	unused.Prestart()
+	unused.Close()
+	if unused.sparing.Load() || len(unused.spare) != 0 {
+		t.Error("Close left the prestarted worker")
+	}
+	if n := unused.started.Load(); n != 1 {
+		t.Errorf("Prestart: %d workers started, want 1", n)
 	}
 }
