@@ -236,7 +236,7 @@ func TestPoolEvaluatesPolicies(t *testing.T) {
 
 // A prestarted worker is the one the first render uses, even one that
 // is still starting; a pool that started a worker starts no other early;
-// Close stops a prestarted worker that no render took.
+// Close takes back (and stops) a prestarted worker that no render took.
 func TestPoolPrestart(t *testing.T) {
 	pool := testPool(t, DefaultLimits())
 	pool.Prestart()
