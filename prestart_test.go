@@ -1,7 +1,7 @@
 package syncgate
 
 import (
-	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,21 +23,10 @@ func TestTreeChanged(t *testing.T) {
 		t.Fatal(err)
 	}
 	cacheDir := filepath.Join(dir, ".cache")
-	g, err := New(context.Background(), cacheOptions(cacheDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer g.Close()
-	src, err := OpenDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer src.Close()
-	sub, err := OpenRoot(dir, filepath.Join(dir, "apps"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer sub.Close()
+	logger := slog.New(slog.DiscardHandler)
+	g := &Gate{opts: Options{Logger: logger}, cache: openCache(cacheDir, logger)}
+	src := &Source{Dir: dir}
+	sub := &Source{Dir: dir, Paths: []string{"apps"}}
 	// Modification times a second apart, whatever the file system's
 	// precision: an edit that keeps a file's size is still seen.
 	tick := time.Now()
