@@ -89,12 +89,12 @@ func (g *Gate) prestart(src *Source) (remember func()) {
 // one the last check of the same paths saved, or cannot be printed; save
 // saves it for the next check.
 func (g *Gate) treeChanged(src *Source) (changed bool, save func()) {
-	paths := []string{src.Dir}
-	if len(src.Paths) > 0 {
-		paths = paths[:0]
-		for _, p := range src.Paths {
-			paths = append(paths, filepath.Join(src.Dir, filepath.FromSlash(p)))
-		}
+	var paths []string
+	for _, p := range src.Paths {
+		paths = append(paths, filepath.Join(src.Dir, filepath.FromSlash(p)))
+	}
+	if len(paths) == 0 {
+		paths = []string{src.Dir}
 	}
 	print, err := treePrint(paths, g.cache.dir, maxPrintEntries)
 	if err != nil {
