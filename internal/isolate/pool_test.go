@@ -262,3 +262,55 @@ func TestPoolPrestart(t *testing.T) {
 		t.Errorf("Prestart: %d workers started, want 1", n)
 	}
 }
+
+// A worker reads the repository once per run: a file edited during a run
+// reads as it was, and a later run, or a render outside any run, reads
+// it afresh.
+func TestPoolReadsEachRunAfresh(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := render.DefaultOptions()
+	opts.Jobs = 1
+	pool, err := newPool(exe, opts, "", DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	dir := t.TempDir()
+	if err := os.Mkdir(filepath.Join(dir, "app"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	target := render.Target{Name: "app", Kind: render.KindManifests, Path: "app"}
+	for _, step := range []struct {
+		write, want string
+		run         uint64 // 0: outside any run
+	}{
+		{write: "one", want: "one", run: 1},
+		{write: "two", want: "one", run: 1},
+		{write: "three", want: "three", run: 2},
+		{write: "four", want: "four"},
+		{write: "five", want: "five"},
+	} {
+		manifest := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: " + step.write + "\n"
+		if err := os.WriteFile(filepath.Join(dir, "app", "cm.yaml"), []byte(manifest), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var eval *Evaluation
+		if step.run != 0 {
+			eval = &Evaluation{Run: step.run}
+		}
+		res, _, err := pool.Render(context.Background(), dir, target, eval)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, o := range res.Objects {
+			names = append(names, o.Name)
+		}
+		if !slices.Equal(names, []string{step.want}) {
+			t.Errorf("run %d, file naming %q: rendered %q, want %q", step.run, step.write, names, step.want)
+		}
+	}
+}
