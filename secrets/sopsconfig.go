@@ -14,6 +14,7 @@ import (
 	"github.com/getsops/sops/v3/kms"
 	"github.com/getsops/sops/v3/pgp"
 
+	"github.com/syncgate/syncgate/internal/memo"
 	"github.com/syncgate/syncgate/manifest"
 )
 
@@ -41,40 +42,36 @@ type sopsConfig struct {
 type sopsRules struct {
 	fsys   fs.FS
 	limits manifest.Limits
-	mu     sync.Mutex // files are checked in parallel
-	// byDir caches the .sops.yaml of each directory, nil for none.
-	byDir map[string]*sopsConfig
+	// byDir remembers the .sops.yaml of each directory, nil for none;
+	// files are checked in parallel.
+	byDir memo.Map[string, *sopsConfig]
+	mu    sync.Mutex
 	// reported holds the .sops.yaml files whose parse error was reported.
 	reported map[string]bool
 }
 
 func newSOPSRules(fsys fs.FS, limits manifest.Limits) *sopsRules {
-	return &sopsRules{fsys: fsys, limits: limits, byDir: map[string]*sopsConfig{}, reported: map[string]bool{}}
+	return &sopsRules{fsys: fsys, limits: limits, reported: map[string]bool{}}
 }
 
 // configFor returns the .sops.yaml governing file, or nil.
 func (r *sopsRules) configFor(file string) *sopsConfig {
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for dir := path.Dir(file); ; dir = path.Dir(dir) {
-		cfg, seen := r.byDir[dir]
-		if !seen {
-			cfg = r.load(path.Join(dir, sopsConfigName))
-			r.byDir[dir] = cfg
-		}
+		cfg := r.byDir.Get(dir, func() *sopsConfig { return r.load(path.Join(dir, sopsConfigName)) })
 		if cfg != nil || dir == "." || dir == "/" {
 			return cfg
 		}
 	}
 }
 
-// load parses a .sops.yaml, or returns nil when there is none.
+// load parses a .sops.yaml, or returns nil when there is none. Most
+// directories have none, which a stat tells.
 func (r *sopsRules) load(name string) *sopsConfig {
+	if _, err := fs.Stat(r.fsys, name); err != nil {
+		return nil
+	}
 	data, err := readBounded(r.fsys, name, int64(r.limits.MaxFileBytes))
 	if err != nil {
-		if _, statErr := fs.Stat(r.fsys, name); statErr != nil {
-			return nil
-		}
 		return &sopsConfig{file: name, err: fmt.Errorf("cannot read it")}
 	}
 	cfg := &sopsConfig{file: name, sum: sha256.Sum256(data)}
