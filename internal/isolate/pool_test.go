@@ -3,6 +3,7 @@ package isolate
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -311,6 +312,67 @@ func TestPoolReadsEachRunAfresh(t *testing.T) {
 		}
 		if !slices.Equal(names, []string{step.want}) {
 			t.Errorf("run %d, file naming %q: rendered %q, want %q", step.run, step.write, names, step.want)
+		}
+	}
+}
+
+// A worker compiles the Gate's own policy set once, as the Gate does
+// when it is made, and the repository's once per run: an edit to the
+// repository's policy shows in the next run.
+func TestPoolCompilesPolicies(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := render.DefaultOptions()
+	opts.Jobs = 1
+	pool, err := newPool(exe, opts, "", DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { pool.Close() })
+	repo, gate := t.TempDir(), t.TempDir()
+	for _, d := range []string{filepath.Join(repo, "app"), filepath.Join(repo, "policy")} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cm := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+	if err := os.WriteFile(filepath.Join(repo, "app", "cm.yaml"), []byte(cm), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	writePolicies := func(version string) {
+		for dir, set := range map[string]string{gate: "gate", filepath.Join(repo, "policy"): "repository"} {
+			rego := fmt.Sprintf("package main\n\ndeny contains msg if {\n\tinput.kind == \"ConfigMap\"\n\tmsg := \"%s %s\"\n}\n", set, version)
+			if err := os.WriteFile(filepath.Join(dir, "main.rego"), []byte(rego), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	target := render.Target{Name: "app", Kind: render.KindManifests, Path: "app"}
+	for _, step := range []struct {
+		run     uint64
+		version string
+		want    []string
+	}{
+		{1, "one", []string{"gate one", "repository one"}},
+		{2, "two", []string{"gate one", "repository two"}},
+	} {
+		writePolicies(step.version)
+		eval := &Evaluation{Run: step.run, Policies: []Policies{
+			{Options: policy.Options{Dirs: []string{gate}}},
+			{Options: policy.Options{Dirs: []string{"policy"}}, InRepository: true},
+		}}
+		_, checked, err := pool.Render(context.Background(), repo, target, eval)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range checked.Findings {
+			got = append(got, f.Message)
+		}
+		if !slices.Equal(got, step.want) {
+			t.Errorf("run %d: findings %q, want %q", step.run, got, step.want)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package isolate
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -113,10 +114,15 @@ type jobs struct {
 	view    *fsmemo.FS
 	viewRun uint64
 
-	run      uint64
-	engines  map[int]*policy.Engine // by index in the run's Policies
-	scanner  *secrets.Scanner
-	scanKeys string
+	// gateEngines are the Gate's own policy sets, by their spec as JSON:
+	// the Gate compiles them once, when it is made, and so does a worker.
+	// runEngines are the repository's, whose files may change from one
+	// check to the next: compiled once per run, by index in its Policies.
+	gateEngines map[string]*policy.Engine
+	run         uint64
+	runEngines  map[int]*policy.Engine
+	scanner     *secrets.Scanner
+	scanKeys    string
 }
 
 // handle renders one target in this process.
@@ -198,7 +204,7 @@ func (j *jobs) repository(req request) (fs.FS, error) {
 // that no finding or print output may show.
 func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object, secretValues []string) ([]manifest.Finding, error) {
 	if j.run != eval.Run {
-		j.run, j.engines = eval.Run, map[int]*policy.Engine{}
+		j.run, j.runEngines = eval.Run, map[int]*policy.Engine{}
 	}
 	if j.scanner == nil || j.scanKeys != eval.AgeKeys {
 		opts := secrets.DefaultOptions()
@@ -212,15 +218,44 @@ func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object
 	prepared := j.scanner.Prepare(objects)
 	var findings []manifest.Finding
 	for i, spec := range eval.Policies {
-		e, ok := j.engines[i]
-		if !ok {
-			var err error
-			if e, err = policy.Load(context.Background(), spec.options(repo)); err != nil {
-				return nil, err
-			}
-			j.engines[i] = e
+		e, err := j.engine(i, spec, repo)
+		if err != nil {
+			return nil, err
 		}
 		findings = append(findings, prepared.Mask(e.EvaluateWithSecrets(context.Background(), prepared.Objects, secretValues))...)
 	}
 	return findings, nil
+}
+
+// maxGateEngines bounds gateEngines; one Gate's pool sends one spec.
+const maxGateEngines = 8
+
+// engine returns the compiled policy set i of the current run.
+func (j *jobs) engine(i int, spec policySpec, repo fs.FS) (*policy.Engine, error) {
+	if spec.InRepository {
+		if e, ok := j.runEngines[i]; ok {
+			return e, nil
+		}
+		e, err := policy.Load(context.Background(), spec.options(repo))
+		if err == nil {
+			j.runEngines[i] = e
+		}
+		return e, err
+	}
+	key, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	if e, ok := j.gateEngines[string(key)]; ok {
+		return e, nil
+	}
+	e, err := policy.Load(context.Background(), spec.options(repo))
+	if err != nil {
+		return nil, err
+	}
+	if j.gateEngines == nil || len(j.gateEngines) >= maxGateEngines {
+		j.gateEngines = map[string]*policy.Engine{}
+	}
+	j.gateEngines[string(key)] = e
+	return e, nil
 }
