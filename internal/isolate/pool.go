@@ -206,7 +206,7 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 
 func (p *Pool) start() (*worker, error) {
 	p.started.Add(1)
-	return startWorker(p.exe, p.limits.Memory)
+	return startWorker(p.exe, p.limits)
 }
 
 // live returns w, or for an empty slot a live worker idle in another,
@@ -271,6 +271,8 @@ type worker struct {
 	cmd       *exec.Cmd
 	requests  *os.File
 	responses *os.File
+	send      *frameWriter // on requests
+	receive   *frameReader // from responses, once the worker is ready
 	output    *tail
 	failed    bool // killed or died: never reused
 }
@@ -280,7 +282,7 @@ type worker struct {
 // than startTimeout), not of the target, so its result is not cached.
 var ErrStart = errors.New("render workers")
 
-func startWorker(exe string, memory int64) (*worker, error) {
+func startWorker(exe string, limits Limits) (*worker, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, err
@@ -297,10 +299,10 @@ func startWorker(exe string, memory int64) (*worker, error) {
 	// configuration is read. The collector settings apply from the
 	// worker's first instruction, package initialisation included.
 	cmd.Env = []string{
-		workerEnv + "=" + strconv.FormatInt(memory, 10),
+		workerEnv + "=" + strconv.FormatInt(limits.Memory, 10),
 		"PATH=",
 		"GOGC=" + strconv.Itoa(gcPercent),
-		"GOMEMLIMIT=" + strconv.FormatInt(memory/4*3, 10),
+		"GOMEMLIMIT=" + strconv.FormatInt(limits.Memory/4*3, 10),
 	}
 	cmd.ExtraFiles = []*os.File{reqR, respW}
 	cmd.Stdout, cmd.Stderr = out, out
@@ -313,12 +315,13 @@ func startWorker(exe string, memory int64) (*worker, error) {
 		respR.Close()
 		return nil, err
 	}
-	w := &worker{cmd: cmd, requests: reqW, responses: respR, output: out}
+	w := &worker{cmd: cmd, requests: reqW, responses: respR, send: newFrameWriter(reqW), output: out}
 	if err := w.awaitReady(); err != nil {
 		w.abandon()
 		w.stop()
 		return nil, err
 	}
+	w.receive = newFrameReader(respR, limits.Output)
 	return w, nil
 }
 
@@ -371,13 +374,13 @@ func (w *worker) render(ctx context.Context, req request, limits Limits) (*rende
 
 func (w *worker) roundTrip(ctx context.Context, req request, limits Limits) (*response, error) {
 	w.output.reset()
-	if err := writeFrame(w.requests, req); err != nil {
+	if err := w.send.write(req); err != nil {
 		return nil, w.fail(req.Target)
 	}
 	done := make(chan outcome, 1)
 	go func() {
 		var resp response
-		err := readFrame(w.responses, limits.Output, &resp)
+		err := w.receive.next(&resp)
 		done <- outcome{resp, err}
 	}()
 	pid := w.cmd.Process.Pid

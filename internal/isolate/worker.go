@@ -83,17 +83,18 @@ func serve(memory string) int {
 	if _, err := out.Write([]byte{ready}); err != nil {
 		return 1
 	}
+	requests, responses := newFrameReader(in, maxRequest), newFrameWriter(out)
 	var jobs jobs
 	for {
 		var req request
-		if err := readFrame(in, maxRequest, &req); err != nil {
+		if err := requests.next(&req); err != nil {
 			if errors.Is(err, io.EOF) {
 				return 0
 			}
 			fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
 			return 1
 		}
-		if err := writeFrame(out, jobs.handle(req)); err != nil {
+		if err := responses.write(jobs.handle(req)); err != nil {
 			fmt.Fprintln(os.Stderr, "syncgate render worker:", err)
 			return 1
 		}
