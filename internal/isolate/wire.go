@@ -217,8 +217,8 @@ func init() {
 // endian), then the gob messages of one value. One gob stream runs through
 // each direction's frames, so that a type is described, and its coder
 // compiled, once per worker rather than once per frame: with a stream per
-// frame, that set-up took a third of the main process's time decoding the
-// corpus's results, and most of a worker's decoding its requests.
+// frame, that set-up was most of the decoding on both sides (in profiles
+// of 3 cold checks of the corpus, 0.28 s of the main process's 0.38 s).
 
 // frameWriter writes values as frames of one gob stream.
 type frameWriter struct {

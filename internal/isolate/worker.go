@@ -121,7 +121,7 @@ type jobs struct {
 	// check to the next: compiled once per run, by index in its Policies.
 	gateEngines map[string]*policy.Engine
 	run         uint64
-	runEngines  map[int]*policy.Engine
+	runEngines  map[string]*policy.Engine
 	scanner     *secrets.Scanner
 	scanKeys    string
 }
@@ -205,7 +205,10 @@ func (j *jobs) repository(req request) (fs.FS, error) {
 // that no finding or print output may show.
 func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object, secretValues []string) ([]manifest.Finding, error) {
 	if j.run != eval.Run {
-		j.run, j.runEngines = eval.Run, map[int]*policy.Engine{}
+		j.run, j.runEngines = eval.Run, map[string]*policy.Engine{}
+	}
+	if j.gateEngines == nil {
+		j.gateEngines = map[string]*policy.Engine{}
 	}
 	if j.scanner == nil || j.scanKeys != eval.AgeKeys {
 		opts := secrets.DefaultOptions()
@@ -228,35 +231,30 @@ func (j *jobs) evaluate(eval *evaluation, repo fs.FS, objects []*manifest.Object
 	return findings, nil
 }
 
-// maxGateEngines bounds gateEngines; one Gate's pool sends one spec.
-const maxGateEngines = 8
+// maxEngines bounds each map of compiled policy sets: one Gate's pool
+// sends one spec of its own, and a run a few sets.
+const maxEngines = 8
 
 // engine returns the compiled policy set i of the current run.
 func (j *jobs) engine(i int, spec policySpec, repo fs.FS) (*policy.Engine, error) {
-	if spec.InRepository {
-		if e, ok := j.runEngines[i]; ok {
-			return e, nil
+	engines, key := j.runEngines, strconv.Itoa(i)
+	if !spec.InRepository {
+		data, err := json.Marshal(spec)
+		if err != nil {
+			return nil, err
 		}
-		e, err := policy.Load(context.Background(), spec.options(repo))
-		if err == nil {
-			j.runEngines[i] = e
-		}
-		return e, err
+		engines, key = j.gateEngines, string(data)
 	}
-	key, err := json.Marshal(spec)
-	if err != nil {
-		return nil, err
-	}
-	if e, ok := j.gateEngines[string(key)]; ok {
+	if e, ok := engines[key]; ok {
 		return e, nil
 	}
 	e, err := policy.Load(context.Background(), spec.options(repo))
 	if err != nil {
 		return nil, err
 	}
-	if j.gateEngines == nil || len(j.gateEngines) >= maxGateEngines {
-		j.gateEngines = map[string]*policy.Engine{}
+	if len(engines) >= maxEngines {
+		clear(engines)
 	}
-	j.gateEngines[string(key)] = e
+	engines[key] = e
 	return e, nil
 }
