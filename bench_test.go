@@ -96,12 +96,12 @@ func BenchmarkCheckChange(b *testing.B) {
 			}
 			defer g.Close()
 			check := func() {
-				src, err := OpenDir(dir)
+				repo, err := OpenDir(dir)
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer src.Close()
-				if _, err := g.Check(context.Background(), src); err != nil {
+				defer repo.Close()
+				if _, err := g.Check(context.Background(), repo); err != nil {
 					b.Fatal(err)
 				}
 			}

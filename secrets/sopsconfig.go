@@ -45,8 +45,9 @@ type sopsRules struct {
 	// byDir remembers the .sops.yaml of each directory, nil for none;
 	// files are checked in parallel.
 	byDir memo.Map[string, *sopsConfig]
-	mu    sync.Mutex
-	// reported holds the .sops.yaml files whose parse error was reported.
+	// reported holds the .sops.yaml files whose parse error was reported;
+	// mu guards it.
+	mu       sync.Mutex
 	reported map[string]bool
 }
 
