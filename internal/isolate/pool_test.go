@@ -24,21 +24,29 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
+// testPool is a pool of two jobs of this test binary.
 func testPool(t *testing.T, limits Limits) *Pool {
+	t.Helper()
+	return testPoolJobs(t, limits, 2)
+}
+
+// testPoolJobs is testPool with jobs jobs: with one, every request goes
+// to the same worker.
+func testPoolJobs(t *testing.T, limits Limits, jobs int) *Pool {
 	t.Helper()
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return testPoolOf(t, exe, limits)
+	return testPoolOf(t, exe, limits, jobs)
 }
 
 // testPoolOf starts a pool of exe: a pool's workers start as it is made,
 // so its program cannot change later.
-func testPoolOf(t *testing.T, exe string, limits Limits) *Pool {
+func testPoolOf(t *testing.T, exe string, limits Limits, jobs int) *Pool {
 	t.Helper()
 	opts := render.DefaultOptions()
-	opts.Jobs = 2
+	opts.Jobs = jobs
 	p, err := newPool(exe, opts, "", limits)
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +205,7 @@ func TestPoolCancel(t *testing.T) {
 // A program that does not serve as a worker is caught at once, not left
 // running as itself.
 func TestPoolNeedsServingProgram(t *testing.T) {
-	pool := testPoolOf(t, "/bin/true", DefaultLimits())
+	pool := testPoolOf(t, "/bin/true", DefaultLimits(), 2)
 	_, _, err := pool.Render(context.Background(), absDir(t, "testdata"), render.Target{Name: "spin", Kind: render.KindHelm, Path: "spin"}, nil)
 	if !errors.Is(err, ErrStart) || !strings.Contains(err.Error(), "must call syncgate.ServeWorker") {
 		t.Fatalf("got %v, want an ErrStart asking for ServeWorker", err)
@@ -268,17 +276,7 @@ func TestPoolPrestart(t *testing.T) {
 // reads as it was, and a later run, or a render outside any run, reads
 // it afresh.
 func TestPoolReadsEachRunAfresh(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := render.DefaultOptions()
-	opts.Jobs = 1
-	pool, err := newPool(exe, opts, "", DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
+	pool := testPoolJobs(t, DefaultLimits(), 1)
 	dir := t.TempDir()
 	if err := os.Mkdir(filepath.Join(dir, "app"), 0o755); err != nil {
 		t.Fatal(err)
@@ -320,17 +318,7 @@ func TestPoolReadsEachRunAfresh(t *testing.T) {
 // when it is made, and the repository's once per run: an edit to the
 // repository's policy shows in the next run.
 func TestPoolCompilesPolicies(t *testing.T) {
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := render.DefaultOptions()
-	opts.Jobs = 1
-	pool, err := newPool(exe, opts, "", DefaultLimits())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pool.Close() })
+	pool := testPoolJobs(t, DefaultLimits(), 1)
 	repo, gate := t.TempDir(), t.TempDir()
 	for _, d := range []string{filepath.Join(repo, "app"), filepath.Join(repo, "policy")} {
 		if err := os.Mkdir(d, 0o755); err != nil {
