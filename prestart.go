@@ -14,12 +14,12 @@ import (
 
 // A render worker takes about 0.2 s to start: a third of a re-check after
 // a one-file change on the corpus, whose targets to render the cache's
-// lookup finds only after discovery. So a check with workers starts one as it starts, when
-// it will render: always without the result cache, and with it when the
-// checked paths' tree differs from the last check's of the same paths.
-// The tree's print (names, modes, sizes and modification times, no file
-// read) is a hint and decides no result: a wrong one costs a worker's
-// start, or the wait for one, nothing else.
+// lookup finds only after discovery. So a check with workers starts one
+// as it starts, when it will render: always without the result cache,
+// and with it when the checked paths' tree differs from the last check's
+// of the same paths. The tree's print (names, modes, sizes and
+// modification times, no file read) is a hint and decides no result: a
+// wrong one costs a worker's start, or the wait for one, nothing else.
 
 // maxPrintEntries bounds the walk of a tree; a larger tree is taken as
 // changed.

@@ -158,10 +158,10 @@ func (p *Pool) render(ctx context.Context, req request) (*render.Result, Checked
 }
 
 // Prestart starts a worker in the background when the pool has started
-// none yet, so that the first render need not wait for a whole start: a worker takes
-// about 0.2 s to start, as long as rendering a few targets. The first
-// render that finds no live worker takes it, waiting for the rest of its
-// start.
+// none yet, so that the first render need not wait for a whole start: a
+// worker takes about 0.2 s to start, as long as rendering a few targets.
+// The first render that finds no live worker takes it, waiting for the
+// rest of its start.
 func (p *Pool) Prestart() {
 	if p.closed.Load() || p.started.Load() > 0 || !p.sparing.CompareAndSwap(false, true) {
 		return
@@ -191,10 +191,8 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 	if w = p.live(w); w != nil {
 		return w, nil
 	}
-	if p.sparing.CompareAndSwap(true, false) {
-		if w = <-p.spare; w != nil {
-			return w, nil
-		}
+	if w = p.claimSpare(); w != nil {
+		return w, nil
 	}
 	w, err := p.start()
 	if err != nil {
@@ -202,6 +200,15 @@ func (p *Pool) take(ctx context.Context) (*worker, error) {
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
 	return w, nil
+}
+
+// claimSpare returns Prestart's worker, waiting for its start, or nil when
+// there is none (or its start failed); only one caller gets it.
+func (p *Pool) claimSpare() *worker {
+	if !p.sparing.CompareAndSwap(true, false) {
+		return nil
+	}
+	return <-p.spare
 }
 
 func (p *Pool) start() (*worker, error) {
@@ -242,10 +249,8 @@ func (p *Pool) put(w *worker) {
 // workers busy rendering stop when they finish.
 func (p *Pool) Close() error {
 	p.closed.Store(true)
-	if p.sparing.CompareAndSwap(true, false) {
-		if w := <-p.spare; w != nil {
-			w.stop()
-		}
+	if w := p.claimSpare(); w != nil {
+		w.stop()
 	}
 	var drained []*worker
 drain:
@@ -272,7 +277,7 @@ type worker struct {
 	requests  *os.File
 	responses *os.File
 	send      *frameWriter // on requests
-	receive   *frameReader // from responses, once the worker is ready
+	receive   *frameReader // from responses, after the ready byte
 	output    *tail
 	failed    bool // killed or died: never reused
 }
@@ -315,13 +320,12 @@ func startWorker(exe string, limits Limits) (*worker, error) {
 		respR.Close()
 		return nil, err
 	}
-	w := &worker{cmd: cmd, requests: reqW, responses: respR, send: newFrameWriter(reqW), output: out}
+	w := &worker{cmd: cmd, requests: reqW, responses: respR, send: newFrameWriter(reqW), receive: newFrameReader(respR, limits.Output), output: out}
 	if err := w.awaitReady(); err != nil {
 		w.abandon()
 		w.stop()
 		return nil, err
 	}
-	w.receive = newFrameReader(respR, limits.Output)
 	return w, nil
 }
 
